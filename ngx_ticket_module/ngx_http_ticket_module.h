@@ -1,0 +1,110 @@
+
+/*
+ * ngx_ticket_module: nginx glue shared by the module's files.
+ */
+
+#ifndef _NGX_HTTP_TICKET_MODULE_H_INCLUDED_
+#define _NGX_HTTP_TICKET_MODULE_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include <ticket.h>
+
+
+#define NGX_HTTP_TICKET_OFF           0
+
+#define NGX_HTTP_TICKET_ENFORCE       0
+#define NGX_HTTP_TICKET_AUDIT         1
+
+#define NGX_HTTP_TICKET_PREFLIGHT_CHECK  0
+#define NGX_HTTP_TICKET_PREFLIGHT_PASS   1
+
+#define NGX_HTTP_TICKET_SRC_HEADER    0
+#define NGX_HTTP_TICKET_SRC_COOKIE    1
+#define NGX_HTTP_TICKET_SRC_ARG       2
+
+#define NGX_HTTP_TICKET_NONE          0  /* not checked */
+#define NGX_HTTP_TICKET_ALLOW         1
+#define NGX_HTTP_TICKET_DENY          2
+#define NGX_HTTP_TICKET_AUDITED       3  /* would deny; audit mode let it */
+
+#define NGX_HTTP_TICKET_MAX_KEY_FILE  (1024 * 1024)
+
+
+typedef struct {
+    ngx_uint_t                  type;
+    ngx_str_t                   name;
+    ngx_str_t                   lowcase;
+    ngx_uint_t                  hash;
+    unsigned                    bearer:1;   /* header:Authorization */
+} ngx_http_ticket_source_t;
+
+
+typedef struct {
+    ngx_str_t                   name;
+    ngx_str_t                   lowcase;
+    ngx_uint_t                  hash;
+    ngx_str_t                   claim;      /* dotted claim path */
+} ngx_http_ticket_header_t;
+
+
+typedef struct {
+    ngx_uint_t                  kinds;       /* 0: off, TICKET_KIND_* */
+    ngx_str_t                   kinds_file;  /* where "ticket" was set */
+    ngx_uint_t                  kinds_line;
+
+    ticket_keyset_t            *keyset;
+    ngx_array_t                *sources;     /* ngx_http_ticket_source_t */
+    ngx_array_t                *issuers;     /* ngx_str_t */
+    ngx_array_t                *audiences;   /* ngx_str_t */
+    ngx_array_t                *role_reqs;   /* ngx_array_t of ngx_str_t */
+    ngx_array_t                *claim_reqs;  /* ticket_claim_req_t */
+    ngx_array_t                *privileged;  /* ngx_str_t */
+    ngx_array_t                *set_headers; /* ngx_http_ticket_header_t */
+
+    time_t                      leeway;
+    time_t                      max_lifetime;
+    ngx_str_t                   roles_claim;
+    ngx_uint_t                  mode;
+    ngx_uint_t                  preflight;
+    ngx_str_t                   realm;
+
+    /* built at merge time from the above */
+    ticket_policy_t             policy;
+    ngx_str_t                   www_missing;
+    ngx_str_t                   www_invalid;
+    ngx_str_t                   www_scope;
+} ngx_http_ticket_loc_conf_t;
+
+
+typedef struct {
+    ngx_http_ticket_loc_conf_t *conf;        /* the scope that decided */
+    ticket_t                    ticket;
+    ngx_str_t                   token;
+    ticket_reason_t             reason;
+    ngx_uint_t                  decision;
+    unsigned                    parsed:1;    /* ticket holds claims */
+} ngx_http_ticket_ctx_t;
+
+
+extern ngx_module_t  ngx_http_ticket_module;
+
+
+ngx_http_ticket_ctx_t *ngx_http_ticket_get_ctx(ngx_http_request_t *r);
+ngx_http_ticket_ctx_t *ngx_http_ticket_evaluate(ngx_http_request_t *r,
+    ngx_http_ticket_loc_conf_t *tlcf);
+ngx_int_t ngx_http_ticket_value(ngx_pool_t *pool, json_t *value,
+    ngx_str_t *text);
+ngx_int_t ngx_http_ticket_safe_str(ngx_pool_t *pool, const char *data,
+    size_t len, ngx_str_t *text);
+
+char *ngx_http_ticket_keys(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+char *ngx_http_ticket_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+
+ngx_int_t ngx_http_ticket_add_variables(ngx_conf_t *cf);
+
+
+#endif /* _NGX_HTTP_TICKET_MODULE_H_INCLUDED_ */

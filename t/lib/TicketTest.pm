@@ -1,0 +1,487 @@
+package TicketTest;
+
+# Test helpers for t/*.t: a temp prefix, free ports, a real nginx with the
+# module, a waited-for redis-server, raw HTTP, ticketctl, hand-built tickets,
+# and the log checks every test ends with ([alert], a worker that exited on
+# a signal, sanitizer reports).  Perl core modules only.
+#
+# Environment:
+#   TICKET_BUILD   build directory (default: build)
+#   TICKET_MODULE  module .so to load (default: $TICKET_BUILD/nginx/objs/...)
+#   TICKET_NGINX   nginx binary (default: /usr/sbin/nginx)
+#   TICKETCTL      ticketctl binary (default: $TICKET_BUILD/ticketctl)
+#   SAN=1          the build has ASan/UBSan: preload the runtime into nginx
+#   TICKET_KEEP=1  keep the temp directory
+
+use strict;
+use warnings;
+
+use Exporter qw(import);
+use File::Temp qw(tempdir);
+use File::Spec;
+use Cwd qw(abs_path);
+use IO::Socket::INET;
+use IO::Select;
+use POSIX qw(WNOHANG);
+use Time::HiRes qw(time sleep);
+use MIME::Base64 qw(encode_base64 decode_base64);
+use Digest::SHA qw(hmac_sha256 hmac_sha384 hmac_sha512 sha256_hex);
+use Test::More;
+
+our @EXPORT_OK = qw(b64url b64url_decode hs_token json_str);
+
+my $root = abs_path(File::Spec->catdir(__FILE__, '..', '..', '..'));
+my @all;
+
+sub build_dir {
+    my $b = $ENV{TICKET_BUILD} // "$root/build";
+    return $b =~ m{^/} ? $b : "$root/$b";
+}
+
+sub new {
+    my ($class, %opt) = @_;
+    my $dir = tempdir('ticket-t-XXXXXX', TMPDIR => 1,
+                      CLEANUP => !$ENV{TICKET_KEEP});
+    chmod 0755, $dir;
+    mkdir "$dir/logs";
+    mkdir "$dir/san";
+    chmod 0777, "$dir/san";
+    my $self = bless {
+        dir    => $dir,
+        nginx  => $ENV{TICKET_NGINX} // '/usr/sbin/nginx',
+        module => $ENV{TICKET_MODULE}
+                  // build_dir() . '/nginx/objs/ngx_http_ticket_module.so',
+        ctl    => $ENV{TICKETCTL} // build_dir() . '/ticketctl',
+        ports  => {},
+    }, $class;
+    push @all, $self;
+    return $self;
+}
+
+sub dir { $_[0]{dir} }
+sub ctl { $_[0]{ctl} }
+
+# A free TCP port on loopback, stable per name within a test.
+sub port {
+    my ($self, $name) = @_;
+    $name //= 'main';
+    return $self->{ports}{$name} if $self->{ports}{$name};
+    for (1 .. 50) {
+        my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1',
+                                      LocalPort => 0, Proto => 'tcp',
+                                      Listen => 1, ReuseAddr => 0) or next;
+        my $p = $s->sockport;
+        close $s;
+        next if grep { $_ == $p } values %{$self->{ports}};
+        return $self->{ports}{$name} = $p;
+    }
+    die "no free port\n";
+}
+
+sub write_file {
+    my ($self, $name, $content, $mode) = @_;
+    my $path = $name =~ m{^/} ? $name : "$self->{dir}/$name";
+    open my $fh, '>', $path or die "open $path: $!\n";
+    binmode $fh;
+    print $fh $content;
+    close $fh;
+    chmod $mode, $path if defined $mode;
+    return $path;
+}
+
+sub read_file {
+    my ($self, $name) = @_;
+    my $path = $name =~ m{^/} ? $name : "$self->{dir}/$name";
+    open my $fh, '<', $path or return '';
+    binmode $fh;
+    local $/;
+    my $c = <$fh>;
+    close $fh;
+    return $c // '';
+}
+
+# ---- ticketctl -----------------------------------------------------------
+
+sub run_cmd {
+    my ($self, @cmd) = @_;
+    my $out = "$self->{dir}/cmd.out";
+    my $err = "$self->{dir}/cmd.err";
+    my $pid = fork // die "fork: $!\n";
+    if ($pid == 0) {
+        open STDIN, '<', '/dev/null';
+        open STDOUT, '>', $out;
+        open STDERR, '>', $err;
+        exec @cmd or exit 127;
+    }
+    waitpid $pid, 0;
+    my $rc = $? >> 8;
+    $rc = 128 + ($? & 127) if $? & 127;
+    return ($rc, $self->read_file($out), $self->read_file($err));
+}
+
+sub ticketctl {
+    my ($self, @args) = @_;
+    die "ticketctl not built: $self->{ctl}\n" unless -x $self->{ctl};
+    return $self->run_cmd($self->{ctl}, @args);
+}
+
+# keygen into the test dir; returns { key, pub, jwks } paths
+sub keygen {
+    my ($self, $alg, $kid, @more) = @_;
+    my $out = "$self->{dir}/keys";
+    my ($rc, $o, $e) = $self->ticketctl('keygen', '--alg', $alg,
+                                        '--kid', $kid, '--out', $out,
+                                        @more);
+    die "ticketctl keygen $alg $kid failed ($rc): $e\n" if $rc != 0;
+    chmod 0755, $out;
+    return { key => "$out/$kid.key", pub => "$out/$kid.pub",
+             jwks => "$out/$kid.jwks" };
+}
+
+# mint a ticket: mint(key => FILE, kid => K, sub => S, kind => user, ...)
+sub mint {
+    my ($self, %a) = @_;
+    my @args = ('mint');
+    for my $k (qw(key kid alg sub kind tenant roles iss sid jti ttl iat nbf
+                  exp)) {
+        push @args, "--$k", $a{$k} if defined $a{$k};
+    }
+    for my $aud (ref $a{aud} ? @{$a{aud}} : defined $a{aud} ? ($a{aud}) : ()) {
+        push @args, '--aud', $aud;
+    }
+    for my $c (@{$a{claim} // []}) {
+        push @args, '--claim', $c;
+    }
+    my ($rc, $o, $e) = $self->ticketctl(@args);
+    die "ticketctl mint failed ($rc): $e\n" if $rc != 0;
+    $o =~ s/\s+\z//;
+    return $o;
+}
+
+# ---- hand-built tickets --------------------------------------------------
+
+sub b64url {
+    my $s = encode_base64($_[0], '');
+    $s =~ tr{+/}{-_};
+    $s =~ s/=+\z//;
+    return $s;
+}
+
+sub b64url_decode {
+    my $s = $_[0];
+    $s =~ tr{-_}{+/};
+    $s .= '=' x ((4 - length($s) % 4) % 4);
+    return decode_base64($s);
+}
+
+# JSON string literal for hand-written claims
+sub json_str {
+    my $s = shift;
+    $s =~ s/(["\\])/\\$1/g;
+    $s =~ s/([\x00-\x1f])/sprintf('\\u%04x', ord $1)/ge;
+    return qq{"$s"};
+}
+
+# header and claims as raw JSON text, HMAC-signed with $secret
+sub hs_token {
+    my ($header, $claims, $secret, $bits) = @_;
+    $bits //= 256;
+    my $in = b64url($header) . '.' . b64url($claims);
+    my $mac = $bits == 512 ? hmac_sha512($in, $secret)
+            : $bits == 384 ? hmac_sha384($in, $secret)
+            : hmac_sha256($in, $secret);
+    return "$in." . b64url($mac);
+}
+
+# ---- nginx ---------------------------------------------------------------
+
+# The configuration: the test gives the http{} body (and may give more
+# top-level text); %%PORT%%, %%PORT:name%%, %%DIR%% are replaced.
+sub conf_text {
+    my ($self, $http, %opt) = @_;
+    my $text = "load_module $self->{module};\n"
+             . "error_log $self->{dir}/logs/error.log "
+             . ($opt{log_level} // 'info') . ";\n"
+             . "pid $self->{dir}/logs/nginx.pid;\n"
+             . "worker_processes " . ($opt{workers} // 1) . ";\n"
+             . "daemon off;\n"
+             . ($opt{main} // '')
+             . "events { worker_connections 1024; }\n"
+             . "http {\n"
+             . "    access_log $self->{dir}/logs/access.log;\n"
+             . "    client_body_temp_path $self->{dir}/client_body_temp;\n"
+             . "    proxy_temp_path $self->{dir}/proxy_temp;\n"
+             . "    fastcgi_temp_path $self->{dir}/fastcgi_temp;\n"
+             . "    uwsgi_temp_path $self->{dir}/uwsgi_temp;\n"
+             . "    scgi_temp_path $self->{dir}/scgi_temp;\n"
+             . $http . "\n}\n";
+    return $self->expand($text);
+}
+
+sub expand {
+    my ($self, $text) = @_;
+    $text =~ s/%%PORT:(\w+)%%/$self->port($1)/ge;
+    $text =~ s/%%PORT%%/$self->port('main')/ge;
+    $text =~ s/%%DIR%%/$self->{dir}/g;
+    return $text;
+}
+
+sub env_for_nginx {
+    my ($self) = @_;
+    my %env;
+    if ($ENV{SAN}) {
+        chomp(my $asan = `gcc -print-file-name=libasan.so`);
+        chomp(my $ubsan = `gcc -print-file-name=libubsan.so`);
+        $env{LD_PRELOAD} = "$asan $ubsan";
+        $env{ASAN_OPTIONS} = "detect_leaks=0:log_path=$self->{dir}/san/asan"
+                           . ":abort_on_error=1";
+        $env{UBSAN_OPTIONS} = "print_stacktrace=1:halt_on_error=1"
+                            . ":log_path=$self->{dir}/san/ubsan";
+    }
+    return %env;
+}
+
+# nginx -t: returns (exit code, output)
+sub nginx_test {
+    my ($self, $http, %opt) = @_;
+    $self->write_file('nginx.conf', $self->conf_text($http, %opt));
+    local %ENV = (%ENV, $self->env_for_nginx);
+    my ($rc, $o, $e) = $self->run_cmd($self->{nginx}, '-p', $self->{dir},
+                                      '-c', "$self->{dir}/nginx.conf", '-t');
+    return ($rc, $o . $e);
+}
+
+sub start {
+    my ($self, $http, %opt) = @_;
+    $self->write_file('nginx.conf', $self->conf_text($http, %opt));
+    $self->{conf_opt} = \%opt;
+    my %env = $self->env_for_nginx;
+    my $pid = fork // die "fork: $!\n";
+    if ($pid == 0) {
+        $ENV{$_} = $env{$_} for keys %env;
+        open STDIN, '<', '/dev/null';
+        open STDOUT, '>>', "$self->{dir}/logs/stderr.log";
+        open STDERR, '>>', "$self->{dir}/logs/stderr.log";
+        exec $self->{nginx}, '-p', $self->{dir}, '-c',
+             "$self->{dir}/nginx.conf";
+        exit 127;
+    }
+    $self->{pid} = $pid;
+    my @ports = @{$opt{wait_ports} // [$self->port('main')]};
+    for my $p (@ports) {
+        $self->wait_port($p) or die "nginx did not listen on $p: "
+            . $self->read_file('logs/stderr.log')
+            . $self->read_file('logs/error.log') . "\n";
+    }
+    return $self;
+}
+
+sub wait_port {
+    my ($self, $port, $timeout) = @_;
+    my $end = time + ($timeout // 10);
+    while (time < $end) {
+        if (defined $self->{pid}
+            && waitpid($self->{pid}, WNOHANG) == $self->{pid}) {
+            delete $self->{pid};
+            return 0;
+        }
+        my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port",
+                                      Proto => 'tcp');
+        if ($s) { close $s; return 1; }
+        sleep 0.02;
+    }
+    return 0;
+}
+
+sub worker_pids {
+    my ($self) = @_;
+    return () unless $self->{pid};
+    my @pids;
+    for my $f (glob "/proc/[0-9]*/stat") {
+        open my $fh, '<', $f or next;
+        my $st = <$fh> // '';
+        close $fh;
+        push @pids, $1 if $st =~ /^(\d+) \(.*?\) \S (\d+)/
+                          && $2 == $self->{pid};
+    }
+    return @pids;
+}
+
+# HUP with a new configuration (or the same); waits for the new workers
+sub reload {
+    my ($self, $http, %opt) = @_;
+    $self->write_file('nginx.conf',
+                      $self->conf_text($http, %{$self->{conf_opt}}, %opt))
+        if defined $http;
+    my $before = () = $self->read_file('logs/error.log')
+                      =~ /reconfiguring/g;
+    my %old = map { $_ => 1 } $self->worker_pids;
+    kill 'HUP', $self->{pid};
+    my $end = time + 15;
+    while (time < $end) {
+        my $log = $self->read_file('logs/error.log');
+        my $n = () = $log =~ /reconfiguring/g;
+        if ($n > $before) {
+            # new workers up and old ones gone (or the reload failed)
+            my @now = $self->worker_pids;
+            return 1 if @now && !grep { $old{$_} } @now;
+            return 0 if $log =~ /\[emerg\][^\n]*\n[^\n]*$/
+                        && !grep { !$old{$_} } @now;
+        }
+        sleep 0.05;
+    }
+    return 0;
+}
+
+sub stop {
+    my ($self) = @_;
+    return unless $self->{pid};
+    kill 'QUIT', $self->{pid};
+    my $end = time + 15;
+    while (time < $end) {
+        last if waitpid($self->{pid}, WNOHANG) == $self->{pid};
+        sleep 0.02;
+    }
+    if (kill 0, $self->{pid}) {
+        kill 'KILL', $self->{pid};
+        waitpid $self->{pid}, 0;
+        $self->{stop_problem} = 'nginx did not stop on QUIT';
+    }
+    delete $self->{pid};
+}
+
+# Stop nginx (and redis) and check the logs: one test.
+sub done {
+    my ($self) = @_;
+    $self->stop;
+    $self->stop_redis;
+    my @bad = $self->log_problems;
+    ok(!@bad, 'logs: no alert, no crashed worker, no sanitizer report')
+        or diag(join "\n", @bad);
+}
+
+sub log_problems {
+    my ($self) = @_;
+    my @bad;
+    push @bad, $self->{stop_problem} if $self->{stop_problem};
+    my $log = $self->read_file('logs/error.log')
+            . $self->read_file('logs/stderr.log');
+    for my $line (split /\n/, $log) {
+        push @bad, $line if $line =~ /\[alert\]|exited on signal|
+                                      AddressSanitizer|LeakSanitizer|
+                                      runtime\ error:/x;
+    }
+    for my $f (glob "$self->{dir}/san/*") {
+        push @bad, "sanitizer report $f:\n" . $self->read_file($f);
+    }
+    return @bad;
+}
+
+sub error_log { $_[0]->read_file('logs/error.log') }
+
+# ---- HTTP ----------------------------------------------------------------
+
+# http($raw_request [, port]) -> raw response text
+sub http {
+    my ($self, $req, $port) = @_;
+    $port //= $self->port('main');
+    my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port",
+                                  Proto => 'tcp', Timeout => 5)
+        or return '';
+    $s->autoflush(1);
+    print $s $req;
+    my $sel = IO::Select->new($s);
+    my $resp = '';
+    my $end = time + 10;
+    while (time < $end) {
+        last unless $sel->can_read($end - time);
+        my $n = sysread $s, my $buf, 65536;
+        last unless $n;
+        $resp .= $buf;
+    }
+    close $s;
+    return $resp;
+}
+
+# get($uri, [headers...], port => P, method => M) -> hashref
+#   { status, headers => { lc name => value (last) }, raw_headers, body }
+sub get {
+    my ($self, $uri, %o) = @_;
+    my $method = delete $o{method} // 'GET';
+    my $port = delete $o{port};
+    my $host = delete $o{host} // 'localhost';
+    my $req = "$method $uri HTTP/1.1\r\nHost: $host\r\nConnection: close\r\n";
+    my $hdrs = delete $o{headers} // [];
+    for (my $i = 0; $i < @$hdrs; $i += 2) {
+        $req .= "$hdrs->[$i]: $hdrs->[$i + 1]\r\n";
+    }
+    if (defined(my $t = delete $o{ticket})) {
+        $req .= "Authorization: Bearer $t\r\n";
+    }
+    $req .= "\r\n";
+    return parse_response($self->http($req, $port));
+}
+
+sub parse_response {
+    my ($raw) = @_;
+    my ($head, $body) = split /\r\n\r\n/, $raw, 2;
+    $head //= '';
+    my ($status) = $head =~ m{^HTTP/1\.[01] (\d{3})};
+    my %h;
+    for my $line (split /\r\n/, $head) {
+        $h{lc $1} = $2 if $line =~ /^([^:]+):\s*(.*)$/;
+    }
+    return { status => $status // 0, headers => \%h, raw_headers => $head,
+             body => $body // '', raw => $raw };
+}
+
+# ---- redis ---------------------------------------------------------------
+
+sub start_redis {
+    my ($self, %opt) = @_;
+    my $port = $self->port('redis');
+    my $bin = $ENV{TICKET_REDIS} // '/usr/bin/redis-server';
+    die "redis-server not found: $bin\n" unless -x $bin;
+    my $pid = fork // die "fork: $!\n";
+    if ($pid == 0) {
+        open STDIN, '<', '/dev/null';
+        open STDOUT, '>>', "$self->{dir}/logs/redis.log";
+        open STDERR, '>&', \*STDOUT;
+        exec $bin, '--port', $port, '--bind', '127.0.0.1',
+             '--save', '', '--appendonly', 'no', '--dir', $self->{dir},
+             @{$opt{args} // []};
+        exit 127;
+    }
+    $self->{redis_pid} = $pid;
+    my $end = time + 10;
+    while (time < $end) {
+        my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port");
+        if ($s) {
+            print $s "*1\r\n\$4\r\nPING\r\n";
+            my $r = <$s> // '';
+            close $s;
+            return $port if $r =~ /PONG/;
+        }
+        sleep 0.02;
+    }
+    die "redis-server did not start: " . $self->read_file('logs/redis.log');
+}
+
+sub stop_redis {
+    my ($self) = @_;
+    return unless $self->{redis_pid};
+    kill 'CONT', $self->{redis_pid};
+    kill 'TERM', $self->{redis_pid};
+    waitpid $self->{redis_pid}, 0;
+    delete $self->{redis_pid};
+}
+
+END {
+    local $?;
+    for my $t (@all) {
+        $t->stop if $t->{pid};
+        $t->stop_redis if $t->{redis_pid};
+    }
+}
+
+1;
