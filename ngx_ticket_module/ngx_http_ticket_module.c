@@ -13,6 +13,8 @@
 
 static ngx_int_t ngx_http_ticket_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_ticket_is_preflight(ngx_http_request_t *r);
+static ngx_http_ticket_ctx_t *ngx_http_ticket_ctx(ngx_http_request_t *r,
+    ngx_http_ticket_loc_conf_t *tlcf);
 static ngx_int_t ngx_http_ticket_find_token(ngx_http_request_t *r,
     ngx_http_ticket_loc_conf_t *tlcf, ngx_str_t *token);
 static ngx_int_t ngx_http_ticket_header_token(ngx_http_request_t *r,
@@ -274,6 +276,15 @@ ngx_http_ticket_handler(ngx_http_request_t *r)
     if (tlcf->preflight == NGX_HTTP_TICKET_PREFLIGHT_PASS
         && ngx_http_ticket_is_preflight(r))
     {
+        /* not checked: nothing for the variables to verify later either */
+
+        ctx = ngx_http_ticket_ctx(r, tlcf);
+        if (ctx == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        ctx->decision = NGX_HTTP_TICKET_NONE;
+
         return NGX_DECLINED;
     }
 
@@ -382,21 +393,20 @@ ngx_http_ticket_get_ctx(ngx_http_request_t *r)
 }
 
 
-ngx_http_ticket_ctx_t *
-ngx_http_ticket_evaluate(ngx_http_request_t *r,
-    ngx_http_ticket_loc_conf_t *tlcf)
+/*
+ * The request's decision record, fresh for the scope tlcf: created on
+ * first use, emptied when an internal redirect leads into another scope.
+ */
+
+static ngx_http_ticket_ctx_t *
+ngx_http_ticket_ctx(ngx_http_request_t *r, ngx_http_ticket_loc_conf_t *tlcf)
 {
-    ngx_int_t               rc;
     ngx_pool_cleanup_t     *cln;
     ngx_http_ticket_ctx_t  *ctx;
 
     r = r->main;
 
     ctx = ngx_http_ticket_get_ctx(r);
-
-    if (ctx != NULL && ctx->conf == tlcf) {
-        return ctx;
-    }
 
     if (ctx == NULL) {
         cln = ngx_pool_cleanup_add(r->pool, sizeof(ngx_http_ticket_ctx_t));
@@ -413,13 +423,38 @@ ngx_http_ticket_evaluate(ngx_http_request_t *r,
         ngx_http_set_ctx(r, ctx, ngx_http_ticket_module);
 
     } else {
-        /* an internal redirect into a scope with other requirements */
         ticket_free(&ctx->ticket);
-        ticket_init(&ctx->ticket);
         ctx->parsed = 0;
+        ngx_str_null(&ctx->token);
     }
 
     ctx->conf = tlcf;
+    ctx->reason = TICKET_OK;
+    ctx->decision = NGX_HTTP_TICKET_NONE;
+
+    return ctx;
+}
+
+
+ngx_http_ticket_ctx_t *
+ngx_http_ticket_evaluate(ngx_http_request_t *r,
+    ngx_http_ticket_loc_conf_t *tlcf)
+{
+    ngx_int_t               rc;
+    ngx_http_ticket_ctx_t  *ctx;
+
+    r = r->main;
+
+    ctx = ngx_http_ticket_get_ctx(r);
+
+    if (ctx != NULL && ctx->conf == tlcf) {
+        return ctx;
+    }
+
+    ctx = ngx_http_ticket_ctx(r, tlcf);
+    if (ctx == NULL) {
+        return NULL;
+    }
 
     rc = ngx_http_ticket_find_token(r, tlcf, &ctx->token);
 

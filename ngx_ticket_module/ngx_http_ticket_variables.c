@@ -125,6 +125,16 @@ ngx_http_ticket_var_ctx(ngx_http_request_t *r)
         return ctx;
     }
 
+    /*
+     * Only while the request is still being decided (if, set, map in the
+     * rewrite phase): once a response exists (return, a preflight, the log
+     * phase) nothing was checked, and a variable does not start now.
+     */
+
+    if (r->headers_out.status != 0 || r->header_sent) {
+        return NULL;
+    }
+
     tlcf = ngx_http_get_module_loc_conf(r, ngx_http_ticket_module);
 
     if (tlcf->kinds == NGX_HTTP_TICKET_OFF) {
@@ -275,7 +285,7 @@ ngx_http_ticket_variable_reason(ngx_http_request_t *r,
 
     ctx = ngx_http_ticket_var_ctx(r);
 
-    if (ctx == NULL) {
+    if (ctx == NULL || ctx->decision == NGX_HTTP_TICKET_NONE) {
         ngx_str_null(&text);
 
     } else {
