@@ -9,6 +9,7 @@
 
 
 #include "ngx_http_ticket_module.h"
+#include "ngx_http_ticket_revocation.h"
 
 
 static ngx_int_t ngx_http_ticket_handler(ngx_http_request_t *r);
@@ -470,6 +471,10 @@ ngx_http_ticket_evaluate(ngx_http_request_t *r,
         ctx->parsed = (ctx->ticket.claims != NULL);
 
         if (ctx->reason == TICKET_OK) {
+            ctx->reason = ngx_http_ticket_revocation_check(r, &ctx->ticket);
+        }
+
+        if (ctx->reason == TICKET_OK) {
             ctx->reason = ticket_authorize(&ctx->ticket, &tlcf->policy);
         }
     }
@@ -643,6 +648,16 @@ ngx_http_ticket_deny(ngx_http_request_t *r, ngx_http_ticket_loc_conf_t *tlcf,
 
     default:
         /* 503: revocation state unusable; no challenge to answer */
+
+        h = ngx_list_push(&r->headers_out.headers);
+        if (h == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        h->hash = 1;
+        ngx_str_set(&h->key, "Retry-After");
+        ngx_str_set(&h->value, "1");
+
         return NGX_HTTP_SERVICE_UNAVAILABLE;
     }
 
@@ -1446,6 +1461,9 @@ ngx_http_ticket_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
     ngx_conf_merge_sec_value(conf->leeway, prev->leeway, 30);
     ngx_conf_merge_sec_value(conf->max_lifetime, prev->max_lifetime, 3600);
+
+    ngx_http_ticket_revocation_note_times(cf, conf->leeway,
+                                          conf->max_lifetime);
     ngx_conf_merge_str_value(conf->roles_claim, prev->roles_claim, "roles");
     ngx_conf_merge_uint_value(conf->mode, prev->mode,
                               NGX_HTTP_TICKET_ENFORCE);

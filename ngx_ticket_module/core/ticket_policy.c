@@ -1,0 +1,390 @@
+
+/*
+ * Reasons and their statuses, time checks, and what a location requires
+ * of a valid ticket: kind, audience, roles and claims.
+ */
+
+
+#include <stdio.h>
+#include <string.h>
+
+#include "ticket.h"
+
+
+static int64_t ticket_clamp_time(int64_t v);
+static int ticket_str_eq(const char *a, size_t alen, const char *b,
+    size_t blen);
+static int ticket_in_list(const char *s, size_t len,
+    const ticket_strlist_t *list);
+static int ticket_aud_matches(json_t *aud, const ticket_strlist_t *list);
+static int ticket_value_matches(json_t *value, const ticket_strlist_t *list);
+
+
+/* the names of SPEC "Reasons", in the order of ticket_reason_t */
+
+static const char  *ticket_reason_names[] = {
+    "ok",
+    "missing",
+    "malformed",
+    "untrusted_key_header",
+    "unknown_key",
+    "alg_mismatch",
+    "bad_signature",
+    "expired",
+    "not_yet_valid",
+    "issued_in_future",
+    "lifetime_exceeded",
+    "revoked",
+    "wrong_issuer",
+    "wrong_audience",
+    "wrong_kind",
+    "tenant_mismatch",
+    "insufficient_role",
+    "claim_mismatch",
+    "revocation_unavailable",
+    "excess_privilege"
+};
+
+
+const char *
+ticket_reason_name(ticket_reason_t reason)
+{
+    if ((unsigned) reason >= TICKET_REASON_MAX) {
+        return "unknown";
+    }
+
+    return ticket_reason_names[reason];
+}
+
+
+int
+ticket_reason_from_name(const char *name, size_t len)
+{
+    size_t  i;
+
+    if (name == NULL) {
+        return -1;
+    }
+
+    for (i = 0; i < TICKET_REASON_MAX; i++) {
+        if (ticket_str_eq(name, len, ticket_reason_names[i],
+                          strlen(ticket_reason_names[i])))
+        {
+            return (int) i;
+        }
+    }
+
+    return -1;
+}
+
+
+int
+ticket_reason_status(ticket_reason_t reason)
+{
+    switch (reason) {
+
+    case TICKET_OK:
+    case TICKET_EXCESS_PRIVILEGE:
+        return 0;
+
+    case TICKET_WRONG_AUDIENCE:
+    case TICKET_WRONG_KIND:
+    case TICKET_INSUFFICIENT_ROLE:
+    case TICKET_CLAIM_MISMATCH:
+        return 403;
+
+    case TICKET_REVOCATION_UNAVAILABLE:
+        return 503;
+
+    default:
+        /* an unknown reason is a denial too: never 0 */
+        return 401;
+    }
+}
+
+
+ticket_reason_t
+ticket_check_time(const ticket_t *t, const ticket_policy_t *p, int64_t now)
+{
+    int64_t  iat, exp, nbf, leeway, max_lifetime;
+
+    /*
+     * ticket_parse() bounds the ticket's times and configuration bounds
+     * the policy's; clamped again so that no sum or difference below
+     * can overflow, whoever filled t and p.  now is never added to.
+     */
+
+    iat = ticket_clamp_time(t->iat);
+    exp = ticket_clamp_time(t->exp);
+    nbf = ticket_clamp_time(t->nbf);
+    leeway = ticket_clamp_time(p->leeway);
+    max_lifetime = ticket_clamp_time(p->max_lifetime);
+
+    if (now >= exp + leeway) {
+        return TICKET_EXPIRED;
+    }
+
+    if (t->has_nbf && nbf - leeway > now) {
+        return TICKET_NOT_YET_VALID;
+    }
+
+    if (iat - leeway > now) {
+        return TICKET_ISSUED_IN_FUTURE;
+    }
+
+    if (exp - iat > max_lifetime) {
+        return TICKET_LIFETIME_EXCEEDED;
+    }
+
+    return TICKET_OK;
+}
+
+
+ticket_reason_t
+ticket_authorize(const ticket_t *t, const ticket_policy_t *p)
+{
+    size_t                     i, j;
+    json_t                    *value;
+    const ticket_strlist_t    *line;
+    const ticket_claim_req_t  *req;
+
+    if ((p->kinds & t->kind) == 0) {
+        return TICKET_WRONG_KIND;
+    }
+
+    if (p->audiences.n > 0 && !ticket_aud_matches(t->aud, &p->audiences)) {
+        return TICKET_WRONG_AUDIENCE;
+    }
+
+    for (i = 0; i < p->nrole_reqs; i++) {
+        line = &p->role_reqs[i];
+
+        for (j = 0; j < line->n; j++) {
+            if (ticket_has_role(t, line->values[j].data, line->values[j].len))
+            {
+                break;
+            }
+        }
+
+        if (j == line->n) {
+            return TICKET_INSUFFICIENT_ROLE;
+        }
+    }
+
+    for (i = 0; i < p->nclaim_reqs; i++) {
+        req = &p->claim_reqs[i];
+
+        value = ticket_json_path(t->claims, req->name.data, req->name.len);
+
+        if (!ticket_value_matches(value, &req->values)) {
+            return TICKET_CLAIM_MISMATCH;
+        }
+    }
+
+    return TICKET_OK;
+}
+
+
+int
+ticket_has_role(const ticket_t *t, const char *role, size_t len)
+{
+    size_t       i;
+    json_t      *elt;
+    const char  *p, *end, *start;
+
+    /* an empty role is never held, whatever the ticket says */
+
+    if (role == NULL || len == 0 || t->roles == NULL) {
+        return 0;
+    }
+
+    if (json_is_array(t->roles)) {
+        json_array_foreach(t->roles, i, elt) {
+            if (json_is_string(elt)
+                && ticket_str_eq(json_string_value(elt),
+                                 json_string_length(elt), role, len))
+            {
+                return 1;
+            }
+        }
+
+        return 0;
+    }
+
+    if (!json_is_string(t->roles)) {
+        return 0;
+    }
+
+    /* "a b  c": tokens between runs of spaces (RFC 8693 "scope" style) */
+
+    p = json_string_value(t->roles);
+    end = p + json_string_length(t->roles);
+
+    while (p < end) {
+
+        while (p < end && *p == ' ') {
+            p++;
+        }
+
+        start = p;
+
+        while (p < end && *p != ' ') {
+            p++;
+        }
+
+        if (p > start && ticket_str_eq(start, (size_t) (p - start), role, len))
+        {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+int
+ticket_excess_privilege(const ticket_t *t, const ticket_policy_t *p)
+{
+    size_t               i, j;
+    const ticket_str_t  *role;
+
+    for (i = 0; i < p->privileged_roles.n; i++) {
+        role = &p->privileged_roles.values[i];
+
+        if (!ticket_has_role(t, role->data, role->len)) {
+            continue;
+        }
+
+        for (j = 0; j < p->nrole_reqs; j++) {
+            if (ticket_in_list(role->data, role->len, &p->role_reqs[j])) {
+                break;
+            }
+        }
+
+        if (j == p->nrole_reqs) {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+static int64_t
+ticket_clamp_time(int64_t v)
+{
+    if (v < 0) {
+        return 0;
+    }
+
+    if (v > TICKET_MAX_TIME) {
+        return TICKET_MAX_TIME;
+    }
+
+    return v;
+}
+
+
+static int
+ticket_str_eq(const char *a, size_t alen, const char *b, size_t blen)
+{
+    return alen == blen && (alen == 0 || memcmp(a, b, alen) == 0);
+}
+
+
+static int
+ticket_in_list(const char *s, size_t len, const ticket_strlist_t *list)
+{
+    size_t  i;
+
+    for (i = 0; i < list->n; i++) {
+        if (ticket_str_eq(s, len, list->values[i].data, list->values[i].len)) {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+/* RFC 7519: an array aud is accepted when one of its members is */
+
+static int
+ticket_aud_matches(json_t *aud, const ticket_strlist_t *list)
+{
+    size_t   i;
+    json_t  *elt;
+
+    if (json_is_string(aud)) {
+        return ticket_in_list(json_string_value(aud), json_string_length(aud),
+                              list);
+    }
+
+    if (json_is_array(aud)) {
+        json_array_foreach(aud, i, elt) {
+            if (json_is_string(elt)
+                && ticket_in_list(json_string_value(elt),
+                                  json_string_length(elt), list))
+            {
+                return 1;
+            }
+        }
+    }
+
+    return 0;
+}
+
+
+/*
+ * A claim equals one of the values: a string exactly, an integer by its
+ * decimal text, a boolean as "true" or "false"; an array when one of its
+ * members does.  Reals, null and objects never match: their text is not
+ * one a configuration could spell reliably.
+ */
+
+static int
+ticket_value_matches(json_t *value, const ticket_strlist_t *list)
+{
+    int      n;
+    char     num[32];
+    size_t   i;
+    json_t  *elt;
+
+    if (value == NULL) {
+        return 0;
+    }
+
+    switch (json_typeof(value)) {
+
+    case JSON_STRING:
+        return ticket_in_list(json_string_value(value),
+                              json_string_length(value), list);
+
+    case JSON_INTEGER:
+        n = snprintf(num, sizeof(num), "%lld",
+                     (long long) json_integer_value(value));
+        if (n < 0 || (size_t) n >= sizeof(num)) {
+            return 0;
+        }
+
+        return ticket_in_list(num, (size_t) n, list);
+
+    case JSON_TRUE:
+        return ticket_in_list("true", 4, list);
+
+    case JSON_FALSE:
+        return ticket_in_list("false", 5, list);
+
+    case JSON_ARRAY:
+        json_array_foreach(value, i, elt) {
+            if (!json_is_array(elt) && ticket_value_matches(elt, list)) {
+                return 1;
+            }
+        }
+
+        return 0;
+
+    default:
+        return 0;
+    }
+}

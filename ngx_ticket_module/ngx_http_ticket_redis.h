@@ -1,0 +1,68 @@
+
+/*
+ * ngx_ticket_module: hiredis's asynchronous context on nginx's event loop.
+ */
+
+#ifndef _NGX_HTTP_TICKET_REDIS_H_INCLUDED_
+#define _NGX_HTTP_TICKET_REDIS_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_event.h>
+
+#include <hiredis/hiredis.h>
+#include <hiredis/async.h>
+
+
+typedef struct {
+    ngx_str_t                       name;    /* as configured, for logs */
+    ngx_str_t                       host;    /* numeric, resolved at load */
+    int                             port;
+    ngx_str_t                       path;    /* unix: socket */
+} ngx_http_ticket_redis_addr_t;
+
+
+typedef struct {
+    ngx_array_t                    *addrs;   /* ngx_http_ticket_redis_addr_t */
+    ngx_str_t                       password;
+    ngx_int_t                       db;
+    ngx_str_t                       prefix;
+    ngx_msec_t                      timeout;
+} ngx_http_ticket_redis_conf_t;
+
+
+typedef struct ngx_http_ticket_redis_s  ngx_http_ticket_redis_t;
+
+typedef void (*ngx_http_ticket_redis_handler_pt)(ngx_http_ticket_redis_t *rd);
+typedef void (*ngx_http_ticket_redis_reply_pt)(ngx_http_ticket_redis_t *rd,
+    redisReply *reply, void *data);
+
+
+struct ngx_http_ticket_redis_s {
+    ngx_http_ticket_redis_conf_t   *conf;
+    redisAsyncContext              *ac;
+    ngx_connection_t               *conn;
+    ngx_log_t                      *log;
+
+    ngx_event_t                     deadline;  /* connect and commands */
+    ngx_uint_t                      current;   /* address in use */
+    ngx_uint_t                      pending;   /* commands awaiting reply */
+
+    ngx_http_ticket_redis_handler_pt  ready;   /* connected, AUTH, SELECT */
+    ngx_http_ticket_redis_handler_pt  down;    /* lost: try again later */
+    void                           *data;
+
+    unsigned                        is_ready:1;
+};
+
+
+ngx_int_t ngx_http_ticket_redis_connect(ngx_http_ticket_redis_t *rd);
+ngx_int_t ngx_http_ticket_redis_command(ngx_http_ticket_redis_t *rd,
+    ngx_http_ticket_redis_reply_pt handler, void *data, ngx_msec_t extra,
+    int argc, const char **argv, const size_t *argvlen);
+void ngx_http_ticket_redis_close(ngx_http_ticket_redis_t *rd,
+    const char *why);
+
+
+#endif /* _NGX_HTTP_TICKET_REDIS_H_INCLUDED_ */

@@ -1,0 +1,29 @@
+
+/*
+ * ngx_ticket_module: revocation lists in shared memory, synced from Redis.
+ */
+
+#ifndef _NGX_HTTP_TICKET_REVOCATION_H_INCLUDED_
+#define _NGX_HTTP_TICKET_REVOCATION_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include <ticket.h>
+
+
+extern ngx_module_t  ngx_http_ticket_revocation_module;
+
+
+/* TICKET_OK, TICKET_REVOKED or TICKET_REVOCATION_UNAVAILABLE */
+ticket_reason_t ngx_http_ticket_revocation_check(ngx_http_request_t *r,
+    const ticket_t *t);
+
+/* merge tells the largest leeway and lifetime: rows older are pruned */
+void ngx_http_ticket_revocation_note_times(ngx_conf_t *cf, time_t leeway,
+    time_t max_lifetime);
+
+
+#endif /* _NGX_HTTP_TICKET_REVOCATION_H_INCLUDED_ */
