@@ -453,6 +453,8 @@ sub start_redis {
         exit 127;
     }
     $self->{redis_pid} = $pid;
+    $self->{redis_port} = $port;
+    delete $self->{redis_sock};
     my $end = time + 10;
     while (time < $end) {
         my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port");
@@ -470,11 +472,58 @@ sub start_redis {
 sub stop_redis {
     my ($self) = @_;
     return unless $self->{redis_pid};
+    delete $self->{redis_sock};
     kill 'CONT', $self->{redis_pid};
     kill 'TERM', $self->{redis_pid};
     waitpid $self->{redis_pid}, 0;
     delete $self->{redis_pid};
 }
+
+# redis_cmd('HSET', 'ticket:revoked:sub', '/alice', 123) -> reply:
+# a scalar for status/integer/bulk (undef for nil), an array ref for
+# arrays, { error => text } for errors.  A tiny RESP client, core Perl only.
+sub redis_cmd {
+    my ($self, @args) = @_;
+    my $port = $self->{redis_port} // $self->port('redis');
+    my $s = $self->{redis_sock};
+    unless ($s && $s->connected) {
+        $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port",
+                                   Proto => 'tcp', Timeout => 5)
+            or die "redis connect 127.0.0.1:$port: $!\n";
+        binmode $s;
+        $self->{redis_sock} = $s;
+    }
+    my $req = '*' . scalar(@args) . "\r\n";
+    $req .= '$' . length($_) . "\r\n$_\r\n" for @args;
+    print $s $req;
+    return _resp_read($s);
+}
+
+sub _resp_read {
+    my ($s) = @_;
+    my $line = <$s>;
+    die "redis: connection closed\n" unless defined $line;
+    $line =~ s/\r\n\z//;
+    my ($t, $rest) = (substr($line, 0, 1), substr($line, 1));
+    return $rest if $t eq '+' || $t eq ':';
+    return { error => $rest } if $t eq '-';
+    if ($t eq '$') {
+        return undef if $rest < 0;
+        my $buf = '';
+        while (length($buf) < $rest + 2) {
+            my $n = read($s, $buf, $rest + 2 - length($buf), length($buf));
+            die "redis: short read\n" unless $n;
+        }
+        return substr($buf, 0, $rest);
+    }
+    if ($t eq '*') {
+        return undef if $rest < 0;
+        return [ map { _resp_read($s) } 1 .. $rest ];
+    }
+    die "redis: bad reply line '$line'\n";
+}
+
+sub redis_pid { $_[0]{redis_pid} }
 
 END {
     local $?;
