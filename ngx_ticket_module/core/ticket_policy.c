@@ -136,6 +136,12 @@ ticket_check_time(const ticket_t *t, const ticket_policy_t *p, int64_t now)
         return TICKET_LIFETIME_EXCEEDED;
     }
 
+    /* a ticket that expires before it was issued no issuer made */
+
+    if (exp < iat) {
+        return TICKET_MALFORMED;
+    }
+
     return TICKET_OK;
 }
 

@@ -1195,6 +1195,8 @@ test_free_after_errors(void **state)
 }
 
 
+
+
 int
 main(void)
 {

@@ -269,10 +269,13 @@ test_time_lifetime(void **state)
     p.max_lifetime = 3601;
     assert_int_equal(ticket_check_time(&t, &p, 1000), TICKET_OK);
 
-    /* exp before iat is no lifetime at all */
+    /* exp before iat: no issuer made it, whatever the window says */
 
     t.iat = 2000;
     t.exp = 1990;
+    assert_int_equal(ticket_check_time(&t, &p, 1980), TICKET_MALFORMED);
+
+    t.exp = 2000;
     assert_int_equal(ticket_check_time(&t, &p, 1980), TICKET_OK);
 }
 
