@@ -849,7 +849,7 @@ ngx_http_ticket_rev_scan_reply(ngx_http_ticket_redis_t *rd,
 {
     ngx_http_ticket_rev_sync_t  *s = data;
 
-    size_t                       i, step;
+    size_t                       i, step, pages;
     int64_t                      value;
     uint64_t                     hash;
     ngx_uint_t                   bad;
@@ -956,14 +956,19 @@ ngx_http_ticket_rev_scan_reply(ngx_http_ticket_redis_t *rd,
     ngx_memcpy(s->last_id, s->load_id, s->load_id_len);
     s->last_id_len = s->load_id_len;
 
+    pages = (zone->shpool->end - zone->shpool->start) / ngx_pagesize;
+
     ngx_log_error(NGX_LOG_NOTICE, rd->log, 0,
                   "ticket: revocation lists loaded: jti %uA, sub %uA, "
-                  "sid %uA, tenant %uA, kid %uA",
+                  "sid %uA, tenant %uA, kid %uA; zone %uz of %uz bytes "
+                  "in use",
                   zone->sh->count[TICKET_REV_JTI],
                   zone->sh->count[TICKET_REV_SUB],
                   zone->sh->count[TICKET_REV_SID],
                   zone->sh->count[TICKET_REV_TENANT],
-                  zone->sh->count[TICKET_REV_KID]);
+                  zone->sh->count[TICKET_REV_KID],
+                  (pages - zone->shpool->pfree) * ngx_pagesize,
+                  pages * ngx_pagesize);
 
     s->state = NGX_HTTP_TICKET_SYNC_FOLLOWING;
 
