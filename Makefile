@@ -5,6 +5,7 @@
 #                   unit (cmocka), t/ (prove, real nginx), then the same
 #                   again built with AddressSanitizer and UBSan
 #   make demo       local backend + nginx with the module, real tickets
+#   make bench      benchmarks (bench/): revocation propagation, zone size
 #
 # SAN=1 builds everything with -fsanitize=address,undefined into build-san/.
 
@@ -48,7 +49,7 @@ MOD_SRCS   := $(wildcard ngx_ticket_module/*.c ngx_ticket_module/*.h) \
 MODULE     := $(B)/nginx/objs/ngx_http_ticket_module.so
 
 .PHONY: all core module ticketctl unit test test-plain test-san t deps \
-        demo demo-stop clean
+        demo demo-stop bench bench-revocation clean
 
 all: module ticketctl
 
@@ -115,6 +116,12 @@ demo: deps all
 
 demo-stop:
 	@bash scripts/demo.sh stop
+
+# Benchmarks print figures; they assert nothing and are not part of test.
+bench: bench-revocation
+
+bench-revocation: deps all
+	TICKET_BUILD=$(TOP)/build perl bench/revocation.pl
 
 clean:
 	rm -rf build build-san
