@@ -8,6 +8,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 demo="$top/build/demo"
 gw_port=${DEMO_PORT:-8080}
 be_port=${DEMO_BACKEND_PORT:-8081}
+redis_port=${DEMO_REDIS_PORT:-6390}
 nginx=${TICKET_NGINX:-/usr/sbin/nginx}
 module="$top/build/nginx/objs/ngx_http_ticket_module.so"
 ctl="$top/build/ticketctl"
@@ -26,6 +27,15 @@ stop() {
         done
         rm -f "$demo/$d/logs/nginx.pid"
     done
+    if [ -f "$demo/redis/redis.pid" ]; then
+        pid=$(cat "$demo/redis/redis.pid")
+        kill "$pid" 2>/dev/null || true
+        for _ in $(seq 50); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        rm -f "$demo/redis/redis.pid"
+    fi
 }
 
 if [ "${1:-}" = stop ]; then
@@ -36,7 +46,7 @@ fi
 
 stop
 rm -rf "$demo"
-mkdir -p "$demo/gateway/logs" "$demo/backend/logs"
+mkdir -p "$demo/gateway/logs" "$demo/backend/logs" "$demo/redis"
 chmod 755 "$demo" "$demo/gateway" "$demo/backend"
 
 cat > "$demo/backend/nginx.conf" <<EOF
@@ -71,6 +81,7 @@ http {
     access_log logs/access.log ticket;
 
     ticket_keys $demo/keys/demo-1.jwks;
+    ticket_redis 127.0.0.1:$redis_port;
 
     server {
         listen 127.0.0.1:$gw_port;
@@ -92,6 +103,15 @@ http {
 }
 EOF
 
+redis-server --port "$redis_port" --bind 127.0.0.1 --save '' \
+    --appendonly no --dir "$demo/redis" --daemonize yes \
+    --pidfile "$demo/redis/redis.pid" --logfile "$demo/redis/redis.log"
+for _ in $(seq 50); do
+    [ "$(redis-cli -p "$redis_port" ping 2>/dev/null)" = PONG ] && break
+    sleep 0.1
+done
+[ "$(redis-cli -p "$redis_port" ping 2>/dev/null)" = PONG ] \
+    || { echo "demo: redis-server did not start on port $redis_port" >&2; exit 2; }
 "$nginx" -p "$demo/backend" -c "$demo/backend/nginx.conf"
 "$nginx" -p "$demo/gateway" -c "$demo/gateway/nginx.conf"
 
@@ -102,34 +122,51 @@ done
 
 key="$demo/keys/demo-1.key"
 alice=$("$ctl" mint --key "$key" --kid demo-1 --sub alice --kind user \
-        --roles reader,writer --ttl 10m)
+        --roles reader,writer --ttl 10m --jti "alice-$(date +%s%N)")
 old=$("$ctl" mint --key "$key" --kid demo-1 --sub alice --kind user \
       --roles reader --iat $(( $(date +%s) - 7200 )) \
       --exp $(( $(date +%s) - 3600 )))
 
 show() {
-    local title=$1; shift
+    local title=$1 ticket=$2 url=$3
     echo
     echo "== $title"
-    echo "\$ curl -si $*" | sed -E 's/Bearer [A-Za-z0-9._-]+/Bearer $TICKET/'
-    curl -si "$@" | tr -d '\r' | sed -E '/^(Server|Date|Content-Length|Connection|Content-Type):/d'
+    if [ -n "$ticket" ]; then
+        echo "\$ curl -si -H 'Authorization: Bearer \$TICKET' $url"
+        curl -si -H "Authorization: Bearer $ticket" "$url"
+    else
+        echo "\$ curl -si $url"
+        curl -si "$url"
+    fi | tr -d '\r' \
+       | sed -E '/^(Server|Date|Content-Length|Connection|Content-Type):/d; /^</d; /^$/d'
     sleep 0.2
     echo "access.log: $(tail -n 1 "$demo/gateway/logs/access.log")"
 }
 
-show "allowed: alice's ticket reaches the backend" \
-     -H "Authorization: Bearer $alice" "http://127.0.0.1:$gw_port/api/orders"
-show "401: no ticket" "http://127.0.0.1:$gw_port/api/orders"
-show "401: an expired ticket" \
-     -H "Authorization: Bearer $old" "http://127.0.0.1:$gw_port/api/orders"
-show "403: a valid ticket without the admin role" \
-     -H "Authorization: Bearer $alice" "http://127.0.0.1:$gw_port/admin/users"
+api="http://127.0.0.1:$gw_port/api/orders"
+admin="http://127.0.0.1:$gw_port/admin/users"
+
+show "allowed: alice's ticket reaches the backend" "$alice" "$api"
+show "401: no ticket" "" "$api"
+show "401: an expired ticket" "$old" "$api"
+show "403: a valid ticket without the admin role" "$alice" "$admin"
+
+echo
+echo "== revoke alice's ticket (a lost phone): every worker refuses it at once"
+exp=$("$ctl" inspect "$alice" | sed -n 's/^ *"exp": \([0-9]*\).*/\1/p' | head -1)
+jti=$("$ctl" inspect "$alice" | sed -n 's/^ *"jti": "\(.*\)",*$/\1/p' | head -1)
+echo "\$ ticketctl revoke --redis 127.0.0.1:$redis_port --jti $jti --exp $exp --reason 'phone lost'"
+"$ctl" revoke --redis "127.0.0.1:$redis_port" --jti "$jti" \
+    --exp "$exp" --reason "phone lost"
+sleep 0.1
+show "401: the revoked ticket" "$alice" "$api"
 
 cat <<EOF
 
 The demo keeps running:
   gateway  http://127.0.0.1:$gw_port  (config $demo/gateway/nginx.conf)
   backend  http://127.0.0.1:$be_port
+  redis    127.0.0.1:$redis_port  ($ctl revoke --redis 127.0.0.1:$redis_port --list)
   ticket   $ctl mint --key $key --kid demo-1 --sub bob --kind user --roles admin
 Stop it with: make demo-stop
 EOF
