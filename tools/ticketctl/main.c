@@ -40,13 +40,12 @@ static const ticketctl_cmd_t  *ticketctl_commands[] = {
     &ticketctl_keygen_cmd,
     &ticketctl_mint_cmd,
     &ticketctl_inspect_cmd,
+    &ticketctl_revoke_cmd,
 
     /*
-     * Not yet: revoke (Redis revocation lists) and audit (audit log
-     * queries) go here, each as revoke.c / audit.c exporting its
-     * ticketctl_cmd_t, declared in ticketctl.h.
+     * Not yet: audit (audit log queries) goes here, as audit.c
+     * exporting its ticketctl_cmd_t, declared in ticketctl.h.
      *
-     * &ticketctl_revoke_cmd,
      * &ticketctl_audit_cmd,
      */
 

@@ -1,0 +1,1779 @@
+/*
+ * ticketctl revoke: write one revocation into Redis as the SPEC lays it
+ * out ("Revocation in Redis"), and list what is revoked.
+ *
+ * A write is one MULTI/EXEC: prune the jti set, change the list, append
+ * the entry gateways follow to PREFIXevents.  Redis does not roll a
+ * transaction back when one of its commands fails (a WRONGTYPE leaves
+ * the others applied), so the keys are WATCHed and their types checked
+ * first: a key of the wrong type stops the write before anything is
+ * queued, and a key changed by another writer in between makes EXEC
+ * return nil, which is retried.
+ */
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/time.h>
+#include <hiredis/hiredis.h>
+#include <openssl/crypto.h>
+
+#include "ticketctl.h"
+
+
+#define TICKETCTL_REVOKE_TIMEOUT   2         /* seconds: connect, command */
+#define TICKETCTL_REVOKE_LEEWAY    30        /* the gateway's default */
+#define TICKETCTL_REVOKE_MARGIN    3600      /* clock skew, larger leeways */
+#define TICKETCTL_REVOKE_MAXLEN    "100000"  /* stream entries, about */
+#define TICKETCTL_REVOKE_SCAN      "1000"    /* COUNT hint of the SCANs */
+#define TICKETCTL_REVOKE_RETRIES   5         /* EXEC aborted by a WATCH */
+#define TICKETCTL_REVOKE_MAX_DB    1000000
+
+#define TICKETCTL_ESC_SPACE        1         /* rows: fields stay apart */
+#define TICKETCTL_ESC_QUOTE        2         /* inside "..." */
+
+
+enum {
+    TICKETCTL_REVOKE_REDIS = 256,
+    TICKETCTL_REVOKE_PASSWORD_FILE,
+    TICKETCTL_REVOKE_DB,
+    TICKETCTL_REVOKE_PREFIX,
+    TICKETCTL_REVOKE_JTI,
+    TICKETCTL_REVOKE_EXP,
+    TICKETCTL_REVOKE_SUB,
+    TICKETCTL_REVOKE_TENANT,
+    TICKETCTL_REVOKE_SID,
+    TICKETCTL_REVOKE_KID,
+    TICKETCTL_REVOKE_REASON,
+    TICKETCTL_REVOKE_ACTOR,
+    TICKETCTL_REVOKE_AT,
+    TICKETCTL_REVOKE_LIST,
+    TICKETCTL_REVOKE_JSON
+};
+
+
+/* the lists, in the SPEC's order; the index is ticketctl_revoke_list_e */
+
+typedef enum {
+    TICKETCTL_LIST_JTI = 0,
+    TICKETCTL_LIST_SUB,
+    TICKETCTL_LIST_SID,
+    TICKETCTL_LIST_TENANT,
+    TICKETCTL_LIST_KID,
+    TICKETCTL_LIST_N
+} ticketctl_revoke_list_e;
+
+
+typedef struct {
+    const char             *name;      /* "sub": list name, key suffix */
+    const char             *type;      /* what TYPE answers: "hash" */
+    const char             *scan;      /* "HSCAN" */
+    const char             *value;     /* "at": the value's name, or NULL */
+} ticketctl_revoke_list_t;
+
+
+typedef struct {
+    const char             *redis;
+    const char             *password_file;
+    const char             *db;
+    const char             *prefix;
+    const char             *jti;
+    const char             *exp;
+    const char             *sub;
+    const char             *tenant;
+    const char             *sid;
+    const char             *kid;
+    const char             *reason;
+    const char             *actor;
+    const char             *at;
+    int                     list;
+    int                     json;
+} ticketctl_revoke_args_t;
+
+
+typedef struct {
+    redisContext           *c;
+    const char             *addr;
+    const char             *prefix;
+    int                     json;
+    int                     rows;      /* JSON: rows printed in the list */
+} ticketctl_revoke_ctx_t;
+
+
+static int ticketctl_revoke(int argc, char **argv);
+static int ticketctl_revoke_options(ticketctl_revoke_args_t *a, int argc,
+    char **argv);
+static int ticketctl_revoke_option(const char **field, const char *name);
+static int ticketctl_revoke_check(ticketctl_revoke_args_t *a,
+    ticketctl_revoke_list_e *list);
+static int ticketctl_revoke_connect(ticketctl_revoke_ctx_t *ctx,
+    ticketctl_revoke_args_t *a);
+static int ticketctl_revoke_auth(ticketctl_revoke_ctx_t *ctx,
+    const char *file);
+static int ticketctl_revoke_write(ticketctl_revoke_ctx_t *ctx,
+    ticketctl_revoke_args_t *a, ticketctl_revoke_list_e list);
+static int ticketctl_revoke_exec(ticketctl_revoke_ctx_t *ctx,
+    ticketctl_revoke_list_e list, const char *member, int64_t *value,
+    ticketctl_revoke_args_t *a, int64_t now, redisReply **result);
+static int ticketctl_revoke_prepare(ticketctl_revoke_ctx_t *ctx,
+    ticketctl_revoke_list_e list, const char *member, int64_t *value);
+static int ticketctl_revoke_list(ticketctl_revoke_ctx_t *ctx);
+static int ticketctl_revoke_scan(ticketctl_revoke_ctx_t *ctx,
+    ticketctl_revoke_list_e list);
+static void ticketctl_revoke_row(ticketctl_revoke_ctx_t *ctx,
+    ticketctl_revoke_list_e list, redisReply *member, redisReply *value);
+static int ticketctl_revoke_events(ticketctl_revoke_ctx_t *ctx);
+static redisReply *ticketctl_revoke_command(ticketctl_revoke_ctx_t *ctx,
+    int argc, const char **argv);
+static redisReply *ticketctl_revoke_reply(ticketctl_revoke_ctx_t *ctx,
+    const char *what);
+static int ticketctl_revoke_ok(ticketctl_revoke_ctx_t *ctx,
+    redisReply *r, const char *what);
+static void ticketctl_revoke_redis_error(ticketctl_revoke_ctx_t *ctx,
+    const char *what, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static char *ticketctl_revoke_key(const char *prefix, const char *name);
+static int ticketctl_revoke_integer(const char *s, size_t len, int64_t *out);
+static size_t ticketctl_revoke_utf8(const unsigned char *p, size_t n);
+static char *ticketctl_revoke_text(const char *p, size_t len, int flags);
+static void ticketctl_revoke_put_text(const char *p, size_t len);
+static void ticketctl_revoke_put_json(const char *p, size_t len);
+static void ticketctl_revoke_put_number(const char *p, size_t len);
+
+
+static const ticketctl_revoke_list_t  ticketctl_revoke_lists[] = {
+    { "jti",    "zset", "ZSCAN", "exp" },
+    { "sub",    "hash", "HSCAN", "at" },
+    { "sid",    "hash", "HSCAN", "at" },
+    { "tenant", "hash", "HSCAN", "at" },
+    { "kid",    "set",  "SSCAN", NULL }
+};
+
+
+const ticketctl_cmd_t  ticketctl_revoke_cmd = {
+    "revoke",
+    ticketctl_revoke,
+    "revoke tickets in Redis, or list what is revoked",
+    "ticketctl revoke --redis ADDR (--jti J --exp T | --sub S [--tenant T]"
+    " | --sid D | --tenant T | --kid K) [OPTION]...;"
+    " ticketctl revoke --redis ADDR --list [--json]",
+
+    "Writes one revocation into Redis, where every gateway reads it: the\n"
+    "change and its entry in the stream PREFIXevents in one MULTI/EXEC.\n"
+    "Prints one line: what is revoked and the id of the stream entry.\n"
+    "\n"
+    "  --redis ADDR         host:port, [IPv6]:port, or unix:/path\n"
+    "  --password-file F    AUTH with the file's content, trailing\n"
+    "                       newlines stripped\n"
+    "  --db N               SELECT N first\n"
+    "  --prefix P           key prefix (default \"ticket:\")\n"
+    "\n"
+    "One target:\n"
+    "  --jti J --exp T      the ticket J, whose exp is T\n"
+    "  --sub S [--tenant T] every ticket of subject S (of tenant T)\n"
+    "                       issued at or before the cut-off\n"
+    "  --sid D              every ticket of session or device D issued at\n"
+    "                       or before the cut-off\n"
+    "  --tenant T           every ticket of tenant T issued at or before\n"
+    "                       the cut-off\n"
+    "  --kid K              every ticket signed with key K\n"
+    "\n"
+    "  --at T               the cut-off (default now); for --sub, --sid\n"
+    "                       and --tenant.  A cut-off never moves back: an\n"
+    "                       earlier one than the stored one keeps it\n"
+    "  --reason TEXT        why, stored in the stream entry\n"
+    "  --actor NAME         who, stored in the stream entry (default\n"
+    "                       $USER, else \"ticketctl\")\n"
+    "  --list               print what is revoked instead, one row a\n"
+    "                       line (\"jti  J  exp T\", \"sub  T/S  at T\",\n"
+    "                       \"kid  K\"),\n"
+    "                       and the stream's length and last id\n"
+    "  --json               with --list: one JSON object\n"
+    "  -h, --help           this help\n"
+    "\n"
+    "T is unix seconds, RFC 3339 (2025-01-31T12:00:00Z), \"now\", or\n"
+    "relative to now: \"-2h\", \"+15m\".  Every write also prunes the jti\n"
+    "set of tickets whose exp is more than the 30s leeway and an hour in\n"
+    "the past (the hour covers clock skew and larger leeways): they match\n"
+    "nothing a gateway still accepts.  Listed members show bytes below\n"
+    "0x21, 0x7f and bytes that are not UTF-8 as \\xNN, a backslash as\n"
+    "\\\\.\n"
+    "Exit status 0 done, 2 usage error or Redis failed (nothing written\n"
+    "unless the message says otherwise).\n"
+};
+
+
+static const struct option  ticketctl_revoke_long[] = {
+    { "redis",         required_argument, NULL, TICKETCTL_REVOKE_REDIS },
+    { "password-file", required_argument, NULL,
+      TICKETCTL_REVOKE_PASSWORD_FILE },
+    { "db",            required_argument, NULL, TICKETCTL_REVOKE_DB },
+    { "prefix",        required_argument, NULL, TICKETCTL_REVOKE_PREFIX },
+    { "jti",           required_argument, NULL, TICKETCTL_REVOKE_JTI },
+    { "exp",           required_argument, NULL, TICKETCTL_REVOKE_EXP },
+    { "sub",           required_argument, NULL, TICKETCTL_REVOKE_SUB },
+    { "tenant",        required_argument, NULL, TICKETCTL_REVOKE_TENANT },
+    { "sid",           required_argument, NULL, TICKETCTL_REVOKE_SID },
+    { "kid",           required_argument, NULL, TICKETCTL_REVOKE_KID },
+    { "reason",        required_argument, NULL, TICKETCTL_REVOKE_REASON },
+    { "actor",         required_argument, NULL, TICKETCTL_REVOKE_ACTOR },
+    { "at",            required_argument, NULL, TICKETCTL_REVOKE_AT },
+    { "list",          no_argument,       NULL, TICKETCTL_REVOKE_LIST },
+    { "json",          no_argument,       NULL, TICKETCTL_REVOKE_JSON },
+    { "help",          no_argument,       NULL, 'h' },
+    { NULL, 0, NULL, 0 }
+};
+
+
+static int
+ticketctl_revoke(int argc, char **argv)
+{
+    int                       rc;
+    ticketctl_revoke_ctx_t    ctx;
+    ticketctl_revoke_args_t   a;
+    ticketctl_revoke_list_e   list;
+
+    memset(&a, 0, sizeof(a));
+    memset(&ctx, 0, sizeof(ctx));
+
+    rc = ticketctl_revoke_options(&a, argc, argv);
+    if (rc >= 0) {
+        return rc;
+    }
+
+    list = TICKETCTL_LIST_N;
+
+    rc = ticketctl_revoke_check(&a, &list);
+    if (rc >= 0) {
+        return rc;
+    }
+
+    ctx.addr = a.redis;
+    ctx.prefix = a.prefix ? a.prefix : "ticket:";
+    ctx.json = a.json;
+
+    rc = ticketctl_revoke_connect(&ctx, &a);
+
+    if (rc == TICKETCTL_OK) {
+        rc = a.list ? ticketctl_revoke_list(&ctx)
+                    : ticketctl_revoke_write(&ctx, &a, list);
+    }
+
+    if (ctx.c != NULL) {
+        redisFree(ctx.c);
+    }
+
+    return rc;
+}
+
+
+static int
+ticketctl_revoke_options(ticketctl_revoke_args_t *a, int argc, char **argv)
+{
+    /* -1: go on, else the exit status */
+
+    int           c;
+    const char  **field;
+
+    opterr = 0;
+
+    while ((c = getopt_long(argc, argv, ":h", ticketctl_revoke_long, NULL))
+           != -1)
+    {
+        field = NULL;
+
+        switch (c) {
+        case TICKETCTL_REVOKE_REDIS:
+            field = &a->redis;
+            break;
+        case TICKETCTL_REVOKE_PASSWORD_FILE:
+            field = &a->password_file;
+            break;
+        case TICKETCTL_REVOKE_DB:
+            field = &a->db;
+            break;
+        case TICKETCTL_REVOKE_PREFIX:
+            field = &a->prefix;
+            break;
+        case TICKETCTL_REVOKE_JTI:
+            field = &a->jti;
+            break;
+        case TICKETCTL_REVOKE_EXP:
+            field = &a->exp;
+            break;
+        case TICKETCTL_REVOKE_SUB:
+            field = &a->sub;
+            break;
+        case TICKETCTL_REVOKE_TENANT:
+            field = &a->tenant;
+            break;
+        case TICKETCTL_REVOKE_SID:
+            field = &a->sid;
+            break;
+        case TICKETCTL_REVOKE_KID:
+            field = &a->kid;
+            break;
+        case TICKETCTL_REVOKE_REASON:
+            field = &a->reason;
+            break;
+        case TICKETCTL_REVOKE_ACTOR:
+            field = &a->actor;
+            break;
+        case TICKETCTL_REVOKE_AT:
+            field = &a->at;
+            break;
+        case TICKETCTL_REVOKE_LIST:
+            a->list = 1;
+            break;
+        case TICKETCTL_REVOKE_JSON:
+            a->json = 1;
+            break;
+        case 'h':
+            return ticketctl_help();
+        default:
+            return ticketctl_getopt_error(c, argv);
+        }
+
+        if (field != NULL && ticketctl_revoke_option(field, argv[optind - 1])
+                             != -1)
+        {
+            return TICKETCTL_ERROR;
+        }
+    }
+
+    if (optind < argc) {
+        return ticketctl_usage_error("unexpected argument \"%s\"",
+                                     argv[optind]);
+    }
+
+    return -1;
+}
+
+
+static int
+ticketctl_revoke_option(const char **field, const char *name)
+{
+    /*
+     * A second "--jti" would silently revoke another ticket than the
+     * first one named: a revocation tool says so instead.
+     */
+
+    const char  *eq;
+
+    if (*field != NULL) {
+        eq = strchr(name, '=');
+
+        if (eq != NULL) {
+            return ticketctl_usage_error("\"%.*s\" given twice",
+                                         (int) (eq - name), name);
+        }
+
+        return ticketctl_usage_error("\"%s\" given twice", name);
+    }
+
+    *field = optarg;
+
+    return -1;
+}
+
+
+static int
+ticketctl_revoke_check(ticketctl_revoke_args_t *a,
+    ticketctl_revoke_list_e *list)
+{
+    int          n;
+    const char  *p;
+
+    if (a->redis == NULL) {
+        return ticketctl_usage_error("missing --redis");
+    }
+
+    if (a->db != NULL) {
+        for (p = a->db; *p >= '0' && *p <= '9'; p++) { /* void */ }
+
+        if (*p != '\0' || p == a->db || p - a->db > 7
+            || atoi(a->db) >= TICKETCTL_REVOKE_MAX_DB)
+        {
+            return ticketctl_usage_error("invalid --db \"%s\"", a->db);
+        }
+    }
+
+    if (a->prefix != NULL && a->prefix[0] == '\0') {
+        return ticketctl_usage_error("empty --prefix");
+    }
+
+    n = (a->jti != NULL) + (a->sub != NULL) + (a->sid != NULL)
+        + (a->kid != NULL) + (a->tenant != NULL && a->sub == NULL);
+
+    if (a->list) {
+        if (n != 0 || a->exp != NULL || a->tenant != NULL || a->at != NULL
+            || a->reason != NULL || a->actor != NULL)
+        {
+            return ticketctl_usage_error("--list takes no target, --exp, "
+                                         "--at, --reason or --actor");
+        }
+
+        return -1;
+    }
+
+    if (a->json) {
+        return ticketctl_usage_error("--json goes with --list");
+    }
+
+    if (n == 0) {
+        return ticketctl_usage_error("missing a target: --jti, --sub, "
+                                     "--sid, --tenant or --kid");
+    }
+
+    if (n > 1) {
+        return ticketctl_usage_error("more than one target: one of --jti, "
+                                     "--sub, --sid, --tenant or --kid");
+    }
+
+    if (a->jti != NULL) {
+        *list = TICKETCTL_LIST_JTI;
+        p = a->jti;
+
+    } else if (a->sub != NULL) {
+        *list = TICKETCTL_LIST_SUB;
+        p = a->sub;
+
+    } else if (a->sid != NULL) {
+        *list = TICKETCTL_LIST_SID;
+        p = a->sid;
+
+    } else if (a->kid != NULL) {
+        *list = TICKETCTL_LIST_KID;
+        p = a->kid;
+
+    } else {
+        *list = TICKETCTL_LIST_TENANT;
+        p = a->tenant;
+    }
+
+    if (p[0] == '\0') {
+        return ticketctl_usage_error("empty --%s",
+                                     ticketctl_revoke_lists[*list].name);
+    }
+
+    if (a->tenant != NULL) {
+        if (a->tenant[0] == '\0') {
+            return ticketctl_usage_error("empty --tenant");
+        }
+
+        /* "TENANT/SUB" is split at the first "/" */
+
+        if (strchr(a->tenant, '/') != NULL) {
+            return ticketctl_usage_error("--tenant must not contain \"/\"");
+        }
+    }
+
+    if ((a->jti != NULL) != (a->exp != NULL)) {
+        return ticketctl_usage_error(a->jti ? "--jti needs --exp"
+                                            : "--exp goes with --jti");
+    }
+
+    if (a->at != NULL
+        && (*list == TICKETCTL_LIST_JTI || *list == TICKETCTL_LIST_KID))
+    {
+        return ticketctl_usage_error("--at goes with --sub, --sid or "
+                                     "--tenant");
+    }
+
+    if (a->actor != NULL && a->actor[0] == '\0') {
+        return ticketctl_usage_error("empty --actor");
+    }
+
+    return -1;
+}
+
+
+static int
+ticketctl_revoke_connect(ticketctl_revoke_ctx_t *ctx,
+    ticketctl_revoke_args_t *a)
+{
+    int              rc;
+    long             port;
+    char            *host, *end;
+    const char      *colon, *argv[2];
+    redisReply      *r;
+    struct timeval   tv;
+
+    tv.tv_sec = TICKETCTL_REVOKE_TIMEOUT;
+    tv.tv_usec = 0;
+
+    if (strncmp(a->redis, "unix:", 5) == 0) {
+
+        if (a->redis[5] == '\0') {
+            return ticketctl_usage_error("--redis \"unix:\" needs a path");
+        }
+
+        ctx->c = redisConnectUnixWithTimeout(a->redis + 5, tv);
+
+    } else {
+        colon = strrchr(a->redis, ':');
+
+        if (colon == NULL || colon == a->redis) {
+            return ticketctl_usage_error("--redis wants host:port or "
+                                         "unix:/path, not \"%s\"", a->redis);
+        }
+
+        errno = 0;
+        port = strtol(colon + 1, &end, 10);
+
+        if (errno != 0 || *end != '\0' || end == colon + 1 || port < 1
+            || port > 65535)
+        {
+            return ticketctl_usage_error("invalid port in --redis \"%s\"",
+                                         a->redis);
+        }
+
+        if (a->redis[0] == '[' && colon[-1] == ']') {
+            host = strndup(a->redis + 1, colon - a->redis - 2);
+
+        } else {
+            host = strndup(a->redis, colon - a->redis);
+        }
+
+        if (host == NULL) {
+            ticketctl_error("out of memory");
+            return TICKETCTL_ERROR;
+        }
+
+        ctx->c = redisConnectWithTimeout(host, (int) port, tv);
+
+        free(host);
+    }
+
+    if (ctx->c == NULL) {
+        ticketctl_error("out of memory");
+        return TICKETCTL_ERROR;
+    }
+
+    if (ctx->c->err) {
+        ticketctl_revoke_redis_error(ctx, NULL, "%s", ctx->c->errstr);
+        return TICKETCTL_ERROR;
+    }
+
+    if (redisSetTimeout(ctx->c, tv) != REDIS_OK) {
+        ticketctl_revoke_redis_error(ctx, NULL, "cannot set a timeout");
+        return TICKETCTL_ERROR;
+    }
+
+    if (a->password_file != NULL) {
+        rc = ticketctl_revoke_auth(ctx, a->password_file);
+        if (rc != TICKETCTL_OK) {
+            return rc;
+        }
+    }
+
+    if (a->db != NULL) {
+        argv[0] = "SELECT";
+        argv[1] = a->db;
+
+        r = ticketctl_revoke_command(ctx, 2, argv);
+
+        if (ticketctl_revoke_ok(ctx, r, "SELECT") != 0) {
+            return TICKETCTL_ERROR;
+        }
+
+        freeReplyObject(r);
+    }
+
+    return TICKETCTL_OK;
+}
+
+
+static int
+ticketctl_revoke_auth(ticketctl_revoke_ctx_t *ctx, const char *file)
+{
+    /*
+     * The command is formatted here and written to hiredis's socket
+     * directly, so the password never sits in hiredis's output buffer,
+     * which is freed without being wiped.
+     */
+
+    int             n;
+    char           *cmd;
+    size_t          len, plen, argvlen[2], off;
+    ssize_t         w;
+    const char     *argv[2];
+    redisReply     *r;
+    unsigned char  *buf;
+
+    if (ticketctl_read_file(file, &buf, &len) != 0) {
+        return TICKETCTL_ERROR;
+    }
+
+    plen = ticketctl_strip_newlines(buf, len);
+
+    if (plen == 0) {
+        ticketctl_free_secret(buf, len);
+        ticketctl_error("\"%s\": empty password", file);
+        return TICKETCTL_ERROR;
+    }
+
+    argv[0] = "AUTH";
+    argv[1] = (const char *) buf;
+    argvlen[0] = 4;
+    argvlen[1] = plen;
+
+    n = redisFormatCommandArgv(&cmd, 2, argv, argvlen);
+
+    ticketctl_free_secret(buf, len);
+
+    if (n < 0) {
+        ticketctl_error("out of memory");
+        return TICKETCTL_ERROR;
+    }
+
+    for (off = 0; off < (size_t) n; off += w) {
+        w = write(ctx->c->fd, cmd + off, n - off);
+
+        if (w == -1) {
+            if (errno == EINTR) {
+                w = 0;
+                continue;
+            }
+
+            OPENSSL_cleanse(cmd, n);
+            redisFreeCommand(cmd);
+            ticketctl_revoke_redis_error(ctx, "AUTH", "%s",
+                                         strerror(errno));
+            return TICKETCTL_ERROR;
+        }
+    }
+
+    OPENSSL_cleanse(cmd, n);
+    redisFreeCommand(cmd);
+
+    r = ticketctl_revoke_reply(ctx, "AUTH");
+
+    if (ticketctl_revoke_ok(ctx, r, "AUTH") != 0) {
+        return TICKETCTL_ERROR;
+    }
+
+    freeReplyObject(r);
+
+    return TICKETCTL_OK;
+}
+
+
+static int
+ticketctl_revoke_write(ticketctl_revoke_ctx_t *ctx,
+    ticketctl_revoke_args_t *a, ticketctl_revoke_list_e list)
+{
+    int          rc, i;
+    char        *member, *shown;
+    int64_t      now, value, pruned;
+    redisReply  *result, *id;
+
+    now = (int64_t) time(NULL);
+    value = now;
+    member = NULL;
+    result = NULL;
+    shown = NULL;
+
+    if (list == TICKETCTL_LIST_JTI
+        && ticketctl_parse_time(a->exp, now, &value) != 0)
+    {
+        return ticketctl_usage_error("invalid --exp \"%s\"", a->exp);
+    }
+
+    if (a->at != NULL && ticketctl_parse_time(a->at, now, &value) != 0) {
+        return ticketctl_usage_error("invalid --at \"%s\"", a->at);
+    }
+
+    switch (list) {
+    case TICKETCTL_LIST_JTI:
+        member = strdup(a->jti);
+        break;
+    case TICKETCTL_LIST_SUB:
+        /* "/SUB" without a tenant: no two subjects share a field */
+        member = malloc(strlen(a->tenant ? a->tenant : "")
+                        + strlen(a->sub) + 2);
+        if (member != NULL) {
+            sprintf(member, "%s/%s", a->tenant ? a->tenant : "", a->sub);
+        }
+        break;
+    case TICKETCTL_LIST_SID:
+        member = strdup(a->sid);
+        break;
+    case TICKETCTL_LIST_TENANT:
+        member = strdup(a->tenant);
+        break;
+    default:
+        member = strdup(a->kid);
+        break;
+    }
+
+    if (member == NULL) {
+        ticketctl_error("out of memory");
+        return TICKETCTL_ERROR;
+    }
+
+    if (list == TICKETCTL_LIST_JTI
+        && value + TICKETCTL_REVOKE_LEEWAY < now)
+    {
+        ticketctl_warn("the ticket expired at %lld: no gateway accepts it "
+                       "anyway", (long long) value);
+    }
+
+    rc = TICKETCTL_ERROR;
+
+    for (i = 0; i < TICKETCTL_REVOKE_RETRIES; i++) {
+        rc = ticketctl_revoke_exec(ctx, list, member, &value, a, now,
+                                   &result);
+        if (rc != -1) {
+            break;
+        }
+    }
+
+    if (rc == -1) {
+        ticketctl_revoke_redis_error(ctx, NULL, "the keys kept changing "
+                                     "under %d transactions; nothing "
+                                     "written", TICKETCTL_REVOKE_RETRIES);
+        rc = TICKETCTL_ERROR;
+    }
+
+    if (rc != TICKETCTL_OK) {
+        goto done;
+    }
+
+    /* EXEC's reply: ZREMRANGEBYSCORE, the change, XADD; checked */
+
+    pruned = result->element[0]->integer;
+    id = result->element[2];
+
+    shown = ticketctl_revoke_text(member, strlen(member), TICKETCTL_ESC_QUOTE);
+    if (shown == NULL) {
+        ticketctl_error("out of memory");
+        rc = TICKETCTL_ERROR;
+        goto done;
+    }
+
+    printf("revoked %s \"%s\"", ticketctl_revoke_lists[list].name, shown);
+
+    if (list == TICKETCTL_LIST_JTI) {
+        printf(" exp %lld", (long long) value);
+
+    } else if (list != TICKETCTL_LIST_KID) {
+        printf(" at %lld", (long long) value);
+    }
+
+    printf(" (event %.*s", (int) id->len, id->str);
+
+    if (pruned > 0) {
+        printf(", %lld expired jti pruned", (long long) pruned);
+    }
+
+    printf(")\n");
+
+    if (fflush(stdout) != 0) {
+        ticketctl_error("cannot write the result");
+        rc = TICKETCTL_ERROR;
+    }
+
+done:
+
+    free(shown);
+    free(member);
+
+    if (result != NULL) {
+        freeReplyObject(result);
+    }
+
+    return rc;
+}
+
+
+static int
+ticketctl_revoke_exec(ticketctl_revoke_ctx_t *ctx,
+    ticketctl_revoke_list_e list, const char *member, int64_t *value,
+    ticketctl_revoke_args_t *a, int64_t now, redisReply **result)
+{
+    /* TICKETCTL_OK, TICKETCTL_ERROR (reported), -1: EXEC aborted, retry */
+
+    int          rc, argc, i, failed;
+    char        *key, *jti_key, *events, val[24], horizon[24];
+    size_t       k;
+    const char  *actor, *argv[18], *cmd;   /* XADD: 18 at most */
+    redisReply  *r, *e;
+
+    rc = TICKETCTL_ERROR;
+    r = NULL;
+
+    key = ticketctl_revoke_key(ctx->prefix, ticketctl_revoke_lists[list].name);
+    jti_key = ticketctl_revoke_key(ctx->prefix, "jti");
+    events = ticketctl_revoke_key(ctx->prefix, NULL);
+
+    if (key == NULL || jti_key == NULL || events == NULL) {
+        ticketctl_error("out of memory");
+        goto done;
+    }
+
+    /* WATCH, TYPE checks and the stored cut-off; reports */
+
+    if (ticketctl_revoke_prepare(ctx, list, member, value) != 0) {
+        goto done;
+    }
+
+    snprintf(val, sizeof(val), "%lld", (long long) *value);
+
+    /*
+     * A jti matches nothing once its exp and the leeway are past; the
+     * margin covers a ticketctl clock behind the gateways' and a
+     * gateway configured with a larger leeway.  The real time, not --at.
+     */
+
+    snprintf(horizon, sizeof(horizon), "(%lld",
+             (long long) (now - TICKETCTL_REVOKE_LEEWAY
+                          - TICKETCTL_REVOKE_MARGIN));
+
+    argv[0] = "MULTI";
+
+    if (redisAppendCommandArgv(ctx->c, 1, argv, NULL) != REDIS_OK) {
+        goto oom;
+    }
+
+    argv[0] = "ZREMRANGEBYSCORE";
+    argv[1] = jti_key;
+    argv[2] = "-inf";
+    argv[3] = horizon;
+
+    if (redisAppendCommandArgv(ctx->c, 4, argv, NULL) != REDIS_OK) {
+        goto oom;
+    }
+
+    switch (list) {
+    case TICKETCTL_LIST_JTI:
+        argv[0] = "ZADD";
+        argv[2] = val;
+        argv[3] = member;
+        break;
+    case TICKETCTL_LIST_KID:
+        argv[0] = "SADD";
+        argv[2] = member;
+        break;
+    default:
+        argv[0] = "HSET";
+        argv[2] = member;
+        argv[3] = val;
+        break;
+    }
+
+    argv[1] = key;
+
+    if (redisAppendCommandArgv(ctx->c, list == TICKETCTL_LIST_KID ? 3 : 4,
+                               argv, NULL)
+        != REDIS_OK)
+    {
+        goto oom;
+    }
+
+    actor = a->actor;
+
+    if (actor == NULL) {
+        actor = getenv("USER");
+
+        if (actor == NULL || actor[0] == '\0') {
+            actor = "ticketctl";
+        }
+    }
+
+    argc = 0;
+    argv[argc++] = "XADD";
+    argv[argc++] = events;
+    argv[argc++] = "MAXLEN";
+    argv[argc++] = "~";
+    argv[argc++] = TICKETCTL_REVOKE_MAXLEN;
+    argv[argc++] = "*";
+    argv[argc++] = "op";
+    argv[argc++] = "revoke";
+    argv[argc++] = "list";
+    argv[argc++] = ticketctl_revoke_lists[list].name;
+    argv[argc++] = "member";
+    argv[argc++] = member;
+
+    if (list != TICKETCTL_LIST_KID) {
+        argv[argc++] = "value";
+        argv[argc++] = val;
+    }
+
+    if (a->reason != NULL && a->reason[0] != '\0') {
+        argv[argc++] = "reason";
+        argv[argc++] = a->reason;
+    }
+
+    argv[argc++] = "actor";
+    argv[argc++] = actor;
+
+    if (redisAppendCommandArgv(ctx->c, argc, argv, NULL) != REDIS_OK) {
+        goto oom;
+    }
+
+    argv[0] = "EXEC";
+
+    if (redisAppendCommandArgv(ctx->c, 1, argv, NULL) != REDIS_OK) {
+        goto oom;
+    }
+
+    /*
+     * Read all five replies whatever they say: the connection stays in
+     * step.  The first error is the one reported; a command refused
+     * while queued makes EXEC refuse the whole transaction.
+     */
+
+    failed = 0;
+
+    for (i = 0; i < 5; i++) {
+        cmd = (i == 0) ? "MULTI" : (i == 4) ? "EXEC" : "queue";
+
+        r = ticketctl_revoke_reply(ctx, cmd);
+        if (r == NULL) {
+            goto done;
+        }
+
+        if (i == 4) {
+            break;
+        }
+
+        if (failed || ticketctl_revoke_ok(ctx, r, cmd) != 0) {
+            /* freed by ticketctl_revoke_ok(); only the first reported */
+            if (failed) {
+                freeReplyObject(r);
+            }
+
+            failed = 1;
+            r = NULL;
+            continue;
+        }
+
+        freeReplyObject(r);
+        r = NULL;
+    }
+
+    if (failed) {
+        goto done;
+    }
+
+    if (r->type == REDIS_REPLY_NIL) {
+        /* a WATCHed key changed: nothing was written */
+        rc = -1;
+        goto done;
+    }
+
+    if (r->type == REDIS_REPLY_ERROR) {
+        ticketctl_revoke_redis_error(ctx, "EXEC", "%.*s; nothing written",
+                                     (int) r->len, r->str);
+        goto done;
+    }
+
+    if (r->type != REDIS_REPLY_ARRAY || r->elements != 3) {
+        ticketctl_revoke_redis_error(ctx, "EXEC", "unexpected reply");
+        goto done;
+    }
+
+    for (k = 0; k < r->elements; k++) {
+        e = r->element[k];
+
+        if (e->type == REDIS_REPLY_ERROR) {
+            /* the type checks make this rare (OOM): say what happened */
+            ticketctl_revoke_redis_error(ctx, "EXEC", "%.*s (command %zu "
+                                         "of 3 failed, the others applied)",
+                                         (int) e->len, e->str, k + 1);
+            goto done;
+        }
+    }
+
+    if (r->element[0]->type != REDIS_REPLY_INTEGER
+        || r->element[2]->type != REDIS_REPLY_STRING)
+    {
+        ticketctl_revoke_redis_error(ctx, "EXEC", "unexpected reply");
+        goto done;
+    }
+
+    *result = r;
+    r = NULL;
+    rc = TICKETCTL_OK;
+
+    goto done;
+
+oom:
+
+    ticketctl_revoke_redis_error(ctx, NULL, "out of memory");
+
+done:
+
+    if (r != NULL) {
+        freeReplyObject(r);
+    }
+
+    free(key);
+    free(jti_key);
+    free(events);
+
+    return rc;
+}
+
+
+static int
+ticketctl_revoke_prepare(ticketctl_revoke_ctx_t *ctx,
+    ticketctl_revoke_list_e list, const char *member, int64_t *value)
+{
+    /*
+     * WATCH the three keys the transaction writes and check their
+     * types: Redis would run the other commands of a transaction in
+     * which one hits WRONGTYPE, and gateways would follow an entry for
+     * a change that never happened.
+     */
+
+    int          rc, i;
+    char        *keys[3];
+    int64_t      stored;
+    const char  *argv[4], *want;
+    redisReply  *r;
+
+    rc = -1;
+    r = NULL;
+
+    keys[0] = ticketctl_revoke_key(ctx->prefix,
+                                   ticketctl_revoke_lists[list].name);
+    keys[1] = ticketctl_revoke_key(ctx->prefix, "jti");
+    keys[2] = ticketctl_revoke_key(ctx->prefix, NULL);
+
+    if (keys[0] == NULL || keys[1] == NULL || keys[2] == NULL) {
+        ticketctl_error("out of memory");
+        goto done;
+    }
+
+    argv[0] = "WATCH";
+    argv[1] = keys[0];
+    argv[2] = keys[1];
+    argv[3] = keys[2];
+
+    r = ticketctl_revoke_command(ctx, 4, argv);
+
+    if (ticketctl_revoke_ok(ctx, r, "WATCH") != 0) {
+        r = NULL;
+        goto done;
+    }
+
+    freeReplyObject(r);
+    r = NULL;
+
+    for (i = 0; i < 3; i++) {
+        want = (i == 0) ? ticketctl_revoke_lists[list].type
+             : (i == 1) ? "zset" : "stream";
+
+        argv[0] = "TYPE";
+        argv[1] = keys[i];
+
+        r = ticketctl_revoke_command(ctx, 2, argv);
+
+        if (ticketctl_revoke_ok(ctx, r, "TYPE") != 0) {
+            r = NULL;
+            goto done;
+        }
+
+        if (r->type != REDIS_REPLY_STATUS) {
+            ticketctl_revoke_redis_error(ctx, "TYPE", "unexpected reply");
+            goto done;
+        }
+
+        if (strcmp(r->str, "none") != 0 && strcmp(r->str, want) != 0) {
+            ticketctl_revoke_redis_error(ctx, NULL, "WRONGTYPE \"%s\" holds "
+                                         "a %s, not a %s; nothing written",
+                                         keys[i], r->str, want);
+            goto done;
+        }
+
+        freeReplyObject(r);
+        r = NULL;
+    }
+
+    if (ticketctl_revoke_lists[list].type[0] == 'h') {
+
+        /* a cut-off never moves back: that would un-revoke tickets */
+
+        argv[0] = "HGET";
+        argv[1] = keys[0];
+        argv[2] = member;
+
+        r = ticketctl_revoke_command(ctx, 3, argv);
+
+        if (ticketctl_revoke_ok(ctx, r, "HGET") != 0) {
+            r = NULL;
+            goto done;
+        }
+
+        if (r->type == REDIS_REPLY_STRING
+            && ticketctl_revoke_integer(r->str, r->len, &stored) == 0
+            && stored > *value)
+        {
+            ticketctl_warn("%s already revoked up to %lld, later than "
+                           "%lld: kept", ticketctl_revoke_lists[list].name,
+                           (long long) stored, (long long) *value);
+            *value = stored;
+        }
+    }
+
+    rc = 0;
+
+done:
+
+    if (r != NULL) {
+        freeReplyObject(r);
+    }
+
+    if (rc != 0 && ctx->c->err == 0) {
+        /* a new command would run under the WATCH otherwise */
+        argv[0] = "UNWATCH";
+        r = ticketctl_revoke_command(ctx, 1, argv);
+
+        if (r != NULL) {
+            freeReplyObject(r);
+        }
+    }
+
+    for (i = 0; i < 3; i++) {
+        free(keys[i]);
+    }
+
+    return rc;
+}
+
+
+static int
+ticketctl_revoke_list(ticketctl_revoke_ctx_t *ctx)
+{
+    int  i;
+
+    if (ctx->json) {
+        printf("{\n");
+    }
+
+    for (i = 0; i < TICKETCTL_LIST_N; i++) {
+        if (ticketctl_revoke_scan(ctx, i) != 0) {
+            return TICKETCTL_ERROR;
+        }
+    }
+
+    if (ticketctl_revoke_events(ctx) != 0) {
+        return TICKETCTL_ERROR;
+    }
+
+    if (ctx->json) {
+        printf("}\n");
+    }
+
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        ticketctl_error("cannot write the list");
+        return TICKETCTL_ERROR;
+    }
+
+    return TICKETCTL_OK;
+}
+
+
+static int
+ticketctl_revoke_scan(ticketctl_revoke_ctx_t *ctx,
+    ticketctl_revoke_list_e list)
+{
+    /*
+     * A cursor, never KEYS or one whole ZRANGE: Redis serves every
+     * gateway meanwhile.  A row changed during the scan may show twice.
+     */
+
+    int          rc, step;
+    char        *key, *cursor;
+    size_t       i;
+    const char  *argv[5], *scan;
+    redisReply  *r, *rows;
+
+    rc = -1;
+    r = NULL;
+    cursor = NULL;
+    scan = ticketctl_revoke_lists[list].scan;
+    step = (list == TICKETCTL_LIST_KID) ? 1 : 2;
+
+    key = ticketctl_revoke_key(ctx->prefix, ticketctl_revoke_lists[list].name);
+    cursor = strdup("0");
+
+    if (key == NULL || cursor == NULL) {
+        ticketctl_error("out of memory");
+        goto done;
+    }
+
+    if (ctx->json) {
+        printf("  \"%s\": [", ticketctl_revoke_lists[list].name);
+        ctx->rows = 0;
+    }
+
+    do {
+        argv[0] = scan;
+        argv[1] = key;
+        argv[2] = cursor;
+        argv[3] = "COUNT";
+        argv[4] = TICKETCTL_REVOKE_SCAN;
+
+        r = ticketctl_revoke_command(ctx, 5, argv);
+
+        if (ticketctl_revoke_ok(ctx, r, scan) != 0) {
+            r = NULL;
+            goto done;
+        }
+
+        if (r->type != REDIS_REPLY_ARRAY || r->elements != 2
+            || r->element[0]->type != REDIS_REPLY_STRING
+            || r->element[1]->type != REDIS_REPLY_ARRAY
+            || r->element[1]->elements % step != 0)
+        {
+            ticketctl_revoke_redis_error(ctx, scan, "unexpected reply");
+            goto done;
+        }
+
+        rows = r->element[1];
+
+        for (i = 0; i < rows->elements; i += step) {
+            if (rows->element[i]->type != REDIS_REPLY_STRING
+                || (step == 2
+                    && rows->element[i + 1]->type != REDIS_REPLY_STRING))
+            {
+                ticketctl_revoke_redis_error(ctx, scan, "unexpected reply");
+                goto done;
+            }
+
+            ticketctl_revoke_row(ctx, list, rows->element[i],
+                                 step == 2 ? rows->element[i + 1] : NULL);
+        }
+
+        free(cursor);
+        cursor = strndup(r->element[0]->str, r->element[0]->len);
+
+        if (cursor == NULL) {
+            ticketctl_error("out of memory");
+            goto done;
+        }
+
+        freeReplyObject(r);
+        r = NULL;
+
+    } while (strcmp(cursor, "0") != 0);
+
+    if (ctx->json) {
+        printf("%s],\n", ctx->rows ? "\n  " : "");
+    }
+
+    rc = 0;
+
+done:
+
+    if (r != NULL) {
+        freeReplyObject(r);
+    }
+
+    free(cursor);
+    free(key);
+
+    return rc;
+}
+
+
+static void
+ticketctl_revoke_row(ticketctl_revoke_ctx_t *ctx,
+    ticketctl_revoke_list_e list, redisReply *member, redisReply *value)
+{
+    const char  *name;
+
+    name = ticketctl_revoke_lists[list].value;
+
+    if (!ctx->json) {
+        printf("%s  ", ticketctl_revoke_lists[list].name);
+        ticketctl_revoke_put_text(member->str, member->len);
+
+        if (value != NULL) {
+            printf("  %s ", name);
+            ticketctl_revoke_put_text(value->str, value->len);
+        }
+
+        putchar('\n');
+        return;
+    }
+
+    printf("%s\n    ", ctx->rows++ ? "," : "");
+
+    if (value == NULL) {
+        ticketctl_revoke_put_json(member->str, member->len);
+        return;
+    }
+
+    printf("{\"member\": ");
+    ticketctl_revoke_put_json(member->str, member->len);
+    printf(", \"%s\": ", name);
+    ticketctl_revoke_put_number(value->str, value->len);
+    putchar('}');
+}
+
+
+static int
+ticketctl_revoke_events(ticketctl_revoke_ctx_t *ctx)
+{
+    int          rc;
+    char        *key;
+    const char  *argv[6];
+    redisReply  *len, *last, *id;
+
+    rc = -1;
+    len = NULL;
+    last = NULL;
+
+    key = ticketctl_revoke_key(ctx->prefix, NULL);
+    if (key == NULL) {
+        ticketctl_error("out of memory");
+        return -1;
+    }
+
+    argv[0] = "XLEN";
+    argv[1] = key;
+
+    len = ticketctl_revoke_command(ctx, 2, argv);
+
+    if (ticketctl_revoke_ok(ctx, len, "XLEN") != 0) {
+        len = NULL;
+        goto done;
+    }
+
+    argv[0] = "XREVRANGE";
+    argv[1] = key;
+    argv[2] = "+";
+    argv[3] = "-";
+    argv[4] = "COUNT";
+    argv[5] = "1";
+
+    last = ticketctl_revoke_command(ctx, 6, argv);
+
+    if (ticketctl_revoke_ok(ctx, last, "XREVRANGE") != 0) {
+        last = NULL;
+        goto done;
+    }
+
+    if (len->type != REDIS_REPLY_INTEGER || last->type != REDIS_REPLY_ARRAY
+        || (last->elements == 1
+            && (last->element[0]->type != REDIS_REPLY_ARRAY
+                || last->element[0]->elements != 2
+                || last->element[0]->element[0]->type != REDIS_REPLY_STRING)))
+    {
+        ticketctl_revoke_redis_error(ctx, "XREVRANGE", "unexpected reply");
+        goto done;
+    }
+
+    id = (last->elements == 1) ? last->element[0]->element[0] : NULL;
+
+    if (ctx->json) {
+        printf("  \"events\": {\"length\": %lld, \"last_id\": ",
+               len->integer);
+
+        if (id != NULL) {
+            ticketctl_revoke_put_json(id->str, id->len);
+
+        } else {
+            printf("null");
+        }
+
+        printf("}\n");
+
+    } else {
+        printf("events  length %lld  last-id ", len->integer);
+
+        if (id != NULL) {
+            ticketctl_revoke_put_text(id->str, id->len);
+
+        } else {
+            putchar('-');
+        }
+
+        putchar('\n');
+    }
+
+    rc = 0;
+
+done:
+
+    if (len != NULL) {
+        freeReplyObject(len);
+    }
+
+    if (last != NULL) {
+        freeReplyObject(last);
+    }
+
+    free(key);
+
+    return rc;
+}
+
+
+static redisReply *
+ticketctl_revoke_command(ticketctl_revoke_ctx_t *ctx, int argc,
+    const char **argv)
+{
+    /* NULL: reported */
+
+    if (redisAppendCommandArgv(ctx->c, argc, argv, NULL) != REDIS_OK) {
+        ticketctl_revoke_redis_error(ctx, argv[0], "out of memory");
+        return NULL;
+    }
+
+    return ticketctl_revoke_reply(ctx, argv[0]);
+}
+
+
+static redisReply *
+ticketctl_revoke_reply(ticketctl_revoke_ctx_t *ctx, const char *what)
+{
+    /* NULL: the connection failed, reported */
+
+    void  *reply;
+
+    reply = NULL;
+
+    if (redisGetReply(ctx->c, &reply) != REDIS_OK || reply == NULL) {
+
+        if (ctx->c->err == REDIS_ERR_IO
+            && (strcmp(ctx->c->errstr, strerror(EAGAIN)) == 0
+                || strcmp(ctx->c->errstr, strerror(EWOULDBLOCK)) == 0))
+        {
+            ticketctl_revoke_redis_error(ctx, what, "timed out after %ds",
+                                         TICKETCTL_REVOKE_TIMEOUT);
+
+        } else {
+            ticketctl_revoke_redis_error(ctx, what, "%s",
+                                         ctx->c->err ? ctx->c->errstr
+                                                     : "no reply");
+        }
+
+        if (reply != NULL) {
+            freeReplyObject(reply);
+        }
+
+        return NULL;
+    }
+
+    return reply;
+}
+
+
+static int
+ticketctl_revoke_ok(ticketctl_revoke_ctx_t *ctx, redisReply *r,
+    const char *what)
+{
+    /*
+     * 0: a reply that is not an error; else -1, reported, and the reply
+     * freed.  AUTH and SELECT errors name the command, the others (as
+     * NOAUTH or WRONGTYPE) speak for themselves.
+     */
+
+    if (r == NULL) {
+        return -1;
+    }
+
+    if (r->type != REDIS_REPLY_ERROR) {
+        return 0;
+    }
+
+    if (strcmp(what, "AUTH") == 0 || strcmp(what, "SELECT") == 0) {
+        ticketctl_revoke_redis_error(ctx, what, "%.*s", (int) r->len,
+                                     r->str);
+
+    } else {
+        ticketctl_revoke_redis_error(ctx, NULL, "%.*s", (int) r->len,
+                                     r->str);
+    }
+
+    freeReplyObject(r);
+
+    return -1;
+}
+
+
+static void
+ticketctl_revoke_redis_error(ticketctl_revoke_ctx_t *ctx, const char *what,
+    const char *fmt, ...)
+{
+    /* "redis ADDR: [WHAT: ]TEXT", one line whatever Redis said */
+
+    int       n;
+    char     *addr, *text, msg[1024];
+    va_list   args;
+
+    va_start(args, fmt);
+    n = vsnprintf(msg, sizeof(msg), fmt, args);
+    va_end(args);
+
+    if (n < 0) {
+        n = 0;
+        msg[0] = '\0';
+
+    } else if ((size_t) n >= sizeof(msg)) {
+        n = sizeof(msg) - 1;
+    }
+
+    addr = ticketctl_revoke_text(ctx->addr, strlen(ctx->addr), 0);
+    text = ticketctl_revoke_text(msg, n, 0);
+
+    if (addr == NULL || text == NULL) {
+        ticketctl_error("out of memory");
+
+    } else {
+        ticketctl_error("redis %s: %s%s%s", addr, what ? what : "",
+                        what ? ": " : "", text);
+    }
+
+    free(addr);
+    free(text);
+}
+
+
+static char *
+ticketctl_revoke_key(const char *prefix, const char *name)
+{
+    /* PREFIXrevoked:NAME, or PREFIXevents without a name */
+
+    char    *key;
+    size_t   size;
+
+    size = strlen(prefix) + sizeof("revoked:") + (name ? strlen(name) : 6);
+
+    key = malloc(size);
+    if (key == NULL) {
+        return NULL;
+    }
+
+    if (name == NULL) {
+        snprintf(key, size, "%sevents", prefix);
+
+    } else {
+        snprintf(key, size, "%srevoked:%s", prefix, name);
+    }
+
+    return key;
+}
+
+
+static int
+ticketctl_revoke_integer(const char *s, size_t len, int64_t *out)
+{
+    /* an integer as Redis stores one: optional "-", digits, no more */
+
+    size_t   i;
+    int64_t  v;
+
+    i = (len > 0 && s[0] == '-');
+
+    if (len == i || len - i > 18) {
+        return -1;
+    }
+
+    for (v = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9') {
+            return -1;
+        }
+
+        v = v * 10 + (s[i] - '0');
+    }
+
+    *out = (s[0] == '-') ? -v : v;
+
+    return 0;
+}
+
+
+static size_t
+ticketctl_revoke_utf8(const unsigned char *p, size_t n)
+{
+    /*
+     * The length of the well-formed UTF-8 character at p, 0 if there is
+     * none (RFC 3629: no overlongs, surrogates, or past U+10FFFF).
+     */
+
+    size_t         len, i;
+    unsigned char  c, lo, hi;
+
+    c = p[0];
+    lo = 0x80;
+    hi = 0xbf;
+
+    if (c < 0x80) {
+        return 1;
+
+    } else if (c >= 0xc2 && c <= 0xdf) {
+        len = 2;
+
+    } else if (c >= 0xe0 && c <= 0xef) {
+        len = 3;
+        lo = (c == 0xe0) ? 0xa0 : 0x80;
+        hi = (c == 0xed) ? 0x9f : 0xbf;
+
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        len = 4;
+        lo = (c == 0xf0) ? 0x90 : 0x80;
+        hi = (c == 0xf4) ? 0x8f : 0xbf;
+
+    } else {
+        return 0;
+    }
+
+    if (n < len || p[1] < lo || p[1] > hi) {
+        return 0;
+    }
+
+    for (i = 2; i < len; i++) {
+        if (p[i] < 0x80 || p[i] > 0xbf) {
+            return 0;
+        }
+    }
+
+    return len;
+}
+
+
+static char *
+ticketctl_revoke_text(const char *s, size_t len, int flags)
+{
+    /*
+     * A member or a Redis message for a terminal and for a line-based
+     * reader: control bytes (C0, DEL, C1), bytes that are not UTF-8 and
+     * as asked spaces become \xNN, a backslash \\ and as asked a quote
+     * \", so a row stays one line and its fields stay apart.
+     */
+
+    char                 *out, *q;
+    size_t                i, n, k;
+    const unsigned char  *p;
+
+    out = malloc(len * 4 + 1);
+    if (out == NULL) {
+        return NULL;
+    }
+
+    p = (const unsigned char *) s;
+    q = out;
+
+    for (i = 0; i < len; i += n) {
+        n = ticketctl_revoke_utf8(p + i, len - i);
+
+        if (n == 2 && p[i] == 0xc2 && p[i + 1] < 0xa0) {
+            n = 0;   /* C1 controls */
+        }
+
+        if (n > 1) {
+            for (k = 0; k < n; k++) {
+                *q++ = p[i + k];
+            }
+
+            continue;
+        }
+
+        n = 1;
+
+        if (p[i] == '\\'
+            || (p[i] == '"' && (flags & TICKETCTL_ESC_QUOTE)))
+        {
+            *q++ = '\\';
+            *q++ = p[i];
+
+        } else if (p[i] < 0x20 || p[i] >= 0x7f
+                   || (p[i] == ' ' && (flags & TICKETCTL_ESC_SPACE)))
+        {
+            q += sprintf(q, "\\x%02x", p[i]);
+
+        } else {
+            *q++ = p[i];
+        }
+    }
+
+    *q = '\0';
+
+    return out;
+}
+
+
+static void
+ticketctl_revoke_put_text(const char *p, size_t len)
+{
+    char  *s;
+
+    s = ticketctl_revoke_text(p, len, TICKETCTL_ESC_SPACE);
+
+    if (s == NULL) {
+        /* stdout's error flag makes the listing fail at its end */
+        fputs("?", stdout);
+        ticketctl_error("out of memory");
+        return;
+    }
+
+    fputs(s, stdout);
+    free(s);
+}
+
+
+static void
+ticketctl_revoke_put_json(const char *s, size_t len)
+{
+    /* a JSON string; bytes that are not UTF-8 become U+FFFD */
+
+    size_t                i, n;
+    const unsigned char  *p;
+
+    p = (const unsigned char *) s;
+
+    putchar('"');
+
+    for (i = 0; i < len; i += n) {
+        n = ticketctl_revoke_utf8(p + i, len - i);
+
+        if (n == 0) {
+            fputs("\\ufffd", stdout);
+            n = 1;
+
+        } else if (n == 2 && p[i] == 0xc2 && p[i + 1] < 0xa0) {
+            printf("\\u%04x", p[i + 1]);
+
+        } else if (n > 1) {
+            fwrite(p + i, 1, n, stdout);
+
+        } else if (p[i] == '"' || p[i] == '\\') {
+            putchar('\\');
+            putchar(p[i]);
+
+        } else if (p[i] < 0x20 || p[i] == 0x7f) {
+            printf("\\u%04x", p[i]);
+
+        } else {
+            putchar(p[i]);
+        }
+    }
+
+    putchar('"');
+}
+
+
+static void
+ticketctl_revoke_put_number(const char *p, size_t len)
+{
+    /* a time as a JSON number; anything else some writer left, a string */
+
+    int64_t  v;
+
+    if (ticketctl_revoke_integer(p, len, &v) == 0) {
+        printf("%lld", (long long) v);
+
+    } else {
+        ticketctl_revoke_put_json(p, len);
+    }
+}
