@@ -462,7 +462,7 @@ sub start_redis {
             print $s "*1\r\n\$4\r\nPING\r\n";
             my $r = <$s> // '';
             close $s;
-            return $port if $r =~ /PONG/;
+            return $port if $r =~ /PONG|NOAUTH/;
         }
         sleep 0.02;
     }
