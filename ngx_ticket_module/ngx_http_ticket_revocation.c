@@ -99,6 +99,8 @@ typedef struct {
     u_char                          cursor[32];
     u_char                          load_id[NGX_HTTP_TICKET_ID_LEN];
     u_char                          last_id[NGX_HTTP_TICKET_ID_LEN];
+    u_char                          from_id[NGX_HTTP_TICKET_ID_LEN];
+    size_t                          from_id_len;
     ngx_str_t                       keys[TICKET_REV_LISTS];
     ngx_str_t                       events;
     unsigned                        owner:1;
@@ -123,6 +125,7 @@ static void ngx_http_ticket_rev_scan(ngx_http_ticket_rev_sync_t *s);
 static void ngx_http_ticket_rev_scan_reply(ngx_http_ticket_redis_t *rd,
     redisReply *reply, void *data);
 static void ngx_http_ticket_rev_follow(ngx_http_ticket_rev_sync_t *s);
+static void ngx_http_ticket_rev_check_gap(ngx_http_ticket_rev_sync_t *s);
 static void ngx_http_ticket_rev_gap_reply(ngx_http_ticket_redis_t *rd,
     redisReply *reply, void *data);
 static void ngx_http_ticket_rev_read_reply(ngx_http_ticket_redis_t *rd,
@@ -350,6 +353,38 @@ ngx_http_ticket_revocation_check(ngx_http_request_t *r, const ticket_t *t)
     }
 
     return TICKET_OK;
+}
+
+
+ngx_int_t
+ngx_http_ticket_revocation_stats(ngx_http_request_t *r,
+    ngx_http_ticket_revocation_stats_t *st)
+{
+    ngx_uint_t                        i;
+    ngx_http_ticket_rev_sh_t         *sh;
+    ngx_http_ticket_rev_zone_t       *zone;
+    ngx_http_ticket_rev_main_conf_t  *rmcf;
+
+    rmcf = ngx_http_get_module_main_conf(r, ngx_http_ticket_revocation_module);
+
+    if (rmcf->shm_zone == NULL) {
+        return NGX_DECLINED;
+    }
+
+    zone = rmcf->shm_zone->data;
+    sh = zone->sh;
+
+    for (i = 0; i < TICKET_REV_LISTS; i++) {
+        st->entries[i] = sh->count[i];
+    }
+
+    st->loaded = sh->loaded;
+    st->full = sh->full;
+    st->redis_up = sh->redis_up;
+    st->age = sh->loaded ? (ngx_msec_int_t) (ngx_current_msec - sh->contact)
+                         : -1;
+
+    return NGX_OK;
 }
 
 
@@ -683,7 +718,6 @@ ngx_http_ticket_rev_ready(ngx_http_ticket_redis_t *rd)
 {
     ngx_http_ticket_rev_sync_t  *s = rd->data;
 
-    s->backoff = 100;
     s->zone->sh->redis_up = 1;
 
     ngx_http_ticket_rev_contact(s);
@@ -953,6 +987,10 @@ ngx_http_ticket_rev_scan_reply(ngx_http_ticket_redis_t *rd,
     zone->sh->full = s->load_full;
     zone->sh->loaded = 1;
 
+    /* only a whole load proves the connection useful: errors that recur
+     * after connecting (WRONGTYPE) keep backing off */
+    s->backoff = 100;
+
     ngx_memcpy(s->last_id, s->load_id, s->load_id_len);
     s->last_id_len = s->load_id_len;
 
@@ -977,41 +1015,19 @@ ngx_http_ticket_rev_scan_reply(ngx_http_ticket_redis_t *rd,
 
 
 /*
- * Following: the stream's first id (a trimmed stream, or one restarted
- * empty, means entries may be missing: load again), then a blocking XREAD
- * from the last id applied.  An XREAD that times out empty still counts
- * as contact; one that never returns trips the command deadline.
+ * Following: a blocking XREAD from the last id applied.  An XREAD that
+ * times out empty still counts as contact; one that never returns trips
+ * the command deadline.  After a batch, the stream's first id tells
+ * whether entries after the batch's start were trimmed before they could
+ * be read (or the stream is gone): then the lists are loaded again.
  */
 
 static void
 ngx_http_ticket_rev_follow(ngx_http_ticket_rev_sync_t *s)
 {
     char         block[NGX_INT_T_LEN];
-    size_t       argvlen[9];
-    const char  *argv[9];
-
-    argv[0] = "XRANGE";
-    argv[1] = (const char *) s->events.data;
-    argv[2] = "-";
-    argv[3] = "+";
-    argv[4] = "COUNT";
-    argv[5] = "1";
-
-    argvlen[0] = 6;
-    argvlen[1] = s->events.len;
-    argvlen[2] = 1;
-    argvlen[3] = 1;
-    argvlen[4] = 5;
-    argvlen[5] = 1;
-
-    if (ngx_http_ticket_redis_command(&s->redis,
-                                      ngx_http_ticket_rev_gap_reply, s, 0,
-                                      6, argv, argvlen)
-        != NGX_OK)
-    {
-        ngx_http_ticket_redis_close(&s->redis, "cannot send XRANGE");
-        return;
-    }
+    size_t       argvlen[8];
+    const char  *argv[8];
 
     argv[0] = "XREAD";
     argv[1] = "COUNT";
@@ -1045,13 +1061,42 @@ ngx_http_ticket_rev_follow(ngx_http_ticket_rev_sync_t *s)
 
 
 static void
+ngx_http_ticket_rev_check_gap(ngx_http_ticket_rev_sync_t *s)
+{
+    size_t       argvlen[6];
+    const char  *argv[6];
+
+    argv[0] = "XRANGE";
+    argv[1] = (const char *) s->events.data;
+    argv[2] = "-";
+    argv[3] = "+";
+    argv[4] = "COUNT";
+    argv[5] = "1";
+
+    argvlen[0] = 6;
+    argvlen[1] = s->events.len;
+    argvlen[2] = 1;
+    argvlen[3] = 1;
+    argvlen[4] = 5;
+    argvlen[5] = 1;
+
+    if (ngx_http_ticket_redis_command(&s->redis,
+                                      ngx_http_ticket_rev_gap_reply, s, 0,
+                                      6, argv, argvlen)
+        != NGX_OK)
+    {
+        ngx_http_ticket_redis_close(&s->redis, "cannot send XRANGE");
+    }
+}
+
+
+static void
 ngx_http_ticket_rev_gap_reply(ngx_http_ticket_redis_t *rd, redisReply *reply,
     void *data)
 {
     ngx_http_ticket_rev_sync_t  *s = data;
 
     redisReply  *id;
-    ngx_uint_t   from_start;
 
     if (ngx_http_ticket_rev_reply_ok(s, reply, "XRANGE") != NGX_OK) {
         return;
@@ -1062,41 +1107,54 @@ ngx_http_ticket_rev_gap_reply(ngx_http_ticket_redis_t *rd, redisReply *reply,
         return;
     }
 
-    from_start = (s->last_id_len == 3
-                  && ngx_strncmp(s->last_id, "0-0", 3) == 0);
+    ngx_http_ticket_rev_contact(s);
 
     if (reply->elements == 0) {
-        /* a stream we had read from is gone: Redis lost or trimmed it */
-        if (!from_start) {
-            s->gap = 1;
+        /* the batch was just read, yet the stream is empty: trimmed */
+        s->gap = 1;
+
+    } else {
+        if (reply->element[0]->type != REDIS_REPLY_ARRAY
+            || reply->element[0]->elements < 1)
+        {
+            ngx_http_ticket_redis_close(rd, "unexpected XRANGE entry");
+            return;
         }
 
+        id = reply->element[0]->element[0];
+
+        if (id->type != REDIS_REPLY_STRING
+            || ngx_http_ticket_rev_id_valid(id->str, id->len) != NGX_OK)
+        {
+            ngx_http_ticket_redis_close(rd, "invalid stream id");
+            return;
+        }
+
+        /*
+         * The oldest entry left is newer than where the batch started:
+         * what lay between may be gone unread.  (A stream that was empty
+         * at load, read from 0-0, cannot say; its first batch is whole
+         * unless more than a batch arrived and was trimmed meanwhile.)
+         */
+
+        if (!(s->from_id_len == 3 && ngx_strncmp(s->from_id, "0-0", 3) == 0)
+            && ngx_http_ticket_rev_id_cmp((u_char *) id->str, id->len,
+                                          s->from_id, s->from_id_len)
+               > 0)
+        {
+            s->gap = 1;
+        }
+    }
+
+    if (s->gap) {
+        ngx_log_error(NGX_LOG_WARN, rd->log, 0,
+                      "ticket: gap in \"%V\": loading the lists again",
+                      &s->events);
+        ngx_http_ticket_rev_load(s);
         return;
     }
 
-    if (reply->element[0]->type != REDIS_REPLY_ARRAY
-        || reply->element[0]->elements < 1)
-    {
-        ngx_http_ticket_redis_close(rd, "unexpected XRANGE entry");
-        return;
-    }
-
-    id = reply->element[0]->element[0];
-
-    if (id->type != REDIS_REPLY_STRING
-        || ngx_http_ticket_rev_id_valid(id->str, id->len) != NGX_OK)
-    {
-        ngx_http_ticket_redis_close(rd, "invalid stream id");
-        return;
-    }
-
-    if (!from_start
-        && ngx_http_ticket_rev_id_cmp((u_char *) id->str, id->len,
-                                      s->last_id, s->last_id_len)
-           > 0)
-    {
-        s->gap = 1;
-    }
+    ngx_http_ticket_rev_follow(s);
 }
 
 
@@ -1113,40 +1171,51 @@ ngx_http_ticket_rev_read_reply(ngx_http_ticket_redis_t *rd,
         return;
     }
 
-    if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 1) {
-        stream = reply->element[0];
+    /* an answer, even an empty one after the block: Redis is alive */
 
-        if (stream->type != REDIS_REPLY_ARRAY || stream->elements != 2
-            || stream->element[1]->type != REDIS_REPLY_ARRAY)
-        {
-            ngx_http_ticket_redis_close(rd, "unexpected XREAD reply");
+    ngx_http_ticket_rev_contact(s);
+
+    if (reply->type == REDIS_REPLY_NIL) {
+
+        if (s->gap) {
+            /* the zone filled up: try a whole load again */
+            ngx_http_ticket_rev_load(s);
             return;
         }
 
-        entries = stream->element[1];
+        ngx_http_ticket_rev_follow(s);
+        return;
+    }
 
-        for (i = 0; i < entries->elements; i++) {
-            if (ngx_http_ticket_rev_apply(s, entries->element[i]) != NGX_OK)
-            {
-                ngx_http_ticket_redis_close(rd, "unexpected stream entry");
-                return;
-            }
-        }
-
-    } else if (reply->type != REDIS_REPLY_NIL) {
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 1) {
         ngx_http_ticket_redis_close(rd, "unexpected XREAD reply");
         return;
     }
 
-    if (s->gap) {
-        ngx_log_error(NGX_LOG_WARN, rd->log, 0,
-                      "ticket: gap in \"%V\": loading the lists again",
-                      &s->events);
-        ngx_http_ticket_rev_load(s);
+    stream = reply->element[0];
+
+    if (stream->type != REDIS_REPLY_ARRAY || stream->elements != 2
+        || stream->element[1]->type != REDIS_REPLY_ARRAY)
+    {
+        ngx_http_ticket_redis_close(rd, "unexpected XREAD reply");
         return;
     }
 
-    ngx_http_ticket_rev_follow(s);
+    ngx_memcpy(s->from_id, s->last_id, s->last_id_len);
+    s->from_id_len = s->last_id_len;
+
+    entries = stream->element[1];
+
+    for (i = 0; i < entries->elements; i++) {
+        if (ngx_http_ticket_rev_apply(s, entries->element[i]) != NGX_OK) {
+            ngx_http_ticket_redis_close(rd, "unexpected stream entry");
+            return;
+        }
+    }
+
+    /* applied first, then asked whether anything before them was lost */
+
+    ngx_http_ticket_rev_check_gap(s);
 }
 
 

@@ -14,7 +14,22 @@
 #include <ticket.h>
 
 
+typedef struct {
+    ngx_uint_t                  entries[5];   /* jti sub sid tenant kid */
+    ngx_msec_int_t              age;          /* since Redis last answered;
+                                                 -1: never */
+    ngx_uint_t                  redis_up;
+    ngx_uint_t                  loaded;
+    ngx_uint_t                  full;
+} ngx_http_ticket_revocation_stats_t;
+
+
 extern ngx_module_t  ngx_http_ticket_revocation_module;
+
+
+/* NGX_DECLINED without ticket_redis */
+ngx_int_t ngx_http_ticket_revocation_stats(ngx_http_request_t *r,
+    ngx_http_ticket_revocation_stats_t *st);
 
 
 /* TICKET_OK, TICKET_REVOKED or TICKET_REVOCATION_UNAVAILABLE */
