@@ -36,6 +36,7 @@ static void ngx_http_ticket_redis_reply(redisAsyncContext *ac, void *r,
 static void ngx_http_ticket_redis_setup_reply(ngx_http_ticket_redis_t *rd,
     redisReply *reply, void *data);
 static void ngx_http_ticket_redis_lost(ngx_http_ticket_redis_t *rd);
+static ngx_str_t *ngx_http_ticket_redis_name(ngx_http_ticket_redis_t *rd);
 
 
 ngx_int_t
@@ -164,8 +165,7 @@ ngx_http_ticket_redis_command(ngx_http_ticket_redis_t *rd,
 void
 ngx_http_ticket_redis_close(ngx_http_ticket_redis_t *rd, const char *why)
 {
-    redisAsyncContext             *ac;
-    ngx_http_ticket_redis_addr_t  *addr;
+    redisAsyncContext  *ac;
 
     ac = rd->ac;
 
@@ -173,11 +173,9 @@ ngx_http_ticket_redis_close(ngx_http_ticket_redis_t *rd, const char *why)
         return;
     }
 
-    addr = rd->conf->addrs->elts;
-
     if (why != NULL) {
         ngx_log_error(NGX_LOG_ERR, rd->log, 0, "ticket redis \"%V\": %s",
-                      &addr[rd->current % rd->conf->addrs->nelts].name, why);
+                      ngx_http_ticket_redis_name(rd), why);
     }
 
     rd->ac = NULL;
@@ -360,8 +358,9 @@ ngx_http_ticket_redis_connected(const redisAsyncContext *ac, int status)
     if (status != REDIS_OK) {
         /* hiredis frees a context whose connect failed by itself */
         ngx_log_error(NGX_LOG_ERR, rd->log, 0,
-                      "ticket redis: connect failed: %s",
-                      ac->errstr ? ac->errstr : "unknown error");
+                      "ticket redis \"%V\": connect failed: %s",
+                      ngx_http_ticket_redis_name(rd),
+                      ac->errstr[0] ? ac->errstr : "unknown error");
         rd->ac = NULL;
         ngx_http_ticket_redis_lost(rd);
         return;
@@ -429,7 +428,9 @@ ngx_http_ticket_redis_disconnected(const redisAsyncContext *ac, int status)
         return;
     }
 
-    ngx_log_error(NGX_LOG_ERR, rd->log, 0, "ticket redis: connection lost%s%s",
+    ngx_log_error(NGX_LOG_ERR, rd->log, 0,
+                  "ticket redis \"%V\": connection lost%s%s",
+                  ngx_http_ticket_redis_name(rd),
                   ac->errstr[0] ? ": " : "", ac->errstr);
 
     rd->ac = NULL;
@@ -479,7 +480,8 @@ ngx_http_ticket_redis_setup_reply(ngx_http_ticket_redis_t *rd,
 
     if (reply->type == REDIS_REPLY_ERROR) {
         ngx_log_error(NGX_LOG_ERR, rd->log, 0,
-                      "ticket redis: setup refused: %*s",
+                      "ticket redis \"%V\": setup refused: %*s",
+                      ngx_http_ticket_redis_name(rd),
                       ngx_min(reply->len, 200), reply->str);
         ngx_http_ticket_redis_close(rd, NULL);
         return;
@@ -516,4 +518,15 @@ ngx_http_ticket_redis_lost(ngx_http_ticket_redis_t *rd)
     if (rd->down) {
         rd->down(rd);
     }
+}
+
+
+static ngx_str_t *
+ngx_http_ticket_redis_name(ngx_http_ticket_redis_t *rd)
+{
+    ngx_http_ticket_redis_addr_t  *addr;
+
+    addr = rd->conf->addrs->elts;
+
+    return &addr[rd->current % rd->conf->addrs->nelts].name;
 }
