@@ -11,6 +11,8 @@
 #include "ngx_http_ticket_module.h"
 #include "ngx_http_ticket_revocation.h"
 
+#include <ticket_audit.h>
+
 
 static ngx_int_t ngx_http_ticket_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_ticket_is_preflight(ngx_http_request_t *r);
@@ -60,6 +62,7 @@ static ngx_int_t ngx_http_ticket_strlist(ngx_conf_t *cf, ngx_array_t *a,
 static ngx_int_t ngx_http_ticket_www_auth(ngx_conf_t *cf, ngx_str_t *realm,
     const char *error, ngx_str_t *out);
 static ngx_int_t ngx_http_ticket_init(ngx_conf_t *cf);
+static void ngx_http_ticket_exit_process(ngx_cycle_t *cycle);
 
 
 static ngx_conf_enum_t  ngx_http_ticket_kinds[] = {
@@ -206,6 +209,27 @@ static ngx_command_t  ngx_http_ticket_commands[] = {
       offsetof(ngx_http_ticket_loc_conf_t, preflight),
       &ngx_http_ticket_preflights },
 
+    { ngx_string("ticket_audit_log"),
+      NGX_HTTP_TICKET_CONF|NGX_CONF_TAKE1,
+      ngx_http_ticket_audit_log,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("ticket_audit_events"),
+      NGX_HTTP_TICKET_CONF|NGX_CONF_1MORE,
+      ngx_http_ticket_audit_events,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("ticket_status"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_ticket_status,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("ticket_realm"),
       NGX_HTTP_TICKET_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_str_slot,
@@ -242,7 +266,7 @@ ngx_module_t  ngx_http_ticket_module = {
     NULL,                                  /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
-    NULL,                                  /* exit process */
+    ngx_http_ticket_exit_process,          /* exit process */
     NULL,                                  /* exit master */
     NGX_MODULE_V1_PADDING
 };
@@ -487,6 +511,14 @@ ngx_http_ticket_evaluate(ngx_http_request_t *r,
 
     } else {
         ctx->decision = NGX_HTTP_TICKET_DENY;
+    }
+
+    if (ngx_http_ticket_metrics != NULL
+        && (ngx_uint_t) ctx->reason < TICKET_REASON_MAX)
+    {
+        (void) ngx_atomic_fetch_add(
+                    &ngx_http_ticket_metrics->requests[ctx->decision]
+                                                      [ctx->reason], 1);
     }
 
     ngx_http_ticket_log_decision(r, ctx);
@@ -1403,6 +1435,8 @@ ngx_http_ticket_create_loc_conf(ngx_conf_t *cf)
     conf->max_lifetime = NGX_CONF_UNSET;
     conf->mode = NGX_CONF_UNSET_UINT;
     conf->preflight = NGX_CONF_UNSET_UINT;
+    conf->audit_log = NGX_CONF_UNSET_PTR;
+    conf->audit_events = NGX_CONF_UNSET_UINT;
 
     return conf;
 }
@@ -1470,6 +1504,9 @@ ngx_http_ticket_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_uint_value(conf->preflight, prev->preflight,
                               NGX_HTTP_TICKET_PREFLIGHT_CHECK);
     ngx_conf_merge_str_value(conf->realm, prev->realm, "ticket");
+    ngx_conf_merge_ptr_value(conf->audit_log, prev->audit_log, NULL);
+    ngx_conf_merge_uint_value(conf->audit_events, prev->audit_events,
+                              TICKET_AUDIT_DEFAULT_EVENTS);
 
     if (conf->kinds != NGX_HTTP_TICKET_OFF
         && (conf->keyset == NULL || conf->keyset->nkeys == 0))
@@ -1493,7 +1530,9 @@ ngx_http_ticket_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         return NGX_CONF_ERROR;
     }
 
-    if (ngx_http_ticket_build_policy(cf, conf) != NGX_OK) {
+    if (ngx_http_ticket_build_policy(cf, conf) != NGX_OK
+        || ngx_http_ticket_audit_required(cf, conf) != NGX_OK)
+    {
         return NGX_CONF_ERROR;
     }
 
@@ -1633,5 +1672,18 @@ ngx_http_ticket_init(ngx_conf_t *cf)
 
     *h = ngx_http_ticket_handler;
 
+    if (ngx_http_ticket_audit_init(cf) != NGX_OK
+        || ngx_http_ticket_metrics_init(cf) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
     return NGX_OK;
+}
+
+
+static void
+ngx_http_ticket_exit_process(ngx_cycle_t *cycle)
+{
+    ngx_http_ticket_audit_exit(cycle);
 }

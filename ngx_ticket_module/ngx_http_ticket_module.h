@@ -52,6 +52,23 @@ typedef struct {
 
 
 typedef struct {
+    ngx_open_file_t            *file;        /* NULL: syslog */
+    ngx_syslog_peer_t          *syslog;
+} ngx_http_ticket_audit_log_t;
+
+
+/* counters for ticket_status, in a shared zone: every worker adds */
+
+typedef struct {
+    ngx_atomic_t                requests[4][TICKET_REASON_MAX];
+    ngx_atomic_t                audit_records;
+    ngx_atomic_t                audit_dropped;
+    ngx_atomic_t                cache_hits;
+    ngx_atomic_t                cache_misses;
+} ngx_http_ticket_metrics_t;
+
+
+typedef struct {
     ngx_uint_t                  kinds;       /* 0: off, TICKET_KIND_* */
     ngx_str_t                   kinds_file;  /* where "ticket" was set */
     ngx_uint_t                  kinds_line;
@@ -72,7 +89,12 @@ typedef struct {
     ngx_uint_t                  preflight;
     ngx_str_t                   realm;
 
+    ngx_http_ticket_audit_log_t *audit_log;  /* NULL: off */
+    ngx_uint_t                  audit_events;
+
     /* built at merge time from the above */
+    ticket_str_t               *required;    /* "kind:user", "role:a|b" */
+    size_t                      nrequired;
     ticket_policy_t             policy;
     ngx_str_t                   www_missing;
     ngx_str_t                   www_invalid;
@@ -91,6 +113,7 @@ typedef struct {
 
 
 extern ngx_module_t  ngx_http_ticket_module;
+extern ngx_http_ticket_metrics_t  *ngx_http_ticket_metrics;
 
 
 ngx_http_ticket_ctx_t *ngx_http_ticket_get_ctx(ngx_http_request_t *r);
@@ -105,6 +128,18 @@ char *ngx_http_ticket_keys(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 char *ngx_http_ticket_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 
 ngx_int_t ngx_http_ticket_add_variables(ngx_conf_t *cf);
+
+char *ngx_http_ticket_audit_log(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_ticket_audit_events(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+ngx_int_t ngx_http_ticket_audit_init(ngx_conf_t *cf);
+ngx_int_t ngx_http_ticket_audit_required(ngx_conf_t *cf,
+    ngx_http_ticket_loc_conf_t *conf);
+void ngx_http_ticket_audit_exit(ngx_cycle_t *cycle);
+
+char *ngx_http_ticket_status(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+ngx_int_t ngx_http_ticket_metrics_init(ngx_conf_t *cf);
 
 
 #endif /* _NGX_HTTP_TICKET_MODULE_H_INCLUDED_ */

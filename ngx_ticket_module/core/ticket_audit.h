@@ -1,0 +1,116 @@
+
+/*
+ * Audit records (SPEC "Audit log"): one JSON object a line, for the SOC.
+ * No nginx types: the module writes records with it, ticketctl and the
+ * tests read what it writes.
+ *
+ * A record's members, always all of them and always in this order:
+ *
+ *   time        "2026-11-23T11:12:37.123Z" (RFC 3339, ms, UTC)
+ *   event       "denied" | "over_privilege" | "excess_privilege" | "allowed"
+ *   reason      a reason name (ticket_reason_name)
+ *   status      number: the status actually sent
+ *   enforced    boolean: false in ticket_mode audit
+ *   client      string
+ *   method      string
+ *   host        string
+ *   uri         string, no query string
+ *   request_id  string ($request_id)
+ *   verified    boolean
+ *   sub kind tenant jti kid iss sid
+ *               string, or null where the ticket has none (identity as
+ *               the ticket claimed it when verified is false)
+ *   roles       array of strings
+ *   required    array of strings ("kind:user", "aud:A|B", "role:A|B",
+ *               "claim:NAME=V1|V2")
+ *   token_fp    string (16 lowercase hex digits) or null (no ticket)
+ *
+ * Every string is escaped: '"', '\\', control bytes (\n \r \t \b \f or
+ * \u00XX) and DEL as \u007f; a byte that is not part of valid UTF-8 as
+ * \ufffd, so that no claim can end a string, a record or a line early,
+ * and every record is valid JSON.
+ */
+
+#ifndef TICKET_AUDIT_H_INCLUDED_
+#define TICKET_AUDIT_H_INCLUDED_
+
+
+#include "ticket.h"
+
+
+typedef enum {
+    TICKET_AUDIT_NONE = 0,
+    TICKET_AUDIT_ALLOWED,
+    TICKET_AUDIT_EXCESS_PRIVILEGE,
+    TICKET_AUDIT_OVER_PRIVILEGE,
+    TICKET_AUDIT_DENIED
+} ticket_audit_event_t;          /* ordered by severity */
+
+
+#define TICKET_AUDIT_EVENT_MASK(e)  (1u << (e))
+#define TICKET_AUDIT_DEFAULT_EVENTS                                          \
+    (TICKET_AUDIT_EVENT_MASK(TICKET_AUDIT_DENIED)                            \
+     | TICKET_AUDIT_EVENT_MASK(TICKET_AUDIT_OVER_PRIVILEGE)                  \
+     | TICKET_AUDIT_EVENT_MASK(TICKET_AUDIT_EXCESS_PRIVILEGE))
+
+
+typedef struct {
+    int64_t                 time_ms;      /* unix time in milliseconds */
+    ticket_audit_event_t    event;
+    ticket_reason_t         reason;
+    unsigned                status;
+    unsigned                enforced:1;
+    unsigned                verified:1;
+
+    ticket_str_t            client;
+    ticket_str_t            method;
+    ticket_str_t            host;
+    ticket_str_t            uri;
+    ticket_str_t            request_id;
+
+    /* data NULL: null in the record */
+    ticket_str_t            sub;
+    ticket_str_t            kind;
+    ticket_str_t            tenant;
+    ticket_str_t            jti;
+    ticket_str_t            kid;
+    ticket_str_t            iss;
+    ticket_str_t            sid;
+
+    json_t                 *roles;        /* string (space-separated),
+                                             array of strings, or NULL */
+    const ticket_str_t     *required;
+    size_t                  nrequired;
+
+    const unsigned char    *token;        /* the ticket; only its SHA-256 */
+    size_t                  token_len;    /* fingerprint is written */
+} ticket_audit_record_t;
+
+
+const char *ticket_audit_event_name(ticket_audit_event_t event);
+int ticket_audit_event_from_name(const char *name, size_t len);  /* -1 */
+
+/*
+ * The event a request gets: the most severe that applies (denied, then
+ * over_privilege, then excess_privilege, then allowed).  reason is the
+ * request's final reason; excess is ticket_excess_privilege() of an
+ * allowed ticket.  TICKET_AUDIT_NONE where nothing applies.
+ */
+ticket_audit_event_t ticket_audit_event(ticket_reason_t reason,
+    int excess);
+
+/* JSON string body of s (no quotes): bytes needed, and the writer */
+size_t ticket_audit_escape_len(const char *s, size_t len);
+char *ticket_audit_escape(char *dst, const char *s, size_t len);
+
+/* the whole record and its "\n": bytes needed, and the writer; the
+ * writer returns the end of what it wrote (exactly _len bytes) */
+size_t ticket_audit_record_len(const ticket_audit_record_t *rec);
+char *ticket_audit_record_write(char *dst, const ticket_audit_record_t *rec);
+
+/* first 16 hex digits of SHA-256(token) and a NUL into fp[17] */
+void ticket_audit_token_fp(const unsigned char *token, size_t len,
+    char fp[17]);
+
+
+#endif /* TICKET_AUDIT_H_INCLUDED_ */

@@ -1,0 +1,670 @@
+
+/*
+ * ngx_ticket_module: the audit trail, written at the log phase, so that a
+ * record's status is the status actually sent.  One record a request at
+ * most: the most severe event that applies.
+ *
+ * Files are written as nginx's access log writes them: into a buffer,
+ * flushed when full, by a timer within a second, before USR1 reopens the
+ * file and at exit.  syslog: targets send one record a message through
+ * nginx's own syslog code.  A failing disk costs records (counted in
+ * ticket_audit_dropped_total, logged once a minute), never a request.
+ */
+
+
+#include "ngx_http_ticket_module.h"
+
+#include <ticket_audit.h>
+
+
+#define NGX_HTTP_TICKET_AUDIT_BUF     (64 * 1024)
+#define NGX_HTTP_TICKET_AUDIT_FLUSH   1000
+
+/* what ngx_syslog_add_header() may write: nginx keeps its own size private */
+#define NGX_HTTP_TICKET_SYSLOG_HEADER                                         \
+    (sizeof("<255>Jan 01 00:00:00 ") - 1 + NGX_MAXHOSTNAMELEN + 32 + 2)
+
+
+typedef struct {
+    u_char                     *start;
+    u_char                     *pos;
+    u_char                     *last;
+    ngx_event_t                *event;
+    ngx_uint_t                  records;     /* in the buffer */
+    time_t                      error_logged;
+} ngx_http_ticket_audit_buf_t;
+
+
+static ngx_int_t ngx_http_ticket_audit_handler(ngx_http_request_t *r);
+static void ngx_http_ticket_audit_fill(ngx_http_request_t *r,
+    ngx_http_ticket_ctx_t *ctx, ticket_audit_record_t *rec);
+static void ngx_http_ticket_audit_file(ngx_open_file_t *file, u_char *rec,
+    size_t len, ngx_log_t *log);
+static void ngx_http_ticket_audit_syslog(ngx_syslog_peer_t *peer,
+    ngx_pool_t *pool, const ticket_audit_record_t *rec, size_t len,
+    ngx_log_t *log);
+static void ngx_http_ticket_audit_flush(ngx_open_file_t *file,
+    ngx_log_t *log);
+static void ngx_http_ticket_audit_write(ngx_open_file_t *file, u_char *data,
+    size_t len, ngx_uint_t records, ngx_log_t *log);
+static void ngx_http_ticket_audit_flush_handler(ngx_event_t *ev);
+static ngx_int_t ngx_http_ticket_audit_required_add(ngx_conf_t *cf,
+    ngx_array_t *a, const char *prefix, ngx_str_t *name, ngx_str_t *values,
+    ngx_uint_t n, ticket_str_t *tvalues);
+
+
+static ngx_int_t  ngx_http_ticket_request_id_index = NGX_ERROR;
+
+
+static ngx_int_t
+ngx_http_ticket_audit_handler(ngx_http_request_t *r)
+{
+    size_t                        len;
+    u_char                       *buf, *p;
+    ngx_uint_t                    excess;
+    ticket_audit_event_t          event;
+    ticket_audit_record_t         rec;
+    ngx_http_ticket_ctx_t        *ctx;
+    ngx_http_ticket_loc_conf_t   *tlcf;
+    ngx_http_ticket_audit_log_t  *log;
+
+    ctx = ngx_http_ticket_get_ctx(r);
+
+    if (ctx == NULL || ctx->decision == NGX_HTTP_TICKET_NONE) {
+        return NGX_OK;
+    }
+
+    /* the scope that decided says where its records go */
+
+    tlcf = ctx->conf;
+    log = tlcf->audit_log;
+
+    if (log == NULL) {
+        return NGX_OK;
+    }
+
+    excess = (ctx->reason == TICKET_OK && ctx->ticket.verified
+              && tlcf->policy.privileged_roles.n
+              && ticket_excess_privilege(&ctx->ticket, &tlcf->policy));
+
+    event = ticket_audit_event(ctx->reason, (int) excess);
+
+    if (event == TICKET_AUDIT_NONE
+        || !(tlcf->audit_events & TICKET_AUDIT_EVENT_MASK(event)))
+    {
+        return NGX_OK;
+    }
+
+    ngx_memzero(&rec, sizeof(ticket_audit_record_t));
+    ngx_http_ticket_audit_fill(r, ctx, &rec);
+
+    rec.event = event;
+    rec.reason = (event == TICKET_AUDIT_EXCESS_PRIVILEGE)
+                 ? TICKET_EXCESS_PRIVILEGE : ctx->reason;
+
+    len = ticket_audit_record_len(&rec);
+
+    if (len > 16 * 1024 * 1024) {
+        /* cannot happen within nginx's header limits; never wrap a size */
+        (void) ngx_atomic_fetch_add(&ngx_http_ticket_metrics->audit_dropped,
+                                    1);
+        return NGX_OK;
+    }
+
+    if (log->syslog) {
+        ngx_http_ticket_audit_syslog(log->syslog, r->pool, &rec, len,
+                                     r->connection->log);
+        return NGX_OK;
+    }
+
+    buf = ngx_pnalloc(r->pool, len);
+    if (buf == NULL) {
+        (void) ngx_atomic_fetch_add(&ngx_http_ticket_metrics->audit_dropped,
+                                    1);
+        return NGX_OK;
+    }
+
+    p = (u_char *) ticket_audit_record_write((char *) buf, &rec);
+
+    ngx_http_ticket_audit_file(log->file, buf, p - buf, r->connection->log);
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_ticket_audit_fill(ngx_http_request_t *r, ngx_http_ticket_ctx_t *ctx,
+    ticket_audit_record_t *rec)
+{
+    u_char                      *q;
+    ticket_t                    *t;
+    ngx_time_t                  *tp;
+    ngx_http_variable_value_t   *vv;
+    ngx_http_ticket_loc_conf_t  *tlcf;
+
+    tlcf = ctx->conf;
+    t = &ctx->ticket;
+    tp = ngx_timeofday();
+
+    rec->time_ms = (int64_t) tp->sec * 1000 + tp->msec;
+    rec->status = r->headers_out.status ? r->headers_out.status
+                                        : (unsigned) r->err_status;
+    rec->enforced = (tlcf->mode == NGX_HTTP_TICKET_ENFORCE);
+    rec->verified = t->verified;
+
+    rec->client.data = (const char *) r->connection->addr_text.data;
+    rec->client.len = r->connection->addr_text.len;
+    rec->method.data = (const char *) r->method_name.data;
+    rec->method.len = r->method_name.len;
+    rec->host.data = (const char *) r->headers_in.server.data;
+    rec->host.len = r->headers_in.server.len;
+
+    /* the URI the client asked for, even after error_page; no arguments */
+
+    rec->uri.data = (const char *) r->unparsed_uri.data;
+    rec->uri.len = r->unparsed_uri.len;
+
+    q = ngx_strlchr(r->unparsed_uri.data,
+                    r->unparsed_uri.data + r->unparsed_uri.len, '?');
+    if (q != NULL) {
+        rec->uri.len = q - r->unparsed_uri.data;
+    }
+
+    if (ngx_http_ticket_request_id_index != NGX_ERROR) {
+        vv = ngx_http_get_indexed_variable(r,
+                                           ngx_http_ticket_request_id_index);
+        if (vv != NULL && !vv->not_found) {
+            rec->request_id.data = (const char *) vv->data;
+            rec->request_id.len = vv->len;
+        }
+    }
+
+    if (rec->request_id.data == NULL) {
+        rec->request_id.data = "";
+    }
+
+    if (t->header != NULL) {
+        rec->kid = t->kid;
+    }
+
+    if (ctx->parsed) {
+        /* unverified: what the ticket claimed, which the SOC wants */
+        rec->sub = t->sub;
+        rec->kind = t->kind_name;
+        rec->tenant = t->tenant;
+        rec->jti = t->jti;
+        rec->iss = t->iss;
+        rec->sid = t->sid;
+        rec->roles = t->roles;
+    }
+
+    rec->required = tlcf->required;
+    rec->nrequired = tlcf->nrequired;
+
+    if (ctx->token.len) {
+        rec->token = ctx->token.data;
+        rec->token_len = ctx->token.len;
+    }
+}
+
+
+static void
+ngx_http_ticket_audit_file(ngx_open_file_t *file, u_char *rec, size_t len,
+    ngx_log_t *log)
+{
+    ngx_http_ticket_audit_buf_t  *b;
+
+    b = file->data;
+
+    if (len > (size_t) (b->last - b->pos)) {
+        ngx_http_ticket_audit_flush(file, log);
+    }
+
+    if (len > (size_t) (b->last - b->start)) {
+        /* larger than the whole buffer: written on its own, at once */
+        ngx_http_ticket_audit_write(file, rec, len, 1, log);
+        return;
+    }
+
+    b->pos = ngx_cpymem(b->pos, rec, len);
+    b->records++;
+
+    if (!b->event->timer_set) {
+        ngx_add_timer(b->event, NGX_HTTP_TICKET_AUDIT_FLUSH);
+    }
+}
+
+
+static void
+ngx_http_ticket_audit_syslog(ngx_syslog_peer_t *peer, ngx_pool_t *pool,
+    const ticket_audit_record_t *rec, size_t len, ngx_log_t *log)
+{
+    u_char   *buf, *p;
+    ssize_t   n;
+
+    buf = ngx_pnalloc(pool, NGX_HTTP_TICKET_SYSLOG_HEADER + len);
+    if (buf == NULL) {
+        (void) ngx_atomic_fetch_add(&ngx_http_ticket_metrics->audit_dropped,
+                                    1);
+        return;
+    }
+
+    p = ngx_syslog_add_header(peer, buf);
+    p = (u_char *) ticket_audit_record_write((char *) p, rec);
+
+    /* one record a message, without the line's newline */
+
+    n = ngx_syslog_send(peer, buf, p - 1 - buf);
+
+    if (n < 0) {
+        (void) ngx_atomic_fetch_add(&ngx_http_ticket_metrics->audit_dropped,
+                                    1);
+        return;
+    }
+
+    (void) ngx_atomic_fetch_add(&ngx_http_ticket_metrics->audit_records, 1);
+}
+
+
+static void
+ngx_http_ticket_audit_flush(ngx_open_file_t *file, ngx_log_t *log)
+{
+    ngx_http_ticket_audit_buf_t  *b;
+
+    b = file->data;
+
+    if (b->event->timer_set) {
+        ngx_del_timer(b->event);
+    }
+
+    if (b->pos > b->start) {
+        ngx_http_ticket_audit_write(file, b->start, b->pos - b->start,
+                                    b->records, log);
+    }
+
+    b->pos = b->start;
+    b->records = 0;
+}
+
+
+static void
+ngx_http_ticket_audit_write(ngx_open_file_t *file, u_char *data, size_t len,
+    ngx_uint_t records, ngx_log_t *log)
+{
+    ssize_t                       n;
+    ngx_err_t                     err;
+    ngx_http_ticket_audit_buf_t  *b;
+
+    n = ngx_write_fd(file->fd, data, len);
+
+    if (n == (ssize_t) len) {
+        (void) ngx_atomic_fetch_add(&ngx_http_ticket_metrics->audit_records,
+                                    records);
+        return;
+    }
+
+    err = (n == -1) ? ngx_errno : 0;
+
+    (void) ngx_atomic_fetch_add(&ngx_http_ticket_metrics->audit_dropped,
+                                records);
+
+    /* once a minute: a full disk must not flood the error log too */
+
+    b = file->data;
+
+    if (ngx_time() - b->error_logged < 60) {
+        return;
+    }
+
+    b->error_logged = ngx_time();
+
+    if (n == -1) {
+        ngx_log_error(NGX_LOG_CRIT, log, err,
+                      "ticket audit: write to \"%s\" failed, %ui records "
+                      "dropped", file->name.data, records);
+
+    } else {
+        ngx_log_error(NGX_LOG_CRIT, log, 0,
+                      "ticket audit: write to \"%s\" was incomplete: "
+                      "%z of %uz bytes", file->name.data, n, len);
+    }
+}
+
+
+static void
+ngx_http_ticket_audit_flush_handler(ngx_event_t *ev)
+{
+    ngx_http_ticket_audit_flush(ev->data, ev->log);
+}
+
+
+/* at a worker's exit: nothing buffered is lost */
+
+void
+ngx_http_ticket_audit_exit(ngx_cycle_t *cycle)
+{
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_open_file_t  *file;
+
+    part = &cycle->open_files.part;
+    file = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            file = part->elts;
+            i = 0;
+        }
+
+        if (file[i].flush == ngx_http_ticket_audit_flush) {
+            ngx_http_ticket_audit_flush(&file[i], cycle->log);
+        }
+    }
+}
+
+
+/* configuration */
+
+char *
+ngx_http_ticket_audit_log(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_ticket_loc_conf_t *tlcf = conf;
+
+    ngx_str_t                    *value;
+    ngx_event_t                  *ev;
+    ngx_open_file_t              *file;
+    ngx_http_ticket_audit_buf_t  *b;
+    ngx_http_ticket_audit_log_t  *log;
+
+    if (tlcf->audit_log != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_strcmp(value[1].data, "off") == 0) {
+        tlcf->audit_log = NULL;
+        return NGX_CONF_OK;
+    }
+
+    log = ngx_pcalloc(cf->pool, sizeof(ngx_http_ticket_audit_log_t));
+    if (log == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_strncmp(value[1].data, "syslog:", 7) == 0) {
+        log->syslog = ngx_pcalloc(cf->pool, sizeof(ngx_syslog_peer_t));
+        if (log->syslog == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        if (ngx_syslog_process_conf(cf, log->syslog) != NGX_CONF_OK) {
+            return NGX_CONF_ERROR;
+        }
+
+        tlcf->audit_log = log;
+
+        return NGX_CONF_OK;
+    }
+
+    file = ngx_conf_open_file(cf->cycle, &value[1]);
+    if (file == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (file->data == NULL) {
+        if (file->flush != NULL
+            && file->flush != ngx_http_ticket_audit_flush)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"%V\" is also another log's file",
+                               &value[1]);
+            return NGX_CONF_ERROR;
+        }
+
+        b = ngx_pcalloc(cf->pool, sizeof(ngx_http_ticket_audit_buf_t));
+        if (b == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        b->start = ngx_pnalloc(cf->pool, NGX_HTTP_TICKET_AUDIT_BUF);
+        if (b->start == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        b->pos = b->start;
+        b->last = b->start + NGX_HTTP_TICKET_AUDIT_BUF;
+
+        ev = ngx_pcalloc(cf->pool, sizeof(ngx_event_t));
+        if (ev == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        ev->data = file;
+        ev->handler = ngx_http_ticket_audit_flush_handler;
+        ev->log = &cf->cycle->new_log;
+        ev->cancelable = 1;
+
+        b->event = ev;
+
+        file->data = b;
+        file->flush = ngx_http_ticket_audit_flush;
+
+    } else if (file->flush != ngx_http_ticket_audit_flush) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" is also another log's file", &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    log->file = file;
+    tlcf->audit_log = log;
+
+    return NGX_CONF_OK;
+}
+
+
+char *
+ngx_http_ticket_audit_events(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_ticket_loc_conf_t *tlcf = conf;
+
+    int          e;
+    ngx_str_t   *value;
+    ngx_uint_t   i, mask;
+
+    if (tlcf->audit_events != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    mask = 0;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+        e = ticket_audit_event_from_name((char *) value[i].data,
+                                         value[i].len);
+        if (e <= TICKET_AUDIT_NONE) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid event \"%V\", it must be "
+                               "\"denied\", \"over_privilege\", "
+                               "\"excess_privilege\" or \"allowed\"",
+                               &value[i]);
+            return NGX_CONF_ERROR;
+        }
+
+        mask |= TICKET_AUDIT_EVENT_MASK(e);
+    }
+
+    tlcf->audit_events = mask;
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * What a location requires, once, as the records name it:
+ * "kind:user", "aud:A|B", "role:A|B" a line, "claim:NAME=V1|V2" a line.
+ */
+
+ngx_int_t
+ngx_http_ticket_audit_required(ngx_conf_t *cf,
+    ngx_http_ticket_loc_conf_t *conf)
+{
+    ngx_str_t            kind, name;
+    ngx_uint_t           i;
+    ngx_array_t          a, *lines;
+    ticket_claim_req_t  *creq;
+
+    if (ngx_array_init(&a, cf->pool, 4, sizeof(ticket_str_t)) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    ngx_str_null(&name);
+
+    switch (conf->kinds) {
+
+    case TICKET_KIND_USER:
+        ngx_str_set(&kind, "user");
+        break;
+
+    case TICKET_KIND_SERVICE:
+        ngx_str_set(&kind, "service");
+        break;
+
+    default:
+        ngx_str_set(&kind, "user|service");
+    }
+
+    if (ngx_http_ticket_audit_required_add(cf, &a, "kind:", &name, &kind, 1,
+                                           NULL)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if (conf->audiences != NULL
+        && ngx_http_ticket_audit_required_add(cf, &a, "aud:", &name,
+                                              conf->audiences->elts,
+                                              conf->audiences->nelts, NULL)
+           != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if (conf->role_reqs != NULL) {
+        lines = conf->role_reqs->elts;
+
+        for (i = 0; i < conf->role_reqs->nelts; i++) {
+            if (ngx_http_ticket_audit_required_add(cf, &a, "role:", &name,
+                                                   lines[i].elts,
+                                                   lines[i].nelts, NULL)
+                != NGX_OK)
+            {
+                return NGX_ERROR;
+            }
+        }
+    }
+
+    if (conf->claim_reqs != NULL) {
+        creq = conf->claim_reqs->elts;
+
+        for (i = 0; i < conf->claim_reqs->nelts; i++) {
+            name.data = (u_char *) creq[i].name.data;
+            name.len = creq[i].name.len;
+
+            if (ngx_http_ticket_audit_required_add(cf, &a, "claim:", &name,
+                                                   NULL, creq[i].values.n,
+                                                   creq[i].values.values)
+                != NGX_OK)
+            {
+                return NGX_ERROR;
+            }
+        }
+    }
+
+    conf->required = a.elts;
+    conf->nrequired = a.nelts;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_ticket_audit_required_add(ngx_conf_t *cf, ngx_array_t *a,
+    const char *prefix, ngx_str_t *name, ngx_str_t *values, ngx_uint_t n,
+    ticket_str_t *tvalues)
+{
+    u_char        *p;
+    size_t         len;
+    ngx_uint_t     i;
+    ticket_str_t  *s;
+
+    len = ngx_strlen(prefix) + name->len + 1;
+
+    for (i = 0; i < n; i++) {
+        len += (values ? values[i].len : tvalues[i].len) + 1;
+    }
+
+    p = ngx_pnalloc(cf->pool, len);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    s = ngx_array_push(a);
+    if (s == NULL) {
+        return NGX_ERROR;
+    }
+
+    s->data = (const char *) p;
+
+    p = ngx_cpymem(p, prefix, ngx_strlen(prefix));
+
+    if (name->len) {
+        p = ngx_cpymem(p, name->data, name->len);
+        *p++ = '=';
+    }
+
+    for (i = 0; i < n; i++) {
+        if (i) {
+            *p++ = '|';
+        }
+
+        if (values) {
+            p = ngx_cpymem(p, values[i].data, values[i].len);
+
+        } else {
+            p = ngx_cpymem(p, tvalues[i].data, tvalues[i].len);
+        }
+    }
+
+    s->len = p - (u_char *) s->data;
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_ticket_audit_init(ngx_conf_t *cf)
+{
+    ngx_str_t                   name = ngx_string("request_id");
+    ngx_http_handler_pt        *h;
+    ngx_http_core_main_conf_t  *cmcf;
+
+    ngx_http_ticket_request_id_index = ngx_http_get_variable_index(cf, &name);
+
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_LOG_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_ticket_audit_handler;
+
+    return NGX_OK;
+}

@@ -1,0 +1,232 @@
+
+/*
+ * ngx_ticket_module: ticket_status, Prometheus text format, and the shared
+ * counters behind it.  Counters survive reloads, as stub_status's do.
+ */
+
+
+#include "ngx_http_ticket_module.h"
+#include "ngx_http_ticket_revocation.h"
+
+#include <ticket_revocation.h>
+
+
+static ngx_int_t ngx_http_ticket_status_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_ticket_metrics_init_zone(ngx_shm_zone_t *shm_zone,
+    void *data);
+
+
+ngx_http_ticket_metrics_t  *ngx_http_ticket_metrics;
+
+static ngx_str_t  ngx_http_ticket_metrics_name =
+    ngx_string("ticket_metrics");
+
+static const char  *ngx_http_ticket_decisions[] = {
+    "", "allow", "deny", "audit"
+};
+
+
+static ngx_int_t
+ngx_http_ticket_status_handler(ngx_http_request_t *r)
+{
+    size_t                               size;
+    ngx_int_t                            rc, rv;
+    ngx_buf_t                           *b;
+    ngx_uint_t                           d, i;
+    ngx_chain_t                          out;
+    ngx_atomic_uint_t                    n;
+    ngx_http_ticket_metrics_t           *m;
+    ngx_http_ticket_revocation_stats_t   st;
+
+    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
+        return NGX_HTTP_NOT_ALLOWED;
+    }
+
+    rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    m = ngx_http_ticket_metrics;
+
+    rv = ngx_http_ticket_revocation_stats(r, &st);
+
+    size = 4096 + 4 * TICKET_REASON_MAX * 128;
+
+    b = ngx_create_temp_buf(r->pool, size);
+    if (b == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    b->last = ngx_sprintf(b->last,
+        "# HELP ticket_requests_total Ticket checks by decision and "
+        "reason.\n"
+        "# TYPE ticket_requests_total counter\n");
+
+    for (d = 1; d < 4; d++) {
+        for (i = 0; i < TICKET_REASON_MAX; i++) {
+            n = m->requests[d][i];
+
+            /* the common series always, the rest once they happened */
+
+            if (n == 0 && !(d == NGX_HTTP_TICKET_ALLOW && i == TICKET_OK)
+                && !(d == NGX_HTTP_TICKET_DENY && i == TICKET_MISSING))
+            {
+                continue;
+            }
+
+            b->last = ngx_sprintf(b->last,
+                         "ticket_requests_total{decision=\"%s\","
+                         "reason=\"%s\"} %uA\n",
+                         ngx_http_ticket_decisions[d],
+                         ticket_reason_name((ticket_reason_t) i), n);
+        }
+    }
+
+    b->last = ngx_sprintf(b->last,
+        "# HELP ticket_revocation_entries Revoked rows held in shared "
+        "memory.\n"
+        "# TYPE ticket_revocation_entries gauge\n");
+
+    for (i = 0; i < TICKET_REV_LISTS; i++) {
+        b->last = ngx_sprintf(b->last,
+                              "ticket_revocation_entries{list=\"%s\"} %ui\n",
+                              ticket_rev_list_name(i),
+                              rv == NGX_OK ? st.entries[i] : 0);
+    }
+
+    b->last = ngx_sprintf(b->last,
+        "# HELP ticket_revocation_sync_age_seconds Time since Redis last "
+        "answered the syncing worker.\n"
+        "# TYPE ticket_revocation_sync_age_seconds gauge\n");
+
+    if (rv == NGX_OK && st.age >= 0) {
+        b->last = ngx_sprintf(b->last,
+                              "ticket_revocation_sync_age_seconds %M.%03M\n",
+                              (ngx_msec_t) st.age / 1000,
+                              (ngx_msec_t) st.age % 1000);
+
+    } else {
+        b->last = ngx_sprintf(b->last,
+                              "ticket_revocation_sync_age_seconds +Inf\n");
+    }
+
+    b->last = ngx_sprintf(b->last,
+        "# HELP ticket_redis_up Whether the syncing worker holds a working "
+        "Redis connection.\n"
+        "# TYPE ticket_redis_up gauge\n"
+        "ticket_redis_up %ui\n"
+        "# HELP ticket_revocation_loaded Whether the lists were loaded "
+        "since start.\n"
+        "# TYPE ticket_revocation_loaded gauge\n"
+        "ticket_revocation_loaded %ui\n"
+        "# HELP ticket_revocation_zone_full Whether the zone ran out of "
+        "room (the gateway then fails closed).\n"
+        "# TYPE ticket_revocation_zone_full gauge\n"
+        "ticket_revocation_zone_full %ui\n"
+        "# HELP ticket_cache_hits_total Verified-ticket cache hits.\n"
+        "# TYPE ticket_cache_hits_total counter\n"
+        "ticket_cache_hits_total %uA\n"
+        "# HELP ticket_cache_misses_total Verified-ticket cache misses.\n"
+        "# TYPE ticket_cache_misses_total counter\n"
+        "ticket_cache_misses_total %uA\n"
+        "# HELP ticket_audit_records_total Audit records written.\n"
+        "# TYPE ticket_audit_records_total counter\n"
+        "ticket_audit_records_total %uA\n"
+        "# HELP ticket_audit_dropped_total Audit records lost to a failing "
+        "target.\n"
+        "# TYPE ticket_audit_dropped_total counter\n"
+        "ticket_audit_dropped_total %uA\n",
+        rv == NGX_OK ? st.redis_up : 0,
+        rv == NGX_OK ? st.loaded : 0,
+        rv == NGX_OK ? st.full : 0,
+        m->cache_hits, m->cache_misses,
+        m->audit_records, m->audit_dropped);
+
+    r->headers_out.status = NGX_HTTP_OK;
+    r->headers_out.content_length_n = b->last - b->pos;
+    ngx_str_set(&r->headers_out.content_type,
+                "text/plain; version=0.0.4; charset=utf-8");
+    r->headers_out.content_type_len = r->headers_out.content_type.len;
+
+    if (r->method == NGX_HTTP_HEAD) {
+        return ngx_http_send_header(r);
+    }
+
+    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_in_chain = 1;
+
+    out.buf = b;
+    out.next = NULL;
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    return ngx_http_output_filter(r, &out);
+}
+
+
+char *
+ngx_http_ticket_status(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_core_loc_conf_t  *clcf;
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    clcf->handler = ngx_http_ticket_status_handler;
+
+    return NGX_CONF_OK;
+}
+
+
+ngx_int_t
+ngx_http_ticket_metrics_init(ngx_conf_t *cf)
+{
+    ngx_shm_zone_t  *shm_zone;
+
+    shm_zone = ngx_shared_memory_add(cf, &ngx_http_ticket_metrics_name,
+                                     8 * ngx_pagesize,
+                                     &ngx_http_ticket_module);
+    if (shm_zone == NULL) {
+        return NGX_ERROR;
+    }
+
+    shm_zone->init = ngx_http_ticket_metrics_init_zone;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_ticket_metrics_init_zone(ngx_shm_zone_t *shm_zone, void *data)
+{
+    ngx_slab_pool_t  *shpool;
+
+    if (data != NULL) {
+        /* reload: the counters go on counting */
+        shm_zone->data = data;
+        ngx_http_ticket_metrics = data;
+        return NGX_OK;
+    }
+
+    shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
+
+    if (shm_zone->shm.exists) {
+        shm_zone->data = shpool->data;
+        ngx_http_ticket_metrics = shpool->data;
+        return NGX_OK;
+    }
+
+    ngx_http_ticket_metrics = ngx_slab_calloc(shpool,
+                                          sizeof(ngx_http_ticket_metrics_t));
+    if (ngx_http_ticket_metrics == NULL) {
+        return NGX_ERROR;
+    }
+
+    shpool->data = ngx_http_ticket_metrics;
+    shm_zone->data = ngx_http_ticket_metrics;
+
+    return NGX_OK;
+}
