@@ -183,7 +183,7 @@ ngx_http_ticket_audit_fill(ngx_http_request_t *r, ngx_http_ticket_ctx_t *ctx,
         rec->request_id.data = "";
     }
 
-    if (t->header != NULL) {
+    if (t->header != NULL || t->restored) {
         rec->kid = t->kid;
     }
 
@@ -195,7 +195,7 @@ ngx_http_ticket_audit_fill(ngx_http_request_t *r, ngx_http_ticket_ctx_t *ctx,
         rec->jti = t->jti;
         rec->iss = t->iss;
         rec->sid = t->sid;
-        rec->roles = t->roles;
+        rec->roles_list = &t->roles_list;
     }
 
     rec->required = tlcf->required;

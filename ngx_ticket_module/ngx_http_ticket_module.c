@@ -18,6 +18,8 @@ static ngx_int_t ngx_http_ticket_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_ticket_is_preflight(ngx_http_request_t *r);
 static ngx_http_ticket_ctx_t *ngx_http_ticket_ctx(ngx_http_request_t *r,
     ngx_http_ticket_loc_conf_t *tlcf);
+static ticket_reason_t ngx_http_ticket_verify(ngx_http_request_t *r,
+    ngx_http_ticket_loc_conf_t *tlcf, ngx_http_ticket_ctx_t *ctx);
 static ngx_int_t ngx_http_ticket_find_token(ngx_http_request_t *r,
     ngx_http_ticket_loc_conf_t *tlcf, ngx_str_t *token);
 static ngx_int_t ngx_http_ticket_header_token(ngx_http_request_t *r,
@@ -62,6 +64,7 @@ static ngx_int_t ngx_http_ticket_strlist(ngx_conf_t *cf, ngx_array_t *a,
 static ngx_int_t ngx_http_ticket_www_auth(ngx_conf_t *cf, ngx_str_t *realm,
     const char *error, ngx_str_t *out);
 static ngx_int_t ngx_http_ticket_init(ngx_conf_t *cf);
+static ngx_int_t ngx_http_ticket_init_process(ngx_cycle_t *cycle);
 static void ngx_http_ticket_exit_process(ngx_cycle_t *cycle);
 
 
@@ -263,7 +266,7 @@ ngx_module_t  ngx_http_ticket_module = {
     NGX_HTTP_MODULE,                       /* module type */
     NULL,                                  /* init master */
     NULL,                                  /* init module */
-    NULL,                                  /* init process */
+    ngx_http_ticket_init_process,          /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
     ngx_http_ticket_exit_process,          /* exit process */
@@ -487,15 +490,18 @@ ngx_http_ticket_evaluate(ngx_http_request_t *r,
         ctx->reason = TICKET_MISSING;
 
     } else {
-        ctx->reason = ticket_validate(&ctx->ticket,
-                                      (const char *) ctx->token.data,
-                                      ctx->token.len, tlcf->keyset,
-                                      &tlcf->policy, (int64_t) ngx_time());
+        ctx->reason = ngx_http_ticket_verify(r, tlcf, ctx);
 
-        ctx->parsed = (ctx->ticket.claims != NULL);
+        ctx->parsed = (ctx->ticket.sub.data != NULL);
 
         if (ctx->reason == TICKET_OK) {
             ctx->reason = ngx_http_ticket_revocation_check(r, &ctx->ticket);
+        }
+
+        if (ctx->reason == TICKET_OK && tlcf->policy.nclaim_reqs
+            && ticket_claims_load(&ctx->ticket) != 0)
+        {
+            ctx->reason = TICKET_CLAIM_MISMATCH;
         }
 
         if (ctx->reason == TICKET_OK) {
@@ -524,6 +530,64 @@ ngx_http_ticket_evaluate(ngx_http_request_t *r,
     ngx_http_ticket_log_decision(r, ctx);
 
     return ctx;
+}
+
+
+/*
+ * The signature and the claims, from the verified-ticket cache when this
+ * very ticket was verified under one of this scope's keys before: then
+ * only what can change with time, scope or binding is checked again.
+ */
+
+static ticket_reason_t
+ngx_http_ticket_verify(ngx_http_request_t *r,
+    ngx_http_ticket_loc_conf_t *tlcf, ngx_http_ticket_ctx_t *ctx)
+{
+    int64_t           now;
+    ticket_t         *t;
+    ticket_reason_t   reason;
+
+    t = &ctx->ticket;
+    now = (int64_t) ngx_time();
+
+    if (ngx_http_ticket_cache_get(r, tlcf, &ctx->token, t, &reason)
+        == NGX_OK)
+    {
+        if (ngx_http_ticket_metrics) {
+            (void) ngx_atomic_fetch_add(&ngx_http_ticket_metrics->cache_hits,
+                                        1);
+        }
+
+        if (reason != TICKET_OK) {
+            return reason;
+        }
+
+        reason = ticket_check_time(t, &tlcf->policy, now);
+
+        if (reason == TICKET_OK) {
+            reason = ticket_check_binding(t, &tlcf->policy);
+        }
+
+        return reason;
+    }
+
+    if (ngx_http_ticket_metrics) {
+        (void) ngx_atomic_fetch_add(&ngx_http_ticket_metrics->cache_misses, 1);
+    }
+
+    reason = ticket_validate(t, (const char *) ctx->token.data,
+                             ctx->token.len, tlcf->keyset, &tlcf->policy,
+                             now);
+
+    /* verified (whatever came after), or a signature that failed */
+
+    if (t->verified
+        || (reason == TICKET_BAD_SIGNATURE && t->key != NULL))
+    {
+        ngx_http_ticket_cache_put(r, &ctx->token, t);
+    }
+
+    return reason;
 }
 
 
@@ -834,6 +898,10 @@ ngx_http_ticket_forward_claims(ngx_http_request_t *r,
     if (tlcf->set_headers == NULL || !ctx->ticket.verified) {
         /* an unverified ticket's claims are the client's words */
         return NGX_OK;
+    }
+
+    if (ticket_claims_load(&ctx->ticket) != 0) {
+        return NGX_ERROR;
     }
 
     sh = tlcf->set_headers->elts;
@@ -1673,10 +1741,21 @@ ngx_http_ticket_init(ngx_conf_t *cf)
     *h = ngx_http_ticket_handler;
 
     if (ngx_http_ticket_audit_init(cf) != NGX_OK
-        || ngx_http_ticket_metrics_init(cf) != NGX_OK)
+        || ngx_http_ticket_metrics_init(cf) != NGX_OK
+        || ngx_http_ticket_cache_init(cf) != NGX_OK)
     {
         return NGX_ERROR;
     }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_ticket_init_process(ngx_cycle_t *cycle)
+{
+    ngx_http_ticket_metrics_process(cycle);
+    ngx_http_ticket_cache_process(cycle);
 
     return NGX_OK;
 }

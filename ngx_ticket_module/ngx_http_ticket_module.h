@@ -140,6 +140,15 @@ void ngx_http_ticket_audit_exit(ngx_cycle_t *cycle);
 
 char *ngx_http_ticket_status(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 ngx_int_t ngx_http_ticket_metrics_init(ngx_conf_t *cf);
+void ngx_http_ticket_metrics_process(ngx_cycle_t *cycle);
+
+ngx_int_t ngx_http_ticket_cache_init(ngx_conf_t *cf);
+void ngx_http_ticket_cache_process(ngx_cycle_t *cycle);
+ngx_int_t ngx_http_ticket_cache_get(ngx_http_request_t *r,
+    ngx_http_ticket_loc_conf_t *tlcf, ngx_str_t *token, ticket_t *t,
+    ticket_reason_t *reason);
+void ngx_http_ticket_cache_put(ngx_http_request_t *r, ngx_str_t *token,
+    ticket_t *t);
 
 
 #endif /* _NGX_HTTP_TICKET_MODULE_H_INCLUDED_ */

@@ -388,6 +388,18 @@ ngx_http_ticket_revocation_stats(ngx_http_request_t *r,
 }
 
 
+size_t
+ngx_http_ticket_revocation_shm_size(ngx_conf_t *cf)
+{
+    ngx_http_ticket_rev_main_conf_t  *rmcf;
+
+    rmcf = ngx_http_conf_get_module_main_conf(cf,
+                                          ngx_http_ticket_revocation_module);
+
+    return rmcf->shm_size;
+}
+
+
 void
 ngx_http_ticket_revocation_note_times(ngx_conf_t *cf, time_t leeway,
     time_t max_lifetime)

@@ -36,6 +36,9 @@ ngx_int_t ngx_http_ticket_revocation_stats(ngx_http_request_t *r,
 ticket_reason_t ngx_http_ticket_revocation_check(ngx_http_request_t *r,
     const ticket_t *t);
 
+/* ticket_shm_size, for the cache zone sized from it */
+size_t ngx_http_ticket_revocation_shm_size(ngx_conf_t *cf);
+
 /* merge tells the largest leeway and lifetime: rows older are pruned */
 void ngx_http_ticket_revocation_note_times(ngx_conf_t *cf, time_t leeway,
     time_t max_lifetime);

@@ -49,6 +49,10 @@ ngx_http_ticket_status_handler(ngx_http_request_t *r)
 
     m = ngx_http_ticket_metrics;
 
+    if (m == NULL) {
+        return NGX_HTTP_SERVICE_UNAVAILABLE;
+    }
+
     rv = ngx_http_ticket_revocation_stats(r, &st);
 
     size = 4096 + 4 * TICKET_REASON_MAX * 128;
@@ -207,7 +211,6 @@ ngx_http_ticket_metrics_init_zone(ngx_shm_zone_t *shm_zone, void *data)
     if (data != NULL) {
         /* reload: the counters go on counting */
         shm_zone->data = data;
-        ngx_http_ticket_metrics = data;
         return NGX_OK;
     }
 
@@ -215,18 +218,53 @@ ngx_http_ticket_metrics_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 
     if (shm_zone->shm.exists) {
         shm_zone->data = shpool->data;
-        ngx_http_ticket_metrics = shpool->data;
         return NGX_OK;
     }
 
-    ngx_http_ticket_metrics = ngx_slab_calloc(shpool,
-                                          sizeof(ngx_http_ticket_metrics_t));
-    if (ngx_http_ticket_metrics == NULL) {
+    shm_zone->data = ngx_slab_calloc(shpool,
+                                     sizeof(ngx_http_ticket_metrics_t));
+    if (shm_zone->data == NULL) {
         return NGX_ERROR;
     }
 
-    shpool->data = ngx_http_ticket_metrics;
-    shm_zone->data = ngx_http_ticket_metrics;
+    shpool->data = shm_zone->data;
 
     return NGX_OK;
+}
+
+
+/* as the cache: the counters of the cycle this worker runs */
+
+void
+ngx_http_ticket_metrics_process(ngx_cycle_t *cycle)
+{
+    ngx_uint_t        i;
+    ngx_shm_zone_t   *shm_zone;
+    ngx_list_part_t  *part;
+
+    part = &cycle->shared_memory.part;
+    shm_zone = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            shm_zone = part->elts;
+            i = 0;
+        }
+
+        if (shm_zone[i].tag == &ngx_http_ticket_module
+            && shm_zone[i].shm.name.len == ngx_http_ticket_metrics_name.len
+            && ngx_strncmp(shm_zone[i].shm.name.data,
+                           ngx_http_ticket_metrics_name.data,
+                           ngx_http_ticket_metrics_name.len)
+               == 0)
+        {
+            ngx_http_ticket_metrics = shm_zone[i].data;
+        }
+    }
 }

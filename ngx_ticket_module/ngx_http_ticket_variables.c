@@ -169,11 +169,11 @@ ngx_http_ticket_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v,
 
     case NGX_HTTP_TICKET_VAR_KID:
         /* header fields: known even when the key is not */
-        s = (t->header != NULL) ? &t->kid : NULL;
+        s = (t->header != NULL || t->restored) ? &t->kid : NULL;
         break;
 
     case NGX_HTTP_TICKET_VAR_ALG:
-        s = (t->header != NULL) ? &t->alg_name : NULL;
+        s = (t->header != NULL || t->restored) ? &t->alg_name : NULL;
         break;
 
     default:
@@ -330,7 +330,8 @@ ngx_http_ticket_variable_claim(ngx_http_request_t *r,
     ctx = ngx_http_ticket_var_ctx(r);
 
     if (ctx == NULL || !ctx->ticket.verified
-        || name->len <= sizeof("ticket_claim_") - 1)
+        || name->len <= sizeof("ticket_claim_") - 1
+        || ticket_claims_load(&ctx->ticket) != 0)
     {
         v->not_found = 1;
         return NGX_OK;
@@ -372,47 +373,41 @@ static ngx_int_t
 ngx_http_ticket_roles_text(ngx_http_request_t *r, ticket_t *t,
     ngx_str_t *text)
 {
-    u_char  *p, *q, *s, *last;
+    u_char              *p;
+    size_t               len;
+    ngx_uint_t           i;
+    const ticket_str_t  *role;
 
-    if (t->roles == NULL) {
+    role = t->roles_list.values;
+    len = 0;
+
+    for (i = 0; i < t->roles_list.n; i++) {
+        len += role[i].len + 1;
+    }
+
+    if (len == 0) {
         ngx_str_null(text);
         return NGX_OK;
     }
 
-    if (ngx_http_ticket_value(r->pool, t->roles, text) != NGX_OK) {
-        return NGX_ERROR;
-    }
-
-    if (!json_is_string(t->roles)) {
-        /* an array of strings is already comma-joined */
-        return NGX_OK;
-    }
-
-    /* "a  b c" as the SPEC's comma-joined "a,b,c" */
-
-    p = ngx_pnalloc(r->pool, text->len);
+    p = ngx_pnalloc(r->pool, len);
     if (p == NULL) {
         return NGX_ERROR;
     }
 
-    q = p;
-    last = text->data + text->len;
-
-    for (s = text->data; s < last; s++) {
-        if (*s != ' ') {
-            *q++ = *s;
-
-        } else if (q > p && q[-1] != ',') {
-            *q++ = ',';
-        }
-    }
-
-    if (q > p && q[-1] == ',') {
-        q--;
-    }
-
     text->data = p;
-    text->len = q - p;
 
-    return NGX_OK;
+    for (i = 0; i < t->roles_list.n; i++) {
+        if (i) {
+            *p++ = ',';
+        }
+
+        p = ngx_cpymem(p, role[i].data, role[i].len);
+    }
+
+    text->len = p - text->data;
+
+    /* control bytes as \xHH, as every other variable */
+    return ngx_http_ticket_safe_str(r->pool, (char *) text->data, text->len,
+                                    text);
 }

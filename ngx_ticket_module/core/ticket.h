@@ -91,6 +91,8 @@ typedef struct {
     unsigned char          *secret;       /* HMAC secret, malloc */
     size_t                  secret_len;
     size_t                  sig_len;      /* exact signature length */
+    unsigned char           fp[32];       /* SHA-256 of alg, kid, tenant
+                                             and key: same fp, same key */
 } ticket_key_t;
 
 
@@ -155,6 +157,10 @@ typedef struct {
     ticket_str_t            sid;             /* data NULL when absent */
     json_t                 *aud;             /* string, array, or NULL */
     json_t                 *roles;           /* string, array, or NULL */
+    ticket_strlist_t        aud_list;        /* aud as a list */
+    ticket_strlist_t        roles_list;      /* roles, a string split */
+    char                   *payload;         /* the decoded claims JSON */
+    size_t                  payload_len;
     int64_t                 iat;
     int64_t                 exp;
     int64_t                 nbf;
@@ -163,6 +169,10 @@ typedef struct {
     /* set by ticket_select_key() and ticket_verify_signature() */
     const ticket_key_t     *key;
     unsigned                verified:1;
+
+    /* restored from a snapshot: no header, claims parsed only on demand,
+     * every string in the caller's snapshot buffer */
+    unsigned                restored:1;
 } ticket_t;
 
 
@@ -278,6 +288,25 @@ int ticket_has_role(const ticket_t *t, const char *role, size_t len);
 
 /* 1 if the ticket holds a privileged role no ticket_require_role names */
 int ticket_excess_privilege(const ticket_t *t, const ticket_policy_t *p);
+
+/*
+ * The claims as JSON, parsed now if the ticket was restored from a
+ * snapshot (claim requirements, $ticket_claim_*, forwarded claims need
+ * them; nothing else does).  0, or -1.
+ */
+int ticket_claims_load(ticket_t *t);
+
+
+/*
+ * Snapshots: a verified ticket's typed claims in one flat buffer, for the
+ * verified-ticket cache.  Restoring one costs no parsing: t's strings and
+ * lists point into buf, which must stay put (and writable) while t lives.
+ * The key is not part of a snapshot: the caller restores t->key.
+ */
+
+size_t ticket_snapshot_len(const ticket_t *t);
+void ticket_snapshot_write(unsigned char *buf, const ticket_t *t);
+int ticket_snapshot_restore(ticket_t *t, unsigned char *buf, size_t len);
 
 
 #endif /* TICKET_H_INCLUDED_ */

@@ -47,6 +47,8 @@ static void ticket_audit_time(ticket_audit_out_t *out, int64_t time_ms);
 static char *ticket_audit_digits(char *p, unsigned long value, size_t n);
 static void ticket_audit_uint(ticket_audit_out_t *out, unsigned value);
 static void ticket_audit_roles(ticket_audit_out_t *out, json_t *roles);
+static void ticket_audit_list(ticket_audit_out_t *out,
+    const ticket_strlist_t *list);
 static void ticket_audit_required(ticket_audit_out_t *out,
     const ticket_audit_record_t *rec);
 static void ticket_audit_fp_member(ticket_audit_out_t *out,
@@ -593,6 +595,27 @@ ticket_audit_roles(ticket_audit_out_t *out, json_t *roles)
 }
 
 
+/* a ticket's roles as ticket_parse() listed them (a string already split) */
+
+static void
+ticket_audit_list(ticket_audit_out_t *out, const ticket_strlist_t *list)
+{
+    size_t  i;
+
+    ticket_audit_put(out, "[", 1);
+
+    for (i = 0; i < list->n; i++) {
+        if (i) {
+            ticket_audit_put(out, ",", 1);
+        }
+
+        ticket_audit_string(out, list->values[i].data, list->values[i].len);
+    }
+
+    ticket_audit_put(out, "]", 1);
+}
+
+
 static void
 ticket_audit_required(ticket_audit_out_t *out,
     const ticket_audit_record_t *rec)
@@ -727,7 +750,13 @@ ticket_audit_record_out(ticket_audit_out_t *out,
     ticket_audit_member(out, "sid", &rec->sid, 1);
 
     ticket_audit_put(out, ",\"roles\":", sizeof(",\"roles\":") - 1);
-    ticket_audit_roles(out, rec->roles);
+
+    if (rec->roles_list != NULL) {
+        ticket_audit_list(out, rec->roles_list);
+
+    } else {
+        ticket_audit_roles(out, rec->roles);
+    }
 
     ticket_audit_put(out, ",\"required\":", sizeof(",\"required\":") - 1);
     ticket_audit_required(out, rec);

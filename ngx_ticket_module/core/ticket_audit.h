@@ -77,6 +77,8 @@ typedef struct {
     ticket_str_t            iss;
     ticket_str_t            sid;
 
+    const ticket_strlist_t *roles_list;   /* the ticket's roles; when NULL,
+                                             roles below */
     json_t                 *roles;        /* string (space-separated),
                                              array of strings, or NULL */
     const ticket_str_t     *required;

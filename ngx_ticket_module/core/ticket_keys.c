@@ -94,6 +94,7 @@ static void ticket_key_cleanup(ticket_key_t *key);
 static int ticket_key_set_names(ticket_key_t *key, const char *kid,
     size_t kid_len, const char *tenant, size_t tenant_len);
 static int ticket_tenant_ok(const char *tenant, size_t len);
+static int ticket_key_fingerprint(ticket_key_t *key);
 static int ticket_keyset_append(ticket_keyset_t *ks, ticket_key_t *keys,
     size_t n, ticket_key_err_t *ke);
 static void ticket_jwks_wipe(json_t *doc);
@@ -453,6 +454,66 @@ ticket_tenant_ok(const char *tenant, size_t len)
  * the set owns the keys' contents; on failure the caller still does.
  */
 
+/*
+ * What identifies a key across scopes and reloads: its algorithm, kid,
+ * tenant and material.  The verified-ticket cache trusts an entry only in
+ * a scope holding a key with the same fingerprint as the one that verified.
+ */
+
+static int
+ticket_key_fingerprint(ticket_key_t *key)
+{
+    int             len, ok;
+    unsigned int    fplen;
+    unsigned char  *der, *p, alg, zero;
+    EVP_MD_CTX     *ctx;
+
+    ctx = EVP_MD_CTX_new();
+    if (ctx == NULL) {
+        return -1;
+    }
+
+    der = NULL;
+    alg = (unsigned char) key->alg;
+    zero = 0;
+
+    ok = EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)
+         && EVP_DigestUpdate(ctx, &alg, 1)
+         && EVP_DigestUpdate(ctx, key->kid, key->kid_len)
+         && EVP_DigestUpdate(ctx, &zero, 1)
+         && (key->tenant == NULL
+             || EVP_DigestUpdate(ctx, key->tenant, key->tenant_len))
+         && EVP_DigestUpdate(ctx, &zero, 1);
+
+    if (ok && key->secret != NULL) {
+        ok = EVP_DigestUpdate(ctx, key->secret, key->secret_len);
+
+    } else if (ok && key->pkey != NULL) {
+        len = i2d_PUBKEY(key->pkey, NULL);
+        ok = len > 0 && (der = OPENSSL_malloc(len)) != NULL;
+
+        if (ok) {
+            p = der;
+            ok = i2d_PUBKEY(key->pkey, &p) == len
+                 && EVP_DigestUpdate(ctx, der, len);
+        }
+    }
+
+    fplen = 0;
+    ok = ok && EVP_DigestFinal_ex(ctx, key->fp, &fplen) && fplen == 32;
+
+    OPENSSL_free(der);
+    EVP_MD_CTX_free(ctx);
+
+    if (!ok) {
+        ERR_clear_error();
+        return -1;
+    }
+
+    return 0;
+}
+
+
 static int
 ticket_keyset_append(ticket_keyset_t *ks, ticket_key_t *keys, size_t n,
     ticket_key_err_t *ke)
@@ -464,6 +525,11 @@ ticket_keyset_append(ticket_keyset_t *ks, ticket_key_t *keys, size_t n,
     for (i = 0; i < n; i++) {
         ke->kid = keys[i].kid;
         ke->kid_len = keys[i].kid_len;
+
+        if (ticket_key_fingerprint(&keys[i]) != 0) {
+            ticket_key_error(ke, "cannot fingerprint the key");
+            return -1;
+        }
 
         if (ticket_keyset_find(ks, keys[i].kid, keys[i].kid_len) != NULL) {
             goto duplicate;

@@ -22,6 +22,7 @@ static int ticket_get_string(json_t *obj, const char *name, int required,
 static int ticket_get_time(json_t *obj, const char *name, int required,
     int64_t *v, int *present);
 static int ticket_is_string_array(json_t *value);
+static ticket_reason_t ticket_parse_lists(ticket_t *t);
 
 
 /* headers that would let the ticket choose its own key */
@@ -43,9 +44,32 @@ ticket_free(ticket_t *t)
 {
     json_decref(t->header);
     json_decref(t->claims);
-    free(t->sig);
+
+    if (!t->restored) {
+        /* a restored ticket's lists and text live in the caller's buffer */
+        free(t->sig);
+        free(t->payload);
+        free(t->roles_list.values);
+    }
 
     ticket_init(t);
+}
+
+
+int
+ticket_claims_load(ticket_t *t)
+{
+    if (t->claims != NULL) {
+        return 0;
+    }
+
+    if (t->payload == NULL) {
+        return -1;
+    }
+
+    t->claims = ticket_json_parse_object(t->payload, t->payload_len);
+
+    return t->claims ? 0 : -1;
 }
 
 
@@ -119,9 +143,16 @@ ticket_parse(ticket_t *t, const char *token, size_t len,
 
     t->sig_len = (size_t) n;
 
-    buf = malloc(hlen * 3 / 4 + 3 + plen * 3 / 4 + 3);
+    buf = malloc(hlen * 3 / 4 + 3);
     if (buf == NULL) {
         return TICKET_MALFORMED;
+    }
+
+    /* the claims text stays: a snapshot for the cache carries it */
+
+    t->payload = malloc(plen * 3 / 4 + 3);
+    if (t->payload == NULL) {
+        goto malformed;
     }
 
     n = ticket_b64url_decode(buf, token, hlen);
@@ -131,39 +162,136 @@ ticket_parse(ticket_t *t, const char *token, size_t len,
 
     hlen = (size_t) n;
 
-    n = ticket_b64url_decode(buf + hlen, p, plen);
+    n = ticket_b64url_decode((unsigned char *) t->payload, p, plen);
     if (n < 0) {
         goto malformed;
     }
 
-    plen = (size_t) n;
+    t->payload_len = (size_t) n;
 
     t->header = ticket_json_parse_object((char *) buf, hlen);
+
+    free(buf);
+
     if (t->header == NULL) {
-        goto malformed;
+        return TICKET_MALFORMED;
     }
 
     rc = ticket_parse_header(t);
     if (rc != TICKET_OK) {
-        free(buf);
         return rc;
     }
 
-    t->claims = ticket_json_parse_object((char *) buf + hlen, plen);
-
-    free(buf);
-
+    t->claims = ticket_json_parse_object(t->payload, t->payload_len);
     if (t->claims == NULL) {
         return TICKET_MALFORMED;
     }
 
-    return ticket_parse_claims(t, roles_path);
+    rc = ticket_parse_claims(t, roles_path);
+    if (rc != TICKET_OK) {
+        return rc;
+    }
+
+    return ticket_parse_lists(t);
 
 malformed:
 
     free(buf);
 
     return TICKET_MALFORMED;
+}
+
+
+/*
+ * aud and roles as plain lists of strings (pointing into the claims), so
+ * that the policy, the audit record and the variables read a parsed and a
+ * restored ticket alike; a roles string is split on its spaces here.
+ */
+
+static ticket_reason_t
+ticket_parse_lists(ticket_t *t)
+{
+    size_t         n, i, nroles, naud;
+    json_t        *elt;
+    const char    *p, *end, *word;
+    ticket_str_t  *v;
+
+    nroles = 0;
+
+    if (json_is_array(t->roles)) {
+        nroles = json_array_size(t->roles);
+
+    } else if (json_is_string(t->roles)) {
+        /* at most one word a character pair */
+        nroles = json_string_length(t->roles) / 2 + 1;
+    }
+
+    naud = 0;
+
+    if (json_is_array(t->aud)) {
+        naud = json_array_size(t->aud);
+
+    } else if (t->aud != NULL) {
+        naud = 1;
+    }
+
+    v = malloc((nroles + naud + 1) * sizeof(ticket_str_t));
+    if (v == NULL) {
+        return TICKET_MALFORMED;
+    }
+
+    t->roles_list.values = v;
+    n = 0;
+
+    if (json_is_array(t->roles)) {
+        json_array_foreach(t->roles, i, elt) {
+            v[n].data = json_string_value(elt);
+            v[n].len = json_string_length(elt);
+            n++;
+        }
+
+    } else if (json_is_string(t->roles)) {
+        p = json_string_value(t->roles);
+        end = p + json_string_length(t->roles);
+
+        while (p < end) {
+            while (p < end && *p == ' ') {
+                p++;
+            }
+
+            word = p;
+
+            while (p < end && *p != ' ') {
+                p++;
+            }
+
+            if (p > word) {
+                v[n].data = word;
+                v[n].len = (size_t) (p - word);
+                n++;
+            }
+        }
+    }
+
+    t->roles_list.n = n;
+    t->aud_list.values = v + n;
+    t->aud_list.n = 0;
+
+    if (json_is_array(t->aud)) {
+        json_array_foreach(t->aud, i, elt) {
+            v[n].data = json_string_value(elt);
+            v[n].len = json_string_length(elt);
+            n++;
+            t->aud_list.n++;
+        }
+
+    } else if (t->aud != NULL) {
+        v[n].data = json_string_value(t->aud);
+        v[n].len = json_string_length(t->aud);
+        t->aud_list.n = 1;
+    }
+
+    return TICKET_OK;
 }
 
 

@@ -16,7 +16,6 @@ static int ticket_str_eq(const char *a, size_t alen, const char *b,
     size_t blen);
 static int ticket_in_list(const char *s, size_t len,
     const ticket_strlist_t *list);
-static int ticket_aud_matches(json_t *aud, const ticket_strlist_t *list);
 static int ticket_value_matches(json_t *value, const ticket_strlist_t *list);
 
 
@@ -158,8 +157,20 @@ ticket_authorize(const ticket_t *t, const ticket_policy_t *p)
         return TICKET_WRONG_KIND;
     }
 
-    if (p->audiences.n > 0 && !ticket_aud_matches(t->aud, &p->audiences)) {
-        return TICKET_WRONG_AUDIENCE;
+    /* RFC 7519: an array aud is accepted when one of its members is */
+
+    if (p->audiences.n > 0) {
+        for (i = 0; i < t->aud_list.n; i++) {
+            if (ticket_in_list(t->aud_list.values[i].data,
+                               t->aud_list.values[i].len, &p->audiences))
+            {
+                break;
+            }
+        }
+
+        if (i == t->aud_list.n) {
+            return TICKET_WRONG_AUDIENCE;
+        }
     }
 
     for (i = 0; i < p->nrole_reqs; i++) {
@@ -180,7 +191,11 @@ ticket_authorize(const ticket_t *t, const ticket_policy_t *p)
     for (i = 0; i < p->nclaim_reqs; i++) {
         req = &p->claim_reqs[i];
 
-        value = ticket_json_path(t->claims, req->name.data, req->name.len);
+        /* a restored ticket without its claims loaded matches nothing */
+
+        value = (t->claims != NULL)
+                ? ticket_json_path(t->claims, req->name.data, req->name.len)
+                : NULL;
 
         if (!ticket_value_matches(value, &req->values)) {
             return TICKET_CLAIM_MISMATCH;
@@ -194,57 +209,13 @@ ticket_authorize(const ticket_t *t, const ticket_policy_t *p)
 int
 ticket_has_role(const ticket_t *t, const char *role, size_t len)
 {
-    size_t       i;
-    json_t      *elt;
-    const char  *p, *end, *start;
-
     /* an empty role is never held, whatever the ticket says */
 
-    if (role == NULL || len == 0 || t->roles == NULL) {
+    if (role == NULL || len == 0) {
         return 0;
     }
 
-    if (json_is_array(t->roles)) {
-        json_array_foreach(t->roles, i, elt) {
-            if (json_is_string(elt)
-                && ticket_str_eq(json_string_value(elt),
-                                 json_string_length(elt), role, len))
-            {
-                return 1;
-            }
-        }
-
-        return 0;
-    }
-
-    if (!json_is_string(t->roles)) {
-        return 0;
-    }
-
-    /* "a b  c": tokens between runs of spaces (RFC 8693 "scope" style) */
-
-    p = json_string_value(t->roles);
-    end = p + json_string_length(t->roles);
-
-    while (p < end) {
-
-        while (p < end && *p == ' ') {
-            p++;
-        }
-
-        start = p;
-
-        while (p < end && *p != ' ') {
-            p++;
-        }
-
-        if (p > start && ticket_str_eq(start, (size_t) (p - start), role, len))
-        {
-            return 1;
-        }
-    }
-
-    return 0;
+    return ticket_in_list(role, len, &t->roles_list);
 }
 
 
@@ -306,34 +277,6 @@ ticket_in_list(const char *s, size_t len, const ticket_strlist_t *list)
     for (i = 0; i < list->n; i++) {
         if (ticket_str_eq(s, len, list->values[i].data, list->values[i].len)) {
             return 1;
-        }
-    }
-
-    return 0;
-}
-
-
-/* RFC 7519: an array aud is accepted when one of its members is */
-
-static int
-ticket_aud_matches(json_t *aud, const ticket_strlist_t *list)
-{
-    size_t   i;
-    json_t  *elt;
-
-    if (json_is_string(aud)) {
-        return ticket_in_list(json_string_value(aud), json_string_length(aud),
-                              list);
-    }
-
-    if (json_is_array(aud)) {
-        json_array_foreach(aud, i, elt) {
-            if (json_is_string(elt)
-                && ticket_in_list(json_string_value(elt),
-                                  json_string_length(elt), list))
-            {
-                return 1;
-            }
         }
     }
 

@@ -1,0 +1,484 @@
+
+/*
+ * ngx_ticket_module: the verified-ticket cache, in shared memory.
+ *
+ * An entry is keyed by the whole ticket (hashed for the tree, compared in
+ * full: no collision can borrow another ticket's verification), holds the
+ * ticket's typed claims as a snapshot (a hit parses nothing), and names
+ * the key that verified it by fingerprint, so that a hit counts only in a
+ * scope holding that same key.  Time, tenant binding, issuer, revocation
+ * and policy are checked on every request; only parsing and the signature
+ * are skipped.  An entry never outlives its ticket's exp.  A signature
+ * that failed is remembered for a few seconds, so that replaying one bad
+ * ticket costs no public-key work either.  Least recently used entries
+ * make room; the cache is sized from ticket_shm_size (a quarter of it, on
+ * top of the revocation zone, so that it can never crowd a revocation
+ * out).
+ */
+
+
+#include "ngx_http_ticket_module.h"
+#include "ngx_http_ticket_revocation.h"
+
+
+#define NGX_HTTP_TICKET_CACHE_FAILED_TTL  10     /* s */
+#define NGX_HTTP_TICKET_CACHE_MIN         (1024 * 1024)
+
+
+typedef struct {
+    ngx_rbtree_node_t               node;       /* key: hash of the token */
+    ngx_queue_t                     queue;      /* most recent first */
+    int64_t                         until;      /* unix time */
+    u_char                          key_fp[32];
+    uint32_t                        token_len;
+    uint32_t                        snap_len;   /* 0: the signature failed */
+    u_char                          data[1];    /* token, then snapshot */
+} ngx_http_ticket_cache_node_t;
+
+
+typedef struct {
+    ngx_rbtree_t                    rbtree;
+    ngx_rbtree_node_t               sentinel;
+    ngx_queue_t                     lru;
+} ngx_http_ticket_cache_sh_t;
+
+
+typedef struct {
+    ngx_http_ticket_cache_sh_t     *sh;
+    ngx_slab_pool_t                *shpool;
+} ngx_http_ticket_cache_t;
+
+
+static ngx_int_t ngx_http_ticket_cache_init_zone(ngx_shm_zone_t *shm_zone,
+    void *data);
+static ngx_rbtree_key_t ngx_http_ticket_cache_hash(ngx_str_t *token);
+static ngx_http_ticket_cache_node_t *ngx_http_ticket_cache_lookup(
+    ngx_http_ticket_cache_t *cache, ngx_rbtree_key_t hash, ngx_str_t *token);
+static void ngx_http_ticket_cache_delete(ngx_http_ticket_cache_t *cache,
+    ngx_http_ticket_cache_node_t *cn);
+static u_char *ngx_http_ticket_cache_snapshot(
+    ngx_http_ticket_cache_node_t *cn);
+static const ticket_key_t *ngx_http_ticket_cache_key(ticket_keyset_t *ks,
+    const ticket_t *t, const u_char *fp);
+
+
+static ngx_shm_zone_t  *ngx_http_ticket_cache_zone;
+
+static ngx_str_t  ngx_http_ticket_cache_name = ngx_string("ticket_cache");
+
+
+/*
+ * NGX_OK: a hit; either t is restored (verified, its key set, *reason
+ * TICKET_OK) or the same ticket failed its signature under this scope's
+ * key moments ago (*reason TICKET_BAD_SIGNATURE).  NGX_DECLINED: a miss.
+ */
+
+ngx_int_t
+ngx_http_ticket_cache_get(ngx_http_request_t *r,
+    ngx_http_ticket_loc_conf_t *tlcf, ngx_str_t *token, ticket_t *t,
+    ticket_reason_t *reason)
+{
+    u_char                        *snap, fp[32];
+    size_t                         len;
+    time_t                         now;
+    ngx_rbtree_key_t               hash;
+    const ticket_key_t            *key;
+    ngx_http_ticket_cache_t       *cache;
+    ngx_http_ticket_cache_node_t  *cn;
+
+    if (ngx_http_ticket_cache_zone == NULL || token->len > TICKET_MAX_SIZE
+        || tlcf->keyset == NULL)
+    {
+        return NGX_DECLINED;
+    }
+
+    cache = ngx_http_ticket_cache_zone->data;
+    hash = ngx_http_ticket_cache_hash(token);
+    now = ngx_time();
+    snap = NULL;
+    len = 0;
+
+    ngx_shmtx_lock(&cache->shpool->mutex);
+
+    cn = ngx_http_ticket_cache_lookup(cache, hash, token);
+
+    if (cn == NULL) {
+        ngx_shmtx_unlock(&cache->shpool->mutex);
+        return NGX_DECLINED;
+    }
+
+    if (cn->until <= (int64_t) now) {
+        ngx_http_ticket_cache_delete(cache, cn);
+        ngx_shmtx_unlock(&cache->shpool->mutex);
+        return NGX_DECLINED;
+    }
+
+    ngx_queue_remove(&cn->queue);
+    ngx_queue_insert_head(&cache->sh->lru, &cn->queue);
+
+    ngx_memcpy(fp, cn->key_fp, sizeof(fp));
+
+    if (cn->snap_len) {
+        len = cn->snap_len;
+
+        /* aligned: the snapshot's lists are laid out in it */
+        snap = ngx_palloc(r->pool, len);
+
+        if (snap != NULL) {
+            ngx_memcpy(snap, ngx_http_ticket_cache_snapshot(cn), len);
+        }
+    }
+
+    ngx_shmtx_unlock(&cache->shpool->mutex);
+
+    if (len == 0) {
+        /* a failed signature: the same key of this scope would fail again */
+
+        key = ngx_http_ticket_cache_key(tlcf->keyset, NULL, fp);
+        if (key == NULL) {
+            return NGX_DECLINED;
+        }
+
+        *reason = TICKET_BAD_SIGNATURE;
+        return NGX_OK;
+    }
+
+    if (snap == NULL || ticket_snapshot_restore(t, snap, len) != 0) {
+        ticket_init(t);
+        return NGX_DECLINED;
+    }
+
+    key = ngx_http_ticket_cache_key(tlcf->keyset, t, fp);
+    if (key == NULL) {
+        /* verified under a key this scope does not hold */
+        ticket_free(t);
+        return NGX_DECLINED;
+    }
+
+    t->key = key;
+    t->verified = 1;
+    *reason = TICKET_OK;
+
+    return NGX_OK;
+}
+
+
+void
+ngx_http_ticket_cache_put(ngx_http_request_t *r, ngx_str_t *token,
+    ticket_t *t)
+{
+    size_t                         size, snap_len;
+    int64_t                        until;
+    ngx_uint_t                     i;
+    ngx_queue_t                   *q;
+    ngx_rbtree_key_t               hash;
+    ngx_http_ticket_cache_t       *cache;
+    ngx_http_ticket_cache_node_t  *cn, *old;
+
+    if (ngx_http_ticket_cache_zone == NULL || t->key == NULL
+        || token->len > TICKET_MAX_SIZE || t->restored)
+    {
+        return;
+    }
+
+    if (t->verified) {
+        until = t->exp;
+        snap_len = ticket_snapshot_len(t);
+
+    } else {
+        /* the signature was checked and failed (the key was selected) */
+        until = (int64_t) ngx_time() + NGX_HTTP_TICKET_CACHE_FAILED_TTL;
+        snap_len = 0;
+    }
+
+    if (until <= (int64_t) ngx_time()) {
+        return;
+    }
+
+    cache = ngx_http_ticket_cache_zone->data;
+    hash = ngx_http_ticket_cache_hash(token);
+
+    size = offsetof(ngx_http_ticket_cache_node_t, data) + token->len;
+    size = ngx_align(size, 16) + snap_len;
+
+    ngx_shmtx_lock(&cache->shpool->mutex);
+
+    old = ngx_http_ticket_cache_lookup(cache, hash, NULL);
+    if (old != NULL) {
+        ngx_http_ticket_cache_delete(cache, old);
+    }
+
+    /* the oldest entries go first when they are dead or room is short */
+
+    for (i = 0; i < 2 && !ngx_queue_empty(&cache->sh->lru); i++) {
+        q = ngx_queue_last(&cache->sh->lru);
+        cn = ngx_queue_data(q, ngx_http_ticket_cache_node_t, queue);
+
+        if (cn->until > (int64_t) ngx_time()) {
+            break;
+        }
+
+        ngx_http_ticket_cache_delete(cache, cn);
+    }
+
+    cn = ngx_slab_alloc_locked(cache->shpool, size);
+
+    for (i = 0; cn == NULL && i < 16 && !ngx_queue_empty(&cache->sh->lru);
+         i++)
+    {
+        q = ngx_queue_last(&cache->sh->lru);
+        ngx_http_ticket_cache_delete(cache,
+                      ngx_queue_data(q, ngx_http_ticket_cache_node_t, queue));
+
+        cn = ngx_slab_alloc_locked(cache->shpool, size);
+    }
+
+    if (cn == NULL) {
+        ngx_shmtx_unlock(&cache->shpool->mutex);
+        return;
+    }
+
+    cn->node.key = hash;
+    cn->until = until;
+    cn->token_len = (uint32_t) token->len;
+    cn->snap_len = (uint32_t) snap_len;
+    ngx_memcpy(cn->key_fp, t->key->fp, sizeof(cn->key_fp));
+    ngx_memcpy(cn->data, token->data, token->len);
+
+    if (snap_len) {
+        ticket_snapshot_write(ngx_http_ticket_cache_snapshot(cn), t);
+    }
+
+    ngx_rbtree_insert(&cache->sh->rbtree, &cn->node);
+    ngx_queue_insert_head(&cache->sh->lru, &cn->queue);
+
+    ngx_shmtx_unlock(&cache->shpool->mutex);
+}
+
+
+static ngx_rbtree_key_t
+ngx_http_ticket_cache_hash(ngx_str_t *token)
+{
+    size_t    i;
+    uint64_t  h;
+
+    /* FNV-1a: the tree's order only; entries compare the whole ticket */
+
+    h = 0xcbf29ce484222325ULL;
+
+    for (i = 0; i < token->len; i++) {
+        h ^= token->data[i];
+        h *= 0x100000001b3ULL;
+    }
+
+    return (ngx_rbtree_key_t) h;
+}
+
+
+/* token NULL: any entry with that hash (one entry a hash is kept) */
+
+static ngx_http_ticket_cache_node_t *
+ngx_http_ticket_cache_lookup(ngx_http_ticket_cache_t *cache,
+    ngx_rbtree_key_t hash, ngx_str_t *token)
+{
+    ngx_rbtree_node_t             *node, *sentinel;
+    ngx_http_ticket_cache_node_t  *cn;
+
+    node = cache->sh->rbtree.root;
+    sentinel = cache->sh->rbtree.sentinel;
+
+    while (node != sentinel) {
+
+        if (hash < node->key) {
+            node = node->left;
+            continue;
+        }
+
+        if (hash > node->key) {
+            node = node->right;
+            continue;
+        }
+
+        cn = (ngx_http_ticket_cache_node_t *) node;
+
+        if (token == NULL
+            || (cn->token_len == token->len
+                && ngx_memcmp(cn->data, token->data, token->len) == 0))
+        {
+            return cn;
+        }
+
+        return NULL;
+    }
+
+    return NULL;
+}
+
+
+static void
+ngx_http_ticket_cache_delete(ngx_http_ticket_cache_t *cache,
+    ngx_http_ticket_cache_node_t *cn)
+{
+    ngx_queue_remove(&cn->queue);
+    ngx_rbtree_delete(&cache->sh->rbtree, &cn->node);
+    ngx_slab_free_locked(cache->shpool, cn);
+}
+
+
+static u_char *
+ngx_http_ticket_cache_snapshot(ngx_http_ticket_cache_node_t *cn)
+{
+    return (u_char *) cn
+           + ngx_align(offsetof(ngx_http_ticket_cache_node_t, data)
+                       + cn->token_len, 16);
+}
+
+
+/* the key of this scope with that fingerprint; for t, the one its kid
+ * (or, without a kid, the only key) names, as ticket_select_key() would */
+
+static const ticket_key_t *
+ngx_http_ticket_cache_key(ticket_keyset_t *ks, const ticket_t *t,
+    const u_char *fp)
+{
+    size_t               i;
+    const ticket_key_t  *key;
+
+    if (t == NULL) {
+        for (i = 0; i < ks->nkeys; i++) {
+            if (ngx_memcmp(ks->keys[i].fp, fp, 32) == 0) {
+                return &ks->keys[i];
+            }
+        }
+
+        return NULL;
+    }
+
+    if (t->kid.data == NULL) {
+        key = (ks->nkeys == 1) ? &ks->keys[0] : NULL;
+
+    } else {
+        key = ticket_keyset_find(ks, t->kid.data, t->kid.len);
+    }
+
+    if (key == NULL || ngx_memcmp(key->fp, fp, 32) != 0
+        || key->alg != t->alg)
+    {
+        return NULL;
+    }
+
+    return key;
+}
+
+
+ngx_int_t
+ngx_http_ticket_cache_init(ngx_conf_t *cf)
+{
+    size_t                    size;
+    ngx_shm_zone_t           *shm_zone;
+    ngx_http_ticket_cache_t  *cache;
+
+    size = ngx_http_ticket_revocation_shm_size(cf) / 4;
+
+    if (size < NGX_HTTP_TICKET_CACHE_MIN) {
+        size = NGX_HTTP_TICKET_CACHE_MIN;
+    }
+
+    cache = ngx_pcalloc(cf->pool, sizeof(ngx_http_ticket_cache_t));
+    if (cache == NULL) {
+        return NGX_ERROR;
+    }
+
+    shm_zone = ngx_shared_memory_add(cf, &ngx_http_ticket_cache_name, size,
+                                     &ngx_http_ticket_module);
+    if (shm_zone == NULL) {
+        return NGX_ERROR;
+    }
+
+    shm_zone->init = ngx_http_ticket_cache_init_zone;
+    shm_zone->data = cache;
+
+    return NGX_OK;
+}
+
+
+/* a worker uses the zone of the cycle it runs, never one a failed reload
+ * configured in the master */
+
+void
+ngx_http_ticket_cache_process(ngx_cycle_t *cycle)
+{
+    ngx_uint_t        i;
+    ngx_shm_zone_t   *shm_zone;
+    ngx_list_part_t  *part;
+
+    ngx_http_ticket_cache_zone = NULL;
+
+    part = &cycle->shared_memory.part;
+    shm_zone = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            shm_zone = part->elts;
+            i = 0;
+        }
+
+        if (shm_zone[i].tag == &ngx_http_ticket_module
+            && shm_zone[i].shm.name.len == ngx_http_ticket_cache_name.len
+            && ngx_strncmp(shm_zone[i].shm.name.data,
+                           ngx_http_ticket_cache_name.data,
+                           ngx_http_ticket_cache_name.len)
+               == 0)
+        {
+            ngx_http_ticket_cache_zone = &shm_zone[i];
+        }
+    }
+}
+
+
+static ngx_int_t
+ngx_http_ticket_cache_init_zone(ngx_shm_zone_t *shm_zone, void *data)
+{
+    ngx_http_ticket_cache_t  *ocache = data;
+
+    ngx_http_ticket_cache_t  *cache;
+
+    cache = shm_zone->data;
+
+    if (ocache != NULL) {
+        /* reload: entries carry over; a rotated key no longer matches */
+        cache->sh = ocache->sh;
+        cache->shpool = ocache->shpool;
+        return NGX_OK;
+    }
+
+    cache->shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
+
+    if (shm_zone->shm.exists) {
+        cache->sh = cache->shpool->data;
+        return NGX_OK;
+    }
+
+    cache->sh = ngx_slab_alloc(cache->shpool,
+                               sizeof(ngx_http_ticket_cache_sh_t));
+    if (cache->sh == NULL) {
+        return NGX_ERROR;
+    }
+
+    cache->shpool->data = cache->sh;
+
+    ngx_rbtree_init(&cache->sh->rbtree, &cache->sh->sentinel,
+                    ngx_rbtree_insert_value);
+    ngx_queue_init(&cache->sh->lru);
+
+    cache->shpool->log_ctx = (u_char *) " in ticket cache zone";
+    cache->shpool->log_nomem = 0;
+
+    return NGX_OK;
+}
