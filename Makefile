@@ -30,7 +30,7 @@ ALL_CFLAGS := -std=gnu99 $(CFLAGS) $(WARN) -fPIC $(SANFLAGS) \
               -Ingx_ticket_module/core
 LDFLAGS    += $(SANFLAGS)
 CORE_LIBS  := -ljansson -lcrypto
-CLI_LIBS   := $(CORE_LIBS) -ljwt -lhiredis
+CLI_LIBS   := $(CORE_LIBS) -ljwt -lhiredis -lz
 
 CORE_SRCS  := $(wildcard ngx_ticket_module/core/*.c)
 CORE_HDRS  := $(wildcard ngx_ticket_module/core/*.h)
@@ -49,7 +49,7 @@ MOD_SRCS   := $(wildcard ngx_ticket_module/*.c ngx_ticket_module/*.h) \
 MODULE     := $(B)/nginx/objs/ngx_http_ticket_module.so
 
 .PHONY: all core module ticketctl unit test test-plain test-san t deps \
-        demo demo-stop bench bench-revocation clean
+        demo demo-stop bench bench-revocation bench-audit clean
 
 all: module ticketctl
 
@@ -76,22 +76,12 @@ $(B)/unit/%: tests/unit/%.c tests/unit/*.h $(CORE_LIB)
 	    $(CORE_LIBS) -lcmocka
 
 # The module is built by nginx's own scripts against the distribution's
-# headers (nginx-dev ships no .c files), exactly as the SPEC says.
-$(B)/nginx/configure:
-	@test -d $(NGX_SRC) || { echo "make: $(NGX_SRC) missing:" \
-	    "apt-get install nginx-dev (or: make deps)" >&2; exit 2; }
-	rm -rf $(B)/nginx
-	mkdir -p $(B)
-	cp -r $(NGX_SRC) $(B)/nginx
-
-$(B)/nginx/objs/Makefile: $(B)/nginx/configure config
-	cd $(B)/nginx && ./configure --with-compat \
-	    --with-cc-opt="$(SANFLAGS)" --with-ld-opt="$(SANFLAGS)" \
-	    --add-dynamic-module=$(TOP) > configure.log 2>&1 \
-	    || { tail -20 configure.log; exit 1; }
-
-$(MODULE): $(B)/nginx/objs/Makefile $(MOD_SRCS)
-	$(MAKE) -C $(B)/nginx -f objs/Makefile modules
+# sources (nginx-dev), exactly as the SPEC says, through the one build
+# script that debian/rules and docker/Dockerfile use too.
+$(MODULE): $(MOD_SRCS) scripts/build-module.sh
+	CC_OPT="$(SANFLAGS)" LD_OPT="$(SANFLAGS)" NGX_SRC="$(NGX_SRC)" \
+	    MAKE="$(MAKE)" bash scripts/build-module.sh module $(B)
+	@touch $@
 
 unit: $(UNIT_BINS)
 	CMOCKA_MESSAGE_OUTPUT=TAP prove --exec "" -f $(UNIT_BINS)
@@ -118,10 +108,58 @@ demo-stop:
 	@bash scripts/demo.sh stop
 
 # Benchmarks print figures; they assert nothing and are not part of test.
-bench: bench-revocation
+bench: bench-revocation bench-audit
 
 bench-revocation: deps all
 	TICKET_BUILD=$(TOP)/build perl bench/revocation.pl
+
+bench-audit: deps ticketctl
+	TICKET_BUILD=$(TOP)/build bash bench/audit.sh
+
+# Debian packages libnginx-mod-http-ticket and ticketctl into build/deb/,
+# built by dpkg-buildpackage (dh, dh_nginx) in a copy of the tree, so the
+# repository is not touched. `make deb-test` installs them on this machine
+# (dpkg -i, as root), runs t/ against the installed files and purges them.
+DEB_DIR    := build/deb
+DEB_SRCS   := $(MOD_SRCS) $(CLI_SRCS) $(CLI_HDRS) $(CORE_SRCS) $(CORE_HDRS) \
+              $(wildcard debian/* debian/source/* docs/*.md examples/*.conf) \
+              scripts/build-module.sh man/ticketctl.1 README.md Makefile
+
+.PHONY: deb deb-test install
+
+deb: $(DEB_DIR)/.built
+
+$(DEB_DIR)/.built: $(DEB_SRCS)
+	rm -rf build/deb-work $(DEB_DIR)
+	mkdir -p build/deb-work/src $(DEB_DIR)
+	tar -c --exclude=./build --exclude=./build-san --exclude=./.git \
+	    --exclude=./run . | tar -x -C build/deb-work/src
+	cd build/deb-work/src && dpkg-buildpackage -b -uc -us \
+	    > ../build.log 2>&1 || { tail -40 ../build.log; exit 1; }
+	mv build/deb-work/*.deb build/deb-work/*.buildinfo \
+	    build/deb-work/*.changes build/deb-work/build.log $(DEB_DIR)/
+	rm -rf build/deb-work
+	touch $@
+	@ls $(DEB_DIR)/*.deb
+
+deb-test: deb
+	TICKET_PACKAGE_TEST=1 prove -v t/package.t
+
+# From source: the module where Debian's nginx looks for modules, its
+# load_module snippet where Debian keeps them (enable it with a symlink in
+# /etc/nginx/modules-enabled), ticketctl and its man page under PREFIX.
+PREFIX     ?= /usr/local
+MODDIR     ?= /usr/lib/nginx/modules
+
+install: module ticketctl
+	install -D -m 0644 $(MODULE) \
+	    $(DESTDIR)$(MODDIR)/ngx_http_ticket_module.so
+	install -d $(DESTDIR)/usr/share/nginx/modules-available
+	echo "load_module $(MODDIR)/ngx_http_ticket_module.so;" \
+	    > $(DESTDIR)/usr/share/nginx/modules-available/mod-http-ticket.conf
+	install -D -m 0755 $(TICKETCTL) $(DESTDIR)$(PREFIX)/bin/ticketctl
+	install -D -m 0644 man/ticketctl.1 \
+	    $(DESTDIR)$(PREFIX)/share/man/man1/ticketctl.1
 
 clean:
 	rm -rf build build-san

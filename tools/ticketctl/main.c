@@ -41,13 +41,7 @@ static const ticketctl_cmd_t  *ticketctl_commands[] = {
     &ticketctl_mint_cmd,
     &ticketctl_inspect_cmd,
     &ticketctl_revoke_cmd,
-
-    /*
-     * Not yet: audit (audit log queries) goes here, as audit.c
-     * exporting its ticketctl_cmd_t, declared in ticketctl.h.
-     *
-     * &ticketctl_audit_cmd,
-     */
+    &ticketctl_audit_cmd,
 
     &ticketctl_help_cmd,
     NULL

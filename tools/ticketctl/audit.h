@@ -1,0 +1,58 @@
+/*
+ * ticketctl audit: the scanner of audit records (audit_scan.c), shared
+ * with the command (audit.c).
+ *
+ * A record is one line holding one flat JSON object as ticket_audit.h
+ * lays it out.  The scanner checks the line's syntax, bounds-checked and
+ * never past its end, and that every member of the contract is there,
+ * once, with its type; it notes where the few values the command needs
+ * are, and unescapes one only when asked.  Members it does not know are
+ * let through when they are flat too (a later gateway may add some).
+ */
+
+#ifndef TICKETCTL_AUDIT_H_INCLUDED_
+#define TICKETCTL_AUDIT_H_INCLUDED_
+
+
+#include <stddef.h>
+#include <stdint.h>
+
+
+/* a string value: the bytes between its quotes, as in the line */
+
+typedef struct {
+    const unsigned char    *data;      /* NULL: the value is null */
+    size_t                  len;
+    unsigned                escaped:1; /* holds a backslash */
+} ticketctl_audit_str_t;
+
+
+typedef struct {
+    int64_t                 time_ms;   /* unix time in milliseconds */
+    ticketctl_audit_str_t   event;
+    ticketctl_audit_str_t   reason;
+    ticketctl_audit_str_t   uri;
+    ticketctl_audit_str_t   sub;       /* data NULL: null */
+    ticketctl_audit_str_t   tenant;    /* data NULL: null */
+} ticketctl_audit_rec_t;
+
+
+/* 0: the line (no "\n") is a record, else -1 */
+int ticketctl_audit_scan(const unsigned char *line, size_t len,
+    ticketctl_audit_rec_t *rec);
+
+/*
+ * The value of s, JSON-unescaped: s itself where it holds no escape,
+ * else written at *scratch, which moves past it; the scratch needs at
+ * most the line's length for all the values of a line (an escape never
+ * gets longer unescaped).  A lone surrogate becomes U+FFFD.
+ */
+void ticketctl_audit_unescape(ticketctl_audit_str_t *s,
+    unsigned char **scratch);
+
+/* "2026-11-23T11:12:37.123Z" (fraction and an offset optional) */
+int ticketctl_audit_parse_time(const unsigned char *p, size_t len,
+    int64_t *ms);
+
+
+#endif /* TICKETCTL_AUDIT_H_INCLUDED_ */
