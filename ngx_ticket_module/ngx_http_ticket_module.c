@@ -30,6 +30,7 @@ static ngx_int_t ngx_http_ticket_strip_headers(ngx_http_request_t *r,
     ngx_http_ticket_loc_conf_t *tlcf);
 static ngx_int_t ngx_http_ticket_forward_claims(ngx_http_request_t *r,
     ngx_http_ticket_loc_conf_t *tlcf, ngx_http_ticket_ctx_t *ctx);
+static ngx_int_t ngx_http_ticket_standard_claim(ngx_str_t *name);
 static void ngx_http_ticket_log_decision(ngx_http_request_t *r,
     ngx_http_ticket_ctx_t *ctx);
 static void ngx_http_ticket_cleanup(void *data);
@@ -890,33 +891,54 @@ ngx_http_ticket_forward_claims(ngx_http_request_t *r,
     ngx_http_ticket_loc_conf_t *tlcf, ngx_http_ticket_ctx_t *ctx)
 {
     json_t                    *value;
+    ticket_t                  *t;
     ngx_str_t                  text;
     ngx_uint_t                 i;
     ngx_table_elt_t           *h;
+    const ticket_str_t        *std;
     ngx_http_ticket_header_t  *sh;
 
-    if (tlcf->set_headers == NULL || !ctx->ticket.verified) {
+    t = &ctx->ticket;
+
+    if (tlcf->set_headers == NULL || !t->verified) {
         /* an unverified ticket's claims are the client's words */
         return NGX_OK;
-    }
-
-    if (ticket_claims_load(&ctx->ticket) != 0) {
-        return NGX_ERROR;
     }
 
     sh = tlcf->set_headers->elts;
 
     for (i = 0; i < tlcf->set_headers->nelts; i++) {
 
-        value = ticket_json_path(ctx->ticket.claims,
-                                 (const char *) sh[i].claim.data,
-                                 sh[i].claim.len);
-        if (value == NULL || json_is_null(value)) {
-            continue;
-        }
+        /* the standard string claims come typed: no JSON on a cache hit */
 
-        if (ngx_http_ticket_value(r->pool, value, &text) != NGX_OK) {
-            return NGX_ERROR;
+        if (sh[i].standard >= 0) {
+            std = (const ticket_str_t *) ((u_char *) t + sh[i].standard);
+
+            if (std->data == NULL) {
+                continue;
+            }
+
+            if (ngx_http_ticket_safe_str(r->pool, std->data, std->len, &text)
+                != NGX_OK)
+            {
+                return NGX_ERROR;
+            }
+
+        } else {
+            if (ticket_claims_load(t) != 0) {
+                return NGX_ERROR;
+            }
+
+            value = ticket_json_path(t->claims,
+                                     (const char *) sh[i].claim.data,
+                                     sh[i].claim.len);
+            if (value == NULL || json_is_null(value)) {
+                continue;
+            }
+
+            if (ngx_http_ticket_value(r->pool, value, &text) != NGX_OK) {
+                return NGX_ERROR;
+            }
         }
 
         h = ngx_list_push(&r->headers_in.headers);
@@ -931,6 +953,38 @@ ngx_http_ticket_forward_claims(ngx_http_request_t *r,
     }
 
     return NGX_OK;
+}
+
+
+/* sub, kind, jti, iss, tenant, sid: read typed, without JSON */
+
+static ngx_int_t
+ngx_http_ticket_standard_claim(ngx_str_t *name)
+{
+    static struct {
+        const char  *name;
+        size_t       offset;
+    } claims[] = {
+        { "sub", offsetof(ticket_t, sub) },
+        { "kind", offsetof(ticket_t, kind_name) },
+        { "jti", offsetof(ticket_t, jti) },
+        { "iss", offsetof(ticket_t, iss) },
+        { "tenant", offsetof(ticket_t, tenant) },
+        { "sid", offsetof(ticket_t, sid) },
+        { NULL, 0 }
+    };
+
+    ngx_uint_t  i;
+
+    for (i = 0; claims[i].name; i++) {
+        if (name->len == ngx_strlen(claims[i].name)
+            && ngx_strncmp(name->data, claims[i].name, name->len) == 0)
+        {
+            return (ngx_int_t) claims[i].offset;
+        }
+    }
+
+    return -1;
 }
 
 
@@ -1356,6 +1410,7 @@ ngx_http_ticket_set_header(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     sh->claim = value[2];
+    sh->standard = ngx_http_ticket_standard_claim(&sh->claim);
 
     return NGX_CONF_OK;
 }

@@ -48,6 +48,8 @@ typedef struct {
     ngx_str_t                   lowcase;
     ngx_uint_t                  hash;
     ngx_str_t                   claim;      /* dotted claim path */
+    ngx_int_t                   standard;   /* offset of a typed claim in
+                                               ticket_t, or -1 */
 } ngx_http_ticket_header_t;
 
 
