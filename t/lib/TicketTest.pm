@@ -204,7 +204,7 @@ sub conf_text {
              . ($opt{log_level} // 'info') . ";\n"
              . "pid $self->{dir}/logs/nginx.pid;\n"
              . "worker_processes " . ($opt{workers} // 1) . ";\n"
-             . "daemon off;\n"
+             . "daemon " . ($opt{daemon} ? 'on' : 'off') . ";\n"
              . ($opt{main} // '')
              . "events { worker_connections 1024; }\n"
              . "http {\n"
@@ -267,6 +267,24 @@ sub start {
         exit 127;
     }
     $self->{pid} = $pid;
+
+    if ($opt{daemon}) {
+        # as in production: nginx forks away; the master is in the pid file
+        # (a binary upgrade, USR2, needs a master whose parent has left)
+        waitpid $pid, 0;
+        my $end = time + 10;
+        my $master;
+        while (time < $end) {
+            ($master) = $self->read_file('logs/nginx.pid') =~ /(\d+)/;
+            last if $master;
+            sleep 0.02;
+        }
+        die "nginx did not start: " . $self->read_file('logs/stderr.log')
+            . $self->read_file('logs/error.log') . "\n" unless $master;
+        $self->{pid} = $master;
+        $self->{daemon} = 1;
+    }
+
     my @ports = @{$opt{wait_ports} // [$self->port('main')]};
     for my $p (@ports) {
         $self->wait_port($p) or die "nginx did not listen on $p: "
@@ -280,7 +298,7 @@ sub wait_port {
     my ($self, $port, $timeout) = @_;
     my $end = time + ($timeout // 10);
     while (time < $end) {
-        if (defined $self->{pid}
+        if (defined $self->{pid} && !$self->{daemon}
             && waitpid($self->{pid}, WNOHANG) == $self->{pid}) {
             delete $self->{pid};
             return 0;
@@ -339,12 +357,16 @@ sub stop {
     kill 'QUIT', $self->{pid};
     my $end = time + 15;
     while (time < $end) {
-        last if waitpid($self->{pid}, WNOHANG) == $self->{pid};
+        if ($self->{daemon}) {
+            last unless kill 0, $self->{pid};
+        } else {
+            last if waitpid($self->{pid}, WNOHANG) == $self->{pid};
+        }
         sleep 0.02;
     }
     if (kill 0, $self->{pid}) {
         kill 'KILL', $self->{pid};
-        waitpid $self->{pid}, 0;
+        waitpid $self->{pid}, 0 unless $self->{daemon};
         $self->{stop_problem} = 'nginx did not stop on QUIT';
     }
     delete $self->{pid};
