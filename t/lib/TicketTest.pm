@@ -205,6 +205,8 @@ sub conf_text {
              . "pid $self->{dir}/logs/nginx.pid;\n"
              . "worker_processes " . ($opt{workers} // 1) . ";\n"
              . "daemon " . ($opt{daemon} ? 'on' : 'off') . ";\n"
+             . ($ENV{SAN} ? "env LD_PRELOAD;\nenv ASAN_OPTIONS;\n"
+                            . "env UBSAN_OPTIONS;\n" : '')
              . ($opt{main} // '')
              . "events { worker_connections 1024; }\n"
              . "http {\n"
