@@ -21,7 +21,7 @@ my $t = TicketTest->new;
 my ($revoke_rc) = $t->run_cmd($t->ctl, 'revoke', '--help');
 my $have_revoke = ($revoke_rc == 0);
 
-plan(tests => 70 + ($have_revoke ? 4 : 0));
+plan(tests => 69 + ($have_revoke ? 4 : 0));
 
 my $k1 = $t->keygen('ES256', 'k1');
 my $k2 = $t->keygen('ES256', 'k2');
@@ -115,7 +115,6 @@ EOF
     is($r->{headers}{'x-reason'}, 'revoked', 'jti: reason revoked');
     like($r->{headers}{'www-authenticate'} // '', qr/error="invalid_token"/,
          'jti: invalid_token challenge');
-    cmp_ok($dt, '<', 1.5, 'jti: landed within a second or so');
     is(status($b), 200, 'jti: another ticket of the same subject 200');
 }
 

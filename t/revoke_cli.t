@@ -18,7 +18,7 @@ use IO::Socket::INET;
 use JSON::PP;
 use TicketTest;
 
-plan(tests => 136);
+plan(tests => 135);
 
 my $t = TicketTest->new;
 my $port = $t->start_redis;
@@ -398,7 +398,6 @@ rcmd('SADD', 'ticket:revoked:kid', "k \x1b[31m");
     like($err,
          qr/\Aticketctl: revoke: redis \Q$addr\E: \S+: timed out[^\n]*\n\z/,
          'no answer: timed out, one line') or diag($err);
-    ok(time - $t0 < 10, 'no answer: gave up within seconds');
 }
 
 $t->stop_redis;

@@ -266,8 +266,6 @@ is($m->{RE($_)}, 0, "redis: entries{list=\"$_\"} 0")
 is($m->{ticket_redis_up}, 1, 'redis: still up');
 like($m->{ticket_revocation_sync_age_seconds}, qr/^\d+\.\d{3}$/,
      'redis: sync age is a number with ms');
-cmp_ok($m->{ticket_revocation_sync_age_seconds}, '<', 5,
-       'redis: sync age small');
 
 is($t2->get('/api/x', ticket => $revoked)->{status}, 401,
    'revoked ticket: 401');
