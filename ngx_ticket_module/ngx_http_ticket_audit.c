@@ -22,7 +22,7 @@
 
 /* what ngx_syslog_add_header() may write: nginx keeps its own size private */
 #define NGX_HTTP_TICKET_SYSLOG_HEADER                                         \
-    (sizeof("<255>Jan 01 00:00:00 ") - 1 + NGX_MAXHOSTNAMELEN + 32 + 2)
+    (sizeof("<255>Jan 01 00:00:00 ") - 1 + NGX_MAXHOSTNAMELEN + 1 + 32 + 2)
 
 
 typedef struct {
@@ -36,6 +36,8 @@ typedef struct {
 
 
 static ngx_int_t ngx_http_ticket_audit_handler(ngx_http_request_t *r);
+static ticket_audit_event_t ngx_http_ticket_audit_event_of(
+    ngx_http_ticket_ctx_t *ctx);
 static void ngx_http_ticket_audit_fill(ngx_http_request_t *r,
     ngx_http_ticket_ctx_t *ctx, ticket_audit_record_t *rec);
 static void ngx_http_ticket_audit_file(ngx_open_file_t *file, u_char *rec,
@@ -61,16 +63,38 @@ ngx_http_ticket_audit_handler(ngx_http_request_t *r)
 {
     size_t                        len;
     u_char                       *buf, *p;
-    ngx_uint_t                    excess;
-    ticket_audit_event_t          event;
+    ticket_audit_event_t          event, e;
     ticket_audit_record_t         rec;
-    ngx_http_ticket_ctx_t        *ctx;
+    ngx_http_ticket_ctx_t        *ctx, *main;
     ngx_http_ticket_loc_conf_t   *tlcf;
     ngx_http_ticket_audit_log_t  *log;
 
-    ctx = ngx_http_ticket_get_ctx(r);
+    if (r != r->main) {
+        /* log_subrequest on: the main request's record is its own */
+        return NGX_OK;
+    }
 
-    if (ctx == NULL || ctx->decision == NGX_HTTP_TICKET_NONE) {
+    main = ngx_http_ticket_get_ctx(r);
+
+    if (main == NULL) {
+        return NGX_OK;
+    }
+
+    /* the most severe of this scope's decision and earlier scopes' */
+
+    ctx = main;
+    event = ngx_http_ticket_audit_event_of(main);
+
+    if (main->earlier != NULL) {
+        e = ngx_http_ticket_audit_event_of(main->earlier);
+
+        if (e > event) {
+            ctx = main->earlier;
+            event = e;
+        }
+    }
+
+    if (event == TICKET_AUDIT_NONE) {
         return NGX_OK;
     }
 
@@ -79,17 +103,7 @@ ngx_http_ticket_audit_handler(ngx_http_request_t *r)
     tlcf = ctx->conf;
     log = tlcf->audit_log;
 
-    if (log == NULL) {
-        return NGX_OK;
-    }
-
-    excess = (ctx->reason == TICKET_OK && ctx->ticket.verified
-              && tlcf->policy.privileged_roles.n
-              && ticket_excess_privilege(&ctx->ticket, &tlcf->policy));
-
-    event = ticket_audit_event(ctx->reason, (int) excess);
-
-    if (event == TICKET_AUDIT_NONE
+    if (log == NULL
         || !(tlcf->audit_events & TICKET_AUDIT_EVENT_MASK(event)))
     {
         return NGX_OK;
@@ -129,6 +143,26 @@ ngx_http_ticket_audit_handler(ngx_http_request_t *r)
     ngx_http_ticket_audit_file(log->file, buf, p - buf, r->connection->log);
 
     return NGX_OK;
+}
+
+
+static ticket_audit_event_t
+ngx_http_ticket_audit_event_of(ngx_http_ticket_ctx_t *ctx)
+{
+    ngx_uint_t                   excess;
+    ngx_http_ticket_loc_conf_t  *tlcf;
+
+    if (ctx->decision == NGX_HTTP_TICKET_NONE) {
+        return TICKET_AUDIT_NONE;
+    }
+
+    tlcf = ctx->conf;
+
+    excess = (ctx->reason == TICKET_OK && ctx->ticket.verified
+              && tlcf->policy.privileged_roles.n
+              && ticket_excess_privilege(&ctx->ticket, &tlcf->policy));
+
+    return ticket_audit_event(ctx->reason, (int) excess);
 }
 
 

@@ -32,7 +32,10 @@ typedef struct {
     u_char                          key_fp[32];
     uint32_t                        token_len;
     uint32_t                        snap_len;   /* 0: the signature failed */
-    u_char                          data[1];    /* token, then snapshot */
+    uint32_t                        path_len;
+    u_char                          data[1];    /* token, the roles path
+                                                   it was read with, then
+                                                   the snapshot */
 } ngx_http_ticket_cache_node_t;
 
 
@@ -53,7 +56,8 @@ static ngx_int_t ngx_http_ticket_cache_init_zone(ngx_shm_zone_t *shm_zone,
     void *data);
 static ngx_rbtree_key_t ngx_http_ticket_cache_hash(ngx_str_t *token);
 static ngx_http_ticket_cache_node_t *ngx_http_ticket_cache_lookup(
-    ngx_http_ticket_cache_t *cache, ngx_rbtree_key_t hash, ngx_str_t *token);
+    ngx_http_ticket_cache_t *cache, ngx_rbtree_key_t hash, ngx_str_t *token,
+    const ticket_str_t *path);
 static void ngx_http_ticket_cache_delete(ngx_http_ticket_cache_t *cache,
     ngx_http_ticket_cache_node_t *cn);
 static u_char *ngx_http_ticket_cache_snapshot(
@@ -100,7 +104,13 @@ ngx_http_ticket_cache_get(ngx_http_request_t *r,
 
     ngx_shmtx_lock(&cache->shpool->mutex);
 
-    cn = ngx_http_ticket_cache_lookup(cache, hash, token);
+    /*
+     * The roles were read at the scope's ticket_roles_claim path: an entry
+     * made under another path is another ticket as far as roles go.
+     */
+
+    cn = ngx_http_ticket_cache_lookup(cache, hash, token,
+                                      &tlcf->policy.roles_path);
 
     if (cn == NULL) {
         ngx_shmtx_unlock(&cache->shpool->mutex);
@@ -164,13 +174,14 @@ ngx_http_ticket_cache_get(ngx_http_request_t *r,
 
 
 void
-ngx_http_ticket_cache_put(ngx_http_request_t *r, ngx_str_t *token,
-    ticket_t *t)
+ngx_http_ticket_cache_put(ngx_http_request_t *r,
+    ngx_http_ticket_loc_conf_t *tlcf, ngx_str_t *token, ticket_t *t)
 {
     size_t                         size, snap_len;
     int64_t                        until;
     ngx_uint_t                     i;
     ngx_queue_t                   *q;
+    const ticket_str_t            *path;
     ngx_rbtree_key_t               hash;
     ngx_http_ticket_cache_t       *cache;
     ngx_http_ticket_cache_node_t  *cn, *old;
@@ -198,12 +209,15 @@ ngx_http_ticket_cache_put(ngx_http_request_t *r, ngx_str_t *token,
     cache = ngx_http_ticket_cache_zone->data;
     hash = ngx_http_ticket_cache_hash(token);
 
-    size = offsetof(ngx_http_ticket_cache_node_t, data) + token->len;
+    path = &tlcf->policy.roles_path;
+
+    size = offsetof(ngx_http_ticket_cache_node_t, data) + token->len
+           + path->len;
     size = ngx_align(size, 16) + snap_len;
 
     ngx_shmtx_lock(&cache->shpool->mutex);
 
-    old = ngx_http_ticket_cache_lookup(cache, hash, NULL);
+    old = ngx_http_ticket_cache_lookup(cache, hash, NULL, NULL);
     if (old != NULL) {
         ngx_http_ticket_cache_delete(cache, old);
     }
@@ -242,8 +256,10 @@ ngx_http_ticket_cache_put(ngx_http_request_t *r, ngx_str_t *token,
     cn->until = until;
     cn->token_len = (uint32_t) token->len;
     cn->snap_len = (uint32_t) snap_len;
+    cn->path_len = (uint32_t) path->len;
     ngx_memcpy(cn->key_fp, t->key->fp, sizeof(cn->key_fp));
     ngx_memcpy(cn->data, token->data, token->len);
+    ngx_memcpy(cn->data + token->len, path->data, path->len);
 
     if (snap_len) {
         ticket_snapshot_write(ngx_http_ticket_cache_snapshot(cn), t);
@@ -279,7 +295,7 @@ ngx_http_ticket_cache_hash(ngx_str_t *token)
 
 static ngx_http_ticket_cache_node_t *
 ngx_http_ticket_cache_lookup(ngx_http_ticket_cache_t *cache,
-    ngx_rbtree_key_t hash, ngx_str_t *token)
+    ngx_rbtree_key_t hash, ngx_str_t *token, const ticket_str_t *path)
 {
     ngx_rbtree_node_t             *node, *sentinel;
     ngx_http_ticket_cache_node_t  *cn;
@@ -303,7 +319,10 @@ ngx_http_ticket_cache_lookup(ngx_http_ticket_cache_t *cache,
 
         if (token == NULL
             || (cn->token_len == token->len
-                && ngx_memcmp(cn->data, token->data, token->len) == 0))
+                && ngx_memcmp(cn->data, token->data, token->len) == 0
+                && cn->path_len == path->len
+                && ngx_memcmp(cn->data + token->len, path->data, path->len)
+                   == 0))
         {
             return cn;
         }
@@ -330,7 +349,7 @@ ngx_http_ticket_cache_snapshot(ngx_http_ticket_cache_node_t *cn)
 {
     return (u_char *) cn
            + ngx_align(offsetof(ngx_http_ticket_cache_node_t, data)
-                       + cn->token_len, 16);
+                       + cn->token_len + cn->path_len, 16);
 }
 
 

@@ -18,6 +18,8 @@ static ngx_int_t ngx_http_ticket_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_ticket_is_preflight(ngx_http_request_t *r);
 static ngx_http_ticket_ctx_t *ngx_http_ticket_ctx(ngx_http_request_t *r,
     ngx_http_ticket_loc_conf_t *tlcf);
+static void ngx_http_ticket_ctx_keep(ngx_http_request_t *r,
+    ngx_http_ticket_ctx_t *ctx);
 static ticket_reason_t ngx_http_ticket_verify(ngx_http_request_t *r,
     ngx_http_ticket_loc_conf_t *tlcf, ngx_http_ticket_ctx_t *ctx);
 static ngx_int_t ngx_http_ticket_find_token(ngx_http_request_t *r,
@@ -452,7 +454,8 @@ ngx_http_ticket_ctx(ngx_http_request_t *r, ngx_http_ticket_loc_conf_t *tlcf)
         ngx_http_set_ctx(r, ctx, ngx_http_ticket_module);
 
     } else {
-        ticket_free(&ctx->ticket);
+        /* an internal redirect into another scope: decide again there */
+        ngx_http_ticket_ctx_keep(r, ctx);
         ctx->parsed = 0;
         ngx_str_null(&ctx->token);
     }
@@ -462,6 +465,63 @@ ngx_http_ticket_ctx(ngx_http_request_t *r, ngx_http_ticket_loc_conf_t *tlcf)
     ctx->decision = NGX_HTTP_TICKET_NONE;
 
     return ctx;
+}
+
+
+/*
+ * A refusal must not vanish from the audit trail because error_page or a
+ * rewrite led into a scope that allows: the most severe decision of the
+ * scopes left behind is kept (its ticket with it) for the log phase.
+ */
+
+static void
+ngx_http_ticket_ctx_keep(ngx_http_request_t *r, ngx_http_ticket_ctx_t *ctx)
+{
+    ngx_http_ticket_ctx_t  *e, *prev;
+
+    if (ctx->decision == NGX_HTTP_TICKET_NONE) {
+        ticket_free(&ctx->ticket);
+        return;
+    }
+
+    e = ngx_palloc(r->pool, sizeof(ngx_http_ticket_ctx_t));
+    if (e == NULL) {
+        ticket_free(&ctx->ticket);
+        return;
+    }
+
+    /* the ticket moves with the copy: nothing in it points into ctx */
+
+    *e = *ctx;
+    e->earlier = NULL;
+    ticket_init(&ctx->ticket);
+
+    prev = ctx->earlier;
+
+    if (prev == NULL
+        || ticket_audit_event(e->reason, 0)
+           > ticket_audit_event(prev->reason, 0))
+    {
+        if (prev != NULL) {
+            ticket_free(&prev->ticket);
+        }
+
+        ctx->earlier = e;
+
+    } else {
+        ticket_free(&e->ticket);
+    }
+}
+
+
+/* claims a backend may act on: verified, and refused at most for scope */
+
+ngx_uint_t
+ngx_http_ticket_trusted(ngx_http_ticket_ctx_t *ctx)
+{
+    return ctx->ticket.verified
+           && (ctx->reason == TICKET_OK
+               || ticket_reason_status(ctx->reason) == NGX_HTTP_FORBIDDEN);
 }
 
 
@@ -585,7 +645,7 @@ ngx_http_ticket_verify(ngx_http_request_t *r,
     if (t->verified
         || (reason == TICKET_BAD_SIGNATURE && t->key != NULL))
     {
-        ngx_http_ticket_cache_put(r, &ctx->token, t);
+        ngx_http_ticket_cache_put(r, tlcf, &ctx->token, t);
     }
 
     return reason;
@@ -900,8 +960,9 @@ ngx_http_ticket_forward_claims(ngx_http_request_t *r,
 
     t = &ctx->ticket;
 
-    if (tlcf->set_headers == NULL || !t->verified) {
-        /* an unverified ticket's claims are the client's words */
+    if (tlcf->set_headers == NULL || !ngx_http_ticket_trusted(ctx)) {
+        /* unverified, expired, revoked, another tenant's: not to be
+         * acted on, even in audit mode */
         return NGX_OK;
     }
 
@@ -1032,6 +1093,10 @@ ngx_http_ticket_cleanup(void *data)
     ngx_http_ticket_ctx_t  *ctx = data;
 
     ticket_free(&ctx->ticket);
+
+    if (ctx->earlier != NULL) {
+        ticket_free(&ctx->earlier->ticket);
+    }
 }
 
 

@@ -104,14 +104,20 @@ typedef struct {
 } ngx_http_ticket_loc_conf_t;
 
 
-typedef struct {
+typedef struct ngx_http_ticket_ctx_s  ngx_http_ticket_ctx_t;
+
+struct ngx_http_ticket_ctx_s {
     ngx_http_ticket_loc_conf_t *conf;        /* the scope that decided */
     ticket_t                    ticket;
     ngx_str_t                   token;
     ticket_reason_t             reason;
     ngx_uint_t                  decision;
     unsigned                    parsed:1;    /* ticket holds claims */
-} ngx_http_ticket_ctx_t;
+
+    /* the most severe decision of scopes an internal redirect left,
+     * kept for the audit record */
+    ngx_http_ticket_ctx_t      *earlier;
+};
 
 
 extern ngx_module_t  ngx_http_ticket_module;
@@ -119,6 +125,7 @@ extern ngx_http_ticket_metrics_t  *ngx_http_ticket_metrics;
 
 
 ngx_http_ticket_ctx_t *ngx_http_ticket_get_ctx(ngx_http_request_t *r);
+ngx_uint_t ngx_http_ticket_trusted(ngx_http_ticket_ctx_t *ctx);
 ngx_http_ticket_ctx_t *ngx_http_ticket_evaluate(ngx_http_request_t *r,
     ngx_http_ticket_loc_conf_t *tlcf);
 ngx_int_t ngx_http_ticket_value(ngx_pool_t *pool, json_t *value,
@@ -149,8 +156,8 @@ void ngx_http_ticket_cache_process(ngx_cycle_t *cycle);
 ngx_int_t ngx_http_ticket_cache_get(ngx_http_request_t *r,
     ngx_http_ticket_loc_conf_t *tlcf, ngx_str_t *token, ticket_t *t,
     ticket_reason_t *reason);
-void ngx_http_ticket_cache_put(ngx_http_request_t *r, ngx_str_t *token,
-    ticket_t *t);
+void ngx_http_ticket_cache_put(ngx_http_request_t *r,
+    ngx_http_ticket_loc_conf_t *tlcf, ngx_str_t *token, ticket_t *t);
 
 
 #endif /* _NGX_HTTP_TICKET_MODULE_H_INCLUDED_ */

@@ -121,24 +121,23 @@ ngx_http_ticket_var_ctx(ngx_http_request_t *r)
 
     ctx = ngx_http_ticket_get_ctx(r);
 
-    if (ctx != NULL || r != r->main) {
-        return ctx;
-    }
-
     /*
      * Only while the request is still being decided (if, set, map in the
-     * rewrite phase): once a response exists (return, a preflight, the log
-     * phase) nothing was checked, and a variable does not start now.
+     * rewrite phase) does a variable decide, and then for the scope it is
+     * read in: a decision made for another scope (a server-level read, an
+     * internal redirect) is not this one's.  Once a response exists
+     * (return, a preflight, the log phase), or where nothing is
+     * protected, the variables tell what was decided, if anything.
      */
 
-    if (r->headers_out.status != 0 || r->header_sent) {
-        return NULL;
+    if (r != r->main || r->headers_out.status != 0 || r->header_sent) {
+        return ctx;
     }
 
     tlcf = ngx_http_get_module_loc_conf(r, ngx_http_ticket_module);
 
     if (tlcf->kinds == NGX_HTTP_TICKET_OFF) {
-        return NULL;
+        return ctx;
     }
 
     return ngx_http_ticket_evaluate(r, tlcf);
@@ -177,7 +176,7 @@ ngx_http_ticket_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v,
         break;
 
     default:
-        if (!t->verified) {
+        if (!ngx_http_ticket_trusted(ctx)) {
             break;
         }
 
@@ -329,7 +328,7 @@ ngx_http_ticket_variable_claim(ngx_http_request_t *r,
 
     ctx = ngx_http_ticket_var_ctx(r);
 
-    if (ctx == NULL || !ctx->ticket.verified
+    if (ctx == NULL || !ngx_http_ticket_trusted(ctx)
         || name->len <= sizeof("ticket_claim_") - 1
         || ticket_claims_load(&ctx->ticket) != 0)
     {

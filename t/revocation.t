@@ -196,7 +196,7 @@ EOF
     my %pids;
     for my $l (log_lines_since($mark)) {
         my @f = split / /, $l;
-        $pids{$f[4]}++ if $f[0] eq '401' && $f[3] eq 'jti-erin';
+        $pids{$f[4]}++ if $f[0] eq '401' && $f[1] eq 'revoked';
     }
     is(scalar(keys %pids), 2, 'workers: both workers answered 401')
         or diag(explain(\%pids));

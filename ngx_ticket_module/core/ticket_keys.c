@@ -620,7 +620,7 @@ ticket_keyset_add_jwks(ticket_keyset_t *ks, const unsigned char *buf,
         for (i = 0; jerr.text[i] != '\0'; i++) {
             c = (unsigned char) jerr.text[i];
 
-            if (c < 0x20 || c == 0x7f) {
+            if (c < 0x20 || c > 0x7e) {
                 jerr.text[i] = '?';
             }
         }
