@@ -92,6 +92,7 @@ ngx_http_ticket_redis_connect(ngx_http_ticket_redis_t *rd)
     rd->conn = c;
     rd->pending = 0;
     rd->is_ready = 0;
+    rd->fail = NULL;
 
     ac->data = rd;
 
@@ -336,8 +337,9 @@ ngx_http_ticket_redis_deadline_handler(ngx_event_t *ev)
 {
     ngx_http_ticket_redis_t  *rd = ev->data;
 
-    ngx_http_ticket_redis_close(rd, rd->is_ready ? "timed out"
-                                                 : "connect timed out");
+    ngx_http_ticket_redis_close(rd, rd->fail ? rd->fail
+                                    : rd->is_ready ? "timed out"
+                                                   : "connect timed out");
 }
 
 
@@ -414,7 +416,13 @@ ngx_http_ticket_redis_connected(const redisAsyncContext *ac, int status)
 
 failed:
 
-    ngx_http_ticket_redis_close(rd, "cannot send setup commands");
+    /*
+     * Not here: hiredis calls this from its write handler without marking
+     * a callback, so a free now would pull the context from under it.
+     */
+
+    rd->fail = "cannot send setup commands";
+    ngx_add_timer(&rd->deadline, 1);
 }
 
 

@@ -48,6 +48,7 @@ struct ngx_http_ticket_redis_s {
     ngx_event_t                     deadline;  /* connect and commands */
     ngx_uint_t                      current;   /* address in use */
     ngx_uint_t                      pending;   /* commands awaiting reply */
+    const char                     *fail;      /* why, for a deferred close */
 
     ngx_http_ticket_redis_handler_pt  ready;   /* connected, AUTH, SELECT */
     ngx_http_ticket_redis_handler_pt  down;    /* lost: try again later */

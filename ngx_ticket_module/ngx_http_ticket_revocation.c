@@ -93,6 +93,7 @@ typedef struct {
     ngx_msec_t                      prune_next;
     ngx_msec_t                      reload_next;
     ngx_msec_t                      stale_logged;
+    ngx_msec_t                      load_started;
     size_t                          cursor_len;
     size_t                          load_id_len;
     size_t                          last_id_len;
@@ -106,6 +107,7 @@ typedef struct {
     unsigned                        owner:1;
     unsigned                        gap:1;
     unsigned                        load_full:1;
+    unsigned                        confirm:1;  /* next XREAD: no BLOCK */
 } ngx_http_ticket_rev_sync_t;
 
 
@@ -732,7 +734,10 @@ ngx_http_ticket_rev_ready(ngx_http_ticket_redis_t *rd)
 
     s->zone->sh->redis_up = 1;
 
-    ngx_http_ticket_rev_contact(s);
+    /*
+     * Not yet contact: what was revoked while Redis was away is still
+     * missing here; the state is fresh again once the load is in.
+     */
 
     ngx_log_error(NGX_LOG_NOTICE, rd->log, 0,
                   "ticket: connected to redis, loading revocation lists");
@@ -774,6 +779,7 @@ ngx_http_ticket_rev_load(ngx_http_ticket_rev_sync_t *s)
     s->state = NGX_HTTP_TICKET_SYNC_LOADING;
     s->gap = 0;
     s->load_full = 0;
+    s->load_started = ngx_current_msec;
 
     argv[0] = "XREVRANGE";
     argv[1] = (const char *) s->events.data;
@@ -977,8 +983,6 @@ ngx_http_ticket_rev_scan_reply(ngx_http_ticket_redis_t *rd,
                       "failing closed");
     }
 
-    ngx_http_ticket_rev_contact(s);
-
     if (cursor->len != 1 || cursor->str[0] != '0') {
         ngx_memcpy(s->cursor, cursor->str, cursor->len);
         s->cursor_len = cursor->len;
@@ -998,6 +1002,11 @@ ngx_http_ticket_rev_scan_reply(ngx_http_ticket_redis_t *rd,
 
     zone->sh->full = s->load_full;
     zone->sh->loaded = 1;
+
+    /* current as of the stream position taken when the load began; an
+     * XREAD that does not block then confirms it is current now */
+    zone->sh->contact = s->load_started;
+    s->confirm = 1;
 
     /* only a whole load proves the connection useful: errors that recur
      * after connecting (WRONGTYPE) keep backing off */
@@ -1037,34 +1046,47 @@ ngx_http_ticket_rev_scan_reply(ngx_http_ticket_redis_t *rd,
 static void
 ngx_http_ticket_rev_follow(ngx_http_ticket_rev_sync_t *s)
 {
+    int          n;
     char         block[NGX_INT_T_LEN];
     size_t       argvlen[8];
+    ngx_uint_t   quick;
     const char  *argv[8];
 
-    argv[0] = "XREAD";
-    argv[1] = "COUNT";
-    argv[2] = NGX_HTTP_TICKET_SCAN_COUNT;
-    argv[3] = "BLOCK";
-    argv[4] = block;
-    argv[5] = "STREAMS";
-    argv[6] = (const char *) s->events.data;
-    argv[7] = (const char *) s->last_id;
+    /* right after a load: answer at once, so that freshness is proven
+     * without waiting for a block to run out */
 
-    argvlen[0] = 5;
-    argvlen[1] = 5;
-    argvlen[2] = sizeof(NGX_HTTP_TICKET_SCAN_COUNT) - 1;
-    argvlen[3] = 5;
-    argvlen[4] = ngx_sprintf((u_char *) block, "%d",
-                             NGX_HTTP_TICKET_XREAD_BLOCK)
-                 - (u_char *) block;
-    argvlen[5] = 7;
-    argvlen[6] = s->events.len;
-    argvlen[7] = s->last_id_len;
+    quick = s->confirm;
+    s->confirm = 0;
+
+    n = 0;
+
+    argv[n] = "XREAD";
+    argvlen[n++] = 5;
+    argv[n] = "COUNT";
+    argvlen[n++] = 5;
+    argv[n] = NGX_HTTP_TICKET_SCAN_COUNT;
+    argvlen[n++] = sizeof(NGX_HTTP_TICKET_SCAN_COUNT) - 1;
+
+    if (!quick) {
+        argv[n] = "BLOCK";
+        argvlen[n++] = 5;
+        argv[n] = block;
+        argvlen[n++] = ngx_sprintf((u_char *) block, "%d",
+                                   NGX_HTTP_TICKET_XREAD_BLOCK)
+                       - (u_char *) block;
+    }
+
+    argv[n] = "STREAMS";
+    argvlen[n++] = 7;
+    argv[n] = (const char *) s->events.data;
+    argvlen[n++] = s->events.len;
+    argv[n] = (const char *) s->last_id;
+    argvlen[n++] = s->last_id_len;
 
     if (ngx_http_ticket_redis_command(&s->redis,
                                       ngx_http_ticket_rev_read_reply, s,
-                                      NGX_HTTP_TICKET_XREAD_BLOCK,
-                                      8, argv, argvlen)
+                                      quick ? 0 : NGX_HTTP_TICKET_XREAD_BLOCK,
+                                      n, argv, argvlen)
         != NGX_OK)
     {
         ngx_http_ticket_redis_close(&s->redis, "cannot send XREAD");
@@ -1256,6 +1278,12 @@ ngx_http_ticket_rev_apply(ngx_http_ticket_rev_sync_t *s, redisReply *entry)
         return NGX_ERROR;
     }
 
+    if (fields->elements > NGX_HTTP_TICKET_MAX_FIELDS) {
+        /* more than any writer of the SPEC's layout sends: the lists in
+         * Redis are the truth, read them again */
+        s->gap = 1;
+    }
+
     n = ngx_min(fields->elements, NGX_HTTP_TICKET_MAX_FIELDS);
 
     for (i = 0; i < n; i++) {
@@ -1284,9 +1312,11 @@ ngx_http_ticket_rev_apply(ngx_http_ticket_rev_sync_t *s, redisReply *entry)
         }
 
     } else if (rc == TICKET_REV_ENTRY_INVALID) {
+        /* it may have been a revocation: never skip it, reload the lists */
         ngx_log_error(NGX_LOG_ERR, s->redis.log, 0,
-                      "ticket: invalid entry %*s in \"%V\" ignored",
-                      id->len, id->str, &s->events);
+                      "ticket: invalid entry %*s in \"%V\": loading the "
+                      "lists again", id->len, id->str, &s->events);
+        s->gap = 1;
     }
 
     ngx_memcpy(s->last_id, id->str, id->len);

@@ -15,7 +15,7 @@ use POSIX qw(WNOHANG);
 use Time::HiRes qw(time sleep);
 use TicketTest;
 
-plan(tests => 26);
+plan(tests => 29);
 
 my $t = TicketTest->new;
 $t->start_redis(args => ['--enable-debug-command', 'yes']);
@@ -140,6 +140,22 @@ like($t->error_log, qr/NOAUTH/, 'NOAUTH: logged');
 is(hold($t, $r1, 0.5, 401, 503), 'ok', 'NOAUTH: revoked never 200');
 $t->redis_cmd('CONFIG', 'SET', 'requirepass', '');
 is(wait_for($t, $good, 200, 6), 200, 'NOAUTH: recovers by itself');
+
+# a stream entry the gateway cannot read is never skipped: the lists are
+# read again, and the row in the hash revokes
+
+my $zed = $t->mint(key => $k->{key}, kid => 'k1', sub => 'zed',
+                   kind => 'user');
+is(status_of($t, $zed), 200, 'zed: 200 before');
+$t->redis_cmd('MULTI');
+$t->redis_cmd('HSET', 'ticket:revoked:sub', '/zed', int(time) + 5);
+$t->redis_cmd('XADD', 'ticket:events', '*', 'op', 'revoke', 'list', 'sub',
+              'member', '/zed', 'value', '1.7e9');
+$t->redis_cmd('EXEC');
+is(wait_for($t, $zed, 401), 401,
+   'an unreadable entry: the lists are reloaded, the revocation holds');
+like($t->error_log, qr/invalid entry [^\n]*loading the lists again/,
+     'an unreadable entry: logged');
 
 $t->stop;
 
