@@ -22,6 +22,7 @@
 
 
 #define NGX_HTTP_TICKET_CACHE_FAILED_TTL  10     /* s */
+#define NGX_HTTP_TICKET_CACHE_FAILED_MAX  4096   /* failed entries at most */
 #define NGX_HTTP_TICKET_CACHE_MIN         (1024 * 1024)
 
 
@@ -43,6 +44,7 @@ typedef struct {
     ngx_rbtree_t                    rbtree;
     ngx_rbtree_node_t               sentinel;
     ngx_queue_t                     lru;
+    ngx_uint_t                      failed;     /* entries of failures */
 } ngx_http_ticket_cache_sh_t;
 
 
@@ -207,6 +209,15 @@ ngx_http_ticket_cache_put(ngx_http_request_t *r,
     }
 
     cache = ngx_http_ticket_cache_zone->data;
+
+    /* a flood of forged tickets must not push verified ones out */
+
+    if (snap_len == 0
+        && cache->sh->failed >= NGX_HTTP_TICKET_CACHE_FAILED_MAX)
+    {
+        return;
+    }
+
     hash = ngx_http_ticket_cache_hash(token);
 
     path = &tlcf->policy.roles_path;
@@ -267,6 +278,10 @@ ngx_http_ticket_cache_put(ngx_http_request_t *r,
 
     ngx_rbtree_insert(&cache->sh->rbtree, &cn->node);
     ngx_queue_insert_head(&cache->sh->lru, &cn->queue);
+
+    if (snap_len == 0) {
+        cache->sh->failed++;
+    }
 
     ngx_shmtx_unlock(&cache->shpool->mutex);
 }
@@ -338,6 +353,10 @@ static void
 ngx_http_ticket_cache_delete(ngx_http_ticket_cache_t *cache,
     ngx_http_ticket_cache_node_t *cn)
 {
+    if (cn->snap_len == 0 && cache->sh->failed) {
+        cache->sh->failed--;
+    }
+
     ngx_queue_remove(&cn->queue);
     ngx_rbtree_delete(&cache->sh->rbtree, &cn->node);
     ngx_slab_free_locked(cache->shpool, cn);
@@ -495,6 +514,7 @@ ngx_http_ticket_cache_init_zone(ngx_shm_zone_t *shm_zone, void *data)
     ngx_rbtree_init(&cache->sh->rbtree, &cache->sh->sentinel,
                     ngx_rbtree_insert_value);
     ngx_queue_init(&cache->sh->lru);
+    cache->sh->failed = 0;
 
     cache->shpool->log_ctx = (u_char *) " in ticket cache zone";
     cache->shpool->log_nomem = 0;

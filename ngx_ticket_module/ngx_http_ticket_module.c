@@ -28,8 +28,9 @@ static ngx_int_t ngx_http_ticket_header_token(ngx_http_request_t *r,
     ngx_http_ticket_source_t *src, ngx_str_t *token);
 static ngx_int_t ngx_http_ticket_deny(ngx_http_request_t *r,
     ngx_http_ticket_loc_conf_t *tlcf, ngx_http_ticket_ctx_t *ctx);
-static ngx_int_t ngx_http_ticket_strip_headers(ngx_http_request_t *r,
-    ngx_http_ticket_loc_conf_t *tlcf);
+static ngx_int_t ngx_http_ticket_strip_headers(ngx_http_request_t *r);
+static ngx_uint_t ngx_http_ticket_forwarded(ngx_http_ticket_main_conf_t *tmcf,
+    ngx_table_elt_t *h);
 static ngx_int_t ngx_http_ticket_forward_claims(ngx_http_request_t *r,
     ngx_http_ticket_loc_conf_t *tlcf, ngx_http_ticket_ctx_t *ctx);
 static ngx_int_t ngx_http_ticket_standard_claim(ngx_str_t *name);
@@ -54,9 +55,12 @@ static char *ngx_http_ticket_check_realm(ngx_conf_t *cf, void *post,
     void *data);
 static char *ngx_http_ticket_check_lifetime(ngx_conf_t *cf, void *post,
     void *data);
+static char *ngx_http_ticket_check_leeway(ngx_conf_t *cf, void *post,
+    void *data);
 static ngx_int_t ngx_http_ticket_header_name(ngx_conf_t *cf, ngx_str_t *name,
     ngx_str_t *lowcase, ngx_uint_t *hash);
 
+static void *ngx_http_ticket_create_main_conf(ngx_conf_t *cf);
 static void *ngx_http_ticket_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_ticket_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
@@ -102,6 +106,9 @@ static ngx_conf_post_t  ngx_http_ticket_realm_post =
 
 static ngx_conf_post_t  ngx_http_ticket_lifetime_post =
     { ngx_http_ticket_check_lifetime };
+
+static ngx_conf_post_t  ngx_http_ticket_leeway_post =
+    { ngx_http_ticket_check_leeway };
 
 
 #define NGX_HTTP_TICKET_CONF                                                  \
@@ -157,7 +164,7 @@ static ngx_command_t  ngx_http_ticket_commands[] = {
       ngx_conf_set_sec_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_ticket_loc_conf_t, leeway),
-      NULL },
+      &ngx_http_ticket_leeway_post },
 
     { ngx_string("ticket_max_lifetime"),
       NGX_HTTP_TICKET_CONF|NGX_CONF_TAKE1,
@@ -251,7 +258,7 @@ static ngx_http_module_t  ngx_http_ticket_module_ctx = {
     ngx_http_ticket_add_variables,         /* preconfiguration */
     ngx_http_ticket_init,                  /* postconfiguration */
 
-    NULL,                                  /* create main configuration */
+    ngx_http_ticket_create_main_conf,      /* create main configuration */
     NULL,                                  /* init main configuration */
 
     NULL,                                  /* create server configuration */
@@ -296,7 +303,7 @@ ngx_http_ticket_handler(ngx_http_request_t *r)
 
     /* a client-sent copy of a forwarded claim never reaches the backend */
 
-    if (ngx_http_ticket_strip_headers(r, tlcf) != NGX_OK) {
+    if (ngx_http_ticket_strip_headers(r) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
@@ -834,28 +841,29 @@ ngx_http_ticket_deny(ngx_http_request_t *r, ngx_http_ticket_loc_conf_t *tlcf,
 
 
 /*
- * Forwarded claims: the client's headers of those names are removed on
- * every pass of the access phase, before any decision, so that neither an
- * absent claim nor a denied, audited or unprotected request lets a forged
- * value through.
+ * Forwarded claims: the client's headers of every name any scope forwards
+ * a claim in are removed on every pass of the access phase, in every
+ * location, before any decision, so that neither an absent claim, nor a
+ * denied, audited or unprotected request, nor a scope with a list of its
+ * own lets a forged value through.  "_" counts as "-": CGI and FastCGI
+ * backends see X_User and X-User as one HTTP_X_USER.
  */
 
 static ngx_int_t
-ngx_http_ticket_strip_headers(ngx_http_request_t *r,
-    ngx_http_ticket_loc_conf_t *tlcf)
+ngx_http_ticket_strip_headers(ngx_http_request_t *r)
 {
-    ngx_uint_t                 i, j, n, hit;
-    ngx_list_t                 headers;
-    ngx_list_part_t           *part;
-    ngx_table_elt_t           *h, *nh;
-    ngx_http_ticket_header_t  *sh;
+    ngx_uint_t                    i, hit;
+    ngx_list_t                    headers;
+    ngx_list_part_t              *part;
+    ngx_table_elt_t              *h, *nh;
+    ngx_http_ticket_main_conf_t  *tmcf;
 
-    if (tlcf->set_headers == NULL) {
+    tmcf = ngx_http_get_module_main_conf(r, ngx_http_ticket_module);
+
+    if (tmcf->forwarded.nelts == 0) {
         return NGX_OK;
     }
 
-    sh = tlcf->set_headers->elts;
-    n = tlcf->set_headers->nelts;
     hit = 0;
 
     part = &r->headers_in.headers.part;
@@ -873,14 +881,9 @@ ngx_http_ticket_strip_headers(ngx_http_request_t *r,
             i = 0;
         }
 
-        for (j = 0; j < n; j++) {
-            if (h[i].key.len == sh[j].lowcase.len
-                && ngx_strncmp(h[i].lowcase_key, sh[j].lowcase.data,
-                               sh[j].lowcase.len) == 0)
-            {
-                hit = 1;
-                break;
-            }
+        if (ngx_http_ticket_forwarded(tmcf, &h[i])) {
+            hit = 1;
+            break;
         }
     }
 
@@ -911,16 +914,7 @@ ngx_http_ticket_strip_headers(ngx_http_request_t *r,
             i = 0;
         }
 
-        for (j = 0; j < n; j++) {
-            if (h[i].key.len == sh[j].lowcase.len
-                && ngx_strncmp(h[i].lowcase_key, sh[j].lowcase.data,
-                               sh[j].lowcase.len) == 0)
-            {
-                break;
-            }
-        }
-
-        if (j < n) {
+        if (ngx_http_ticket_forwarded(tmcf, &h[i])) {
             ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                           "ticket: client header \"%V\" removed", &h[i].key);
             continue;
@@ -943,6 +937,39 @@ ngx_http_ticket_strip_headers(ngx_http_request_t *r,
     }
 
     return NGX_OK;
+}
+
+
+static ngx_uint_t
+ngx_http_ticket_forwarded(ngx_http_ticket_main_conf_t *tmcf,
+    ngx_table_elt_t *h)
+{
+    u_char      c;
+    ngx_str_t  *name;
+    ngx_uint_t  i, k;
+
+    name = tmcf->forwarded.elts;
+
+    for (i = 0; i < tmcf->forwarded.nelts; i++) {
+
+        if (h->key.len != name[i].len) {
+            continue;
+        }
+
+        for (k = 0; k < name[i].len; k++) {
+            c = h->lowcase_key[k];
+
+            if ((c == '_' ? '-' : c) != name[i].data[k]) {
+                break;
+            }
+        }
+
+        if (k == name[i].len) {
+            return 1;
+        }
+    }
+
+    return 0;
 }
 
 
@@ -1426,10 +1453,11 @@ ngx_http_ticket_set_header(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_ticket_loc_conf_t *tlcf = conf;
 
-    char                      *rv;
-    ngx_str_t                 *value;
-    ngx_uint_t                 i;
-    ngx_http_ticket_header_t  *sh;
+    char                         *rv;
+    ngx_str_t                    *value, *fwd;
+    ngx_uint_t                    i;
+    ngx_http_ticket_header_t     *sh;
+    ngx_http_ticket_main_conf_t  *tmcf;
 
     static char  *reserved[] = {
         "host", "content-length", "content-type", "transfer-encoding",
@@ -1472,6 +1500,38 @@ ngx_http_ticket_set_header(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     rv = ngx_http_ticket_check_path(cf, NULL, &value[2]);
     if (rv != NGX_CONF_OK) {
         return rv;
+    }
+
+    /* stripped from every request, whichever scope forwards it */
+
+    tmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_ticket_module);
+
+    fwd = tmcf->forwarded.elts;
+
+    for (i = 0; i < tmcf->forwarded.nelts; i++) {
+        if (fwd[i].len == sh->lowcase.len
+            && ngx_strncmp(fwd[i].data, sh->lowcase.data, fwd[i].len) == 0)
+        {
+            break;
+        }
+    }
+
+    if (i == tmcf->forwarded.nelts) {
+        fwd = ngx_array_push(&tmcf->forwarded);
+        if (fwd == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        fwd->len = sh->lowcase.len;
+        fwd->data = ngx_pnalloc(cf->pool, fwd->len);
+        if (fwd->data == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        for (i = 0; i < fwd->len; i++) {
+            fwd->data[i] = (sh->lowcase.data[i] == '_')
+                           ? '-' : sh->lowcase.data[i];
+        }
     }
 
     sh->claim = value[2];
@@ -1588,7 +1648,47 @@ ngx_http_ticket_check_lifetime(ngx_conf_t *cf, void *post, void *data)
         return "must be more than 0";
     }
 
+    /* a ticket is short-lived by design; bounded, the pruning sums of
+     * cut-off, lifetime and leeway cannot overflow */
+
+    if (*sec > 366 * 86400) {
+        return "must be at most 366d";
+    }
+
     return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_ticket_check_leeway(ngx_conf_t *cf, void *post, void *data)
+{
+    time_t  *sec = data;
+
+    if (*sec > 86400) {
+        return "must be at most 1d";
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static void *
+ngx_http_ticket_create_main_conf(ngx_conf_t *cf)
+{
+    ngx_http_ticket_main_conf_t  *tmcf;
+
+    tmcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_ticket_main_conf_t));
+    if (tmcf == NULL) {
+        return NULL;
+    }
+
+    if (ngx_array_init(&tmcf->forwarded, cf->pool, 4, sizeof(ngx_str_t))
+        != NGX_OK)
+    {
+        return NULL;
+    }
+
+    return tmcf;
 }
 
 

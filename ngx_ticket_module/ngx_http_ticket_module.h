@@ -54,6 +54,13 @@ typedef struct {
 
 
 typedef struct {
+    ngx_array_t                 forwarded;   /* every ticket_set_header
+                                                name, lowercase, "_" as
+                                                "-": stripped everywhere */
+} ngx_http_ticket_main_conf_t;
+
+
+typedef struct {
     ngx_open_file_t            *file;        /* NULL: syslog */
     ngx_syslog_peer_t          *syslog;
 } ngx_http_ticket_audit_log_t;

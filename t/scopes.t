@@ -14,7 +14,7 @@ use JSON::PP;
 use Time::HiRes qw(time sleep);
 use TicketTest;
 
-plan(tests => 14);
+plan(tests => 16);
 
 my $t = TicketTest->new;
 my $k = $t->keygen('ES256', 'k1');
@@ -27,6 +27,7 @@ $t->start(<<'EOF');
 
     server {
         listen 127.0.0.1:%%PORT%%;
+        underscores_in_headers on;
 
         ticket user;
         ticket_keys %%DIR%%/keys/k1.jwks;
@@ -62,6 +63,11 @@ $t->start(<<'EOF');
         location /plain/ {
             proxy_pass http://127.0.0.1:%%PORT:backend%%;
         }
+
+        location /open/ {
+            ticket off;
+            proxy_pass http://127.0.0.1:%%PORT:backend%%;
+        }
     }
 
     server {
@@ -82,6 +88,7 @@ $t->start(<<'EOF');
 
     server {
         listen 127.0.0.1:%%PORT:backend%%;
+        underscores_in_headers on;
         location / {
             return 200 "backend sub=$http_x_sub tenant=$http_x_tenant\n";
         }
@@ -136,6 +143,14 @@ my $good = $t->mint(key => $ka->{key}, kid => 'acme1', sub => 'alice',
                     kind => 'user', tenant => 'acme');
 like($t->get('/x', ticket => $good, port => $t->port('tenant'))->{body},
      qr/^backend sub=alice tenant=acme$/m, 'a valid ticket is forwarded');
+
+# a name forwarded anywhere is stripped everywhere, "_" as "-"
+
+$r = $t->get('/open/x', headers => ['X-Sub' => 'forged']);
+like($r->{body}, qr/^backend sub= /m,
+     'an unprotected location of another server strips X-Sub');
+$r = $t->get('/open/x', headers => ['X_Sub' => 'forged']);
+like($r->{body}, qr/^backend sub= /m, 'and X_Sub');
 
 $t->stop;
 
