@@ -446,37 +446,8 @@ ngx_http_ticket_cache_init(ngx_conf_t *cf)
 void
 ngx_http_ticket_cache_process(ngx_cycle_t *cycle)
 {
-    ngx_uint_t        i;
-    ngx_shm_zone_t   *shm_zone;
-    ngx_list_part_t  *part;
-
-    ngx_http_ticket_cache_zone = NULL;
-
-    part = &cycle->shared_memory.part;
-    shm_zone = part->elts;
-
-    for (i = 0; /* void */; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-
-            part = part->next;
-            shm_zone = part->elts;
-            i = 0;
-        }
-
-        if (shm_zone[i].tag == &ngx_http_ticket_module
-            && shm_zone[i].shm.name.len == ngx_http_ticket_cache_name.len
-            && ngx_strncmp(shm_zone[i].shm.name.data,
-                           ngx_http_ticket_cache_name.data,
-                           ngx_http_ticket_cache_name.len)
-               == 0)
-        {
-            ngx_http_ticket_cache_zone = &shm_zone[i];
-        }
-    }
+    ngx_http_ticket_cache_zone = ngx_http_ticket_shm_zone(cycle,
+                                                 &ngx_http_ticket_cache_name);
 }
 
 

@@ -16,6 +16,8 @@
 
 static ngx_int_t ngx_http_ticket_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_ticket_is_preflight(ngx_http_request_t *r);
+static ngx_table_elt_t *ngx_http_ticket_header(ngx_http_request_t *r,
+    ngx_str_t *lowcase);
 static ngx_http_ticket_ctx_t *ngx_http_ticket_ctx(ngx_http_request_t *r,
     ngx_http_ticket_loc_conf_t *tlcf);
 static void ngx_http_ticket_ctx_keep(ngx_http_request_t *r,
@@ -357,17 +359,24 @@ ngx_http_ticket_handler(ngx_http_request_t *r)
 static ngx_int_t
 ngx_http_ticket_is_preflight(ngx_http_request_t *r)
 {
-    ngx_str_t         origin = ngx_string("origin");
-    ngx_str_t         acrm = ngx_string("access-control-request-method");
-    ngx_uint_t        i, found;
+    static ngx_str_t  origin = ngx_string("origin");
+    static ngx_str_t  acrm = ngx_string("access-control-request-method");
+
+    return r->method == NGX_HTTP_OPTIONS
+           && ngx_http_ticket_header(r, &origin) != NULL
+           && ngx_http_ticket_header(r, &acrm) != NULL;
+}
+
+
+/* the first request header of that lowercase name */
+
+static ngx_table_elt_t *
+ngx_http_ticket_header(ngx_http_request_t *r, ngx_str_t *lowcase)
+{
+    ngx_uint_t        i;
     ngx_list_part_t  *part;
     ngx_table_elt_t  *h;
 
-    if (r->method != NGX_HTTP_OPTIONS) {
-        return 0;
-    }
-
-    found = 0;
     part = &r->headers_in.headers.part;
     h = part->elts;
 
@@ -375,7 +384,7 @@ ngx_http_ticket_is_preflight(ngx_http_request_t *r)
 
         if (i >= part->nelts) {
             if (part->next == NULL) {
-                break;
+                return NULL;
             }
 
             part = part->next;
@@ -383,20 +392,13 @@ ngx_http_ticket_is_preflight(ngx_http_request_t *r)
             i = 0;
         }
 
-        if (h[i].key.len == origin.len
-            && ngx_strncmp(h[i].lowcase_key, origin.data, origin.len) == 0)
+        if (h[i].key.len == lowcase->len
+            && ngx_strncmp(h[i].lowcase_key, lowcase->data, lowcase->len)
+               == 0)
         {
-            found |= 1;
-
-        } else if (h[i].key.len == acrm.len
-                   && ngx_strncmp(h[i].lowcase_key, acrm.data, acrm.len)
-                      == 0)
-        {
-            found |= 2;
+            return &h[i];
         }
     }
-
-    return found == 3;
 }
 
 
@@ -713,40 +715,10 @@ ngx_http_ticket_header_token(ngx_http_request_t *r,
     ngx_http_ticket_source_t *src, ngx_str_t *token)
 {
     u_char           *p, *last;
-    ngx_uint_t        i;
-    ngx_list_part_t  *part;
-    ngx_table_elt_t  *h, *found;
+    ngx_table_elt_t  *found;
 
-    found = NULL;
-
-    if (src->bearer) {
-        found = r->headers_in.authorization;
-
-    } else {
-        part = &r->headers_in.headers.part;
-        h = part->elts;
-
-        for (i = 0; /* void */; i++) {
-
-            if (i >= part->nelts) {
-                if (part->next == NULL) {
-                    break;
-                }
-
-                part = part->next;
-                h = part->elts;
-                i = 0;
-            }
-
-            if (h[i].key.len == src->lowcase.len
-                && ngx_strncmp(h[i].lowcase_key, src->lowcase.data,
-                               src->lowcase.len) == 0)
-            {
-                found = &h[i];
-                break;
-            }
-        }
-    }
+    found = src->bearer ? r->headers_in.authorization
+                        : ngx_http_ticket_header(r, &src->lowcase);
 
     if (found == NULL) {
         return NGX_DECLINED;
@@ -1968,6 +1940,44 @@ ngx_http_ticket_init(ngx_conf_t *cf)
     }
 
     return NGX_OK;
+}
+
+
+/*
+ * A worker uses the zones of the cycle it runs, never ones a failed
+ * reload configured in the master: looked up by name when it starts.
+ */
+
+ngx_shm_zone_t *
+ngx_http_ticket_shm_zone(ngx_cycle_t *cycle, ngx_str_t *name)
+{
+    ngx_uint_t        i;
+    ngx_shm_zone_t   *shm_zone;
+    ngx_list_part_t  *part;
+
+    part = &cycle->shared_memory.part;
+    shm_zone = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                return NULL;
+            }
+
+            part = part->next;
+            shm_zone = part->elts;
+            i = 0;
+        }
+
+        if (shm_zone[i].tag == &ngx_http_ticket_module
+            && shm_zone[i].shm.name.len == name->len
+            && ngx_strncmp(shm_zone[i].shm.name.data, name->data, name->len)
+               == 0)
+        {
+            return &shm_zone[i];
+        }
+    }
 }
 
 

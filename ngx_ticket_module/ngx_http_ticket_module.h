@@ -155,6 +155,8 @@ ngx_int_t ngx_http_ticket_audit_required(ngx_conf_t *cf,
 void ngx_http_ticket_audit_exit(ngx_cycle_t *cycle);
 
 char *ngx_http_ticket_status(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+ngx_shm_zone_t *ngx_http_ticket_shm_zone(ngx_cycle_t *cycle,
+    ngx_str_t *name);
 ngx_int_t ngx_http_ticket_metrics_init(ngx_conf_t *cf);
 void ngx_http_ticket_metrics_process(ngx_cycle_t *cycle);
 

@@ -121,6 +121,9 @@ static void ngx_http_ticket_rev_release(ngx_http_ticket_rev_sync_t *s);
 static void ngx_http_ticket_rev_ready(ngx_http_ticket_redis_t *rd);
 static void ngx_http_ticket_rev_down(ngx_http_ticket_redis_t *rd);
 static void ngx_http_ticket_rev_load(ngx_http_ticket_rev_sync_t *s);
+static void ngx_http_ticket_rev_range(ngx_http_ticket_rev_sync_t *s,
+    const char *cmd, const char *from, const char *to,
+    ngx_http_ticket_redis_reply_pt handler);
 static void ngx_http_ticket_rev_load_id(ngx_http_ticket_redis_t *rd,
     redisReply *reply, void *data);
 static void ngx_http_ticket_rev_scan(ngx_http_ticket_rev_sync_t *s);
@@ -773,34 +776,46 @@ ngx_http_ticket_rev_contact(ngx_http_ticket_rev_sync_t *s)
 static void
 ngx_http_ticket_rev_load(ngx_http_ticket_rev_sync_t *s)
 {
-    size_t       argvlen[6];
-    const char  *argv[6];
-
     s->state = NGX_HTTP_TICKET_SYNC_LOADING;
     s->gap = 0;
     s->load_full = 0;
     s->load_started = ngx_current_msec;
 
-    argv[0] = "XREVRANGE";
+    /* the newest entry: where following resumes once the lists are in */
+
+    ngx_http_ticket_rev_range(s, "XREVRANGE", "+", "-",
+                              ngx_http_ticket_rev_load_id);
+}
+
+
+/* one stream entry, the newest or the oldest */
+
+static void
+ngx_http_ticket_rev_range(ngx_http_ticket_rev_sync_t *s, const char *cmd,
+    const char *from, const char *to, ngx_http_ticket_redis_reply_pt handler)
+{
+    size_t       argvlen[6];
+    const char  *argv[6];
+
+    argv[0] = cmd;
     argv[1] = (const char *) s->events.data;
-    argv[2] = "+";
-    argv[3] = "-";
+    argv[2] = from;
+    argv[3] = to;
     argv[4] = "COUNT";
     argv[5] = "1";
 
-    argvlen[0] = 9;
+    argvlen[0] = ngx_strlen(cmd);
     argvlen[1] = s->events.len;
     argvlen[2] = 1;
     argvlen[3] = 1;
     argvlen[4] = 5;
     argvlen[5] = 1;
 
-    if (ngx_http_ticket_redis_command(&s->redis,
-                                      ngx_http_ticket_rev_load_id, s, 0,
-                                      6, argv, argvlen)
+    if (ngx_http_ticket_redis_command(&s->redis, handler, s, 0, 6, argv,
+                                      argvlen)
         != NGX_OK)
     {
-        ngx_http_ticket_redis_close(&s->redis, "cannot send XREVRANGE");
+        ngx_http_ticket_redis_close(&s->redis, "cannot send a stream range");
     }
 }
 
@@ -1097,30 +1112,8 @@ ngx_http_ticket_rev_follow(ngx_http_ticket_rev_sync_t *s)
 static void
 ngx_http_ticket_rev_check_gap(ngx_http_ticket_rev_sync_t *s)
 {
-    size_t       argvlen[6];
-    const char  *argv[6];
-
-    argv[0] = "XRANGE";
-    argv[1] = (const char *) s->events.data;
-    argv[2] = "-";
-    argv[3] = "+";
-    argv[4] = "COUNT";
-    argv[5] = "1";
-
-    argvlen[0] = 6;
-    argvlen[1] = s->events.len;
-    argvlen[2] = 1;
-    argvlen[3] = 1;
-    argvlen[4] = 5;
-    argvlen[5] = 1;
-
-    if (ngx_http_ticket_redis_command(&s->redis,
-                                      ngx_http_ticket_rev_gap_reply, s, 0,
-                                      6, argv, argvlen)
-        != NGX_OK)
-    {
-        ngx_http_ticket_redis_close(&s->redis, "cannot send XRANGE");
-    }
+    ngx_http_ticket_rev_range(s, "XRANGE", "-", "+",
+                              ngx_http_ticket_rev_gap_reply);
 }
 
 

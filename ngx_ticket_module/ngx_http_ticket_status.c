@@ -238,33 +238,9 @@ ngx_http_ticket_metrics_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 void
 ngx_http_ticket_metrics_process(ngx_cycle_t *cycle)
 {
-    ngx_uint_t        i;
-    ngx_shm_zone_t   *shm_zone;
-    ngx_list_part_t  *part;
+    ngx_shm_zone_t  *shm_zone;
 
-    part = &cycle->shared_memory.part;
-    shm_zone = part->elts;
+    shm_zone = ngx_http_ticket_shm_zone(cycle, &ngx_http_ticket_metrics_name);
 
-    for (i = 0; /* void */; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-
-            part = part->next;
-            shm_zone = part->elts;
-            i = 0;
-        }
-
-        if (shm_zone[i].tag == &ngx_http_ticket_module
-            && shm_zone[i].shm.name.len == ngx_http_ticket_metrics_name.len
-            && ngx_strncmp(shm_zone[i].shm.name.data,
-                           ngx_http_ticket_metrics_name.data,
-                           ngx_http_ticket_metrics_name.len)
-               == 0)
-        {
-            ngx_http_ticket_metrics = shm_zone[i].data;
-        }
-    }
+    ngx_http_ticket_metrics = shm_zone ? shm_zone->data : NULL;
 }
