@@ -5,7 +5,8 @@
 #                   unit (cmocka), t/ (prove, real nginx), then the same
 #                   again built with AddressSanitizer and UBSan
 #   make demo       local backend + nginx with the module, real tickets
-#   make bench      benchmarks (bench/): revocation propagation, zone size
+#   make bench      benchmarks (bench/): revocation propagation, zone size,
+#                   ticket checks against plain proxy (wrk, callgrind)
 #
 # SAN=1 builds everything with -fsanitize=address,undefined into build-san/.
 
@@ -94,10 +95,10 @@ deps:
 	@bash scripts/deps.sh
 
 test-plain: deps
-	$(MAKE) SAN=0 all unit t
+	$(MAKE) SAN=0 all unit t fuzz-replay
 
 test-san: deps
-	$(MAKE) SAN=1 all unit t
+	$(MAKE) SAN=1 all unit t fuzz-replay
 
 test: test-plain test-san
 
@@ -108,13 +109,45 @@ demo-stop:
 	@bash scripts/demo.sh stop
 
 # Benchmarks print figures; they assert nothing and are not part of test.
-bench: bench-revocation bench-audit
+bench: bench-revocation bench-audit bench-speed bench-callgrind
 
 bench-revocation: deps all
 	TICKET_BUILD=$(TOP)/build perl bench/revocation.pl
 
 bench-audit: deps ticketctl
 	TICKET_BUILD=$(TOP)/build bash bench/audit.sh
+
+# wrk against plain proxy, per algorithm, repeated and new tickets
+# (bench/RESULTS.md); BENCH_SPEED_ARGS="--duration 10 --rounds 5
+# --rss-minutes 5" for the documented figures.  Needs wrk and valgrind.
+.PHONY: bench-speed bench-callgrind
+bench-speed: deps all
+	TICKET_BUILD=$(TOP)/build perl bench/speed.pl $(BENCH_SPEED_ARGS)
+
+bench-callgrind: deps all
+	TICKET_BUILD=$(TOP)/build perl bench/callgrind.pl $(BENCH_CALLGRIND_ARGS)
+
+# Fuzzing (tests/fuzz/, as OpenSSL's fuzz/): `make fuzz` runs libFuzzer on
+# every target, FUZZ_TIME seconds each (default 60; FUZZ_TIME=10 for CI),
+# built by clang into build-fuzz/.  The replay binaries link each target to
+# a plain main() with this build's flags (SAN=1: the sanitizers) and run it
+# over its seeds and saved crash inputs: they are part of `make test`.
+FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS  := $(FUZZ_SRCS:tests/fuzz/%.c=$(B)/fuzz/%)
+
+.PHONY: fuzz fuzz-replay
+
+fuzz:
+	bash scripts/fuzz.sh
+
+$(B)/fuzz/%: tests/fuzz/%.c tests/fuzz/replay.c tests/fuzz/fuzz.h $(CORE_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Itests/fuzz -o $@ $< tests/fuzz/replay.c \
+	    $(CORE_LIB) $(LDFLAGS) $(CORE_LIBS) -lhiredis
+
+fuzz-replay: $(FUZZ_BINS)
+	@set -e; for bin in $(FUZZ_BINS); do t=$${bin##*/}; \
+	    $$bin tests/fuzz/corpora/$$t tests/fuzz/regressions/$$t; done
 
 # Debian packages libnginx-mod-http-ticket and ticketctl into build/deb/,
 # built by dpkg-buildpackage (dh, dh_nginx) in a copy of the tree, so the

@@ -290,17 +290,31 @@ ngx_http_ticket_cache_put(ngx_http_request_t *r,
 static ngx_rbtree_key_t
 ngx_http_ticket_cache_hash(ngx_str_t *token)
 {
-    size_t    i;
-    uint64_t  h;
+    u_char    *p, *last;
+    uint64_t   h, w;
 
-    /* FNV-1a: the tree's order only; entries compare the whole ticket */
+    /*
+     * The tree's order only (an entry compares the whole ticket), so
+     * eight bytes a step: a long RS ticket would cost thousands of
+     * instructions hashed byte by byte.
+     */
 
-    h = 0xcbf29ce484222325ULL;
+    h = 0x9e3779b97f4a7c15ULL ^ token->len;
+    p = token->data;
+    last = p + token->len;
 
-    for (i = 0; i < token->len; i++) {
-        h ^= token->data[i];
-        h *= 0x100000001b3ULL;
+    while (last - p >= 8) {
+        ngx_memcpy(&w, p, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdULL;
+        h ^= h >> 32;
+        p += 8;
     }
+
+    w = 0;
+    ngx_memcpy(&w, p, last - p);
+
+    h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 29;
 
     return (ngx_rbtree_key_t) h;
 }
