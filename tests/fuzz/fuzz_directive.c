@@ -1,0 +1,191 @@
+
+/*
+ * fuzz_directive: the names configuration values are looked up by
+ * (ticket_alg_from_name, ticket_reason_from_name,
+ * ticket_audit_event_from_name, ticket_rev_list_from_name) with any
+ * bytes: a name is found only when it is exactly one the core writes
+ * back.  And ticket_json_path() with any dotted path against a fixed
+ * claims object: it finds exactly what a walk by hand finds.
+ *
+ * The input is split at its first NUL: a value, then a path (the whole
+ * input is both when there is none).
+ */
+
+
+#include "fuzz.h"
+
+#include <ticket_audit.h>
+#include <ticket_revocation.h>
+
+
+static const char  fuzz_claims_json[] =
+    "{\"sub\":\"alice\",\"roles\":[\"a\",\"b\"],"
+    "\"realm_access\":{\"roles\":[\"admin\"],\"x\":{\"y\":{\"z\":1}}},"
+    "\"a.b\":\"dotted\",\"\":\"empty\",\"n\":null,\"t\":true,"
+    "\"o\":{\"\":{\"k\":2}},\"arr\":[{\"k\":1}],\"u\":\"\\u00e9\"}";
+
+static json_t  *fuzz_obj;
+
+
+static json_t *fuzz_walk(json_t *obj, const char *path, size_t len);
+
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    fuzz_obj = ticket_json_parse_object(fuzz_claims_json,
+                                        sizeof(fuzz_claims_json) - 1);
+    FUZZ_CHECK(fuzz_obj != NULL);
+
+    return 0;
+}
+
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    int            i;
+    char          *s, *path, *nul;
+    size_t         len, plen;
+    json_t        *v;
+    const char    *name;
+    ticket_alg_t   alg;
+
+    s = malloc(size ? size : 1);
+    if (s == NULL) {
+        return 0;
+    }
+
+    memcpy(s, data, size);
+
+    nul = memchr(s, '\0', size);
+    len = nul ? (size_t) (nul - s) : size;
+
+    /* algorithms */
+
+    alg = ticket_alg_from_name(s, len);
+    FUZZ_CHECK(alg >= TICKET_ALG_UNKNOWN && alg < TICKET_ALG_MAX);
+
+    if (alg != TICKET_ALG_UNKNOWN) {
+        name = ticket_alg_name(alg);
+        FUZZ_CHECK(name != NULL && strlen(name) == len
+                   && memcmp(name, s, len) == 0);
+    }
+
+    /* reasons */
+
+    i = ticket_reason_from_name(s, len);
+    FUZZ_CHECK(i >= -1 && i < TICKET_REASON_MAX);
+
+    if (i >= 0) {
+        name = ticket_reason_name((ticket_reason_t) i);
+        FUZZ_CHECK(strlen(name) == len && memcmp(name, s, len) == 0);
+    }
+
+    /* audit events: never the nameless TICKET_AUDIT_NONE */
+
+    i = ticket_audit_event_from_name(s, len);
+    FUZZ_CHECK(i == -1 || (i > TICKET_AUDIT_NONE && i <= TICKET_AUDIT_DENIED));
+
+    if (i > 0) {
+        name = ticket_audit_event_name((ticket_audit_event_t) i);
+        FUZZ_CHECK(name != NULL && strlen(name) == len
+                   && memcmp(name, s, len) == 0);
+    }
+
+    /* revocation lists */
+
+    i = ticket_rev_list_from_name(s, len);
+    FUZZ_CHECK(i >= -1 && i < TICKET_REV_LISTS);
+
+    if (i >= 0) {
+        name = ticket_rev_list_name((ticket_rev_list_t) i);
+        FUZZ_CHECK(strlen(name) == len && memcmp(name, s, len) == 0);
+    }
+
+    /* claim paths, on a block of their own */
+
+    if (nul != NULL) {
+        plen = size - len - 1;
+        path = malloc(plen ? plen : 1);
+        FUZZ_CHECK(path != NULL);
+        memcpy(path, nul + 1, plen);
+
+    } else {
+        plen = size;
+        path = malloc(plen ? plen : 1);
+        FUZZ_CHECK(path != NULL);
+        memcpy(path, s, plen);
+    }
+
+    v = ticket_json_path(fuzz_obj, path, plen);
+    FUZZ_CHECK(v == fuzz_walk(fuzz_obj, path, plen));
+
+    if (v != NULL) {
+        FUZZ_CHECK(ticket_json_text(v, NULL, 0) < 1024);
+    }
+
+    free(path);
+    free(s);
+
+    return 0;
+}
+
+
+/* the same lookup, written differently: segment by segment, by hand */
+
+static json_t *
+fuzz_walk(json_t *obj, const char *path, size_t len)
+{
+    char        *key;
+    size_t       i, start;
+    json_t      *v, *found;
+    const char  *k;
+
+    if (len == 0) {
+        return NULL;
+    }
+
+    start = 0;
+
+    for (i = 0; i <= len; i++) {
+        if (i < len && path[i] != '.') {
+            continue;
+        }
+
+        if (i == start || !json_is_object(obj)) {
+            return NULL;
+        }
+
+        /* a NUL in a segment matches no member: names hold none */
+
+        if (memchr(path + start, '\0', i - start) != NULL) {
+            return NULL;
+        }
+
+        key = malloc(i - start + 1);
+        FUZZ_CHECK(key != NULL);
+        memcpy(key, path + start, i - start);
+        key[i - start] = '\0';
+
+        found = NULL;
+
+        json_object_foreach(obj, k, v) {
+            if (strcmp(k, key) == 0) {
+                found = v;
+                break;
+            }
+        }
+
+        free(key);
+
+        if (found == NULL) {
+            return NULL;
+        }
+
+        obj = found;
+        start = i + 1;
+    }
+
+    return obj;
+}
