@@ -264,8 +264,9 @@ sub start {
         open STDIN, '<', '/dev/null';
         open STDOUT, '>>', "$self->{dir}/logs/stderr.log";
         open STDERR, '>>', "$self->{dir}/logs/stderr.log";
-        exec $self->{nginx}, '-p', $self->{dir}, '-c',
-             "$self->{dir}/nginx.conf";
+        # wrapper: a program nginx runs under, e.g. valgrind
+        exec @{$opt{wrapper} // []}, $self->{nginx}, '-p', $self->{dir},
+             '-c', "$self->{dir}/nginx.conf";
         exit 127;
     }
     $self->{pid} = $pid;
@@ -289,7 +290,7 @@ sub start {
 
     my @ports = @{$opt{wait_ports} // [$self->port('main')]};
     for my $p (@ports) {
-        $self->wait_port($p) or die "nginx did not listen on $p: "
+        $self->wait_port($p, $opt{wait}) or die "nginx did not listen on $p: "
             . $self->read_file('logs/stderr.log')
             . $self->read_file('logs/error.log') . "\n";
     }
