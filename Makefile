@@ -2,8 +2,9 @@
 #
 #   make            module (.so), ticketctl, core library
 #   make test       installs what is missing, builds, runs every test:
-#                   unit (cmocka), t/ (prove, real nginx), then the same
-#                   again built with AddressSanitizer and UBSan
+#                   unit (cmocka), t/ (prove, real nginx), fuzz replays,
+#                   then the same again built with AddressSanitizer and
+#                   UBSan, then every fuzz target for 10 s (FUZZ_TIME)
 #   make demo       local backend + nginx with the module, real tickets
 #   make bench      benchmarks (bench/): revocation propagation, zone size,
 #                   ticket checks against plain proxy (wrk, callgrind)
@@ -49,7 +50,7 @@ MOD_SRCS   := $(wildcard ngx_ticket_module/*.c ngx_ticket_module/*.h) \
               $(CORE_SRCS) $(CORE_HDRS) config
 MODULE     := $(B)/nginx/objs/ngx_http_ticket_module.so
 
-.PHONY: all core module ticketctl unit test test-plain test-san t deps \
+.PHONY: all core module ticketctl unit test test-plain test-san test-fuzz t deps \
         demo demo-stop bench bench-revocation bench-audit clean
 
 all: module ticketctl
@@ -100,7 +101,11 @@ test-plain: deps
 test-san: deps
 	$(MAKE) SAN=1 all unit t fuzz-replay
 
-test: test-plain test-san
+# every fuzz target for a short while (make fuzz: a minute each)
+test-fuzz: deps
+	FUZZ_TIME=$${FUZZ_TIME:-10} bash scripts/fuzz.sh
+
+test: test-plain test-san test-fuzz
 
 demo: deps all
 	@bash scripts/demo.sh
@@ -137,7 +142,7 @@ FUZZ_BINS  := $(FUZZ_SRCS:tests/fuzz/%.c=$(B)/fuzz/%)
 
 .PHONY: fuzz fuzz-replay
 
-fuzz:
+fuzz: deps
 	bash scripts/fuzz.sh
 
 $(B)/fuzz/%: tests/fuzz/%.c tests/fuzz/replay.c tests/fuzz/fuzz.h $(CORE_LIB)
