@@ -51,7 +51,7 @@ MOD_SRCS   := $(wildcard ngx_ticket_module/*.c ngx_ticket_module/*.h) \
 MODULE     := $(B)/nginx/objs/ngx_http_ticket_module.so
 
 .PHONY: all core module ticketctl unit test test-plain test-san test-fuzz t deps \
-        demo demo-stop bench bench-revocation bench-audit clean
+        demo demo-stop bench bench-revocation bench-audit soak clean
 
 all: module ticketctl
 
@@ -131,6 +131,11 @@ bench-speed: deps all
 
 bench-callgrind: deps all
 	TICKET_BUILD=$(TOP)/build perl bench/callgrind.pl $(BENCH_CALLGRIND_ARGS)
+
+# By hand, not in CI: ten minutes of mixed load with revocations and Redis
+# restarts; requests, refusals, worker RSS and open fds over time.
+soak: deps all
+	TICKET_BUILD=$(TOP)/build perl bench/soak.pl $(SOAK_ARGS)
 
 # Fuzzing (tests/fuzz/, as OpenSSL's fuzz/): `make fuzz` runs libFuzzer on
 # every target, FUZZ_TIME seconds each (default 60; FUZZ_TIME=10 for CI),

@@ -252,6 +252,7 @@ sub cpu_seconds {
 sub rss {
     my ($pid) = @_;
     my %r;
+    local $_;    # the caller's $_ may alias its pid list (map, for)
     open my $fh, '<', "/proc/$pid/status" or return {};
     while (<$fh>) {
         $r{$1} = $2 if /^(VmRSS|RssAnon|RssShmem|RssFile):\s+(\d+)/;
