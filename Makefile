@@ -205,4 +205,4 @@ install: module ticketctl
 	    $(DESTDIR)$(PREFIX)/share/man/man1/ticketctl.1
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
