@@ -392,7 +392,7 @@ sub log_problems {
     my $log = $self->read_file('logs/error.log')
             . $self->read_file('logs/stderr.log');
     for my $line (split /\n/, $log) {
-        push @bad, $line if $line =~ /\[alert\]|exited on signal|
+        push @bad, $line if $line =~ /\[alert\]|exited\ on\ signal|
                                       AddressSanitizer|LeakSanitizer|
                                       runtime\ error:/x;
     }
