@@ -4,7 +4,7 @@
  *
  * Layout, in the writer's byte order (a snapshot never leaves the host):
  *
- *   header      magic, total length, iat, exp, nbf, has_nbf, kind,
+ *   header      magic, total length, iat, exp, nbf, has_nbf, kind, alg,
  *               number of roles, number of audiences
  *   strings     sub kind jti iss tenant sid kid alg typ, each a 32-bit
  *               length (TICKET_SNAP_ABSENT: none) and its bytes
@@ -38,7 +38,8 @@ typedef struct {
     uint32_t                naud;
     uint8_t                 has_nbf;
     uint8_t                 kind;
-    uint8_t                 pad[6];
+    uint8_t                 alg;        /* as the header's alg named it */
+    uint8_t                 pad[5];
 } ticket_snap_header_t;
 
 
@@ -103,6 +104,7 @@ ticket_snapshot_write(unsigned char *buf, const ticket_t *t)
     h.nbf = t->nbf;
     h.has_nbf = t->has_nbf;
     h.kind = (uint8_t) t->kind;
+    h.alg = (uint8_t) t->alg;
     h.nroles = (uint32_t) t->roles_list.n;
     h.naud = (uint32_t) t->aud_list.n;
 
@@ -156,7 +158,8 @@ ticket_snapshot_restore(ticket_t *t, unsigned char *buf, size_t len)
 
     if (h.magic != TICKET_SNAP_MAGIC || h.len != len
         || h.nroles > len || h.naud > len
-        || (h.kind != TICKET_KIND_USER && h.kind != TICKET_KIND_SERVICE))
+        || (h.kind != TICKET_KIND_USER && h.kind != TICKET_KIND_SERVICE)
+        || h.alg >= TICKET_ALG_MAX)
     {
         return -1;
     }
@@ -218,7 +221,7 @@ ticket_snapshot_restore(ticket_t *t, unsigned char *buf, size_t len)
     t->nbf = h.nbf;
     t->has_nbf = h.has_nbf ? 1 : 0;
     t->kind = h.kind;
-    t->alg = ticket_alg_from_name(t->alg_name.data, t->alg_name.len);
+    t->alg = (ticket_alg_t) h.alg;   /* no name lookup on a cache hit */
     t->restored = 1;
 
     return 0;

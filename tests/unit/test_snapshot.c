@@ -231,6 +231,12 @@ test_damaged(void **state)
     memset(copy + 32, 0xff, 4);
     assert_int_equal(ticket_snapshot_restore(&r, copy, slen), -1);
 
+    /* an algorithm no build knows (after has_nbf and kind) */
+
+    memcpy(copy, buf, slen);
+    copy[42] = 0xff;
+    assert_int_equal(ticket_snapshot_restore(&r, copy, slen), -1);
+
     free(copy);
     ticket_free(&t);
     free(buf);
