@@ -9,6 +9,7 @@
 
 
 #include "ngx_http_ticket_module.h"
+#include "ngx_http_ticket_compat.h"
 #include "ngx_http_ticket_revocation.h"
 
 #include <ticket_audit.h>
@@ -682,9 +683,7 @@ ngx_http_ticket_find_token(ngx_http_request_t *r,
             break;
 
         case NGX_HTTP_TICKET_SRC_COOKIE:
-            if (ngx_http_parse_multi_header_lines(&r->headers_in.cookies,
-                                                  &src[i].name, token)
-                != NGX_DECLINED
+            if (ngx_http_ticket_cookie(r, &src[i].name, token) == NGX_OK
                 && token->len)
             {
                 return NGX_OK;
@@ -791,6 +790,7 @@ ngx_http_ticket_deny(ngx_http_request_t *r, ngx_http_ticket_loc_conf_t *tlcf,
         }
 
         h->hash = 1;
+        ngx_http_ticket_header_unlinked(h);
         ngx_str_set(&h->key, "Retry-After");
         ngx_str_set(&h->value, "1");
 
@@ -803,6 +803,7 @@ ngx_http_ticket_deny(ngx_http_request_t *r, ngx_http_ticket_loc_conf_t *tlcf,
     }
 
     h->hash = 1;
+    ngx_http_ticket_header_unlinked(h);
     ngx_str_set(&h->key, "WWW-Authenticate");
     h->value = *value;
 
@@ -1007,6 +1008,7 @@ ngx_http_ticket_forward_claims(ngx_http_request_t *r,
         }
 
         h->hash = sh[i].hash;
+        ngx_http_ticket_header_unlinked(h);
         h->key = sh[i].name;
         h->lowcase_key = sh[i].lowcase.data;
         h->value = text;
