@@ -876,10 +876,15 @@ ngx_http_ticket_rev_prune(ngx_http_ticket_rev_sync_t *s)
     sentinel = tree->sentinel;
     now = ngx_time();
 
+    /*
+     * A cut-off c matches an iat up to c + leeway, and such a ticket is
+     * accepted until iat + lifetime + leeway: c + lifetime + 2 leeway.
+     */
+
     keep = s->rmcf->max_leeway;
 
     if (s->prune_list != TICKET_REV_JTI) {
-        keep += s->rmcf->max_lifetime;
+        keep += s->rmcf->max_lifetime + s->rmcf->max_leeway;
     }
 
     done = 0;
