@@ -31,6 +31,7 @@
 #define NGX_HTTP_TICKET_SCAN_COUNT     "1000"
 #define NGX_HTTP_TICKET_PRUNE_BATCH    1000
 #define NGX_HTTP_TICKET_PRUNE_EVERY    10000  /* ms */
+#define NGX_HTTP_TICKET_FULL_LOG_EVERY 60000  /* ms */
 
 /*
  * Reconnecting: a refused connect is cheap, so try often enough that the
@@ -55,6 +56,8 @@ typedef struct {
     ngx_msec_t                      backoff;
     ngx_msec_t                      refused_backoff;
     ngx_msec_t                      round_at;   /* the last XREAD answered */
+    ngx_msec_t                      full_logged;
+    ngx_uint_t                      full_refused;
     ngx_uint_t                      state;
     ngx_uint_t                      list;
     ngx_uint_t                      prune_list;
@@ -81,6 +84,7 @@ typedef struct {
     unsigned                        load_full:1;
     unsigned                        confirm:1;  /* next XREAD: no BLOCK */
     unsigned                        refused:1;  /* closed on an error reply */
+    unsigned                        full_logged_once:1;
 } ngx_http_ticket_rev_sync_t;
 
 
@@ -115,6 +119,10 @@ static void ngx_http_ticket_rev_contact(ngx_http_ticket_rev_sync_t *s,
     ngx_msec_t lag);
 static ngx_uint_t ngx_http_ticket_rev_is_gap(ngx_http_ticket_rev_sync_t *s,
     ticket_rev_stream_info_t *info);
+static int64_t ngx_http_ticket_rev_hold(ngx_http_ticket_rev_sync_t *s,
+    ticket_rev_list_t list, int64_t value);
+static void ngx_http_ticket_rev_full(ngx_http_ticket_rev_sync_t *s,
+    ngx_uint_t refused);
 
 
 static ngx_http_ticket_rev_sync_t  ngx_http_ticket_rev_sync;
@@ -636,6 +644,7 @@ ngx_http_ticket_rev_scan_reply(ngx_http_ticket_redis_t *rd,
         }
 
         hash = ticket_rev_hash(s->list, member.data, member.len);
+        value = ngx_http_ticket_rev_hold(s, s->list, value);
 
         if (ngx_http_ticket_rev_insert_locked(zone, s->list, hash, value)
             != NGX_OK)
@@ -654,9 +663,7 @@ ngx_http_ticket_rev_scan_reply(ngx_http_ticket_redis_t *rd,
     }
 
     if (s->load_full) {
-        ngx_log_error(NGX_LOG_CRIT, rd->log, 0,
-                      "ticket: revocation zone is full (ticket_shm_size): "
-                      "failing closed");
+        ngx_http_ticket_rev_full(s, (items->elements - i) / step);
     }
 
     if (cursor.len != 1 || cursor.data[0] != '0') {
@@ -678,6 +685,13 @@ ngx_http_ticket_rev_scan_reply(ngx_http_ticket_redis_t *rd,
 
     zone->sh->full = s->load_full;
     zone->sh->loaded = 1;
+
+    /* every row Redis holds is in again, kept under today's lifetimes */
+    if (!s->load_full) {
+        ngx_shmtx_lock(&zone->shpool->mutex);
+        zone->sh->pruned = 0;
+        ngx_shmtx_unlock(&zone->shpool->mutex);
+    }
 
     /*
      * Not contact yet: an XREAD that does not block, then the gap check,
@@ -953,6 +967,7 @@ ngx_http_ticket_rev_apply(ngx_http_ticket_rev_sync_t *s,
     const redisReply *entry)
 {
     int                          rc, truncated;
+    int64_t                      value;
     uint64_t                     hash;
     ngx_int_t                    n;
     ticket_str_t                 id;
@@ -974,15 +989,14 @@ ngx_http_ticket_rev_apply(ngx_http_ticket_rev_sync_t *s,
     if (rc == TICKET_REV_ENTRY_OK) {
         zone = s->zone;
         hash = ticket_rev_hash(e.list, e.member.data, e.member.len);
+        value = ngx_http_ticket_rev_hold(s, e.list, e.value);
 
         ngx_shmtx_lock(&zone->shpool->mutex);
-        n = ngx_http_ticket_rev_insert_locked(zone, e.list, hash, e.value);
+        n = ngx_http_ticket_rev_insert_locked(zone, e.list, hash, value);
         ngx_shmtx_unlock(&zone->shpool->mutex);
 
         if (n != NGX_OK) {
-            ngx_log_error(NGX_LOG_CRIT, s->redis.log, 0,
-                          "ticket: revocation zone is full "
-                          "(ticket_shm_size): failing closed");
+            ngx_http_ticket_rev_full(s, 1);
         }
 
     } else if (rc == TICKET_REV_ENTRY_INVALID) {
@@ -1027,12 +1041,64 @@ ngx_http_ticket_rev_reply_ok(ngx_http_ticket_rev_sync_t *s,
 }
 
 
+/*
+ * What a row keeps: a cut-off its value; a jti its exp, or, if later, the
+ * time it was applied plus the largest lifetime and leeway: the writer's
+ * exp may be wrong (SPEC: a jti row holds until the ticket it names can
+ * no longer be valid, whatever exp the writer gave).  Such a ticket was
+ * issued by then (iat at most leeway ahead) and lives at most the
+ * lifetime past its iat; pruning adds the exp leeway.
+ */
+
+static int64_t
+ngx_http_ticket_rev_hold(ngx_http_ticket_rev_sync_t *s,
+    ticket_rev_list_t list, int64_t value)
+{
+    int64_t  hold;
+
+    if (list != TICKET_REV_JTI) {
+        return value;
+    }
+
+    hold = (int64_t) ngx_time() + s->rmcf->max_lifetime + s->rmcf->max_leeway;
+
+    return ngx_max(value, hold);
+}
+
+
+/* a full zone: one crit line a minute, with what was refused meanwhile */
+
+static void
+ngx_http_ticket_rev_full(ngx_http_ticket_rev_sync_t *s, ngx_uint_t refused)
+{
+    s->full_refused += refused;
+
+    if (s->full_logged_once
+        && (ngx_msec_int_t) (ngx_current_msec - s->full_logged)
+           < NGX_HTTP_TICKET_FULL_LOG_EVERY)
+    {
+        return;
+    }
+
+    ngx_log_error(NGX_LOG_CRIT, s->redis.log, 0,
+                  "ticket: revocation zone is full (ticket_shm_size): "
+                  "%ui revocations refused%s, failing closed",
+                  s->full_refused,
+                  s->full_logged_once ? " in the last minute" : "");
+
+    s->full_logged = ngx_current_msec;
+    s->full_logged_once = 1;
+    s->full_refused = 0;
+}
+
+
 /* pruning: a bounded batch a tick, the lock held for one batch */
 
 static void
 ngx_http_ticket_rev_prune(ngx_http_ticket_rev_sync_t *s)
 {
     time_t                       now, keep;
+    int64_t                      bound;
     ngx_uint_t                   n, done;
     ngx_rbtree_t                *tree;
     ngx_rbtree_node_t           *node, *next, *sentinel;
@@ -1095,6 +1161,16 @@ ngx_http_ticket_rev_prune(ngx_http_ticket_rev_sync_t *s)
         rn = (ngx_http_ticket_rev_node_t *) node;
 
         if (rn->value + keep < (int64_t) now) {
+
+            /* the latest iat (less leeway) this row could still match */
+            bound = (s->prune_list == TICKET_REV_JTI)
+                    ? rn->value - s->rmcf->max_lifetime - s->rmcf->max_leeway
+                    : rn->value;
+
+            if (bound > sh->pruned) {
+                sh->pruned = bound;
+            }
+
             ngx_rbtree_delete(tree, node);
             ngx_slab_free_locked(zone->shpool, node);
             sh->count[s->prune_list]--;

@@ -24,7 +24,7 @@ ngx_http_ticket_revocation_check(ngx_http_request_t *r, const ticket_t *t)
 {
     int64_t                           iat;
     uint64_t                          h[TICKET_REV_LISTS];
-    ngx_uint_t                        stale, revoked;
+    ngx_uint_t                        stale, revoked, pruned;
     ngx_msec_int_t                    age;
     ngx_http_ticket_rev_sh_t         *sh;
     ngx_http_ticket_rev_node_t       *node;
@@ -105,6 +105,9 @@ ngx_http_ticket_revocation_check(ngx_http_request_t *r, const ticket_t *t)
         }
     }
 
+    /* a row that may have matched was pruned under a shorter lifetime */
+    pruned = (sh->pruned != 0 && iat <= sh->pruned);
+
     ngx_shmtx_unlock(&zone->shpool->mutex);
 
     if (revoked) {
@@ -117,7 +120,8 @@ ngx_http_ticket_revocation_check(ngx_http_request_t *r, const ticket_t *t)
     }
 
     age = (ngx_msec_int_t) (ngx_current_msec - sh->contact);
-    stale = !sh->loaded || age > (ngx_msec_int_t) rmcf->max_stale;
+    stale = !sh->loaded || age > (ngx_msec_int_t) rmcf->max_stale
+            || pruned;
 
     if (!stale) {
         return TICKET_OK;
