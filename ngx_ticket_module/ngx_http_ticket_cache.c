@@ -391,32 +391,20 @@ ngx_http_ticket_cache_snapshot(ngx_http_ticket_cache_node_t *cn)
 }
 
 
-/* the key of this scope with that fingerprint; for t, the one its kid
- * (or, without a kid, the only key) names, as ticket_select_key() would */
+/* the key of this scope with that fingerprint; for t, the one it names
+ * (ticket_keyset_named(), as ticket_select_key() chooses) */
 
 static const ticket_key_t *
 ngx_http_ticket_cache_key(ticket_keyset_t *ks, const ticket_t *t,
     const u_char *fp)
 {
-    size_t               i;
     const ticket_key_t  *key;
 
     if (t == NULL) {
-        for (i = 0; i < ks->nkeys; i++) {
-            if (ngx_memcmp(ks->keys[i].fp, fp, 32) == 0) {
-                return &ks->keys[i];
-            }
-        }
-
-        return NULL;
+        return ticket_keyset_find_fp(ks, fp);
     }
 
-    if (t->kid.data == NULL) {
-        key = (ks->nkeys == 1) ? &ks->keys[0] : NULL;
-
-    } else {
-        key = ticket_keyset_find(ks, t->kid.data, t->kid.len);
-    }
+    key = ticket_keyset_named(ks, t->kid.data, t->kid.len);
 
     if (key == NULL || ngx_memcmp(key->fp, fp, 32) != 0
         || key->alg != t->alg)

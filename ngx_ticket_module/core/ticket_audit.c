@@ -39,8 +39,10 @@ static void ticket_audit_escape_out(ticket_audit_out_t *out, const char *s,
     size_t len);
 static void ticket_audit_string(ticket_audit_out_t *out, const char *s,
     size_t len);
-static void ticket_audit_member(ticket_audit_out_t *out, const char *name,
-    const ticket_str_t *value, int nullable);
+static void ticket_audit_name(ticket_audit_out_t *out,
+    ticket_audit_member_e m);
+static void ticket_audit_member(ticket_audit_out_t *out,
+    ticket_audit_member_e m, const ticket_str_t *value);
 static void ticket_audit_time(ticket_audit_out_t *out, int64_t time_ms);
 static char *ticket_audit_digits(char *p, unsigned long value, size_t n);
 static void ticket_audit_uint(ticket_audit_out_t *out, unsigned value);
@@ -72,6 +74,34 @@ static const char  *ticket_audit_event_names[] = {
 
 
 static const char  ticket_audit_hex[] = "0123456789abcdef";
+
+
+#define TICKET_AUDIT_M(name, type)                                           \
+    { name, sizeof(name) - 1, TICKET_AUDIT_ ## type }
+
+const ticket_audit_member_t  ticket_audit_members[TICKET_AUDIT_MEMBERS] = {
+    TICKET_AUDIT_M("time", STRING),
+    TICKET_AUDIT_M("event", STRING),
+    TICKET_AUDIT_M("reason", STRING),
+    TICKET_AUDIT_M("status", NUMBER),
+    TICKET_AUDIT_M("enforced", BOOL),
+    TICKET_AUDIT_M("client", STRING),
+    TICKET_AUDIT_M("method", STRING),
+    TICKET_AUDIT_M("host", STRING),
+    TICKET_AUDIT_M("uri", STRING),
+    TICKET_AUDIT_M("request_id", STRING),
+    TICKET_AUDIT_M("verified", BOOL),
+    TICKET_AUDIT_M("sub", STRING_NULL),
+    TICKET_AUDIT_M("kind", STRING_NULL),
+    TICKET_AUDIT_M("tenant", STRING_NULL),
+    TICKET_AUDIT_M("jti", STRING_NULL),
+    TICKET_AUDIT_M("kid", STRING_NULL),
+    TICKET_AUDIT_M("iss", STRING_NULL),
+    TICKET_AUDIT_M("sid", STRING_NULL),
+    TICKET_AUDIT_M("roles", ARRAY),
+    TICKET_AUDIT_M("required", ARRAY),
+    TICKET_AUDIT_M("token_fp", STRING_NULL)
+};
 
 
 const char *
@@ -235,18 +265,28 @@ ticket_audit_string(ticket_audit_out_t *out, const char *s, size_t len)
 }
 
 
-/* ,"name":"value"; value->data NULL: null if nullable, else "" */
+/* "{"name": for the first member, ","name": for the others */
 
 static void
-ticket_audit_member(ticket_audit_out_t *out, const char *name,
-    const ticket_str_t *value, int nullable)
+ticket_audit_name(ticket_audit_out_t *out, ticket_audit_member_e m)
 {
-    ticket_audit_put(out, ",\"", 2);
-    ticket_audit_put_str(out, name);
+    ticket_audit_put(out, m == 0 ? "{\"" : ",\"", 2);
+    ticket_audit_put(out, ticket_audit_members[m].name,
+                     ticket_audit_members[m].len);
     ticket_audit_put(out, "\":", 2);
+}
+
+
+/* ,"name":"value"; value->data NULL: null if the member may be, else "" */
+
+static void
+ticket_audit_member(ticket_audit_out_t *out, ticket_audit_member_e m,
+    const ticket_str_t *value)
+{
+    ticket_audit_name(out, m);
 
     if (value->data == NULL) {
-        if (nullable) {
+        if (ticket_audit_members[m].type == TICKET_AUDIT_STRING_NULL) {
             ticket_audit_put(out, "null", 4);
 
         } else {
@@ -467,7 +507,7 @@ ticket_audit_fp_member(ticket_audit_out_t *out,
 {
     char  fp[TICKET_AUDIT_FP_LEN + 1];
 
-    ticket_audit_put(out, ",\"token_fp\":", sizeof(",\"token_fp\":") - 1);
+    ticket_audit_name(out, TICKET_AUDIT_M_TOKEN_FP);
 
     if (rec->token == NULL) {
         ticket_audit_put(out, "null", 4);
@@ -528,12 +568,12 @@ ticket_audit_record_out(ticket_audit_out_t *out,
 {
     const char  *name;
 
-    ticket_audit_put(out, "{\"time\":", sizeof("{\"time\":") - 1);
+    ticket_audit_name(out, TICKET_AUDIT_M_TIME);
     ticket_audit_time(out, rec->time_ms);
 
     /* an event with no name is the caller's error: null, still JSON */
 
-    ticket_audit_put(out, ",\"event\":", sizeof(",\"event\":") - 1);
+    ticket_audit_name(out, TICKET_AUDIT_M_EVENT);
 
     name = ticket_audit_event_name(rec->event);
     if (name != NULL) {
@@ -543,34 +583,34 @@ ticket_audit_record_out(ticket_audit_out_t *out,
         ticket_audit_put(out, "null", 4);
     }
 
-    ticket_audit_put(out, ",\"reason\":", sizeof(",\"reason\":") - 1);
+    ticket_audit_name(out, TICKET_AUDIT_M_REASON);
     name = ticket_reason_name(rec->reason);
     ticket_audit_string(out, name, strlen(name));
 
-    ticket_audit_put(out, ",\"status\":", sizeof(",\"status\":") - 1);
+    ticket_audit_name(out, TICKET_AUDIT_M_STATUS);
     ticket_audit_uint(out, rec->status);
 
-    ticket_audit_put(out, ",\"enforced\":", sizeof(",\"enforced\":") - 1);
+    ticket_audit_name(out, TICKET_AUDIT_M_ENFORCED);
     ticket_audit_put_str(out, rec->enforced ? "true" : "false");
 
-    ticket_audit_member(out, "client", &rec->client, 0);
-    ticket_audit_member(out, "method", &rec->method, 0);
-    ticket_audit_member(out, "host", &rec->host, 0);
-    ticket_audit_member(out, "uri", &rec->uri, 0);
-    ticket_audit_member(out, "request_id", &rec->request_id, 0);
+    ticket_audit_member(out, TICKET_AUDIT_M_CLIENT, &rec->client);
+    ticket_audit_member(out, TICKET_AUDIT_M_METHOD, &rec->method);
+    ticket_audit_member(out, TICKET_AUDIT_M_HOST, &rec->host);
+    ticket_audit_member(out, TICKET_AUDIT_M_URI, &rec->uri);
+    ticket_audit_member(out, TICKET_AUDIT_M_REQUEST_ID, &rec->request_id);
 
-    ticket_audit_put(out, ",\"verified\":", sizeof(",\"verified\":") - 1);
+    ticket_audit_name(out, TICKET_AUDIT_M_VERIFIED);
     ticket_audit_put_str(out, rec->verified ? "true" : "false");
 
-    ticket_audit_member(out, "sub", &rec->sub, 1);
-    ticket_audit_member(out, "kind", &rec->kind, 1);
-    ticket_audit_member(out, "tenant", &rec->tenant, 1);
-    ticket_audit_member(out, "jti", &rec->jti, 1);
-    ticket_audit_member(out, "kid", &rec->kid, 1);
-    ticket_audit_member(out, "iss", &rec->iss, 1);
-    ticket_audit_member(out, "sid", &rec->sid, 1);
+    ticket_audit_member(out, TICKET_AUDIT_M_SUB, &rec->sub);
+    ticket_audit_member(out, TICKET_AUDIT_M_KIND, &rec->kind);
+    ticket_audit_member(out, TICKET_AUDIT_M_TENANT, &rec->tenant);
+    ticket_audit_member(out, TICKET_AUDIT_M_JTI, &rec->jti);
+    ticket_audit_member(out, TICKET_AUDIT_M_KID, &rec->kid);
+    ticket_audit_member(out, TICKET_AUDIT_M_ISS, &rec->iss);
+    ticket_audit_member(out, TICKET_AUDIT_M_SID, &rec->sid);
 
-    ticket_audit_put(out, ",\"roles\":", sizeof(",\"roles\":") - 1);
+    ticket_audit_name(out, TICKET_AUDIT_M_ROLES);
 
     if (rec->roles_list != NULL) {
         ticket_audit_list(out, rec->roles_list);
@@ -579,7 +619,7 @@ ticket_audit_record_out(ticket_audit_out_t *out,
         ticket_audit_roles(out, rec->roles);
     }
 
-    ticket_audit_put(out, ",\"required\":", sizeof(",\"required\":") - 1);
+    ticket_audit_name(out, TICKET_AUDIT_M_REQUIRED);
     ticket_audit_required(out, rec);
 
     ticket_audit_fp_member(out, rec);
