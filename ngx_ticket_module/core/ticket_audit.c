@@ -26,36 +26,26 @@
 #define TICKET_AUDIT_FP_LEN       16
 
 
-typedef struct {
-    char                   *pos;          /* NULL: count only */
-    size_t                  len;          /* SIZE_MAX: too large */
-} ticket_audit_out_t;
-
-
-static void ticket_audit_put(ticket_audit_out_t *out, const char *s,
-    size_t n);
-static void ticket_audit_put_str(ticket_audit_out_t *out, const char *s);
-static void ticket_audit_escape_out(ticket_audit_out_t *out, const char *s,
+static void ticket_audit_put_str(ticket_json_out_t *out, const char *s);
+static void ticket_audit_string(ticket_json_out_t *out, const char *s,
     size_t len);
-static void ticket_audit_string(ticket_audit_out_t *out, const char *s,
-    size_t len);
-static void ticket_audit_name(ticket_audit_out_t *out,
+static void ticket_audit_name(ticket_json_out_t *out,
     ticket_audit_member_e m);
-static void ticket_audit_member(ticket_audit_out_t *out,
+static void ticket_audit_member(ticket_json_out_t *out,
     ticket_audit_member_e m, const ticket_str_t *value);
-static void ticket_audit_time(ticket_audit_out_t *out, int64_t time_ms);
+static void ticket_audit_time(ticket_json_out_t *out, int64_t time_ms);
 static char *ticket_audit_digits(char *p, unsigned long value, size_t n);
-static void ticket_audit_uint(ticket_audit_out_t *out, unsigned value);
-static void ticket_audit_roles(ticket_audit_out_t *out, json_t *roles);
-static void ticket_audit_list(ticket_audit_out_t *out,
+static void ticket_audit_uint(ticket_json_out_t *out, unsigned value);
+static void ticket_audit_roles(ticket_json_out_t *out, json_t *roles);
+static void ticket_audit_list(ticket_json_out_t *out,
     const ticket_strlist_t *list);
-static void ticket_audit_required(ticket_audit_out_t *out,
+static void ticket_audit_required(ticket_json_out_t *out,
     const ticket_audit_record_t *rec);
-static void ticket_audit_fp_member(ticket_audit_out_t *out,
+static void ticket_audit_fp_member(ticket_json_out_t *out,
     const ticket_audit_record_t *rec);
 static int ticket_audit_sha256_fp(const unsigned char *token, size_t len,
     char fp[17]);
-static void ticket_audit_record_out(ticket_audit_out_t *out,
+static void ticket_audit_record_out(ticket_json_out_t *out,
     const ticket_audit_record_t *rec);
 
 
@@ -175,7 +165,7 @@ ticket_audit_event(ticket_reason_t reason, int excess)
 size_t
 ticket_audit_record_len(const ticket_audit_record_t *rec)
 {
-    ticket_audit_out_t  out;
+    ticket_json_out_t  out;
 
     out.pos = NULL;
     out.len = 0;
@@ -189,7 +179,7 @@ ticket_audit_record_len(const ticket_audit_record_t *rec)
 char *
 ticket_audit_record_write(char *dst, const ticket_audit_record_t *rec)
 {
-    ticket_audit_out_t  out;
+    ticket_json_out_t  out;
 
     out.pos = dst;
     out.len = 0;
@@ -212,85 +202,47 @@ ticket_audit_token_fp(const unsigned char *token, size_t len, char fp[17])
 
 
 static void
-ticket_audit_put(ticket_audit_out_t *out, const char *s, size_t n)
+ticket_audit_put_str(ticket_json_out_t *out, const char *s)
 {
-    if (n == 0) {
-        return;
-    }
-
-    if (out->pos != NULL) {
-        memcpy(out->pos, s, n);
-        out->pos += n;
-    }
-
-    /* saturates: a count that wrapped would let the writer overrun */
-    out->len = (n > SIZE_MAX - out->len) ? SIZE_MAX : out->len + n;
+    ticket_json_out(out, s, strlen(s));
 }
 
 
 static void
-ticket_audit_put_str(ticket_audit_out_t *out, const char *s)
+ticket_audit_string(ticket_json_out_t *out, const char *s, size_t len)
 {
-    ticket_audit_put(out, s, strlen(s));
-}
-
-
-/* a string's JSON body, by the one escaper (ticket_json.h) */
-
-static void
-ticket_audit_escape_out(ticket_audit_out_t *out, const char *s, size_t len)
-{
-    char    *end;
-    size_t   n;
-
-    if (out->pos != NULL) {
-        end = ticket_json_escape(out->pos, s, len);
-        n = (size_t) (end - out->pos);
-        out->pos = end;
-
-    } else {
-        n = ticket_json_escape_len(s, len);
-    }
-
-    out->len = (n > SIZE_MAX - out->len) ? SIZE_MAX : out->len + n;
-}
-
-
-static void
-ticket_audit_string(ticket_audit_out_t *out, const char *s, size_t len)
-{
-    ticket_audit_put(out, "\"", 1);
-    ticket_audit_escape_out(out, s, len);
-    ticket_audit_put(out, "\"", 1);
+    ticket_json_out(out, "\"", 1);
+    ticket_json_escape_out(out, s, len);
+    ticket_json_out(out, "\"", 1);
 }
 
 
 /* "{"name": for the first member, ","name": for the others */
 
 static void
-ticket_audit_name(ticket_audit_out_t *out, ticket_audit_member_e m)
+ticket_audit_name(ticket_json_out_t *out, ticket_audit_member_e m)
 {
-    ticket_audit_put(out, m == 0 ? "{\"" : ",\"", 2);
-    ticket_audit_put(out, ticket_audit_members[m].name,
+    ticket_json_out(out, m == 0 ? "{\"" : ",\"", 2);
+    ticket_json_out(out, ticket_audit_members[m].name,
                      ticket_audit_members[m].len);
-    ticket_audit_put(out, "\":", 2);
+    ticket_json_out(out, "\":", 2);
 }
 
 
 /* ,"name":"value"; value->data NULL: null if the member may be, else "" */
 
 static void
-ticket_audit_member(ticket_audit_out_t *out, ticket_audit_member_e m,
+ticket_audit_member(ticket_json_out_t *out, ticket_audit_member_e m,
     const ticket_str_t *value)
 {
     ticket_audit_name(out, m);
 
     if (value->data == NULL) {
         if (ticket_audit_members[m].type == TICKET_AUDIT_STRING_NULL) {
-            ticket_audit_put(out, "null", 4);
+            ticket_json_out(out, "null", 4);
 
         } else {
-            ticket_audit_put(out, "\"\"", 2);
+            ticket_json_out(out, "\"\"", 2);
         }
 
         return;
@@ -301,7 +253,7 @@ ticket_audit_member(ticket_audit_out_t *out, ticket_audit_member_e m,
 
 
 static void
-ticket_audit_time(ticket_audit_out_t *out, int64_t time_ms)
+ticket_audit_time(ticket_json_out_t *out, int64_t time_ms)
 {
     char       buf[TICKET_AUDIT_TIME_LEN], *p;
     time_t     sec;
@@ -352,9 +304,9 @@ ticket_audit_time(ticket_audit_out_t *out, int64_t time_ms)
     p = ticket_audit_digits(p, (unsigned long) (ms % 1000), 3);
     *p = 'Z';
 
-    ticket_audit_put(out, "\"", 1);
-    ticket_audit_put(out, buf, TICKET_AUDIT_TIME_LEN);
-    ticket_audit_put(out, "\"", 1);
+    ticket_json_out(out, "\"", 1);
+    ticket_json_out(out, buf, TICKET_AUDIT_TIME_LEN);
+    ticket_json_out(out, "\"", 1);
 }
 
 
@@ -375,7 +327,7 @@ ticket_audit_digits(char *p, unsigned long value, size_t n)
 
 
 static void
-ticket_audit_uint(ticket_audit_out_t *out, unsigned value)
+ticket_audit_uint(ticket_json_out_t *out, unsigned value)
 {
     char  buf[3 * sizeof(unsigned)], *p;
 
@@ -386,7 +338,7 @@ ticket_audit_uint(ticket_audit_out_t *out, unsigned value)
         value /= 10;
     } while (value != 0);
 
-    ticket_audit_put(out, p, (size_t) (buf + sizeof(buf) - p));
+    ticket_json_out(out, p, (size_t) (buf + sizeof(buf) - p));
 }
 
 
@@ -394,14 +346,14 @@ ticket_audit_uint(ticket_audit_out_t *out, unsigned value)
  * an array; anything else holds no role */
 
 static void
-ticket_audit_roles(ticket_audit_out_t *out, json_t *roles)
+ticket_audit_roles(ticket_json_out_t *out, json_t *roles)
 {
     int          first;
     size_t       i, n, len;
     json_t      *v;
     const char  *s, *end, *w;
 
-    ticket_audit_put(out, "[", 1);
+    ticket_json_out(out, "[", 1);
 
     first = 1;
 
@@ -425,7 +377,7 @@ ticket_audit_roles(ticket_audit_out_t *out, json_t *roles)
             }
 
             if (!first) {
-                ticket_audit_put(out, ",", 1);
+                ticket_json_out(out, ",", 1);
             }
 
             first = 0;
@@ -444,7 +396,7 @@ ticket_audit_roles(ticket_audit_out_t *out, json_t *roles)
             len = json_string_length(v);
 
             if (!first) {
-                ticket_audit_put(out, ",", 1);
+                ticket_json_out(out, ",", 1);
             }
 
             first = 0;
@@ -452,43 +404,43 @@ ticket_audit_roles(ticket_audit_out_t *out, json_t *roles)
         }
     }
 
-    ticket_audit_put(out, "]", 1);
+    ticket_json_out(out, "]", 1);
 }
 
 
 /* a ticket's roles as ticket_parse() listed them (a string already split) */
 
 static void
-ticket_audit_list(ticket_audit_out_t *out, const ticket_strlist_t *list)
+ticket_audit_list(ticket_json_out_t *out, const ticket_strlist_t *list)
 {
     size_t  i;
 
-    ticket_audit_put(out, "[", 1);
+    ticket_json_out(out, "[", 1);
 
     for (i = 0; i < list->n; i++) {
         if (i) {
-            ticket_audit_put(out, ",", 1);
+            ticket_json_out(out, ",", 1);
         }
 
         ticket_audit_string(out, list->values[i].data, list->values[i].len);
     }
 
-    ticket_audit_put(out, "]", 1);
+    ticket_json_out(out, "]", 1);
 }
 
 
 static void
-ticket_audit_required(ticket_audit_out_t *out,
+ticket_audit_required(ticket_json_out_t *out,
     const ticket_audit_record_t *rec)
 {
     size_t  i;
 
-    ticket_audit_put(out, "[", 1);
+    ticket_json_out(out, "[", 1);
 
     if (rec->required != NULL) {
         for (i = 0; i < rec->nrequired; i++) {
             if (i != 0) {
-                ticket_audit_put(out, ",", 1);
+                ticket_json_out(out, ",", 1);
             }
 
             /* data NULL: "" keeps the array one of strings */
@@ -497,12 +449,12 @@ ticket_audit_required(ticket_audit_out_t *out,
         }
     }
 
-    ticket_audit_put(out, "]", 1);
+    ticket_json_out(out, "]", 1);
 }
 
 
 static void
-ticket_audit_fp_member(ticket_audit_out_t *out,
+ticket_audit_fp_member(ticket_json_out_t *out,
     const ticket_audit_record_t *rec)
 {
     char  fp[TICKET_AUDIT_FP_LEN + 1];
@@ -510,7 +462,7 @@ ticket_audit_fp_member(ticket_audit_out_t *out,
     ticket_audit_name(out, TICKET_AUDIT_M_TOKEN_FP);
 
     if (rec->token == NULL) {
-        ticket_audit_put(out, "null", 4);
+        ticket_json_out(out, "null", 4);
         return;
     }
 
@@ -523,13 +475,13 @@ ticket_audit_fp_member(ticket_audit_out_t *out,
     if (out->pos == NULL
         || ticket_audit_sha256_fp(rec->token, rec->token_len, fp) != 0)
     {
-        ticket_audit_put(out, "null              ", TICKET_AUDIT_FP_LEN + 2);
+        ticket_json_out(out, "null              ", TICKET_AUDIT_FP_LEN + 2);
         return;
     }
 
-    ticket_audit_put(out, "\"", 1);
-    ticket_audit_put(out, fp, TICKET_AUDIT_FP_LEN);
-    ticket_audit_put(out, "\"", 1);
+    ticket_json_out(out, "\"", 1);
+    ticket_json_out(out, fp, TICKET_AUDIT_FP_LEN);
+    ticket_json_out(out, "\"", 1);
 }
 
 
@@ -563,7 +515,7 @@ ticket_audit_sha256_fp(const unsigned char *token, size_t len, char fp[17])
 
 
 static void
-ticket_audit_record_out(ticket_audit_out_t *out,
+ticket_audit_record_out(ticket_json_out_t *out,
     const ticket_audit_record_t *rec)
 {
     const char  *name;
@@ -580,7 +532,7 @@ ticket_audit_record_out(ticket_audit_out_t *out,
         ticket_audit_string(out, name, strlen(name));
 
     } else {
-        ticket_audit_put(out, "null", 4);
+        ticket_json_out(out, "null", 4);
     }
 
     ticket_audit_name(out, TICKET_AUDIT_M_REASON);
@@ -624,5 +576,5 @@ ticket_audit_record_out(ticket_audit_out_t *out,
 
     ticket_audit_fp_member(out, rec);
 
-    ticket_audit_put(out, "}\n", 2);
+    ticket_json_out(out, "}\n", 2);
 }
