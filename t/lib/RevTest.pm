@@ -18,15 +18,17 @@ our @EXPORT = qw(rev_conf rev_mint rev_write rev_watch rev_status
 
 my $PRE = 'ticket:revoked:';
 
-# rev_conf(redis => 'ADDR ...', stale => 2, extra => '...', loc => '...')
+# rev_conf(redis => 'ADDR ...', stale => 2, timeout => '300ms',
+#          extra => '...', loc => '...')
 sub rev_conf {
     my (%o) = @_;
     my $redis = $o{redis} // '127.0.0.1:%%PORT:redis%%';
     my $stale = $o{stale} // 2;
     my $extra = $o{extra} // '';
     my $loc = $o{loc} // '';
+    my $timeout = $o{timeout} // '300ms';
     return <<"EOF";
-    ticket_redis $redis timeout=300ms;
+    ticket_redis $redis timeout=$timeout;
     ticket_revocation_max_stale ${stale}s;
     $extra
 
