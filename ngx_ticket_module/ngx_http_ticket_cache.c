@@ -80,8 +80,8 @@ static ngx_str_t  ngx_http_ticket_cache_name = ngx_string("ticket_cache");
 
 ngx_int_t
 ngx_http_ticket_cache_get(ngx_http_request_t *r,
-    ngx_http_ticket_loc_conf_t *tlcf, ngx_str_t *token, ticket_t *t,
-    ticket_reason_t *reason)
+    ngx_http_ticket_main_conf_t *tmcf, ngx_http_ticket_loc_conf_t *tlcf,
+    ngx_str_t *token, ticket_t *t, ticket_reason_t *reason)
 {
     u_char                        *snap, fp[32];
     size_t                         len;
@@ -89,10 +89,7 @@ ngx_http_ticket_cache_get(ngx_http_request_t *r,
     ngx_rbtree_key_t               hash;
     const ticket_key_t            *key;
     ngx_http_ticket_cache_t       *cache;
-    ngx_http_ticket_main_conf_t   *tmcf;
     ngx_http_ticket_cache_node_t  *cn;
-
-    tmcf = ngx_http_get_module_main_conf(r, ngx_http_ticket_module);
 
     if (tmcf->cache_zone == NULL || token->len > TICKET_MAX_SIZE
         || tlcf->keyset == NULL)
@@ -179,7 +176,8 @@ ngx_http_ticket_cache_get(ngx_http_request_t *r,
 
 void
 ngx_http_ticket_cache_put(ngx_http_request_t *r,
-    ngx_http_ticket_loc_conf_t *tlcf, ngx_str_t *token, ticket_t *t)
+    ngx_http_ticket_main_conf_t *tmcf, ngx_http_ticket_loc_conf_t *tlcf,
+    ngx_str_t *token, ticket_t *t)
 {
     size_t                         size, snap_len;
     int64_t                        until;
@@ -188,10 +186,7 @@ ngx_http_ticket_cache_put(ngx_http_request_t *r,
     const ticket_str_t            *path;
     ngx_rbtree_key_t               hash;
     ngx_http_ticket_cache_t       *cache;
-    ngx_http_ticket_main_conf_t   *tmcf;
     ngx_http_ticket_cache_node_t  *cn, *old;
-
-    tmcf = ngx_http_get_module_main_conf(r, ngx_http_ticket_module);
 
     if (tmcf->cache_zone == NULL || t->key == NULL
         || token->len > TICKET_MAX_SIZE || t->restored)
