@@ -803,8 +803,9 @@ ngx_http_ticket_rev_gap_reply(ngx_http_ticket_redis_t *rd, redisReply *reply,
     ticket_rev_stream_info_t  info;
 
     if (reply != NULL && ticket_rev_reply_no_stream(reply)) {
-        /* gone: a gap unless there never was anything */
-        gap = (s->added != 0 || s->read != 0
+        /* gone: a gap unless there never was anything (added is -1 on
+         * Redis 6: then the position says) */
+        gap = (s->added > 0 || s->read != 0
                || !(s->last_id_len == 3
                     && ngx_strncmp(s->last_id, "0-0", 3) == 0));
 
