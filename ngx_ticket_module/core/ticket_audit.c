@@ -16,7 +16,6 @@
 
 #include <openssl/evp.h>
 
-#include "ticket.h"
 #include "ticket_audit.h"
 
 

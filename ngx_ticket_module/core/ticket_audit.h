@@ -35,7 +35,7 @@
 #define TICKET_AUDIT_H_INCLUDED_
 
 
-#include "ticket.h"
+#include "ticket_types.h"
 
 
 typedef enum {

@@ -10,7 +10,7 @@
 
 #include <limits.h>
 
-#include "ticket.h"
+#include "ticket_b64.h"
 
 
 static const char  ticket_b64url_alphabet[] =

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ticket.h"
+#include "ticket_json.h"
 
 
 static int ticket_json_depth_ok(const char *buf, size_t len);

@@ -11,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ticket.h"
+#include "ticket_b64.h"
+#include "ticket_json.h"
+#include "ticket_parse.h"
 
 
 static ticket_reason_t ticket_parse_header(ticket_t *t);

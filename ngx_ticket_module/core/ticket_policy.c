@@ -1,148 +1,22 @@
 
 /*
- * Reasons and their statuses, time checks, and what a location requires
- * of a valid ticket: kind, audience, roles and claims.
+ * Policy: what a location requires of a valid ticket: kind, audience,
+ * roles and claims; and the privileged roles it did not ask for.
  */
 
 
 #include <stdio.h>
 #include <string.h>
 
-#include "ticket.h"
+#include "ticket_policy.h"
+#include "ticket_json.h"
 
 
-static int64_t ticket_clamp_time(int64_t v);
 static int ticket_str_eq(const char *a, size_t alen, const char *b,
     size_t blen);
 static int ticket_in_list(const char *s, size_t len,
     const ticket_strlist_t *list);
 static int ticket_value_matches(json_t *value, const ticket_strlist_t *list);
-
-
-/* the names of SPEC "Reasons", in the order of ticket_reason_t */
-
-static const char  *ticket_reason_names[] = {
-    "ok",
-    "missing",
-    "malformed",
-    "untrusted_key_header",
-    "unknown_key",
-    "alg_mismatch",
-    "bad_signature",
-    "expired",
-    "not_yet_valid",
-    "issued_in_future",
-    "lifetime_exceeded",
-    "revoked",
-    "wrong_issuer",
-    "wrong_audience",
-    "wrong_kind",
-    "tenant_mismatch",
-    "insufficient_role",
-    "claim_mismatch",
-    "revocation_unavailable",
-    "excess_privilege"
-};
-
-
-const char *
-ticket_reason_name(ticket_reason_t reason)
-{
-    if ((unsigned) reason >= TICKET_REASON_MAX) {
-        return "unknown";
-    }
-
-    return ticket_reason_names[reason];
-}
-
-
-int
-ticket_reason_from_name(const char *name, size_t len)
-{
-    size_t  i;
-
-    if (name == NULL) {
-        return -1;
-    }
-
-    for (i = 0; i < TICKET_REASON_MAX; i++) {
-        if (ticket_str_eq(name, len, ticket_reason_names[i],
-                          strlen(ticket_reason_names[i])))
-        {
-            return (int) i;
-        }
-    }
-
-    return -1;
-}
-
-
-int
-ticket_reason_status(ticket_reason_t reason)
-{
-    switch (reason) {
-
-    case TICKET_OK:
-    case TICKET_EXCESS_PRIVILEGE:
-        return 0;
-
-    case TICKET_WRONG_AUDIENCE:
-    case TICKET_WRONG_KIND:
-    case TICKET_INSUFFICIENT_ROLE:
-    case TICKET_CLAIM_MISMATCH:
-        return 403;
-
-    case TICKET_REVOCATION_UNAVAILABLE:
-        return 503;
-
-    default:
-        /* an unknown reason is a denial too: never 0 */
-        return 401;
-    }
-}
-
-
-ticket_reason_t
-ticket_check_time(const ticket_t *t, const ticket_policy_t *p, int64_t now)
-{
-    int64_t  iat, exp, nbf, leeway, max_lifetime;
-
-    /*
-     * ticket_parse() bounds the ticket's times and configuration bounds
-     * the policy's; clamped again so that no sum or difference below
-     * can overflow, whoever filled t and p.  now is never added to.
-     */
-
-    iat = ticket_clamp_time(t->iat);
-    exp = ticket_clamp_time(t->exp);
-    nbf = ticket_clamp_time(t->nbf);
-    leeway = ticket_clamp_time(p->leeway);
-    max_lifetime = ticket_clamp_time(p->max_lifetime);
-
-    if (now >= exp + leeway) {
-        return TICKET_EXPIRED;
-    }
-
-    if (t->has_nbf && nbf - leeway > now) {
-        return TICKET_NOT_YET_VALID;
-    }
-
-    if (iat - leeway > now) {
-        return TICKET_ISSUED_IN_FUTURE;
-    }
-
-    if (exp - iat > max_lifetime) {
-        return TICKET_LIFETIME_EXCEEDED;
-    }
-
-    /* a ticket that expires before it was issued no issuer made */
-
-    if (exp < iat) {
-        return TICKET_MALFORMED;
-    }
-
-    return TICKET_OK;
-}
 
 
 ticket_reason_t
@@ -244,21 +118,6 @@ ticket_excess_privilege(const ticket_t *t, const ticket_policy_t *p)
     }
 
     return 0;
-}
-
-
-static int64_t
-ticket_clamp_time(int64_t v)
-{
-    if (v < 0) {
-        return 0;
-    }
-
-    if (v > TICKET_MAX_TIME) {
-        return TICKET_MAX_TIME;
-    }
-
-    return v;
 }
 
 

@@ -9,7 +9,7 @@
 #define TICKET_REVOCATION_H_INCLUDED_
 
 
-#include "ticket.h"
+#include "ticket_types.h"
 
 
 typedef enum {

@@ -20,7 +20,8 @@
 
 #include <string.h>
 
-#include "ticket.h"
+#include "ticket_parse.h"
+#include "ticket_snapshot.h"
 
 
 #define TICKET_SNAP_MAGIC   0x74736e31   /* "tsn1" */

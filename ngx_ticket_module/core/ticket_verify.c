@@ -1,13 +1,38 @@
 
 /*
  * Verification of a parsed ticket: which key, its algorithm, the
- * signature, and what a tenant-bound key and the issuer list allow.
+ * signature (HMAC, RSA PKCS#1 v1.5 and PSS, ECDSA, Ed25519), and what a
+ * tenant-bound key and the issuer list allow.
  */
 
 
+#include <limits.h>
 #include <string.h>
 
-#include "ticket.h"
+#include <openssl/bn.h>
+#include <openssl/crypto.h>
+#include <openssl/ec.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rsa.h>
+
+#include "ticket_keys.h"
+#include "ticket_parse.h"
+#include "ticket_time.h"
+#include "ticket_verify.h"
+
+
+static const EVP_MD *ticket_alg_md(ticket_alg_t alg);
+static int ticket_verify_hmac(const ticket_key_t *key,
+    const unsigned char *input, size_t len, const unsigned char *sig,
+    size_t sig_len);
+static int ticket_verify_ecdsa(const ticket_key_t *key,
+    const unsigned char *input, size_t len, const unsigned char *sig,
+    size_t sig_len);
+static int ticket_verify_pkey(EVP_PKEY *pkey, ticket_alg_t alg,
+    const unsigned char *input, size_t len, const unsigned char *sig,
+    size_t sig_len);
 
 
 /*
@@ -57,6 +82,256 @@ ticket_select_key(ticket_t *t, const ticket_keyset_t *ks)
     t->key = key;
 
     return TICKET_OK;
+}
+
+
+int
+ticket_key_verify(const ticket_key_t *key, const unsigned char *input,
+    size_t len, const unsigned char *sig, size_t sig_len)
+{
+    int                       ok;
+    const ticket_alg_info_t  *info;
+
+    if (key == NULL || input == NULL || sig == NULL || sig_len == 0
+        || sig_len != key->sig_len)
+    {
+        return 0;
+    }
+
+    info = ticket_alg_info(key->alg);
+    if (info == NULL) {
+        return 0;
+    }
+
+    switch (info->family) {
+
+    case TICKET_FAMILY_HS:
+        ok = ticket_verify_hmac(key, input, len, sig, sig_len);
+        break;
+
+    case TICKET_FAMILY_ES:
+        ok = ticket_verify_ecdsa(key, input, len, sig, sig_len);
+        break;
+
+    case TICKET_FAMILY_RS:
+    case TICKET_FAMILY_PS:
+    case TICKET_FAMILY_EDDSA:
+        ok = ticket_verify_pkey(key->pkey, key->alg, input, len, sig,
+                                sig_len);
+        break;
+
+    default:
+        ok = 0;
+    }
+
+    if (ok != 1) {
+        ERR_clear_error();
+        return 0;
+    }
+
+    return 1;
+}
+
+
+static int
+ticket_verify_hmac(const ticket_key_t *key, const unsigned char *input,
+    size_t len, const unsigned char *sig, size_t sig_len)
+{
+    int             ok;
+    unsigned int    mac_len;
+    const EVP_MD   *md;
+    unsigned char   mac[EVP_MAX_MD_SIZE];
+
+    md = ticket_alg_md(key->alg);
+
+    if (md == NULL || key->secret == NULL || key->secret_len > INT_MAX) {
+        return 0;
+    }
+
+    mac_len = 0;
+
+    if (HMAC(md, key->secret, (int) key->secret_len, input, len, mac,
+             &mac_len)
+        == NULL)
+    {
+        return 0;
+    }
+
+    ok = mac_len == sig_len && CRYPTO_memcmp(mac, sig, sig_len) == 0;
+
+    OPENSSL_cleanse(mac, sizeof(mac));
+
+    return ok;
+}
+
+
+/*
+ * JWS carries ECDSA as R || S, each exactly the order's length (RFC 7518,
+ * 3.4).  Both must lie in [1, n-1]: checked here on the raw bytes, before
+ * OpenSSL sees a DER encoding of them.
+ */
+
+static int
+ticket_verify_ecdsa(const ticket_key_t *key, const unsigned char *input,
+    size_t len, const unsigned char *sig, size_t sig_len)
+{
+    int                    ok, der_len;
+    size_t                 half, i;
+    BIGNUM                *r, *s;
+    ECDSA_SIG             *esig;
+    unsigned char         *der;
+    unsigned char          acc_r, acc_s;
+    const ticket_curve_t  *curve;
+
+    curve = ticket_alg_curve(key->alg);
+    half = sig_len / 2;
+
+    if (curve == NULL || key->pkey == NULL || half != curve->len
+        || sig_len != 2 * half)
+    {
+        return 0;
+    }
+
+    acc_r = 0;
+    acc_s = 0;
+
+    for (i = 0; i < half; i++) {
+        acc_r |= sig[i];
+        acc_s |= sig[half + i];
+    }
+
+    if (acc_r == 0 || acc_s == 0) {
+        return 0;
+    }
+
+    /* big-endian of equal length: memcmp() orders them as numbers */
+
+    if (memcmp(sig, curve->order, half) >= 0
+        || memcmp(sig + half, curve->order, half) >= 0)
+    {
+        return 0;
+    }
+
+    r = BN_bin2bn(sig, (int) half, NULL);
+    s = BN_bin2bn(sig + half, (int) half, NULL);
+    esig = ECDSA_SIG_new();
+
+    if (r == NULL || s == NULL || esig == NULL
+        || !ECDSA_SIG_set0(esig, r, s))
+    {
+        BN_free(r);
+        BN_free(s);
+        ECDSA_SIG_free(esig);
+        return 0;
+    }
+
+    /* esig owns r and s now */
+
+    der = NULL;
+    der_len = i2d_ECDSA_SIG(esig, &der);
+    ECDSA_SIG_free(esig);
+
+    if (der_len <= 0) {
+        return 0;
+    }
+
+    ok = ticket_verify_pkey(key->pkey, key->alg, input, len, der,
+                            (size_t) der_len);
+
+    OPENSSL_free(der);
+
+    return ok;
+}
+
+
+static int
+ticket_verify_pkey(EVP_PKEY *pkey, ticket_alg_t alg,
+    const unsigned char *input, size_t len, const unsigned char *sig,
+    size_t sig_len)
+{
+    int                       ok;
+    EVP_MD_CTX               *mctx;
+    const EVP_MD             *md;
+    EVP_PKEY_CTX             *pctx;
+    const ticket_alg_info_t  *info;
+
+    info = ticket_alg_info(alg);
+
+    if (pkey == NULL || info == NULL) {
+        return 0;
+    }
+
+    /* Ed25519 hashes the message itself: no digest, one-shot only */
+
+    md = NULL;
+
+    if (info->family != TICKET_FAMILY_EDDSA) {
+        md = ticket_alg_md(alg);
+        if (md == NULL) {
+            return 0;
+        }
+    }
+
+    mctx = EVP_MD_CTX_new();
+    if (mctx == NULL) {
+        return 0;
+    }
+
+    pctx = NULL;
+    ok = 0;
+
+    if (EVP_DigestVerifyInit(mctx, &pctx, md, NULL, pkey) != 1) {
+        goto done;
+    }
+
+    if (info->family == TICKET_FAMILY_RS) {
+        if (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) <= 0) {
+            goto done;
+        }
+
+    } else if (info->family == TICKET_FAMILY_PS) {
+
+        /* RFC 7518, 3.5: MGF1 with the same hash, salt as long as it */
+
+        if (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) <= 0
+            || EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, md) <= 0
+            || EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST)
+               <= 0)
+        {
+            goto done;
+        }
+    }
+
+    ok = EVP_DigestVerify(mctx, sig, sig_len, input, len) == 1;
+
+done:
+
+    EVP_MD_CTX_free(mctx);
+
+    return ok;
+}
+
+
+static const EVP_MD *
+ticket_alg_md(ticket_alg_t alg)
+{
+    const ticket_alg_info_t  *info;
+
+    info = ticket_alg_info(alg);
+    if (info == NULL) {
+        return NULL;
+    }
+
+    switch (info->hash_len) {
+    case 32:
+        return EVP_sha256();
+    case 48:
+        return EVP_sha384();
+    case 64:
+        return EVP_sha512();
+    default:
+        return NULL;
+    }
 }
 
 

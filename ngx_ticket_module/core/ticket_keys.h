@@ -1,0 +1,66 @@
+
+/*
+ * Key sets: their lifetime, the lookup by kid, and the rules every
+ * import obeys when it adds keys (unique kids, a fingerprint per key).
+ */
+
+#ifndef TICKET_KEYS_H_INCLUDED_
+#define TICKET_KEYS_H_INCLUDED_
+
+
+#include "ticket_types.h"
+
+
+void ticket_keyset_init(ticket_keyset_t *ks);
+void ticket_keyset_free(ticket_keyset_t *ks);  /* wipes secrets */
+
+const ticket_key_t *ticket_keyset_find(const ticket_keyset_t *ks,
+    const char *kid, size_t kid_len);
+
+
+/*
+ * For the importers (ticket_jwk.c): where a key came from, for error
+ * messages ("key \"KID\": problem", "keys[N]: problem" while the kid is
+ * unknown, "key: problem" for a PEM file without one), and how keys join
+ * a set.
+ */
+
+#define TICKET_SHOWN         64
+#define TICKET_SHOWN_SIZE    (TICKET_SHOWN + 4)
+
+#if defined(__GNUC__)
+#define TICKET_PRINTF(f, a)  __attribute__((format(printf, f, a)))
+#else
+#define TICKET_PRINTF(f, a)
+#endif
+
+
+typedef struct {
+    char                   *buf;
+    size_t                  len;
+    size_t                  index;        /* in the JWKS; -1: a PEM file */
+    const char             *kid;          /* NULL: not known yet */
+    size_t                  kid_len;
+} ticket_key_err_t;
+
+
+/* configuration text for an error message: shortened, printable ASCII */
+void ticket_shown(char *dst, const char *src, size_t len);
+void ticket_error(char *buf, size_t len, const char *fmt, ...)
+    TICKET_PRINTF(3, 4);
+void ticket_key_error(ticket_key_err_t *ke, const char *fmt, ...)
+    TICKET_PRINTF(2, 3);
+
+/* frees and wipes one key's contents */
+void ticket_key_cleanup(ticket_key_t *key);
+
+/*
+ * All or nothing: the new keys join the set only when none of their
+ * kids is taken, so a failed load leaves the set as it was.  On success
+ * the set owns the keys' contents; on failure the caller still does.
+ */
+int ticket_keyset_append(ticket_keyset_t *ks, ticket_key_t *keys, size_t n,
+    ticket_key_err_t *ke);
+
+
+#endif /* TICKET_KEYS_H_INCLUDED_ */

@@ -1,0 +1,33 @@
+
+/*
+ * Parsing a ticket: structure, header and claims of the compact
+ * serialization, and the claims of a restored ticket on demand.
+ */
+
+#ifndef TICKET_PARSE_H_INCLUDED_
+#define TICKET_PARSE_H_INCLUDED_
+
+
+#include "ticket_types.h"
+
+
+void ticket_init(ticket_t *t);
+void ticket_free(ticket_t *t);
+
+/*
+ * Structure, header and claims: TICKET_OK, TICKET_MALFORMED or
+ * TICKET_UNTRUSTED_KEY_HEADER.  token need not be NUL-terminated and
+ * must outlive t.  roles_path as in ticket_policy_t.
+ */
+ticket_reason_t ticket_parse(ticket_t *t, const char *token, size_t len,
+    const ticket_str_t *roles_path);
+
+/*
+ * The claims as JSON, parsed now if the ticket was restored from a
+ * snapshot (claim requirements, $ticket_claim_*, forwarded claims need
+ * them; nothing else does).  0, or -1.
+ */
+int ticket_claims_load(ticket_t *t);
+
+
+#endif /* TICKET_PARSE_H_INCLUDED_ */

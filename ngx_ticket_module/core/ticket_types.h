@@ -1,0 +1,139 @@
+
+/*
+ * The types every part of the core shares: strings, keys and key sets,
+ * a location's policy and a parsed ticket.  Types only: each concern's
+ * functions are declared in its own header (ticket.h lists them).
+ *
+ * Strings coming from nginx are (pointer, length) pairs; strings the core
+ * hands out point into the ticket's decoded JSON and stay valid until
+ * ticket_free().
+ */
+
+#ifndef TICKET_TYPES_H_INCLUDED_
+#define TICKET_TYPES_H_INCLUDED_
+
+
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+
+#include "ticket_alg.h"
+#include "ticket_reason.h"
+
+
+#define TICKET_MAX_SIZE          16384  /* bytes of compact serialization */
+#define TICKET_MAX_DEPTH         16     /* JSON nesting, header or claims */
+#define TICKET_MAX_KID           256    /* longer kids never match a key */
+#define TICKET_MAX_TIME          253402300799LL  /* 9999-12-31T23:59:59Z */
+#define TICKET_ERRLEN            256
+
+
+typedef struct {
+    size_t                  len;
+    const char             *data;
+} ticket_str_t;
+
+
+#define TICKET_KIND_USER     0x01
+#define TICKET_KIND_SERVICE  0x02
+#define TICKET_KIND_ANY      (TICKET_KIND_USER|TICKET_KIND_SERVICE)
+
+
+/* keys: parsed once at configuration time */
+
+typedef struct {
+    char                   *kid;          /* NUL-terminated, malloc */
+    size_t                  kid_len;
+    char                   *tenant;       /* NULL: not tenant-bound */
+    size_t                  tenant_len;
+    ticket_alg_t            alg;
+    void                   *pkey;         /* EVP_PKEY *, asymmetric algs */
+    unsigned char          *secret;       /* HMAC secret, malloc */
+    size_t                  secret_len;
+    size_t                  sig_len;      /* exact signature length */
+    unsigned char           fp[32];       /* SHA-256 of alg, kid, tenant
+                                             and key: same fp, same key */
+} ticket_key_t;
+
+
+typedef struct {
+    ticket_key_t           *keys;
+    size_t                  nkeys;
+    size_t                  nalloc;
+} ticket_keyset_t;
+
+
+/* policy: built once at configuration time */
+
+typedef struct {
+    ticket_str_t           *values;
+    size_t                  n;
+} ticket_strlist_t;
+
+
+typedef struct {
+    ticket_str_t            name;         /* dotted claim path */
+    ticket_strlist_t        values;
+} ticket_claim_req_t;
+
+
+typedef struct {
+    unsigned                kinds;        /* TICKET_KIND_* bitmask */
+    int64_t                 leeway;       /* seconds */
+    int64_t                 max_lifetime; /* seconds */
+    ticket_str_t            roles_path;   /* dotted; empty means "roles" */
+    ticket_strlist_t        issuers;      /* empty: any */
+    ticket_strlist_t        audiences;    /* empty: any */
+    ticket_strlist_t       *role_reqs;    /* each: hold one of; all lines */
+    size_t                  nrole_reqs;
+    ticket_claim_req_t     *claim_reqs;
+    size_t                  nclaim_reqs;
+    ticket_strlist_t        privileged_roles;
+} ticket_policy_t;
+
+
+/* a parsed ticket: one per request */
+
+typedef struct {
+    /* set by ticket_parse() */
+    const char             *signing_input;   /* header "." payload */
+    size_t                  signing_input_len;
+    unsigned char          *sig;             /* decoded signature, malloc */
+    size_t                  sig_len;
+    json_t                 *header;
+    json_t                 *claims;
+
+    ticket_str_t            alg_name;        /* as the header says */
+    ticket_alg_t            alg;             /* TICKET_ALG_UNKNOWN if none */
+    ticket_str_t            kid;             /* data NULL when absent */
+    ticket_str_t            typ;
+
+    ticket_str_t            sub;
+    ticket_str_t            kind_name;
+    unsigned                kind;            /* TICKET_KIND_USER/SERVICE */
+    ticket_str_t            jti;
+    ticket_str_t            iss;             /* data NULL when absent */
+    ticket_str_t            tenant;          /* data NULL when absent */
+    ticket_str_t            sid;             /* data NULL when absent */
+    json_t                 *aud;             /* string, array, or NULL */
+    json_t                 *roles;           /* string, array, or NULL */
+    ticket_strlist_t        aud_list;        /* aud as a list */
+    ticket_strlist_t        roles_list;      /* roles, a string split */
+    char                   *payload;         /* the decoded claims JSON */
+    size_t                  payload_len;
+    int64_t                 iat;
+    int64_t                 exp;
+    int64_t                 nbf;
+    unsigned                has_nbf:1;
+
+    /* set by ticket_select_key() and ticket_verify_signature() */
+    const ticket_key_t     *key;
+    unsigned                verified:1;
+
+    /* restored from a snapshot: no header, claims parsed only on demand,
+     * every string in the caller's snapshot buffer */
+    unsigned                restored:1;
+} ticket_t;
+
+
+#endif /* TICKET_TYPES_H_INCLUDED_ */
