@@ -17,6 +17,10 @@ void ticket_keyset_free(ticket_keyset_t *ks);  /* wipes secrets */
 const ticket_key_t *ticket_keyset_find(const ticket_keyset_t *ks,
     const char *kid, size_t kid_len);
 
+/* the key of that kid and alg: one kid may name keys of several algs */
+const ticket_key_t *ticket_keyset_find_alg(const ticket_keyset_t *ks,
+    const char *kid, size_t kid_len, ticket_alg_t alg);
+
 
 /*
  * For the importers (ticket_jwk.c): where a key came from, for error

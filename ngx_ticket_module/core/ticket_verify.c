@@ -63,9 +63,18 @@ ticket_select_key(ticket_t *t, const ticket_keyset_t *ks)
         key = &ks->keys[0];
 
     } else {
-        key = ticket_keyset_find(ks, t->kid.data, t->kid.len);
+        /*
+         * A kid may name keys of several algs (a provider migrating): the
+         * ticket's alg picks among them, never a key of another alg.
+         */
+
+        key = ticket_keyset_find_alg(ks, t->kid.data, t->kid.len, t->alg);
+
         if (key == NULL) {
-            return TICKET_UNKNOWN_KEY;
+            key = ticket_keyset_find(ks, t->kid.data, t->kid.len);
+            if (key == NULL) {
+                return TICKET_UNKNOWN_KEY;
+            }
         }
     }
 
