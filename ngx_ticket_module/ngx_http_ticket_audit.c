@@ -12,7 +12,10 @@
  */
 
 
-#include "ngx_http_ticket_module.h"
+#include "ngx_http_ticket_types.h"
+#include "ngx_http_ticket_audit.h"
+#include "ngx_http_ticket_decision.h"
+#include "ngx_http_ticket_status.h"
 
 #include <ticket_audit.h>
 
@@ -32,6 +35,7 @@ typedef struct {
     ngx_event_t                *event;
     ngx_uint_t                  records;     /* in the buffer */
     time_t                      error_logged;
+    ngx_http_ticket_main_conf_t *tmcf;       /* its counters */
 } ngx_http_ticket_audit_buf_t;
 
 
@@ -44,7 +48,7 @@ static void ngx_http_ticket_audit_file(ngx_open_file_t *file, u_char *rec,
     size_t len, ngx_log_t *log);
 static void ngx_http_ticket_audit_syslog(ngx_syslog_peer_t *peer,
     ngx_pool_t *pool, const ticket_audit_record_t *rec, size_t len,
-    ngx_log_t *log);
+    ngx_http_ticket_metrics_t *m, ngx_log_t *log);
 static void ngx_http_ticket_audit_flush(ngx_open_file_t *file,
     ngx_log_t *log);
 static void ngx_http_ticket_audit_write(ngx_open_file_t *file, u_char *data,
@@ -66,7 +70,9 @@ ngx_http_ticket_audit_handler(ngx_http_request_t *r)
     ticket_audit_event_t          event, e;
     ticket_audit_record_t         rec;
     ngx_http_ticket_ctx_t        *ctx, *main;
+    ngx_http_ticket_metrics_t    *m;
     ngx_http_ticket_loc_conf_t   *tlcf;
+    ngx_http_ticket_main_conf_t  *tmcf;
     ngx_http_ticket_audit_log_t  *log;
 
     if (r != r->main) {
@@ -118,23 +124,30 @@ ngx_http_ticket_audit_handler(ngx_http_request_t *r)
 
     len = ticket_audit_record_len(&rec);
 
+    tmcf = ngx_http_get_module_main_conf(r, ngx_http_ticket_module);
+    m = ngx_http_ticket_metrics(tmcf);
+
     if (len > 16 * 1024 * 1024) {
         /* cannot happen within nginx's header limits; never wrap a size */
-        (void) ngx_atomic_fetch_add(&ngx_http_ticket_metrics->audit_dropped,
-                                    1);
+        if (m != NULL) {
+            (void) ngx_atomic_fetch_add(&m->audit_dropped, 1);
+        }
+
         return NGX_OK;
     }
 
     if (log->syslog) {
-        ngx_http_ticket_audit_syslog(log->syslog, r->pool, &rec, len,
+        ngx_http_ticket_audit_syslog(log->syslog, r->pool, &rec, len, m,
                                      r->connection->log);
         return NGX_OK;
     }
 
     buf = ngx_pnalloc(r->pool, len);
     if (buf == NULL) {
-        (void) ngx_atomic_fetch_add(&ngx_http_ticket_metrics->audit_dropped,
-                                    1);
+        if (m != NULL) {
+            (void) ngx_atomic_fetch_add(&m->audit_dropped, 1);
+        }
+
         return NGX_OK;
     }
 
@@ -271,15 +284,18 @@ ngx_http_ticket_audit_file(ngx_open_file_t *file, u_char *rec, size_t len,
 
 static void
 ngx_http_ticket_audit_syslog(ngx_syslog_peer_t *peer, ngx_pool_t *pool,
-    const ticket_audit_record_t *rec, size_t len, ngx_log_t *log)
+    const ticket_audit_record_t *rec, size_t len, ngx_http_ticket_metrics_t *m,
+    ngx_log_t *log)
 {
     u_char   *buf, *p;
     ssize_t   n;
 
     buf = ngx_pnalloc(pool, NGX_HTTP_TICKET_SYSLOG_HEADER + len);
     if (buf == NULL) {
-        (void) ngx_atomic_fetch_add(&ngx_http_ticket_metrics->audit_dropped,
-                                    1);
+        if (m != NULL) {
+            (void) ngx_atomic_fetch_add(&m->audit_dropped, 1);
+        }
+
         return;
     }
 
@@ -291,12 +307,16 @@ ngx_http_ticket_audit_syslog(ngx_syslog_peer_t *peer, ngx_pool_t *pool,
     n = ngx_syslog_send(peer, buf, p - 1 - buf);
 
     if (n < 0) {
-        (void) ngx_atomic_fetch_add(&ngx_http_ticket_metrics->audit_dropped,
-                                    1);
+        if (m != NULL) {
+            (void) ngx_atomic_fetch_add(&m->audit_dropped, 1);
+        }
+
         return;
     }
 
-    (void) ngx_atomic_fetch_add(&ngx_http_ticket_metrics->audit_records, 1);
+    if (m != NULL) {
+        (void) ngx_atomic_fetch_add(&m->audit_records, 1);
+    }
 }
 
 
@@ -327,24 +347,29 @@ ngx_http_ticket_audit_write(ngx_open_file_t *file, u_char *data, size_t len,
 {
     ssize_t                       n;
     ngx_err_t                     err;
+    ngx_http_ticket_metrics_t    *m;
     ngx_http_ticket_audit_buf_t  *b;
+
+    b = file->data;
+    m = ngx_http_ticket_metrics(b->tmcf);
 
     n = ngx_write_fd(file->fd, data, len);
 
     if (n == (ssize_t) len) {
-        (void) ngx_atomic_fetch_add(&ngx_http_ticket_metrics->audit_records,
-                                    records);
+        if (m != NULL) {
+            (void) ngx_atomic_fetch_add(&m->audit_records, records);
+        }
+
         return;
     }
 
     err = (n == -1) ? ngx_errno : 0;
 
-    (void) ngx_atomic_fetch_add(&ngx_http_ticket_metrics->audit_dropped,
-                                records);
+    if (m != NULL) {
+        (void) ngx_atomic_fetch_add(&m->audit_dropped, records);
+    }
 
     /* once a minute: a full disk must not flood the error log too */
-
-    b = file->data;
 
     if (ngx_time() - b->error_logged < 60) {
         return;
@@ -474,6 +499,8 @@ ngx_http_ticket_audit_log(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
         b->pos = b->start;
         b->last = b->start + NGX_HTTP_TICKET_AUDIT_BUF;
+        b->tmcf = ngx_http_conf_get_module_main_conf(cf,
+                                                     ngx_http_ticket_module);
 
         ev = ngx_pcalloc(cf->pool, sizeof(ngx_event_t));
         if (ev == NULL) {

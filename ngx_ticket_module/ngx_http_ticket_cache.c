@@ -17,7 +17,8 @@
  */
 
 
-#include "ngx_http_ticket_module.h"
+#include "ngx_http_ticket_types.h"
+#include "ngx_http_ticket_cache.h"
 #include "ngx_http_ticket_revocation.h"
 
 
@@ -68,8 +69,6 @@ static const ticket_key_t *ngx_http_ticket_cache_key(ticket_keyset_t *ks,
     const ticket_t *t, const u_char *fp);
 
 
-static ngx_shm_zone_t  *ngx_http_ticket_cache_zone;
-
 static ngx_str_t  ngx_http_ticket_cache_name = ngx_string("ticket_cache");
 
 
@@ -90,15 +89,18 @@ ngx_http_ticket_cache_get(ngx_http_request_t *r,
     ngx_rbtree_key_t               hash;
     const ticket_key_t            *key;
     ngx_http_ticket_cache_t       *cache;
+    ngx_http_ticket_main_conf_t   *tmcf;
     ngx_http_ticket_cache_node_t  *cn;
 
-    if (ngx_http_ticket_cache_zone == NULL || token->len > TICKET_MAX_SIZE
+    tmcf = ngx_http_get_module_main_conf(r, ngx_http_ticket_module);
+
+    if (tmcf->cache_zone == NULL || token->len > TICKET_MAX_SIZE
         || tlcf->keyset == NULL)
     {
         return NGX_DECLINED;
     }
 
-    cache = ngx_http_ticket_cache_zone->data;
+    cache = tmcf->cache_zone->data;
     hash = ngx_http_ticket_cache_hash(token);
     now = ngx_time();
     snap = NULL;
@@ -186,9 +188,12 @@ ngx_http_ticket_cache_put(ngx_http_request_t *r,
     const ticket_str_t            *path;
     ngx_rbtree_key_t               hash;
     ngx_http_ticket_cache_t       *cache;
+    ngx_http_ticket_main_conf_t   *tmcf;
     ngx_http_ticket_cache_node_t  *cn, *old;
 
-    if (ngx_http_ticket_cache_zone == NULL || t->key == NULL
+    tmcf = ngx_http_get_module_main_conf(r, ngx_http_ticket_module);
+
+    if (tmcf->cache_zone == NULL || t->key == NULL
         || token->len > TICKET_MAX_SIZE || t->restored)
     {
         return;
@@ -208,7 +213,7 @@ ngx_http_ticket_cache_put(ngx_http_request_t *r,
         return;
     }
 
-    cache = ngx_http_ticket_cache_zone->data;
+    cache = tmcf->cache_zone->data;
 
     /* a flood of forged tickets must not push verified ones out */
 
@@ -424,7 +429,7 @@ ngx_http_ticket_cache_key(ticket_keyset_t *ks, const ticket_t *t,
 
 
 ngx_int_t
-ngx_http_ticket_cache_init(ngx_conf_t *cf)
+ngx_http_ticket_cache_init(ngx_conf_t *cf, ngx_http_ticket_main_conf_t *tmcf)
 {
     size_t                    size;
     ngx_shm_zone_t           *shm_zone;
@@ -450,18 +455,9 @@ ngx_http_ticket_cache_init(ngx_conf_t *cf)
     shm_zone->init = ngx_http_ticket_cache_init_zone;
     shm_zone->data = cache;
 
+    tmcf->cache_zone = shm_zone;
+
     return NGX_OK;
-}
-
-
-/* a worker uses the zone of the cycle it runs, never one a failed reload
- * configured in the master */
-
-void
-ngx_http_ticket_cache_process(ngx_cycle_t *cycle)
-{
-    ngx_http_ticket_cache_zone = ngx_http_ticket_shm_zone(cycle,
-                                                 &ngx_http_ticket_cache_name);
 }
 
 

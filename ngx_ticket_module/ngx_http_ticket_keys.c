@@ -5,7 +5,8 @@
  */
 
 
-#include "ngx_http_ticket_module.h"
+#include "ngx_http_ticket_types.h"
+#include "ngx_http_ticket_keys.h"
 
 
 static ticket_keyset_t *ngx_http_ticket_keyset(ngx_conf_t *cf,

@@ -1,45 +1,36 @@
 
 /*
- * ngx_ticket_module: ticket check in the access phase.
+ * ngx_ticket_module: the top of the module.  Its directives, its
+ * configuration (created, merged, the policy built from it) and the
+ * handlers it installs; the work is done by the satellites:
  *
- * The decision is made once per request and scope and kept in a pool
- * cleanup, so that $ticket_* variables and the log phase still find it
- * after an internal redirect or error_page has wiped the module contexts.
+ *   ngx_http_ticket_access.c      the check in the access phase
+ *   ngx_http_ticket_decision.c    the decision record, kept across redirects
+ *   ngx_http_ticket_forward.c     forwarded claims
+ *   ngx_http_ticket_text.c        the text of a claim
+ *   ngx_http_ticket_keys.c        key directives
+ *   ngx_http_ticket_cache.c       the verified-ticket cache
+ *   ngx_http_ticket_variables.c   $ticket_*
+ *   ngx_http_ticket_audit.c       the audit trail, in the log phase
+ *   ngx_http_ticket_status.c      ticket_status and its counters
+ *
+ * They never call back into this file.
  */
 
 
-#include "ngx_http_ticket_module.h"
-#include "ngx_http_ticket_compat.h"
+#include "ngx_http_ticket_types.h"
+#include "ngx_http_ticket_access.h"
+#include "ngx_http_ticket_audit.h"
+#include "ngx_http_ticket_cache.h"
+#include "ngx_http_ticket_keys.h"
 #include "ngx_http_ticket_revocation.h"
+#include "ngx_http_ticket_status.h"
+#include "ngx_http_ticket_variables.h"
 
 #include <ticket_audit.h>
 
 
-static ngx_int_t ngx_http_ticket_handler(ngx_http_request_t *r);
-static ngx_int_t ngx_http_ticket_is_preflight(ngx_http_request_t *r);
-static ngx_table_elt_t *ngx_http_ticket_header(ngx_http_request_t *r,
-    ngx_str_t *lowcase);
-static ngx_http_ticket_ctx_t *ngx_http_ticket_ctx(ngx_http_request_t *r,
-    ngx_http_ticket_loc_conf_t *tlcf);
-static void ngx_http_ticket_ctx_keep(ngx_http_request_t *r,
-    ngx_http_ticket_ctx_t *ctx);
-static ticket_reason_t ngx_http_ticket_verify(ngx_http_request_t *r,
-    ngx_http_ticket_loc_conf_t *tlcf, ngx_http_ticket_ctx_t *ctx);
-static ngx_int_t ngx_http_ticket_find_token(ngx_http_request_t *r,
-    ngx_http_ticket_loc_conf_t *tlcf, ngx_str_t *token);
-static ngx_int_t ngx_http_ticket_header_token(ngx_http_request_t *r,
-    ngx_http_ticket_source_t *src, ngx_str_t *token);
-static ngx_int_t ngx_http_ticket_deny(ngx_http_request_t *r,
-    ngx_http_ticket_loc_conf_t *tlcf, ngx_http_ticket_ctx_t *ctx);
-static ngx_int_t ngx_http_ticket_strip_headers(ngx_http_request_t *r);
-static ngx_uint_t ngx_http_ticket_forwarded(ngx_http_ticket_main_conf_t *tmcf,
-    ngx_table_elt_t *h);
-static ngx_int_t ngx_http_ticket_forward_claims(ngx_http_request_t *r,
-    ngx_http_ticket_loc_conf_t *tlcf, ngx_http_ticket_ctx_t *ctx);
 static ngx_int_t ngx_http_ticket_standard_claim(ngx_str_t *name);
-static void ngx_http_ticket_log_decision(ngx_http_request_t *r,
-    ngx_http_ticket_ctx_t *ctx);
-static void ngx_http_ticket_cleanup(void *data);
 
 static char *ngx_http_ticket(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 static char *ngx_http_ticket_token(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -74,7 +65,6 @@ static ngx_int_t ngx_http_ticket_strlist(ngx_conf_t *cf, ngx_array_t *a,
 static ngx_int_t ngx_http_ticket_www_auth(ngx_conf_t *cf, ngx_str_t *realm,
     const char *error, ngx_str_t *out);
 static ngx_int_t ngx_http_ticket_init(ngx_conf_t *cf);
-static ngx_int_t ngx_http_ticket_init_process(ngx_cycle_t *cycle);
 static void ngx_http_ticket_exit_process(ngx_cycle_t *cycle);
 
 
@@ -279,7 +269,7 @@ ngx_module_t  ngx_http_ticket_module = {
     NGX_HTTP_MODULE,                       /* module type */
     NULL,                                  /* init master */
     NULL,                                  /* init module */
-    ngx_http_ticket_init_process,          /* init process */
+    NULL,                                  /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
     ngx_http_ticket_exit_process,          /* exit process */
@@ -291,731 +281,7 @@ ngx_module_t  ngx_http_ticket_module = {
 static ngx_str_t  ngx_http_ticket_authorization = ngx_string("Authorization");
 
 
-static ngx_int_t
-ngx_http_ticket_handler(ngx_http_request_t *r)
-{
-    ngx_http_ticket_ctx_t       *ctx;
-    ngx_http_ticket_loc_conf_t  *tlcf;
-
-    if (r != r->main) {
-        /* nginx skips the access phase for subrequests; so do we */
-        return NGX_DECLINED;
-    }
-
-    tlcf = ngx_http_get_module_loc_conf(r, ngx_http_ticket_module);
-
-    /* a client-sent copy of a forwarded claim never reaches the backend */
-
-    if (ngx_http_ticket_strip_headers(r) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    if (tlcf->kinds == NGX_HTTP_TICKET_OFF) {
-        return NGX_DECLINED;
-    }
-
-    if (tlcf->preflight == NGX_HTTP_TICKET_PREFLIGHT_PASS
-        && ngx_http_ticket_is_preflight(r))
-    {
-        /* not checked: nothing for the variables to verify later either */
-
-        ctx = ngx_http_ticket_ctx(r, tlcf);
-        if (ctx == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        ctx->decision = NGX_HTTP_TICKET_NONE;
-
-        return NGX_DECLINED;
-    }
-
-    ctx = ngx_http_ticket_evaluate(r, tlcf);
-    if (ctx == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    switch (ctx->decision) {
-
-    case NGX_HTTP_TICKET_ALLOW:
-        if (ngx_http_ticket_forward_claims(r, tlcf, ctx) != NGX_OK) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        return NGX_OK;
-
-    case NGX_HTTP_TICKET_AUDITED:
-        if (ngx_http_ticket_forward_claims(r, tlcf, ctx) != NGX_OK) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        /* audit mode grants nothing: other access checks still decide */
-        return NGX_DECLINED;
-
-    default:
-        return ngx_http_ticket_deny(r, tlcf, ctx);
-    }
-}
-
-
-static ngx_int_t
-ngx_http_ticket_is_preflight(ngx_http_request_t *r)
-{
-    static ngx_str_t  origin = ngx_string("origin");
-    static ngx_str_t  acrm = ngx_string("access-control-request-method");
-
-    return r->method == NGX_HTTP_OPTIONS
-           && ngx_http_ticket_header(r, &origin) != NULL
-           && ngx_http_ticket_header(r, &acrm) != NULL;
-}
-
-
-/* the first request header of that lowercase name */
-
-static ngx_table_elt_t *
-ngx_http_ticket_header(ngx_http_request_t *r, ngx_str_t *lowcase)
-{
-    ngx_uint_t        i;
-    ngx_list_part_t  *part;
-    ngx_table_elt_t  *h;
-
-    part = &r->headers_in.headers.part;
-    h = part->elts;
-
-    for (i = 0; /* void */; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                return NULL;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].key.len == lowcase->len
-            && ngx_strncmp(h[i].lowcase_key, lowcase->data, lowcase->len)
-               == 0)
-        {
-            return &h[i];
-        }
-    }
-}
-
-
-ngx_http_ticket_ctx_t *
-ngx_http_ticket_get_ctx(ngx_http_request_t *r)
-{
-    ngx_pool_cleanup_t     *cln;
-    ngx_http_ticket_ctx_t  *ctx;
-
-    r = r->main;
-
-    ctx = ngx_http_get_module_ctx(r, ngx_http_ticket_module);
-
-    if (ctx != NULL || !(r->internal || r->filter_finalize)) {
-        return ctx;
-    }
-
-    /*
-     * an internal redirect or error_page wiped r->ctx;
-     * the decision still sits in the request pool's cleanup
-     */
-
-    for (cln = r->pool->cleanup; cln; cln = cln->next) {
-        if (cln->handler == ngx_http_ticket_cleanup) {
-            ctx = cln->data;
-            ngx_http_set_ctx(r, ctx, ngx_http_ticket_module);
-            return ctx;
-        }
-    }
-
-    return NULL;
-}
-
-
-/*
- * The request's decision record, fresh for the scope tlcf: created on
- * first use, emptied when an internal redirect leads into another scope.
- */
-
-static ngx_http_ticket_ctx_t *
-ngx_http_ticket_ctx(ngx_http_request_t *r, ngx_http_ticket_loc_conf_t *tlcf)
-{
-    ngx_pool_cleanup_t     *cln;
-    ngx_http_ticket_ctx_t  *ctx;
-
-    r = r->main;
-
-    ctx = ngx_http_ticket_get_ctx(r);
-
-    if (ctx == NULL) {
-        cln = ngx_pool_cleanup_add(r->pool, sizeof(ngx_http_ticket_ctx_t));
-        if (cln == NULL) {
-            return NULL;
-        }
-
-        ctx = cln->data;
-        ngx_memzero(ctx, sizeof(ngx_http_ticket_ctx_t));
-        ticket_init(&ctx->ticket);
-
-        cln->handler = ngx_http_ticket_cleanup;
-
-        ngx_http_set_ctx(r, ctx, ngx_http_ticket_module);
-
-    } else {
-        /* an internal redirect into another scope: decide again there */
-        ngx_http_ticket_ctx_keep(r, ctx);
-        ctx->parsed = 0;
-        ngx_str_null(&ctx->token);
-    }
-
-    ctx->conf = tlcf;
-    ctx->reason = TICKET_OK;
-    ctx->decision = NGX_HTTP_TICKET_NONE;
-
-    return ctx;
-}
-
-
-/*
- * A refusal must not vanish from the audit trail because error_page or a
- * rewrite led into a scope that allows: the most severe decision of the
- * scopes left behind is kept (its ticket with it) for the log phase.
- */
-
-static void
-ngx_http_ticket_ctx_keep(ngx_http_request_t *r, ngx_http_ticket_ctx_t *ctx)
-{
-    ngx_http_ticket_ctx_t  *e, *prev;
-
-    if (ctx->decision == NGX_HTTP_TICKET_NONE) {
-        ticket_free(&ctx->ticket);
-        return;
-    }
-
-    e = ngx_palloc(r->pool, sizeof(ngx_http_ticket_ctx_t));
-    if (e == NULL) {
-        ticket_free(&ctx->ticket);
-        return;
-    }
-
-    /* the ticket moves with the copy: nothing in it points into ctx */
-
-    *e = *ctx;
-    e->earlier = NULL;
-    ticket_init(&ctx->ticket);
-
-    prev = ctx->earlier;
-
-    if (prev == NULL
-        || ticket_audit_event(e->reason, 0)
-           > ticket_audit_event(prev->reason, 0))
-    {
-        if (prev != NULL) {
-            ticket_free(&prev->ticket);
-        }
-
-        ctx->earlier = e;
-
-    } else {
-        ticket_free(&e->ticket);
-    }
-}
-
-
-/* claims a backend may act on: verified, and refused at most for scope */
-
-ngx_uint_t
-ngx_http_ticket_trusted(ngx_http_ticket_ctx_t *ctx)
-{
-    return ctx->ticket.verified
-           && (ctx->reason == TICKET_OK
-               || ticket_reason_status(ctx->reason) == NGX_HTTP_FORBIDDEN);
-}
-
-
-ngx_http_ticket_ctx_t *
-ngx_http_ticket_evaluate(ngx_http_request_t *r,
-    ngx_http_ticket_loc_conf_t *tlcf)
-{
-    ngx_int_t               rc;
-    ngx_http_ticket_ctx_t  *ctx;
-
-    r = r->main;
-
-    ctx = ngx_http_ticket_get_ctx(r);
-
-    if (ctx != NULL && ctx->conf == tlcf) {
-        return ctx;
-    }
-
-    ctx = ngx_http_ticket_ctx(r, tlcf);
-    if (ctx == NULL) {
-        return NULL;
-    }
-
-    rc = ngx_http_ticket_find_token(r, tlcf, &ctx->token);
-
-    if (rc == NGX_DECLINED) {
-        ctx->reason = TICKET_MISSING;
-
-    } else {
-        ctx->reason = ngx_http_ticket_verify(r, tlcf, ctx);
-
-        ctx->parsed = (ctx->ticket.sub.data != NULL);
-
-        if (ctx->reason == TICKET_OK) {
-            ctx->reason = ngx_http_ticket_revocation_check(r, &ctx->ticket);
-        }
-
-        if (ctx->reason == TICKET_OK && tlcf->policy.nclaim_reqs
-            && ticket_claims_load(&ctx->ticket) != 0)
-        {
-            ctx->reason = TICKET_CLAIM_MISMATCH;
-        }
-
-        if (ctx->reason == TICKET_OK) {
-            ctx->reason = ticket_authorize(&ctx->ticket, &tlcf->policy);
-        }
-    }
-
-    if (ctx->reason == TICKET_OK) {
-        ctx->decision = NGX_HTTP_TICKET_ALLOW;
-
-    } else if (tlcf->mode == NGX_HTTP_TICKET_AUDIT) {
-        ctx->decision = NGX_HTTP_TICKET_AUDITED;
-
-    } else {
-        ctx->decision = NGX_HTTP_TICKET_DENY;
-    }
-
-    if (ngx_http_ticket_metrics != NULL
-        && (ngx_uint_t) ctx->reason < TICKET_REASON_MAX)
-    {
-        (void) ngx_atomic_fetch_add(
-                    &ngx_http_ticket_metrics->requests[ctx->decision]
-                                                      [ctx->reason], 1);
-    }
-
-    ngx_http_ticket_log_decision(r, ctx);
-
-    return ctx;
-}
-
-
-/*
- * The signature and the claims, from the verified-ticket cache when this
- * very ticket was verified under one of this scope's keys before: then
- * only what can change with time, scope or binding is checked again.
- */
-
-static ticket_reason_t
-ngx_http_ticket_verify(ngx_http_request_t *r,
-    ngx_http_ticket_loc_conf_t *tlcf, ngx_http_ticket_ctx_t *ctx)
-{
-    int64_t           now;
-    ticket_t         *t;
-    ticket_reason_t   reason;
-
-    t = &ctx->ticket;
-    now = (int64_t) ngx_time();
-
-    if (ngx_http_ticket_cache_get(r, tlcf, &ctx->token, t, &reason)
-        == NGX_OK)
-    {
-        if (ngx_http_ticket_metrics) {
-            (void) ngx_atomic_fetch_add(&ngx_http_ticket_metrics->cache_hits,
-                                        1);
-        }
-
-        if (reason != TICKET_OK) {
-            return reason;
-        }
-
-        reason = ticket_check_time(t, &tlcf->policy, now);
-
-        if (reason == TICKET_OK) {
-            reason = ticket_check_binding(t, &tlcf->policy);
-        }
-
-        return reason;
-    }
-
-    if (ngx_http_ticket_metrics) {
-        (void) ngx_atomic_fetch_add(&ngx_http_ticket_metrics->cache_misses, 1);
-    }
-
-    reason = ticket_validate(t, (const char *) ctx->token.data,
-                             ctx->token.len, tlcf->keyset, &tlcf->policy,
-                             now);
-
-    /* verified (whatever came after), or a signature that failed */
-
-    if (t->verified
-        || (reason == TICKET_BAD_SIGNATURE && t->key != NULL))
-    {
-        ngx_http_ticket_cache_put(r, tlcf, &ctx->token, t);
-    }
-
-    return reason;
-}
-
-
-static ngx_int_t
-ngx_http_ticket_find_token(ngx_http_request_t *r,
-    ngx_http_ticket_loc_conf_t *tlcf, ngx_str_t *token)
-{
-    ngx_uint_t                 i;
-    ngx_http_ticket_source_t  *src;
-
-    src = tlcf->sources->elts;
-
-    for (i = 0; i < tlcf->sources->nelts; i++) {
-
-        switch (src[i].type) {
-
-        case NGX_HTTP_TICKET_SRC_HEADER:
-            if (ngx_http_ticket_header_token(r, &src[i], token) == NGX_OK) {
-                return NGX_OK;
-            }
-
-            break;
-
-        case NGX_HTTP_TICKET_SRC_COOKIE:
-            if (ngx_http_ticket_cookie(r, &src[i].name, token) == NGX_OK
-                && token->len)
-            {
-                return NGX_OK;
-            }
-
-            break;
-
-        default: /* NGX_HTTP_TICKET_SRC_ARG */
-            if (ngx_http_arg(r, src[i].name.data, src[i].name.len, token)
-                == NGX_OK
-                && token->len)
-            {
-                return NGX_OK;
-            }
-
-            break;
-        }
-    }
-
-    ngx_str_null(token);
-
-    return NGX_DECLINED;
-}
-
-
-static ngx_int_t
-ngx_http_ticket_header_token(ngx_http_request_t *r,
-    ngx_http_ticket_source_t *src, ngx_str_t *token)
-{
-    u_char           *p, *last;
-    ngx_table_elt_t  *found;
-
-    found = src->bearer ? r->headers_in.authorization
-                        : ngx_http_ticket_header(r, &src->lowcase);
-
-    if (found == NULL) {
-        return NGX_DECLINED;
-    }
-
-    p = found->value.data;
-    last = p + found->value.len;
-
-    if (src->bearer) {
-        /* RFC 6750: the scheme is case-insensitive; other schemes are
-         * someone else's credentials, not a ticket */
-
-        if (last - p < 6 || ngx_strncasecmp(p, (u_char *) "Bearer", 6) != 0
-            || (last - p > 6 && p[6] != ' '))
-        {
-            return NGX_DECLINED;
-        }
-
-        p += 6;
-    }
-
-    while (p < last && *p == ' ') {
-        p++;
-    }
-
-    while (last > p && last[-1] == ' ') {
-        last--;
-    }
-
-    if (p == last && !src->bearer) {
-        return NGX_DECLINED;
-    }
-
-    /* "Bearer" with nothing after it is a malformed ticket, not none */
-
-    token->data = p;
-    token->len = last - p;
-
-    return NGX_OK;
-}
-
-
-static ngx_int_t
-ngx_http_ticket_deny(ngx_http_request_t *r, ngx_http_ticket_loc_conf_t *tlcf,
-    ngx_http_ticket_ctx_t *ctx)
-{
-    ngx_int_t         status;
-    ngx_str_t        *value;
-    ngx_table_elt_t  *h;
-
-    status = ticket_reason_status(ctx->reason);
-
-    switch (status) {
-
-    case NGX_HTTP_FORBIDDEN:
-        value = &tlcf->www_scope;
-        break;
-
-    case NGX_HTTP_UNAUTHORIZED:
-        value = (ctx->reason == TICKET_MISSING) ? &tlcf->www_missing
-                                                : &tlcf->www_invalid;
-        break;
-
-    default:
-        /* 503: revocation state unusable; no challenge to answer */
-
-        h = ngx_list_push(&r->headers_out.headers);
-        if (h == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        h->hash = 1;
-        ngx_http_ticket_header_unlinked(h);
-        ngx_str_set(&h->key, "Retry-After");
-        ngx_str_set(&h->value, "1");
-
-        return NGX_HTTP_SERVICE_UNAVAILABLE;
-    }
-
-    h = ngx_list_push(&r->headers_out.headers);
-    if (h == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    h->hash = 1;
-    ngx_http_ticket_header_unlinked(h);
-    ngx_str_set(&h->key, "WWW-Authenticate");
-    h->value = *value;
-
-    r->headers_out.www_authenticate = h;
-
-    return status;
-}
-
-
-/*
- * Forwarded claims: the client's headers of every name any scope forwards
- * a claim in are removed on every pass of the access phase, in every
- * location, before any decision, so that neither an absent claim, nor a
- * denied, audited or unprotected request, nor a scope with a list of its
- * own lets a forged value through.  "_" counts as "-": CGI and FastCGI
- * backends see X_User and X-User as one HTTP_X_USER.
- */
-
-static ngx_int_t
-ngx_http_ticket_strip_headers(ngx_http_request_t *r)
-{
-    ngx_uint_t                    i, hit;
-    ngx_list_t                    headers;
-    ngx_list_part_t              *part;
-    ngx_table_elt_t              *h, *nh;
-    ngx_http_ticket_main_conf_t  *tmcf;
-
-    tmcf = ngx_http_get_module_main_conf(r, ngx_http_ticket_module);
-
-    if (tmcf->forwarded.nelts == 0) {
-        return NGX_OK;
-    }
-
-    hit = 0;
-
-    part = &r->headers_in.headers.part;
-    h = part->elts;
-
-    for (i = 0; /* void */; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (ngx_http_ticket_forwarded(tmcf, &h[i])) {
-            hit = 1;
-            break;
-        }
-    }
-
-    if (!hit) {
-        return NGX_OK;
-    }
-
-    /* nginx has no list removal: rebuild the list without them */
-
-    if (ngx_list_init(&headers, r->pool, 20, sizeof(ngx_table_elt_t))
-        != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    part = &r->headers_in.headers.part;
-    h = part->elts;
-
-    for (i = 0; /* void */; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (ngx_http_ticket_forwarded(tmcf, &h[i])) {
-            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                          "ticket: client header \"%V\" removed", &h[i].key);
-            continue;
-        }
-
-        nh = ngx_list_push(&headers);
-        if (nh == NULL) {
-            return NGX_ERROR;
-        }
-
-        *nh = h[i];
-    }
-
-    r->headers_in.headers = headers;
-
-    /* the copied list's last part must not point into this stack frame */
-
-    if (headers.last == &headers.part) {
-        r->headers_in.headers.last = &r->headers_in.headers.part;
-    }
-
-    return NGX_OK;
-}
-
-
-static ngx_uint_t
-ngx_http_ticket_forwarded(ngx_http_ticket_main_conf_t *tmcf,
-    ngx_table_elt_t *h)
-{
-    u_char      c;
-    ngx_str_t  *name;
-    ngx_uint_t  i, k;
-
-    name = tmcf->forwarded.elts;
-
-    for (i = 0; i < tmcf->forwarded.nelts; i++) {
-
-        if (h->key.len != name[i].len) {
-            continue;
-        }
-
-        for (k = 0; k < name[i].len; k++) {
-            c = h->lowcase_key[k];
-
-            if ((c == '_' ? '-' : c) != name[i].data[k]) {
-                break;
-            }
-        }
-
-        if (k == name[i].len) {
-            return 1;
-        }
-    }
-
-    return 0;
-}
-
-
-static ngx_int_t
-ngx_http_ticket_forward_claims(ngx_http_request_t *r,
-    ngx_http_ticket_loc_conf_t *tlcf, ngx_http_ticket_ctx_t *ctx)
-{
-    json_t                    *value;
-    ticket_t                  *t;
-    ngx_str_t                  text;
-    ngx_uint_t                 i;
-    ngx_table_elt_t           *h;
-    const ticket_str_t        *std;
-    ngx_http_ticket_header_t  *sh;
-
-    t = &ctx->ticket;
-
-    if (tlcf->set_headers == NULL || !ngx_http_ticket_trusted(ctx)) {
-        /* unverified, expired, revoked, another tenant's: not to be
-         * acted on, even in audit mode */
-        return NGX_OK;
-    }
-
-    sh = tlcf->set_headers->elts;
-
-    for (i = 0; i < tlcf->set_headers->nelts; i++) {
-
-        /* the standard string claims come typed: no JSON on a cache hit */
-
-        if (sh[i].standard >= 0) {
-            std = (const ticket_str_t *) ((u_char *) t + sh[i].standard);
-
-            if (std->data == NULL) {
-                continue;
-            }
-
-            if (ngx_http_ticket_safe_str(r->pool, std->data, std->len, &text)
-                != NGX_OK)
-            {
-                return NGX_ERROR;
-            }
-
-        } else {
-            if (ticket_claims_load(t) != 0) {
-                return NGX_ERROR;
-            }
-
-            value = ticket_json_path(t->claims,
-                                     (const char *) sh[i].claim.data,
-                                     sh[i].claim.len);
-            if (value == NULL || json_is_null(value)) {
-                continue;
-            }
-
-            if (ngx_http_ticket_value(r->pool, value, &text) != NGX_OK) {
-                return NGX_ERROR;
-            }
-        }
-
-        h = ngx_list_push(&r->headers_in.headers);
-        if (h == NULL) {
-            return NGX_ERROR;
-        }
-
-        h->hash = sh[i].hash;
-        ngx_http_ticket_header_unlinked(h);
-        h->key = sh[i].name;
-        h->lowcase_key = sh[i].lowcase.data;
-        h->value = text;
-    }
-
-    return NGX_OK;
-}
+/* configuration */
 
 
 /* sub, kind, jti, iss, tenant, sid: read typed, without JSON */
@@ -1050,141 +316,14 @@ ngx_http_ticket_standard_claim(ngx_str_t *name)
 }
 
 
-static void
-ngx_http_ticket_log_decision(ngx_http_request_t *r,
-    ngx_http_ticket_ctx_t *ctx)
-{
-    ngx_str_t   sub, jti;
-    ticket_t   *t;
-
-    if (ctx->reason == TICKET_OK
-        || r->connection->log->log_level < NGX_LOG_INFO)
-    {
-        return;
-    }
-
-    t = &ctx->ticket;
-
-    ngx_str_null(&sub);
-    ngx_str_null(&jti);
-
-    if (ctx->parsed) {
-        if (ngx_http_ticket_safe_str(r->pool, t->sub.data, t->sub.len, &sub)
-            != NGX_OK
-            || ngx_http_ticket_safe_str(r->pool, t->jti.data, t->jti.len,
-                                        &jti)
-               != NGX_OK)
-        {
-            return;
-        }
-    }
-
-    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                  "ticket %s: %s, sub \"%V\", jti \"%V\", verified %d",
-                  ctx->decision == NGX_HTTP_TICKET_AUDITED ? "audited"
-                                                           : "denied",
-                  ticket_reason_name(ctx->reason), &sub, &jti,
-                  (int) t->verified);
-}
-
-
-static void
-ngx_http_ticket_cleanup(void *data)
-{
-    ngx_http_ticket_ctx_t  *ctx = data;
-
-    ticket_free(&ctx->ticket);
-
-    if (ctx->earlier != NULL) {
-        ticket_free(&ctx->earlier->ticket);
-    }
-}
-
-
-/*
- * Text of a claim for a variable or a forwarded header: control bytes
- * are written as \xHH, so that a signed claim cannot split a header.
- */
-
-ngx_int_t
-ngx_http_ticket_value(ngx_pool_t *pool, json_t *value, ngx_str_t *text)
-{
-    char    *buf;
-    size_t   len;
-
-    len = ticket_json_text(value, NULL, 0);
-
-    buf = ngx_pnalloc(pool, len + 1);
-    if (buf == NULL) {
-        return NGX_ERROR;
-    }
-
-    (void) ticket_json_text(value, buf, len + 1);
-
-    return ngx_http_ticket_safe_str(pool, buf, len, text);
-}
-
-
-ngx_int_t
-ngx_http_ticket_safe_str(ngx_pool_t *pool, const char *data, size_t len,
-    ngx_str_t *text)
-{
-    u_char      *p, c;
-    size_t       i, n;
-    static char  hex[] = "0123456789abcdef";
-
-    n = 0;
-
-    for (i = 0; i < len; i++) {
-        c = (u_char) data[i];
-        if (c < 0x20 || c == 0x7f) {
-            n++;
-        }
-    }
-
-    if (n == 0) {
-        text->data = (u_char *) data;
-        text->len = len;
-        return NGX_OK;
-    }
-
-    p = ngx_pnalloc(pool, len + n * 3);
-    if (p == NULL) {
-        return NGX_ERROR;
-    }
-
-    text->data = p;
-
-    for (i = 0; i < len; i++) {
-        c = (u_char) data[i];
-
-        if (c < 0x20 || c == 0x7f) {
-            *p++ = '\\';
-            *p++ = 'x';
-            *p++ = hex[c >> 4];
-            *p++ = hex[c & 0xf];
-
-        } else {
-            *p++ = c;
-        }
-    }
-
-    text->len = p - text->data;
-
-    return NGX_OK;
-}
-
-
-/* configuration */
-
-
 static char *
 ngx_http_ticket(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_ticket_loc_conf_t *tlcf = conf;
 
-    ngx_str_t        *value;
-    ngx_conf_enum_t  *e;
+    ngx_str_t                    *value;
+    ngx_conf_enum_t              *e;
+    ngx_http_ticket_main_conf_t  *tmcf;
 
     if (tlcf->kinds != NGX_CONF_UNSET_UINT) {
         return "is duplicate";
@@ -1197,6 +336,12 @@ ngx_http_ticket(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
             && ngx_strcmp(e->name.data, value[1].data) == 0)
         {
             tlcf->kinds = e->value;
+
+            if (e->value != NGX_HTTP_TICKET_OFF) {
+                tmcf = ngx_http_conf_get_module_main_conf(cf,
+                                                    ngx_http_ticket_module);
+                tmcf->checks = 1;
+            }
 
             /* merge reports "no key" against this line, not http's end */
             tlcf->kinds_file = cf->conf_file->file.name;
@@ -1922,8 +1067,9 @@ ngx_http_ticket_www_auth(ngx_conf_t *cf, ngx_str_t *realm, const char *error,
 static ngx_int_t
 ngx_http_ticket_init(ngx_conf_t *cf)
 {
-    ngx_http_handler_pt        *h;
-    ngx_http_core_main_conf_t  *cmcf;
+    ngx_http_handler_pt          *h;
+    ngx_http_core_main_conf_t    *cmcf;
+    ngx_http_ticket_main_conf_t  *tmcf;
 
     cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
 
@@ -1934,60 +1080,18 @@ ngx_http_ticket_init(ngx_conf_t *cf)
 
     *h = ngx_http_ticket_handler;
 
-    if (ngx_http_ticket_audit_init(cf) != NGX_OK
-        || ngx_http_ticket_metrics_init(cf) != NGX_OK
-        || ngx_http_ticket_cache_init(cf) != NGX_OK)
-    {
+    if (ngx_http_ticket_audit_init(cf) != NGX_OK) {
         return NGX_ERROR;
     }
 
-    return NGX_OK;
-}
+    /* the cache where some scope checks tickets; ticket_status made the
+     * metrics zone itself */
 
+    tmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_ticket_module);
 
-/*
- * A worker uses the zones of the cycle it runs, never ones a failed
- * reload configured in the master: looked up by name when it starts.
- */
-
-ngx_shm_zone_t *
-ngx_http_ticket_shm_zone(ngx_cycle_t *cycle, ngx_str_t *name)
-{
-    ngx_uint_t        i;
-    ngx_shm_zone_t   *shm_zone;
-    ngx_list_part_t  *part;
-
-    part = &cycle->shared_memory.part;
-    shm_zone = part->elts;
-
-    for (i = 0; /* void */; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                return NULL;
-            }
-
-            part = part->next;
-            shm_zone = part->elts;
-            i = 0;
-        }
-
-        if (shm_zone[i].tag == &ngx_http_ticket_module
-            && shm_zone[i].shm.name.len == name->len
-            && ngx_strncmp(shm_zone[i].shm.name.data, name->data, name->len)
-               == 0)
-        {
-            return &shm_zone[i];
-        }
+    if (tmcf->checks && ngx_http_ticket_cache_init(cf, tmcf) != NGX_OK) {
+        return NGX_ERROR;
     }
-}
-
-
-static ngx_int_t
-ngx_http_ticket_init_process(ngx_cycle_t *cycle)
-{
-    ngx_http_ticket_metrics_process(cycle);
-    ngx_http_ticket_cache_process(cycle);
 
     return NGX_OK;
 }

@@ -1,6 +1,7 @@
 
 /*
  * ngx_ticket_module: hiredis's asynchronous context on nginx's event loop.
+ * Its configuration (ngx_http_ticket_redis_conf_t) is in the types header.
  */
 
 #ifndef _NGX_HTTP_TICKET_REDIS_H_INCLUDED_
@@ -11,25 +12,10 @@
 #include <ngx_core.h>
 #include <ngx_event.h>
 
+#include "ngx_http_ticket_types.h"
+
 #include <hiredis/hiredis.h>
 #include <hiredis/async.h>
-
-
-typedef struct {
-    ngx_str_t                       name;    /* as configured, for logs */
-    ngx_str_t                       host;    /* numeric, resolved at load */
-    int                             port;
-    ngx_str_t                       path;    /* unix: socket */
-} ngx_http_ticket_redis_addr_t;
-
-
-typedef struct {
-    ngx_array_t                    *addrs;   /* ngx_http_ticket_redis_addr_t */
-    ngx_str_t                       password;
-    ngx_int_t                       db;
-    ngx_str_t                       prefix;
-    ngx_msec_t                      timeout;
-} ngx_http_ticket_redis_conf_t;
 
 
 typedef struct ngx_http_ticket_redis_s  ngx_http_ticket_redis_t;

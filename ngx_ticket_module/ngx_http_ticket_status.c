@@ -5,8 +5,9 @@
  */
 
 
-#include "ngx_http_ticket_module.h"
-#include "ngx_http_ticket_revocation.h"
+#include "ngx_http_ticket_types.h"
+#include "ngx_http_ticket_status.h"
+#include "ngx_http_ticket_revocation_zone.h"
 
 #include <ticket_revocation.h>
 
@@ -15,8 +16,6 @@ static ngx_int_t ngx_http_ticket_status_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_ticket_metrics_init_zone(ngx_shm_zone_t *shm_zone,
     void *data);
 
-
-ngx_http_ticket_metrics_t  *ngx_http_ticket_metrics;
 
 static ngx_str_t  ngx_http_ticket_metrics_name =
     ngx_string("ticket_metrics");
@@ -36,6 +35,7 @@ ngx_http_ticket_status_handler(ngx_http_request_t *r)
     ngx_chain_t                          out;
     ngx_atomic_uint_t                    n;
     ngx_http_ticket_metrics_t           *m;
+    ngx_http_ticket_main_conf_t         *tmcf;
     ngx_http_ticket_revocation_stats_t   st;
 
     if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
@@ -47,7 +47,8 @@ ngx_http_ticket_status_handler(ngx_http_request_t *r)
         return rc;
     }
 
-    m = ngx_http_ticket_metrics;
+    tmcf = ngx_http_get_module_main_conf(r, ngx_http_ticket_module);
+    m = ngx_http_ticket_metrics(tmcf);
 
     if (m == NULL) {
         return NGX_HTTP_SERVICE_UNAVAILABLE;
@@ -173,33 +174,35 @@ ngx_http_ticket_status_handler(ngx_http_request_t *r)
 }
 
 
+/* the counters' zone is made here, as limit_req_zone makes its own: only
+ * a configuration that can show the counters has them */
+
 char *
 ngx_http_ticket_status(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
-    ngx_http_core_loc_conf_t  *clcf;
+    ngx_http_core_loc_conf_t     *clcf;
+    ngx_http_ticket_main_conf_t  *tmcf;
 
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
     clcf->handler = ngx_http_ticket_status_handler;
 
-    return NGX_CONF_OK;
-}
+    tmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_ticket_module);
 
-
-ngx_int_t
-ngx_http_ticket_metrics_init(ngx_conf_t *cf)
-{
-    ngx_shm_zone_t  *shm_zone;
-
-    shm_zone = ngx_shared_memory_add(cf, &ngx_http_ticket_metrics_name,
-                                     8 * ngx_pagesize,
-                                     &ngx_http_ticket_module);
-    if (shm_zone == NULL) {
-        return NGX_ERROR;
+    if (tmcf->metrics_zone != NULL) {
+        return NGX_CONF_OK;
     }
 
-    shm_zone->init = ngx_http_ticket_metrics_init_zone;
+    tmcf->metrics_zone = ngx_shared_memory_add(cf,
+                                               &ngx_http_ticket_metrics_name,
+                                               8 * ngx_pagesize,
+                                               &ngx_http_ticket_module);
+    if (tmcf->metrics_zone == NULL) {
+        return NGX_CONF_ERROR;
+    }
 
-    return NGX_OK;
+    tmcf->metrics_zone->init = ngx_http_ticket_metrics_init_zone;
+
+    return NGX_CONF_OK;
 }
 
 
@@ -230,17 +233,4 @@ ngx_http_ticket_metrics_init_zone(ngx_shm_zone_t *shm_zone, void *data)
     shpool->data = shm_zone->data;
 
     return NGX_OK;
-}
-
-
-/* as the cache: the counters of the cycle this worker runs */
-
-void
-ngx_http_ticket_metrics_process(ngx_cycle_t *cycle)
-{
-    ngx_shm_zone_t  *shm_zone;
-
-    shm_zone = ngx_http_ticket_shm_zone(cycle, &ngx_http_ticket_metrics_name);
-
-    ngx_http_ticket_metrics = shm_zone ? shm_zone->data : NULL;
 }

@@ -9,7 +9,11 @@
  */
 
 
-#include "ngx_http_ticket_module.h"
+#include "ngx_http_ticket_types.h"
+#include "ngx_http_ticket_access.h"
+#include "ngx_http_ticket_decision.h"
+#include "ngx_http_ticket_text.h"
+#include "ngx_http_ticket_variables.h"
 
 
 #define NGX_HTTP_TICKET_VAR_SUB       0

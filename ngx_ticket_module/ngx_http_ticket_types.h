@@ -1,10 +1,13 @@
 
 /*
- * ngx_ticket_module: nginx glue shared by the module's files.
+ * ngx_ticket_module: the types the glue files share, and nothing else:
+ * configurations, the decision record, the metrics block.  Every file
+ * includes this and the headers of the files it calls; no header
+ * declares everything.
  */
 
-#ifndef _NGX_HTTP_TICKET_MODULE_H_INCLUDED_
-#define _NGX_HTTP_TICKET_MODULE_H_INCLUDED_
+#ifndef _NGX_HTTP_TICKET_TYPES_H_INCLUDED_
+#define _NGX_HTTP_TICKET_TYPES_H_INCLUDED_
 
 
 #include <ngx_config.h>
@@ -33,6 +36,9 @@
 
 #define NGX_HTTP_TICKET_MAX_KEY_FILE  (1024 * 1024)
 
+#define NGX_HTTP_TICKET_FAIL_CLOSED   0
+#define NGX_HTTP_TICKET_FAIL_OPEN     1
+
 
 typedef struct {
     ngx_uint_t                  type;
@@ -57,6 +63,15 @@ typedef struct {
     ngx_array_t                 forwarded;   /* every ticket_set_header
                                                 name, lowercase, "_" as
                                                 "-": stripped everywhere */
+
+    /*
+     * As limit_req keeps its zone: the pointer lives in the configuration
+     * of the cycle a worker runs, never one a failed reload configured.
+     */
+    ngx_shm_zone_t             *cache_zone;   /* NULL: no "ticket" scope */
+    ngx_shm_zone_t             *metrics_zone; /* NULL: no ticket_status */
+
+    unsigned                    checks:1;     /* some scope sets "ticket" */
 } ngx_http_ticket_main_conf_t;
 
 
@@ -127,46 +142,43 @@ struct ngx_http_ticket_ctx_s {
 };
 
 
+/* ngx_http_ticket_revocation_module's */
+
+typedef struct {
+    ngx_str_t                   name;    /* as configured, for logs */
+    ngx_str_t                   host;    /* numeric, resolved at load */
+    int                         port;
+    ngx_str_t                   path;    /* unix: socket */
+} ngx_http_ticket_redis_addr_t;
+
+
+typedef struct {
+    ngx_array_t                *addrs;   /* ngx_http_ticket_redis_addr_t */
+    ngx_str_t                   password;
+    ngx_int_t                   db;
+    ngx_str_t                   prefix;
+    ngx_msec_t                  timeout;
+} ngx_http_ticket_redis_conf_t;
+
+
+typedef struct {
+    ngx_http_ticket_redis_conf_t  redis;    /* addrs NULL: no ticket_redis */
+    ngx_uint_t                  fail;
+    ngx_msec_t                  max_stale;
+    size_t                      shm_size;
+    ngx_shm_zone_t             *shm_zone;
+    time_t                      max_leeway;
+    time_t                      max_lifetime;
+} ngx_http_ticket_rev_main_conf_t;
+
+
+typedef struct {
+    ngx_flag_t                  enabled;
+} ngx_http_ticket_rev_loc_conf_t;
+
+
 extern ngx_module_t  ngx_http_ticket_module;
-extern ngx_http_ticket_metrics_t  *ngx_http_ticket_metrics;
+extern ngx_module_t  ngx_http_ticket_revocation_module;
 
 
-ngx_http_ticket_ctx_t *ngx_http_ticket_get_ctx(ngx_http_request_t *r);
-ngx_uint_t ngx_http_ticket_trusted(ngx_http_ticket_ctx_t *ctx);
-ngx_http_ticket_ctx_t *ngx_http_ticket_evaluate(ngx_http_request_t *r,
-    ngx_http_ticket_loc_conf_t *tlcf);
-ngx_int_t ngx_http_ticket_value(ngx_pool_t *pool, json_t *value,
-    ngx_str_t *text);
-ngx_int_t ngx_http_ticket_safe_str(ngx_pool_t *pool, const char *data,
-    size_t len, ngx_str_t *text);
-
-char *ngx_http_ticket_keys(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
-char *ngx_http_ticket_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
-
-ngx_int_t ngx_http_ticket_add_variables(ngx_conf_t *cf);
-
-char *ngx_http_ticket_audit_log(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf);
-char *ngx_http_ticket_audit_events(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf);
-ngx_int_t ngx_http_ticket_audit_init(ngx_conf_t *cf);
-ngx_int_t ngx_http_ticket_audit_required(ngx_conf_t *cf,
-    ngx_http_ticket_loc_conf_t *conf);
-void ngx_http_ticket_audit_exit(ngx_cycle_t *cycle);
-
-char *ngx_http_ticket_status(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
-ngx_shm_zone_t *ngx_http_ticket_shm_zone(ngx_cycle_t *cycle,
-    ngx_str_t *name);
-ngx_int_t ngx_http_ticket_metrics_init(ngx_conf_t *cf);
-void ngx_http_ticket_metrics_process(ngx_cycle_t *cycle);
-
-ngx_int_t ngx_http_ticket_cache_init(ngx_conf_t *cf);
-void ngx_http_ticket_cache_process(ngx_cycle_t *cycle);
-ngx_int_t ngx_http_ticket_cache_get(ngx_http_request_t *r,
-    ngx_http_ticket_loc_conf_t *tlcf, ngx_str_t *token, ticket_t *t,
-    ticket_reason_t *reason);
-void ngx_http_ticket_cache_put(ngx_http_request_t *r,
-    ngx_http_ticket_loc_conf_t *tlcf, ngx_str_t *token, ticket_t *t);
-
-
-#endif /* _NGX_HTTP_TICKET_MODULE_H_INCLUDED_ */
+#endif /* _NGX_HTTP_TICKET_TYPES_H_INCLUDED_ */

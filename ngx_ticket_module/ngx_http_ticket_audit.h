@@ -1,0 +1,23 @@
+
+/*
+ * ngx_ticket_module: the audit trail.
+ */
+
+#ifndef _NGX_HTTP_TICKET_AUDIT_H_INCLUDED_
+#define _NGX_HTTP_TICKET_AUDIT_H_INCLUDED_
+
+
+#include "ngx_http_ticket_types.h"
+
+
+char *ngx_http_ticket_audit_log(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_ticket_audit_events(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+ngx_int_t ngx_http_ticket_audit_init(ngx_conf_t *cf);
+ngx_int_t ngx_http_ticket_audit_required(ngx_conf_t *cf,
+    ngx_http_ticket_loc_conf_t *conf);
+void ngx_http_ticket_audit_exit(ngx_cycle_t *cycle);
+
+
+#endif /* _NGX_HTTP_TICKET_AUDIT_H_INCLUDED_ */

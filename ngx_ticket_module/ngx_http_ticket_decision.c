@@ -1,0 +1,204 @@
+
+/*
+ * ngx_ticket_module: the decision record of a request.
+ *
+ * The decision is made once per request and scope and kept in a pool
+ * cleanup, so that $ticket_* variables and the log phase still find it
+ * after an internal redirect or error_page has wiped the module contexts
+ * (as realip finds its own).  A refusal is logged here, once.
+ */
+
+
+#include "ngx_http_ticket_types.h"
+#include "ngx_http_ticket_decision.h"
+#include "ngx_http_ticket_text.h"
+
+#include <ticket_audit.h>
+
+
+static void ngx_http_ticket_ctx_keep(ngx_http_request_t *r,
+    ngx_http_ticket_ctx_t *ctx);
+static void ngx_http_ticket_cleanup(void *data);
+
+
+ngx_http_ticket_ctx_t *
+ngx_http_ticket_get_ctx(ngx_http_request_t *r)
+{
+    ngx_pool_cleanup_t     *cln;
+    ngx_http_ticket_ctx_t  *ctx;
+
+    r = r->main;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_ticket_module);
+
+    if (ctx != NULL || !(r->internal || r->filter_finalize)) {
+        return ctx;
+    }
+
+    /*
+     * an internal redirect or error_page wiped r->ctx;
+     * the decision still sits in the request pool's cleanup
+     */
+
+    for (cln = r->pool->cleanup; cln; cln = cln->next) {
+        if (cln->handler == ngx_http_ticket_cleanup) {
+            ctx = cln->data;
+            ngx_http_set_ctx(r, ctx, ngx_http_ticket_module);
+            return ctx;
+        }
+    }
+
+    return NULL;
+}
+
+
+/*
+ * The request's decision record, fresh for the scope tlcf: created on
+ * first use, emptied when an internal redirect leads into another scope.
+ */
+
+ngx_http_ticket_ctx_t *
+ngx_http_ticket_ctx(ngx_http_request_t *r, ngx_http_ticket_loc_conf_t *tlcf)
+{
+    ngx_pool_cleanup_t     *cln;
+    ngx_http_ticket_ctx_t  *ctx;
+
+    r = r->main;
+
+    ctx = ngx_http_ticket_get_ctx(r);
+
+    if (ctx == NULL) {
+        cln = ngx_pool_cleanup_add(r->pool, sizeof(ngx_http_ticket_ctx_t));
+        if (cln == NULL) {
+            return NULL;
+        }
+
+        ctx = cln->data;
+        ngx_memzero(ctx, sizeof(ngx_http_ticket_ctx_t));
+        ticket_init(&ctx->ticket);
+
+        cln->handler = ngx_http_ticket_cleanup;
+
+        ngx_http_set_ctx(r, ctx, ngx_http_ticket_module);
+
+    } else {
+        /* an internal redirect into another scope: decide again there */
+        ngx_http_ticket_ctx_keep(r, ctx);
+        ctx->parsed = 0;
+        ngx_str_null(&ctx->token);
+    }
+
+    ctx->conf = tlcf;
+    ctx->reason = TICKET_OK;
+    ctx->decision = NGX_HTTP_TICKET_NONE;
+
+    return ctx;
+}
+
+
+/*
+ * A refusal must not vanish from the audit trail because error_page or a
+ * rewrite led into a scope that allows: the most severe decision of the
+ * scopes left behind is kept (its ticket with it) for the log phase.
+ */
+
+static void
+ngx_http_ticket_ctx_keep(ngx_http_request_t *r, ngx_http_ticket_ctx_t *ctx)
+{
+    ngx_http_ticket_ctx_t  *e, *prev;
+
+    if (ctx->decision == NGX_HTTP_TICKET_NONE) {
+        ticket_free(&ctx->ticket);
+        return;
+    }
+
+    e = ngx_palloc(r->pool, sizeof(ngx_http_ticket_ctx_t));
+    if (e == NULL) {
+        ticket_free(&ctx->ticket);
+        return;
+    }
+
+    /* the ticket moves with the copy: nothing in it points into ctx */
+
+    *e = *ctx;
+    e->earlier = NULL;
+    ticket_init(&ctx->ticket);
+
+    prev = ctx->earlier;
+
+    if (prev == NULL
+        || ticket_audit_event(e->reason, 0)
+           > ticket_audit_event(prev->reason, 0))
+    {
+        if (prev != NULL) {
+            ticket_free(&prev->ticket);
+        }
+
+        ctx->earlier = e;
+
+    } else {
+        ticket_free(&e->ticket);
+    }
+}
+
+
+/* claims a backend may act on: verified, and refused at most for scope */
+
+ngx_uint_t
+ngx_http_ticket_trusted(ngx_http_ticket_ctx_t *ctx)
+{
+    return ctx->ticket.verified
+           && (ctx->reason == TICKET_OK
+               || ticket_reason_status(ctx->reason) == NGX_HTTP_FORBIDDEN);
+}
+
+
+void
+ngx_http_ticket_log_decision(ngx_http_request_t *r,
+    ngx_http_ticket_ctx_t *ctx)
+{
+    ngx_str_t   sub, jti;
+    ticket_t   *t;
+
+    if (ctx->reason == TICKET_OK
+        || r->connection->log->log_level < NGX_LOG_INFO)
+    {
+        return;
+    }
+
+    t = &ctx->ticket;
+
+    ngx_str_null(&sub);
+    ngx_str_null(&jti);
+
+    if (ctx->parsed) {
+        if (ngx_http_ticket_safe_str(r->pool, t->sub.data, t->sub.len, &sub)
+            != NGX_OK
+            || ngx_http_ticket_safe_str(r->pool, t->jti.data, t->jti.len,
+                                        &jti)
+               != NGX_OK)
+        {
+            return;
+        }
+    }
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "ticket %s: %s, sub \"%V\", jti \"%V\", verified %d",
+                  ctx->decision == NGX_HTTP_TICKET_AUDITED ? "audited"
+                                                           : "denied",
+                  ticket_reason_name(ctx->reason), &sub, &jti,
+                  (int) t->verified);
+}
+
+
+static void
+ngx_http_ticket_cleanup(void *data)
+{
+    ngx_http_ticket_ctx_t  *ctx = data;
+
+    ticket_free(&ctx->ticket);
+
+    if (ctx->earlier != NULL) {
+        ticket_free(&ctx->earlier->ticket);
+    }
+}

@@ -1,0 +1,18 @@
+
+/*
+ * ngx_ticket_module: forwarded claims.
+ */
+
+#ifndef _NGX_HTTP_TICKET_FORWARD_H_INCLUDED_
+#define _NGX_HTTP_TICKET_FORWARD_H_INCLUDED_
+
+
+#include "ngx_http_ticket_types.h"
+
+
+ngx_int_t ngx_http_ticket_strip_headers(ngx_http_request_t *r);
+ngx_int_t ngx_http_ticket_forward_claims(ngx_http_request_t *r,
+    ngx_http_ticket_loc_conf_t *tlcf, ngx_http_ticket_ctx_t *ctx);
+
+
+#endif /* _NGX_HTTP_TICKET_FORWARD_H_INCLUDED_ */

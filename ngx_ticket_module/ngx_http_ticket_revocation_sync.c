@@ -1,0 +1,1064 @@
+
+/*
+ * ngx_ticket_module: the revocation lists' Redis follower.
+ *
+ * One worker, elected through the zone, keeps the lists in sync with
+ * Redis: a full load (SCAN cursors, so a list of any size streams in
+ * pieces) at start and after any gap in the stream, then a blocking XREAD
+ * of ticket:events.  Every worker's request path only looks rows up in
+ * the zone; it never waits on Redis.  Loads add and never remove: only
+ * pruning removes a row, once nothing it could match can still be valid,
+ * so a Redis restarted empty cannot make the gateway forget.
+ */
+
+
+#include "ngx_http_ticket_types.h"
+#include "ngx_http_ticket_redis.h"
+#include "ngx_http_ticket_revocation_sync.h"
+#include "ngx_http_ticket_revocation_zone.h"
+
+#include <ticket_revocation.h>
+
+
+#define NGX_HTTP_TICKET_SYNC_IDLE      0
+#define NGX_HTTP_TICKET_SYNC_LOADING   1
+#define NGX_HTTP_TICKET_SYNC_FOLLOWING 2
+
+#define NGX_HTTP_TICKET_TICK           100    /* ms */
+#define NGX_HTTP_TICKET_OWNER_DEAD     500    /* ms without heartbeat */
+#define NGX_HTTP_TICKET_XREAD_BLOCK    1000   /* ms */
+#define NGX_HTTP_TICKET_SCAN_COUNT     "1000"
+#define NGX_HTTP_TICKET_PRUNE_BATCH    1000
+#define NGX_HTTP_TICKET_PRUNE_EVERY    10000  /* ms */
+#define NGX_HTTP_TICKET_MAX_FIELDS     32
+#define NGX_HTTP_TICKET_ID_LEN         48
+
+
+/* the worker's own sync state */
+
+typedef struct {
+    ngx_http_ticket_redis_t         redis;
+    ngx_http_ticket_rev_main_conf_t *rmcf;
+    ngx_http_ticket_rev_zone_t     *zone;
+    ngx_event_t                     tick;
+    ngx_event_t                     retry;
+    ngx_msec_t                      backoff;
+    ngx_uint_t                      state;
+    ngx_uint_t                      list;
+    ngx_uint_t                      prune_list;
+    ngx_rbtree_key_t                prune_key;
+    ngx_msec_t                      prune_next;
+    ngx_msec_t                      reload_next;
+    ngx_msec_t                      stale_logged;
+    ngx_msec_t                      load_started;
+    size_t                          cursor_len;
+    size_t                          load_id_len;
+    size_t                          last_id_len;
+    u_char                          cursor[32];
+    u_char                          load_id[NGX_HTTP_TICKET_ID_LEN];
+    u_char                          last_id[NGX_HTTP_TICKET_ID_LEN];
+    u_char                          from_id[NGX_HTTP_TICKET_ID_LEN];
+    size_t                          from_id_len;
+    ngx_str_t                       keys[TICKET_REV_LISTS];
+    ngx_str_t                       events;
+    unsigned                        owner:1;
+    unsigned                        gap:1;
+    unsigned                        load_full:1;
+    unsigned                        confirm:1;  /* next XREAD: no BLOCK */
+} ngx_http_ticket_rev_sync_t;
+
+
+static void ngx_http_ticket_rev_tick(ngx_event_t *ev);
+static void ngx_http_ticket_rev_retry(ngx_event_t *ev);
+static void ngx_http_ticket_rev_release(ngx_http_ticket_rev_sync_t *s);
+static void ngx_http_ticket_rev_ready(ngx_http_ticket_redis_t *rd);
+static void ngx_http_ticket_rev_down(ngx_http_ticket_redis_t *rd);
+static void ngx_http_ticket_rev_load(ngx_http_ticket_rev_sync_t *s);
+static void ngx_http_ticket_rev_range(ngx_http_ticket_rev_sync_t *s,
+    const char *cmd, const char *from, const char *to,
+    ngx_http_ticket_redis_reply_pt handler);
+static void ngx_http_ticket_rev_load_id(ngx_http_ticket_redis_t *rd,
+    redisReply *reply, void *data);
+static void ngx_http_ticket_rev_scan(ngx_http_ticket_rev_sync_t *s);
+static void ngx_http_ticket_rev_scan_reply(ngx_http_ticket_redis_t *rd,
+    redisReply *reply, void *data);
+static void ngx_http_ticket_rev_follow(ngx_http_ticket_rev_sync_t *s);
+static void ngx_http_ticket_rev_check_gap(ngx_http_ticket_rev_sync_t *s);
+static void ngx_http_ticket_rev_gap_reply(ngx_http_ticket_redis_t *rd,
+    redisReply *reply, void *data);
+static void ngx_http_ticket_rev_read_reply(ngx_http_ticket_redis_t *rd,
+    redisReply *reply, void *data);
+static ngx_int_t ngx_http_ticket_rev_apply(ngx_http_ticket_rev_sync_t *s,
+    redisReply *entry);
+static ngx_int_t ngx_http_ticket_rev_reply_ok(ngx_http_ticket_rev_sync_t *s,
+    redisReply *reply, const char *what);
+static void ngx_http_ticket_rev_prune(ngx_http_ticket_rev_sync_t *s);
+static int ngx_http_ticket_rev_id_cmp(const u_char *a, size_t alen,
+    const u_char *b, size_t blen);
+static ngx_int_t ngx_http_ticket_rev_id_valid(const char *id, size_t len);
+static void ngx_http_ticket_rev_contact(ngx_http_ticket_rev_sync_t *s);
+
+
+static ngx_http_ticket_rev_sync_t  ngx_http_ticket_rev_sync;
+
+
+/* one elected worker */
+
+ngx_int_t
+ngx_http_ticket_rev_init_process(ngx_cycle_t *cycle)
+{
+    ngx_uint_t                        i;
+    ngx_http_ticket_rev_sync_t       *s;
+    ngx_http_ticket_rev_main_conf_t  *rmcf;
+
+    if (ngx_process != NGX_PROCESS_WORKER
+        && ngx_process != NGX_PROCESS_SINGLE)
+    {
+        return NGX_OK;
+    }
+
+    rmcf = ngx_http_cycle_get_module_main_conf(cycle,
+                                          ngx_http_ticket_revocation_module);
+
+    if (rmcf == NULL || rmcf->shm_zone == NULL) {
+        return NGX_OK;
+    }
+
+    s = &ngx_http_ticket_rev_sync;
+    ngx_memzero(s, sizeof(ngx_http_ticket_rev_sync_t));
+
+    s->rmcf = rmcf;
+    s->zone = rmcf->shm_zone->data;
+
+    for (i = 0; i < TICKET_REV_LISTS; i++) {
+        s->keys[i].len = rmcf->redis.prefix.len + sizeof("revoked:") - 1
+                         + ngx_strlen(ticket_rev_list_name(i));
+        s->keys[i].data = ngx_pnalloc(cycle->pool, s->keys[i].len);
+        if (s->keys[i].data == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_sprintf(s->keys[i].data, "%Vrevoked:%s", &rmcf->redis.prefix,
+                    ticket_rev_list_name(i));
+    }
+
+    s->events.len = rmcf->redis.prefix.len + sizeof("events") - 1;
+    s->events.data = ngx_pnalloc(cycle->pool, s->events.len);
+    if (s->events.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_sprintf(s->events.data, "%Vevents", &rmcf->redis.prefix);
+
+    s->redis.conf = &rmcf->redis;
+    s->redis.log = cycle->log;
+    s->redis.ready = ngx_http_ticket_rev_ready;
+    s->redis.down = ngx_http_ticket_rev_down;
+    s->redis.data = s;
+    s->backoff = 100;
+
+    s->tick.handler = ngx_http_ticket_rev_tick;
+    s->tick.data = s;
+    s->tick.log = cycle->log;
+    s->tick.cancelable = 1;
+
+    s->retry.handler = ngx_http_ticket_rev_retry;
+    s->retry.data = s;
+    s->retry.log = cycle->log;
+    s->retry.cancelable = 1;
+
+    ngx_add_timer(&s->tick, 1);
+
+    return NGX_OK;
+}
+
+
+void
+ngx_http_ticket_rev_exit_process(ngx_cycle_t *cycle)
+{
+    ngx_http_ticket_rev_sync_t  *s;
+
+    s = &ngx_http_ticket_rev_sync;
+
+    if (s->zone == NULL) {
+        return;
+    }
+
+    ngx_http_ticket_rev_release(s);
+}
+
+
+static void
+ngx_http_ticket_rev_tick(ngx_event_t *ev)
+{
+    ngx_http_ticket_rev_sync_t  *s = ev->data;
+
+    ngx_msec_t                 now;
+    ngx_atomic_uint_t          owner;
+    ngx_http_ticket_rev_sh_t  *sh;
+
+    if (ngx_exiting || ngx_quit || ngx_terminate) {
+        ngx_http_ticket_rev_release(s);
+        return;
+    }
+
+    sh = s->zone->sh;
+    now = ngx_current_msec;
+    owner = sh->owner;
+
+    if (owner == (ngx_atomic_uint_t) ngx_pid) {
+        sh->heartbeat = now;
+
+        if (!s->owner) {
+            s->owner = 1;
+        }
+
+    } else if (owner == 0
+               || (ngx_msec_int_t) (now - sh->heartbeat)
+                  > NGX_HTTP_TICKET_OWNER_DEAD)
+    {
+        if (ngx_atomic_cmp_set(&sh->owner, owner, ngx_pid)) {
+            sh->heartbeat = now;
+            s->owner = 1;
+
+            ngx_log_error(NGX_LOG_NOTICE, ev->log, 0,
+                          "ticket: this worker now syncs revocations");
+        }
+
+    } else if (s->owner) {
+        /* another worker took over: leave Redis to it */
+        s->owner = 0;
+        s->redis.down = NULL;
+        ngx_http_ticket_redis_close(&s->redis, NULL);
+        s->redis.down = ngx_http_ticket_rev_down;
+        s->state = NGX_HTTP_TICKET_SYNC_IDLE;
+    }
+
+    if (s->owner) {
+        if (s->state == NGX_HTTP_TICKET_SYNC_IDLE && s->redis.ac == NULL
+            && !s->retry.timer_set)
+        {
+            ngx_http_ticket_rev_retry(&s->retry);
+        }
+
+        if (sh->full && s->state == NGX_HTTP_TICKET_SYNC_FOLLOWING
+            && (ngx_msec_int_t) (now - s->reload_next) >= 0)
+        {
+            /* after pruning made room, a full load may fit again */
+            s->reload_next = now + NGX_HTTP_TICKET_PRUNE_EVERY;
+            s->gap = 1;
+        }
+
+        ngx_http_ticket_rev_prune(s);
+    }
+
+    ngx_add_timer(&s->tick, NGX_HTTP_TICKET_TICK);
+}
+
+
+static void
+ngx_http_ticket_rev_retry(ngx_event_t *ev)
+{
+    ngx_http_ticket_rev_sync_t  *s = ev->data;
+
+    if (!s->owner || ngx_exiting || s->redis.ac != NULL) {
+        return;
+    }
+
+    if (ngx_http_ticket_redis_connect(&s->redis) != NGX_OK) {
+        ngx_add_timer(&s->retry, s->backoff);
+        s->backoff = ngx_min(s->backoff * 2, 2000);
+    }
+}
+
+
+static void
+ngx_http_ticket_rev_release(ngx_http_ticket_rev_sync_t *s)
+{
+    ngx_http_ticket_rev_sh_t  *sh;
+
+    if (s->tick.timer_set) {
+        ngx_del_timer(&s->tick);
+    }
+
+    if (s->retry.timer_set) {
+        ngx_del_timer(&s->retry);
+    }
+
+    s->redis.down = NULL;
+    ngx_http_ticket_redis_close(&s->redis, NULL);
+    s->state = NGX_HTTP_TICKET_SYNC_IDLE;
+
+    if (s->owner) {
+        sh = s->zone->sh;
+        s->owner = 0;
+
+        /* let another worker take over at once */
+        (void) ngx_atomic_cmp_set(&sh->owner, ngx_pid, 0);
+    }
+}
+
+
+static void
+ngx_http_ticket_rev_ready(ngx_http_ticket_redis_t *rd)
+{
+    ngx_http_ticket_rev_sync_t  *s = rd->data;
+
+    s->zone->sh->redis_up = 1;
+
+    /*
+     * Not yet contact: what was revoked while Redis was away is still
+     * missing here; the state is fresh again once the load is in.
+     */
+
+    ngx_log_error(NGX_LOG_NOTICE, rd->log, 0,
+                  "ticket: connected to redis, loading revocation lists");
+
+    ngx_http_ticket_rev_load(s);
+}
+
+
+static void
+ngx_http_ticket_rev_down(ngx_http_ticket_redis_t *rd)
+{
+    ngx_http_ticket_rev_sync_t  *s = rd->data;
+
+    s->state = NGX_HTTP_TICKET_SYNC_IDLE;
+    s->zone->sh->redis_up = 0;
+
+    if (s->owner && !ngx_exiting && !s->retry.timer_set) {
+        ngx_add_timer(&s->retry, s->backoff);
+        s->backoff = ngx_min(s->backoff * 2, 2000);
+    }
+}
+
+
+static void
+ngx_http_ticket_rev_contact(ngx_http_ticket_rev_sync_t *s)
+{
+    s->zone->sh->contact = ngx_current_msec;
+}
+
+
+/* full load: the stream position first, then every list by SCAN */
+
+static void
+ngx_http_ticket_rev_load(ngx_http_ticket_rev_sync_t *s)
+{
+    s->state = NGX_HTTP_TICKET_SYNC_LOADING;
+    s->gap = 0;
+    s->load_full = 0;
+    s->load_started = ngx_current_msec;
+
+    /* the newest entry: where following resumes once the lists are in */
+
+    ngx_http_ticket_rev_range(s, "XREVRANGE", "+", "-",
+                              ngx_http_ticket_rev_load_id);
+}
+
+
+/* one stream entry, the newest or the oldest */
+
+static void
+ngx_http_ticket_rev_range(ngx_http_ticket_rev_sync_t *s, const char *cmd,
+    const char *from, const char *to, ngx_http_ticket_redis_reply_pt handler)
+{
+    size_t       argvlen[6];
+    const char  *argv[6];
+
+    argv[0] = cmd;
+    argv[1] = (const char *) s->events.data;
+    argv[2] = from;
+    argv[3] = to;
+    argv[4] = "COUNT";
+    argv[5] = "1";
+
+    argvlen[0] = ngx_strlen(cmd);
+    argvlen[1] = s->events.len;
+    argvlen[2] = 1;
+    argvlen[3] = 1;
+    argvlen[4] = 5;
+    argvlen[5] = 1;
+
+    if (ngx_http_ticket_redis_command(&s->redis, handler, s, 0, 6, argv,
+                                      argvlen)
+        != NGX_OK)
+    {
+        ngx_http_ticket_redis_close(&s->redis, "cannot send a stream range");
+    }
+}
+
+
+static void
+ngx_http_ticket_rev_load_id(ngx_http_ticket_redis_t *rd, redisReply *reply,
+    void *data)
+{
+    ngx_http_ticket_rev_sync_t  *s = data;
+
+    redisReply  *entry, *id;
+
+    if (ngx_http_ticket_rev_reply_ok(s, reply, "XREVRANGE") != NGX_OK) {
+        return;
+    }
+
+    if (reply->type != REDIS_REPLY_ARRAY) {
+        ngx_http_ticket_redis_close(rd, "unexpected XREVRANGE reply");
+        return;
+    }
+
+    s->load_id_len = 3;
+    ngx_memcpy(s->load_id, "0-0", 3);
+
+    if (reply->elements > 0) {
+        entry = reply->element[0];
+
+        if (entry->type != REDIS_REPLY_ARRAY || entry->elements < 1) {
+            ngx_http_ticket_redis_close(rd, "unexpected XREVRANGE entry");
+            return;
+        }
+
+        id = entry->element[0];
+
+        if (id->type != REDIS_REPLY_STRING
+            || ngx_http_ticket_rev_id_valid(id->str, id->len) != NGX_OK)
+        {
+            ngx_http_ticket_redis_close(rd, "invalid stream id");
+            return;
+        }
+
+        ngx_memcpy(s->load_id, id->str, id->len);
+        s->load_id_len = id->len;
+    }
+
+    s->list = TICKET_REV_JTI;
+    s->cursor[0] = '0';
+    s->cursor_len = 1;
+
+    ngx_http_ticket_rev_scan(s);
+}
+
+
+static void
+ngx_http_ticket_rev_scan(ngx_http_ticket_rev_sync_t *s)
+{
+    size_t       argvlen[5];
+    const char  *argv[5];
+
+    switch (s->list) {
+
+    case TICKET_REV_JTI:
+        argv[0] = "ZSCAN";
+        break;
+
+    case TICKET_REV_KID:
+        argv[0] = "SSCAN";
+        break;
+
+    default:
+        argv[0] = "HSCAN";
+    }
+
+    argv[1] = (const char *) s->keys[s->list].data;
+    argv[2] = (const char *) s->cursor;
+    argv[3] = "COUNT";
+    argv[4] = NGX_HTTP_TICKET_SCAN_COUNT;
+
+    argvlen[0] = 5;
+    argvlen[1] = s->keys[s->list].len;
+    argvlen[2] = s->cursor_len;
+    argvlen[3] = 5;
+    argvlen[4] = sizeof(NGX_HTTP_TICKET_SCAN_COUNT) - 1;
+
+    if (ngx_http_ticket_redis_command(&s->redis,
+                                      ngx_http_ticket_rev_scan_reply, s, 0,
+                                      5, argv, argvlen)
+        != NGX_OK)
+    {
+        ngx_http_ticket_redis_close(&s->redis, "cannot send SCAN");
+    }
+}
+
+
+static void
+ngx_http_ticket_rev_scan_reply(ngx_http_ticket_redis_t *rd,
+    redisReply *reply, void *data)
+{
+    ngx_http_ticket_rev_sync_t  *s = data;
+
+    size_t                       i, step, pages;
+    int64_t                      value;
+    uint64_t                     hash;
+    ngx_uint_t                   bad;
+    redisReply                  *cursor, *items, *member, *v;
+    ngx_http_ticket_rev_zone_t  *zone;
+
+    if (ngx_http_ticket_rev_reply_ok(s, reply, "SCAN") != NGX_OK) {
+        return;
+    }
+
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2
+        || reply->element[0]->type != REDIS_REPLY_STRING
+        || reply->element[0]->len == 0
+        || reply->element[0]->len >= sizeof(s->cursor)
+        || reply->element[1]->type != REDIS_REPLY_ARRAY)
+    {
+        ngx_http_ticket_redis_close(rd, "unexpected SCAN reply");
+        return;
+    }
+
+    cursor = reply->element[0];
+    items = reply->element[1];
+    step = (s->list == TICKET_REV_KID) ? 1 : 2;
+
+    if (items->elements % step != 0) {
+        ngx_http_ticket_redis_close(rd, "unexpected SCAN items");
+        return;
+    }
+
+    zone = s->zone;
+    bad = 0;
+
+    ngx_shmtx_lock(&zone->shpool->mutex);
+
+    for (i = 0; i < items->elements; i += step) {
+        member = items->element[i];
+
+        if (member->type != REDIS_REPLY_STRING || member->len == 0) {
+            bad++;
+            continue;
+        }
+
+        value = 0;
+
+        if (step == 2) {
+            v = items->element[i + 1];
+
+            /* an unreadable value revokes all it could: fail closed */
+
+            if (v->type != REDIS_REPLY_STRING
+                || ticket_rev_parse_time(v->str, v->len, &value) != 0)
+            {
+                value = TICKET_MAX_TIME;
+                bad++;
+            }
+        }
+
+        hash = ticket_rev_hash(s->list, member->str, member->len);
+
+        if (ngx_http_ticket_rev_insert_locked(zone, s->list, hash, value)
+            != NGX_OK)
+        {
+            s->load_full = 1;
+            break;
+        }
+    }
+
+    ngx_shmtx_unlock(&zone->shpool->mutex);
+
+    if (bad) {
+        ngx_log_error(NGX_LOG_WARN, rd->log, 0,
+                      "ticket: %ui unreadable rows in \"%V\"", bad,
+                      &s->keys[s->list]);
+    }
+
+    if (s->load_full) {
+        ngx_log_error(NGX_LOG_CRIT, rd->log, 0,
+                      "ticket: revocation zone is full (ticket_shm_size): "
+                      "failing closed");
+    }
+
+    if (cursor->len != 1 || cursor->str[0] != '0') {
+        ngx_memcpy(s->cursor, cursor->str, cursor->len);
+        s->cursor_len = cursor->len;
+        ngx_http_ticket_rev_scan(s);
+        return;
+    }
+
+    if (s->list + 1 < TICKET_REV_LISTS) {
+        s->list++;
+        s->cursor[0] = '0';
+        s->cursor_len = 1;
+        ngx_http_ticket_rev_scan(s);
+        return;
+    }
+
+    /* every list is in: follow the stream from before the load began */
+
+    zone->sh->full = s->load_full;
+    zone->sh->loaded = 1;
+
+    /* current as of the stream position taken when the load began; an
+     * XREAD that does not block then confirms it is current now */
+    zone->sh->contact = s->load_started;
+    s->confirm = 1;
+
+    /* only a whole load proves the connection useful: errors that recur
+     * after connecting (WRONGTYPE) keep backing off */
+    s->backoff = 100;
+
+    ngx_memcpy(s->last_id, s->load_id, s->load_id_len);
+    s->last_id_len = s->load_id_len;
+
+    pages = (zone->shpool->end - zone->shpool->start) / ngx_pagesize;
+
+    ngx_log_error(NGX_LOG_NOTICE, rd->log, 0,
+                  "ticket: revocation lists loaded: jti %uA, sub %uA, "
+                  "sid %uA, tenant %uA, kid %uA; zone %uz of %uz bytes "
+                  "in use",
+                  zone->sh->count[TICKET_REV_JTI],
+                  zone->sh->count[TICKET_REV_SUB],
+                  zone->sh->count[TICKET_REV_SID],
+                  zone->sh->count[TICKET_REV_TENANT],
+                  zone->sh->count[TICKET_REV_KID],
+                  (pages - zone->shpool->pfree) * ngx_pagesize,
+                  pages * ngx_pagesize);
+
+    s->state = NGX_HTTP_TICKET_SYNC_FOLLOWING;
+
+    ngx_http_ticket_rev_follow(s);
+}
+
+
+/*
+ * Following: a blocking XREAD from the last id applied.  An XREAD that
+ * times out empty still counts as contact; one that never returns trips
+ * the command deadline.  After a batch, the stream's first id tells
+ * whether entries after the batch's start were trimmed before they could
+ * be read (or the stream is gone): then the lists are loaded again.
+ */
+
+static void
+ngx_http_ticket_rev_follow(ngx_http_ticket_rev_sync_t *s)
+{
+    int          n;
+    char         block[NGX_INT_T_LEN];
+    size_t       argvlen[8];
+    ngx_uint_t   quick;
+    const char  *argv[8];
+
+    /* right after a load: answer at once, so that freshness is proven
+     * without waiting for a block to run out */
+
+    quick = s->confirm;
+    s->confirm = 0;
+
+    n = 0;
+
+    argv[n] = "XREAD";
+    argvlen[n++] = 5;
+    argv[n] = "COUNT";
+    argvlen[n++] = 5;
+    argv[n] = NGX_HTTP_TICKET_SCAN_COUNT;
+    argvlen[n++] = sizeof(NGX_HTTP_TICKET_SCAN_COUNT) - 1;
+
+    if (!quick) {
+        argv[n] = "BLOCK";
+        argvlen[n++] = 5;
+        argv[n] = block;
+        argvlen[n++] = ngx_sprintf((u_char *) block, "%d",
+                                   NGX_HTTP_TICKET_XREAD_BLOCK)
+                       - (u_char *) block;
+    }
+
+    argv[n] = "STREAMS";
+    argvlen[n++] = 7;
+    argv[n] = (const char *) s->events.data;
+    argvlen[n++] = s->events.len;
+    argv[n] = (const char *) s->last_id;
+    argvlen[n++] = s->last_id_len;
+
+    if (ngx_http_ticket_redis_command(&s->redis,
+                                      ngx_http_ticket_rev_read_reply, s,
+                                      quick ? 0 : NGX_HTTP_TICKET_XREAD_BLOCK,
+                                      n, argv, argvlen)
+        != NGX_OK)
+    {
+        ngx_http_ticket_redis_close(&s->redis, "cannot send XREAD");
+    }
+}
+
+
+static void
+ngx_http_ticket_rev_check_gap(ngx_http_ticket_rev_sync_t *s)
+{
+    ngx_http_ticket_rev_range(s, "XRANGE", "-", "+",
+                              ngx_http_ticket_rev_gap_reply);
+}
+
+
+static void
+ngx_http_ticket_rev_gap_reply(ngx_http_ticket_redis_t *rd, redisReply *reply,
+    void *data)
+{
+    ngx_http_ticket_rev_sync_t  *s = data;
+
+    redisReply  *id;
+
+    if (ngx_http_ticket_rev_reply_ok(s, reply, "XRANGE") != NGX_OK) {
+        return;
+    }
+
+    if (reply->type != REDIS_REPLY_ARRAY) {
+        ngx_http_ticket_redis_close(rd, "unexpected XRANGE reply");
+        return;
+    }
+
+    ngx_http_ticket_rev_contact(s);
+
+    if (reply->elements == 0) {
+        /* the batch was just read, yet the stream is empty: trimmed */
+        s->gap = 1;
+
+    } else {
+        if (reply->element[0]->type != REDIS_REPLY_ARRAY
+            || reply->element[0]->elements < 1)
+        {
+            ngx_http_ticket_redis_close(rd, "unexpected XRANGE entry");
+            return;
+        }
+
+        id = reply->element[0]->element[0];
+
+        if (id->type != REDIS_REPLY_STRING
+            || ngx_http_ticket_rev_id_valid(id->str, id->len) != NGX_OK)
+        {
+            ngx_http_ticket_redis_close(rd, "invalid stream id");
+            return;
+        }
+
+        /*
+         * The oldest entry left is newer than where the batch started:
+         * what lay between may be gone unread.  (A stream that was empty
+         * at load, read from 0-0, cannot say; its first batch is whole
+         * unless more than a batch arrived and was trimmed meanwhile.)
+         */
+
+        if (!(s->from_id_len == 3 && ngx_strncmp(s->from_id, "0-0", 3) == 0)
+            && ngx_http_ticket_rev_id_cmp((u_char *) id->str, id->len,
+                                          s->from_id, s->from_id_len)
+               > 0)
+        {
+            s->gap = 1;
+        }
+    }
+
+    if (s->gap) {
+        ngx_log_error(NGX_LOG_WARN, rd->log, 0,
+                      "ticket: gap in \"%V\": loading the lists again",
+                      &s->events);
+        ngx_http_ticket_rev_load(s);
+        return;
+    }
+
+    ngx_http_ticket_rev_follow(s);
+}
+
+
+static void
+ngx_http_ticket_rev_read_reply(ngx_http_ticket_redis_t *rd,
+    redisReply *reply, void *data)
+{
+    ngx_http_ticket_rev_sync_t  *s = data;
+
+    size_t       i;
+    redisReply  *stream, *entries;
+
+    if (ngx_http_ticket_rev_reply_ok(s, reply, "XREAD") != NGX_OK) {
+        return;
+    }
+
+    /* an answer, even an empty one after the block: Redis is alive */
+
+    ngx_http_ticket_rev_contact(s);
+
+    if (reply->type == REDIS_REPLY_NIL) {
+
+        if (s->gap) {
+            /* the zone filled up: try a whole load again */
+            ngx_http_ticket_rev_load(s);
+            return;
+        }
+
+        ngx_http_ticket_rev_follow(s);
+        return;
+    }
+
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 1) {
+        ngx_http_ticket_redis_close(rd, "unexpected XREAD reply");
+        return;
+    }
+
+    stream = reply->element[0];
+
+    if (stream->type != REDIS_REPLY_ARRAY || stream->elements != 2
+        || stream->element[1]->type != REDIS_REPLY_ARRAY)
+    {
+        ngx_http_ticket_redis_close(rd, "unexpected XREAD reply");
+        return;
+    }
+
+    ngx_memcpy(s->from_id, s->last_id, s->last_id_len);
+    s->from_id_len = s->last_id_len;
+
+    entries = stream->element[1];
+
+    for (i = 0; i < entries->elements; i++) {
+        if (ngx_http_ticket_rev_apply(s, entries->element[i]) != NGX_OK) {
+            ngx_http_ticket_redis_close(rd, "unexpected stream entry");
+            return;
+        }
+    }
+
+    /* applied first, then asked whether anything before them was lost */
+
+    ngx_http_ticket_rev_check_gap(s);
+}
+
+
+static ngx_int_t
+ngx_http_ticket_rev_apply(ngx_http_ticket_rev_sync_t *s, redisReply *entry)
+{
+    int                          rc;
+    size_t                       i, n;
+    uint64_t                     hash;
+    redisReply                  *id, *fields;
+    ticket_str_t                 f[NGX_HTTP_TICKET_MAX_FIELDS];
+    ticket_rev_entry_t           e;
+    ngx_http_ticket_rev_zone_t  *zone;
+
+    if (entry->type != REDIS_REPLY_ARRAY || entry->elements != 2) {
+        return NGX_ERROR;
+    }
+
+    id = entry->element[0];
+    fields = entry->element[1];
+
+    if (id->type != REDIS_REPLY_STRING
+        || ngx_http_ticket_rev_id_valid(id->str, id->len) != NGX_OK
+        || fields->type != REDIS_REPLY_ARRAY)
+    {
+        return NGX_ERROR;
+    }
+
+    if (fields->elements > NGX_HTTP_TICKET_MAX_FIELDS) {
+        /* more than any writer of the SPEC's layout sends: the lists in
+         * Redis are the truth, read them again */
+        s->gap = 1;
+    }
+
+    n = ngx_min(fields->elements, NGX_HTTP_TICKET_MAX_FIELDS);
+
+    for (i = 0; i < n; i++) {
+        if (fields->element[i]->type != REDIS_REPLY_STRING) {
+            return NGX_ERROR;
+        }
+
+        f[i].data = fields->element[i]->str;
+        f[i].len = fields->element[i]->len;
+    }
+
+    rc = ticket_rev_parse_entry(f, n & ~(size_t) 1, &e);
+
+    if (rc == TICKET_REV_ENTRY_OK) {
+        zone = s->zone;
+        hash = ticket_rev_hash(e.list, e.member.data, e.member.len);
+
+        ngx_shmtx_lock(&zone->shpool->mutex);
+        rc = ngx_http_ticket_rev_insert_locked(zone, e.list, hash, e.value);
+        ngx_shmtx_unlock(&zone->shpool->mutex);
+
+        if (rc != NGX_OK) {
+            ngx_log_error(NGX_LOG_CRIT, s->redis.log, 0,
+                          "ticket: revocation zone is full "
+                          "(ticket_shm_size): failing closed");
+        }
+
+    } else if (rc == TICKET_REV_ENTRY_INVALID) {
+        /* it may have been a revocation: never skip it, reload the lists */
+        ngx_log_error(NGX_LOG_ERR, s->redis.log, 0,
+                      "ticket: invalid entry %*s in \"%V\": loading the "
+                      "lists again", id->len, id->str, &s->events);
+        s->gap = 1;
+    }
+
+    ngx_memcpy(s->last_id, id->str, id->len);
+    s->last_id_len = id->len;
+
+    ngx_http_ticket_rev_contact(s);
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_ticket_rev_reply_ok(ngx_http_ticket_rev_sync_t *s,
+    redisReply *reply, const char *what)
+{
+    u_char  buf[256];
+
+    if (reply == NULL) {
+        /* the connection went away; the down handler takes it from here */
+        return NGX_ERROR;
+    }
+
+    if (reply->type == REDIS_REPLY_ERROR) {
+        /* WRONGTYPE, NOAUTH, OOM...: the lists cannot be trusted */
+        ngx_snprintf(buf, sizeof(buf), "%s failed: %*s%Z", what,
+                     ngx_min(reply->len, 200), reply->str);
+        ngx_http_ticket_redis_close(&s->redis, (char *) buf);
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+/* pruning: a bounded batch a tick, the lock held for one batch */
+
+static void
+ngx_http_ticket_rev_prune(ngx_http_ticket_rev_sync_t *s)
+{
+    time_t                       now, keep;
+    ngx_uint_t                   n, done;
+    ngx_rbtree_t                *tree;
+    ngx_rbtree_node_t           *node, *next, *sentinel;
+    ngx_http_ticket_rev_sh_t    *sh;
+    ngx_http_ticket_rev_zone_t  *zone;
+    ngx_http_ticket_rev_node_t  *rn;
+
+    if ((ngx_msec_int_t) (ngx_current_msec - s->prune_next) < 0) {
+        return;
+    }
+
+    if (s->prune_list == TICKET_REV_KID) {
+        /* a compromised key stays revoked */
+        s->prune_list = 0;
+        s->prune_key = 0;
+        s->prune_next = ngx_current_msec + NGX_HTTP_TICKET_PRUNE_EVERY;
+        return;
+    }
+
+    zone = s->zone;
+    sh = zone->sh;
+    tree = &sh->tree[s->prune_list];
+    sentinel = tree->sentinel;
+    now = ngx_time();
+
+    keep = s->rmcf->max_leeway;
+
+    if (s->prune_list != TICKET_REV_JTI) {
+        keep += s->rmcf->max_lifetime;
+    }
+
+    done = 0;
+
+    ngx_shmtx_lock(&zone->shpool->mutex);
+
+    /* the first node at or after the cursor */
+
+    next = NULL;
+    node = tree->root;
+
+    while (node != sentinel) {
+        if (node->key >= s->prune_key) {
+            next = node;
+            node = node->left;
+
+        } else {
+            node = node->right;
+        }
+    }
+
+    for (n = 0; n < NGX_HTTP_TICKET_PRUNE_BATCH && next != NULL; n++) {
+        node = next;
+        next = ngx_rbtree_next(tree, node);
+
+        rn = (ngx_http_ticket_rev_node_t *) node;
+
+        if (rn->value + keep < (int64_t) now) {
+            ngx_rbtree_delete(tree, node);
+            ngx_slab_free_locked(zone->shpool, node);
+            sh->count[s->prune_list]--;
+        }
+    }
+
+    if (next == NULL) {
+        done = 1;
+
+    } else {
+        s->prune_key = next->key;
+    }
+
+    ngx_shmtx_unlock(&zone->shpool->mutex);
+
+    if (done) {
+        s->prune_list++;
+        s->prune_key = 0;
+    }
+}
+
+
+/* stream ids: "MS-SEQ", compared as two numbers */
+
+static ngx_int_t
+ngx_http_ticket_rev_id_valid(const char *id, size_t len)
+{
+    size_t      i;
+    ngx_uint_t  dash;
+
+    if (len < 3 || len >= NGX_HTTP_TICKET_ID_LEN) {
+        return NGX_ERROR;
+    }
+
+    dash = 0;
+
+    for (i = 0; i < len; i++) {
+        if (id[i] == '-') {
+            if (dash || i == 0 || i == len - 1) {
+                return NGX_ERROR;
+            }
+
+            dash = 1;
+
+        } else if (id[i] < '0' || id[i] > '9') {
+            return NGX_ERROR;
+        }
+    }
+
+    return dash ? NGX_OK : NGX_ERROR;
+}
+
+
+static int
+ngx_http_ticket_rev_id_cmp(const u_char *a, size_t alen, const u_char *b,
+    size_t blen)
+{
+    size_t  ai, bi, ae, be;
+
+    /* both valid: compare the ms parts, then the sequence parts */
+
+    ae = 0;
+    while (ae < alen && a[ae] != '-') { ae++; }
+
+    be = 0;
+    while (be < blen && b[be] != '-') { be++; }
+
+    if (ae != be) {
+        return ae > be ? 1 : -1;
+    }
+
+    for (ai = 0; ai < ae; ai++) {
+        if (a[ai] != b[ai]) {
+            return a[ai] > b[ai] ? 1 : -1;
+        }
+    }
+
+    ai = alen - ae;
+    bi = blen - be;
+
+    if (ai != bi) {
+        return ai > bi ? 1 : -1;
+    }
+
+    return ngx_memcmp(a + ae, b + be, ai);
+}
