@@ -423,7 +423,7 @@ ticket_validate(ticket_t *t, const char *token, size_t len,
 {
     ticket_reason_t  rc;
 
-    rc = ticket_parse(t, token, len, &p->roles_path);
+    rc = ticket_parse_policy(t, token, len, p);
     if (rc != TICKET_OK) {
         return rc;
     }
