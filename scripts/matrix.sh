@@ -44,30 +44,36 @@ fi
 mkdir -p "$logdir" "$cache"
 summary=()
 failed=0
-mounted=()
 
-umount_all() {
-    local i
-    for ((i = ${#mounted[@]} - 1; i >= 0; i--)); do
-        umount -l "${mounted[$i]}" 2>/dev/null || true
-    done
-    mounted=()
+# every mount under a chroot, deepest first
+umount_under() {
+    local under=$1 m
+    awk '{ print $2 }' /proc/mounts | grep "^$under/" | sort -r \
+        | while read -r m; do
+            umount -l "$m" 2>/dev/null || true
+        done
 }
-trap umount_all EXIT
-trap 'umount_all; exit 130' INT TERM
+# only this run's chroots: another run may be using its own
+umount_ours() {
+    local p
+    for p in "${platforms[@]}"; do
+        [ "$p" = bookworm ] || umount_under "$cache/$p"
+    done
+}
+trap umount_ours EXIT
+trap 'umount_ours; exit 130' INT TERM
 
 mount_chroot() {
     local root=$1 m
+    umount_under "$root"
     for m in proc sys dev dev/pts dev/shm; do
         mkdir -p "$root/$m"
     done
-    mount -t proc proc "$root/proc" && mounted+=("$root/proc")
-    mount --rbind /sys "$root/sys" && mounted+=("$root/sys")
-    mount --bind /dev "$root/dev" && mounted+=("$root/dev")
-    mount -t devpts -o newinstance,ptmxmode=0666 devpts "$root/dev/pts" \
-        && mounted+=("$root/dev/pts")
-    mount -t tmpfs -o mode=1777 shm "$root/dev/shm" \
-        && mounted+=("$root/dev/shm")
+    mount -t proc proc "$root/proc"
+    mount --rbind /sys "$root/sys"
+    mount --bind /dev "$root/dev"
+    mount -t devpts -o newinstance,ptmxmode=0666 devpts "$root/dev/pts"
+    mount -t tmpfs -o mode=1777 shm "$root/dev/shm"
 }
 
 # run a command in the chroot, as CI would: root, a clean environment
@@ -146,40 +152,54 @@ step() {
     return 1
 }
 
-run_platform() {
-    local plat=$1 root="" run=() where deps=""
-    local start=$SECONDS status=passed notes=() c
-    case $plat in
+# how to run a shell command on PLATFORM, and where the tree is there
+runner() {
+    case $1 in
     bookworm) run=(bash -c); where=$top ;;
-    trixie|sid)
-        root=$cache/$plat
-        make_chroot "$plat" "$root" || {
-            summary+=("$plat: NOT RUN: debootstrap failed")
-            [ "$plat" = sid ] || failed=1
-            return
-        }
-        mount_chroot "$root"
-        prepare_chroot "$plat" "$root"
-        run=(in_chroot "$root" bash -c)
-        where=/root/ngx-ticket
-        [ "$plat" = trixie ] && deps=valkey
-        ;;
-    *) echo "matrix: unknown platform $plat" >&2; failed=1; return ;;
+    *) run=(in_chroot "$cache/$1" bash -c); where=/root/ngx-ticket ;;
     esac
+}
 
-    # the release's own packages: when apt itself fails here, before our
-    # build starts, the archive is at fault (unstable moves), not us
-    if ! step deps "${run[@]}" "cd $where && bash scripts/deps.sh $deps"; then
-        summary+=("$plat: NOT RUN: apt could not install the release's" \
-                  " packages today (build/matrix/$plat-deps.log)")
-        [ "$plat" = sid ] || failed=1
-        umount_all
-        return
+# The chroot and the release's packages: network and disk bound, so every
+# platform prepares at once.  $logdir/PLATFORM.prep says how it went:
+# "ok", "debootstrap" or "apt" (apt failed before our build started: the
+# release's archive, not us).
+prepare_platform() {
+    local plat=$1 run where deps=""
+    local prep=$logdir/$plat.prep
+    runner "$plat"
+    if [ "$plat" != bookworm ]; then
+        make_chroot "$plat" "$cache/$plat" || { echo debootstrap > "$prep"; return; }
+        mount_chroot "$cache/$plat"
+        prepare_chroot "$plat" "$cache/$plat"
     fi
-    local vers
+    [ "$plat" = trixie ] && deps=valkey
+    if step deps "${run[@]}" "cd $where && bash scripts/deps.sh $deps"; then
+        echo ok > "$prep"
+    else
+        echo apt > "$prep"
+    fi
+}
+
+run_platform() {
+    local plat=$1 run where n r vers
+    local start=$SECONDS status=passed
+    local unit="-" tee="-" valkey="" san_s="" deb="-"
+    runner "$plat"
+
+    case $(cat "$logdir/$plat.prep" 2>/dev/null) in
+    ok) ;;
+    debootstrap)
+        summary+=("$plat NOT RUN: debootstrap failed (build/matrix/$plat-debootstrap.log)")
+        [ "$plat" = sid ] || failed=1
+        return ;;
+    *)
+        summary+=("$plat NOT RUN: apt could not install this release's packages today (build/matrix/$plat-deps.log)")
+        [ "$plat" = sid ] || failed=1
+        return ;;
+    esac
     vers=$("${run[@]}" "$versions_sh" 2>/dev/null)
 
-    local unit="-" tee="-" valkey="" san_s="" deb="-"
     step build "${run[@]}" "cd $where && make -j2 all" || status=failed
     if [ $status = passed ]; then
         step unit "${run[@]}" "cd $where && make unit" || status=failed
@@ -189,12 +209,13 @@ run_platform() {
         read -r n r < <(prove_counts "$logdir/$plat-t.log")
         tee="$n $r"
         if [ "$plat" = trixie ]; then
-            step valkey "${run[@]}" "cd $where && TICKET_REDIS=/usr/bin/valkey-server \
+            # every t/ file that starts a Redis, on Valkey
+            step valkey "${run[@]}" "cd $where && \
+                TICKET_REDIS=/usr/bin/valkey-server \
                 TICKET_BUILD=$where/build prove -f -j2 \
-                \$(grep -l start_redis t/*.t | grep -v valgrind)" \
-                || status=failed
+                \$(grep -l start_redis t/*.t)" || status=failed
             read -r n r < <(prove_counts "$logdir/$plat-valkey.log")
-            valkey=", t/ on valkey $n $r"
+            valkey=", t/ on Valkey $n $r"
         fi
         if [ "$san" = 1 ]; then
             step san "${run[@]}" "cd $where && make SAN=1 all unit t" \
@@ -202,20 +223,25 @@ run_platform() {
             read -r n r < <(prove_counts "$logdir/$plat-san.log")
             san_s=", ASan $n $r"
         fi
-        if [ "$plat" != bookworm ]; then
-            # the packages of this release, installed here, t/ against them
-            step deb "${run[@]}" "cd $where && make deb-test" \
-                || status=failed
-            read -r n r < <(prove_counts "$logdir/$plat-deb.log")
-            deb="$n $r"
-        fi
+        # this release's packages, installed, t/ against them, purged
+        step deb "${run[@]}" "cd $where && make deb-test" || status=failed
+        read -r n r < <(prove_counts "$logdir/$plat-deb.log")
+        deb="$n $r"
     fi
-    [ -n "$root" ] && umount_all
+    [ "$plat" = bookworm ] || umount_under "$cache/$plat"
     [ $status = passed ] || failed=1
-    summary+=("$(printf '%-9s %s: %s; unit %s, t/ %s%s%s, package %s (%ds)' \
+    summary+=("$(printf '%-8s %s: %s; unit %s, t/ %s%s%s, package %s (%ds)' \
                "$plat" "$status" "$vers" "$unit" "$tee" "$valkey" "$san_s" \
                "$deb" $((SECONDS - start)))")
 }
+
+start=$SECONDS
+for plat in "${platforms[@]}"; do
+    rm -f "$logdir/$plat.prep"
+    prepare_platform "$plat" &
+done
+wait
+echo "matrix: prepared in $((SECONDS - start)) s"
 
 for plat in "${platforms[@]}"; do
     run_platform "$plat"
