@@ -247,9 +247,11 @@ for plat in "${platforms[@]}"; do
     run_platform "$plat"
 done
 
-echo
-echo "matrix (logs: build/matrix/):"
-for line in "${summary[@]}"; do
-    echo "$line"
-done
+{
+    echo
+    echo "matrix (logs: build/matrix/):"
+    for line in "${summary[@]}"; do
+        echo "$line"
+    done
+} | tee "$logdir/summary.txt"
 exit $failed

@@ -57,8 +57,8 @@ ok((grep { m{^RUN bash scripts/deps\.sh build\b} } @run)
    && !grep({ m{apt-get install} } @run[0 .. 1]),
    'Dockerfile: the build stage installs through scripts/deps.sh itself');
 
-ok((grep { m{^COPY --from=build /src/build/deb/libnginx-mod-http-ticket_\*\.deb /src/build/deb/ticketctl_\*\.deb /tmp/deb/} } @inst)
-   && (grep { m{apt-get install .*nginx /tmp/deb/libnginx-mod-http-ticket_\*\.deb /tmp/deb/ticketctl_\*\.deb} } @run),
+ok((grep { m{^COPY --from=build\s+/src/build/deb/libnginx-mod-http-ticket_\*\.deb\s+/src/build/deb/ticketctl_\*\.deb\s+/tmp/deb/} } @inst)
+   && (grep { m{apt-get install .*nginx\s+/tmp/deb/libnginx-mod-http-ticket_\*\.deb\s+/tmp/deb/ticketctl_\*\.deb} } @run),
    'Dockerfile: the gateway installs the packages it built');
 like($dockerfile, qr{test -L /etc/nginx/modules-enabled/50-mod-http-ticket\.conf.*nginx -t}s,
      'Dockerfile: the package enabled the module, nginx -t passes');
@@ -73,9 +73,9 @@ ok(@paths >= 3 && !grep({ !-e "$root/docker/$_" } @paths),
     or diag(join ' ', grep { !-e "$root/docker/$_" } @paths);
 like($compose, qr/^\s*context:\s*\.\.\s*$/m, 'compose.yaml: builds from the repository');
 ok((grep { $compose =~ /^  $_:\s*$/m } qw(redis gateway backend)) == 3
-   && !grep({ !/network_mode: host/ } split /^  (?=\w)/m,
+   && !grep({ /\S/ && !/network_mode: host/ } split /^  (?=\w)/m,
             ($compose =~ /^services:\n(.*?)^\S/ms)[0]),
-   'compose.yaml: redis, gateway and backend');
+   'compose.yaml: redis, gateway and backend, on the host\'s network');
 
 my ($conf) = $compose =~ m{^\s*-\s*\.\./(examples/[^:]+\.conf):/etc/nginx/conf\.d/}m;
 ok($conf && -f "$root/$conf", 'compose.yaml: the gateway mounts ' . ($conf // 'no example'));
@@ -108,6 +108,8 @@ ok($rc == 0 && $o =~ /test is successful/, 'nginx -t: docker/backend.conf')
 # ---- the image built and run (make docker-test) -------------------------------
 
 exit 0 unless $ENV{TICKET_DOCKER_TEST};
+
+sub run { my @c = @_; return $t->run_cmd(@c) }
 
 my $project = 'ngx-ticket-test';
 my @compose = ('docker-compose', '-p', $project,
