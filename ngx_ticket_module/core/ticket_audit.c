@@ -44,6 +44,8 @@ static void ticket_audit_member(ticket_audit_out_t *out, const char *name,
 static void ticket_audit_time(ticket_audit_out_t *out, int64_t time_ms);
 static char *ticket_audit_digits(char *p, unsigned long value, size_t n);
 static void ticket_audit_uint(ticket_audit_out_t *out, unsigned value);
+static void ticket_audit_u64(ticket_audit_out_t *out, uint64_t value);
+static void ticket_audit_int64(ticket_audit_out_t *out, int64_t value);
 static void ticket_audit_roles(ticket_audit_out_t *out, json_t *roles);
 static void ticket_audit_list(ticket_audit_out_t *out,
     const ticket_strlist_t *list);
@@ -72,6 +74,42 @@ static const char  *ticket_audit_event_names[] = {
 
 
 static const char  ticket_audit_hex[] = "0123456789abcdef";
+
+
+#define TICKET_AUDIT_M(name, type, since)                                    \
+    { name, sizeof(name) - 1, TICKET_AUDIT_T_ ## type, since }
+
+const ticket_audit_member_t  ticket_audit_members[] = {
+    TICKET_AUDIT_M("time", STRING, 0),
+    TICKET_AUDIT_M("event", STRING, 0),
+    TICKET_AUDIT_M("reason", STRING, 0),
+    TICKET_AUDIT_M("status", NUMBER, 0),
+    TICKET_AUDIT_M("enforced", BOOL, 0),
+    TICKET_AUDIT_M("client", STRING, 0),
+    TICKET_AUDIT_M("method", STRING, 0),
+    TICKET_AUDIT_M("host", STRING, 0),
+    TICKET_AUDIT_M("uri", STRING, 0),
+    TICKET_AUDIT_M("request_id", STRING, 0),
+    TICKET_AUDIT_M("verified", BOOL, 0),
+    TICKET_AUDIT_M("sub", STRING_NULL, 0),
+    TICKET_AUDIT_M("kind", STRING_NULL, 0),
+    TICKET_AUDIT_M("tenant", STRING_NULL, 0),
+    TICKET_AUDIT_M("jti", STRING_NULL, 0),
+    TICKET_AUDIT_M("kid", STRING_NULL, 0),
+    TICKET_AUDIT_M("iss", STRING_NULL, 0),
+    TICKET_AUDIT_M("sid", STRING_NULL, 0),
+    TICKET_AUDIT_M("roles", ARRAY, 0),
+    TICKET_AUDIT_M("required", ARRAY, 0),
+    TICKET_AUDIT_M("token_fp", STRING_NULL, 0),
+    TICKET_AUDIT_M("exp", NUMBER_NULL, 1),
+    TICKET_AUDIT_M("unmet", STRING_NULL, 1),
+    TICKET_AUDIT_M("gateway", STRING, 1),
+    TICKET_AUDIT_M("writer", STRING, 1),
+    TICKET_AUDIT_M("seq", NUMBER, 1)
+};
+
+const size_t  ticket_audit_nmembers =
+    sizeof(ticket_audit_members) / sizeof(ticket_audit_members[0]);
 
 
 const char *
@@ -350,6 +388,37 @@ ticket_audit_uint(ticket_audit_out_t *out, unsigned value)
 }
 
 
+static void
+ticket_audit_u64(ticket_audit_out_t *out, uint64_t value)
+{
+    char  buf[20], *p;
+
+    p = buf + sizeof(buf);
+
+    do {
+        *--p = (char) ('0' + value % 10);
+        value /= 10;
+    } while (value != 0);
+
+    ticket_audit_put(out, p, (size_t) (buf + sizeof(buf) - p));
+}
+
+
+static void
+ticket_audit_int64(ticket_audit_out_t *out, int64_t value)
+{
+    if (value < 0) {
+        ticket_audit_put(out, "-", 1);
+
+        /* no overflow: INT64_MIN's magnitude fits in uint64_t */
+        ticket_audit_u64(out, (uint64_t) -(value + 1) + 1);
+        return;
+    }
+
+    ticket_audit_u64(out, (uint64_t) value);
+}
+
+
 /* as ticket_has_role() reads them: words of a string, or the strings of
  * an array; anything else holds no role */
 
@@ -583,6 +652,22 @@ ticket_audit_record_out(ticket_audit_out_t *out,
     ticket_audit_required(out, rec);
 
     ticket_audit_fp_member(out, rec);
+
+    ticket_audit_put(out, ",\"exp\":", sizeof(",\"exp\":") - 1);
+
+    if (rec->has_exp) {
+        ticket_audit_int64(out, rec->exp);
+
+    } else {
+        ticket_audit_put(out, "null", 4);
+    }
+
+    ticket_audit_member(out, "unmet", &rec->unmet, 1);
+    ticket_audit_member(out, "gateway", &rec->gateway, 0);
+    ticket_audit_member(out, "writer", &rec->writer, 0);
+
+    ticket_audit_put(out, ",\"seq\":", sizeof(",\"seq\":") - 1);
+    ticket_audit_u64(out, rec->seq);
 
     ticket_audit_put(out, "}\n", 2);
 }

@@ -24,6 +24,13 @@
  *   required    array of strings ("kind:user", "aud:A|B", "role:A|B",
  *               "claim:NAME=V1|V2")
  *   token_fp    string (16 lowercase hex digits) or null (no ticket)
+ *   exp         number: the ticket's exp as claimed, or null
+ *   unmet       string: the first requirement the ticket failed, in
+ *               required's notation, or null
+ *   gateway     string: ticket_audit_gateway
+ *   writer      string: one writing process of that gateway
+ *   seq         number: grows by exactly one with each record of that
+ *               writer, so that a missing record shows as a gap
  *
  * Every string is escaped by ticket_json_escape(): '"', '\\', control
  * bytes (\n \r \t \b \f or \u00XX) and DEL as \u007f; a byte that is
@@ -87,7 +94,43 @@ typedef struct {
 
     const unsigned char    *token;        /* the ticket; only its SHA-256 */
     size_t                  token_len;    /* fingerprint is written */
+
+    int64_t                 exp;
+    unsigned                has_exp:1;    /* 0: exp null */
+    ticket_str_t            unmet;        /* data NULL: null */
+    ticket_str_t            gateway;
+    ticket_str_t            writer;
+    uint64_t                seq;
 } ticket_audit_record_t;
+
+
+/*
+ * The members of a record, in their order, with their JSON types: one
+ * table, read by the writer's tests and by ticketctl's scanner.  A
+ * member marked "since" was added to the contract later: a reader
+ * accepts a record of an older gateway without it.
+ */
+
+typedef enum {
+    TICKET_AUDIT_T_STRING = 0,
+    TICKET_AUDIT_T_NUMBER,
+    TICKET_AUDIT_T_BOOL,
+    TICKET_AUDIT_T_STRING_NULL,
+    TICKET_AUDIT_T_NUMBER_NULL,
+    TICKET_AUDIT_T_ARRAY
+} ticket_audit_type_t;
+
+
+typedef struct {
+    const char             *name;
+    size_t                  len;
+    ticket_audit_type_t     type;
+    unsigned                since:1;      /* not in every record read */
+} ticket_audit_member_t;
+
+
+extern const ticket_audit_member_t  ticket_audit_members[];
+extern const size_t                 ticket_audit_nmembers;
 
 
 const char *ticket_audit_event_name(ticket_audit_event_t event);

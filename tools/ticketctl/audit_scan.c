@@ -14,56 +14,16 @@
 
 #include "audit.h"
 
-
-typedef enum {
-    TICKETCTL_AUDIT_T_STRING = 0,
-    TICKETCTL_AUDIT_T_NUMBER,
-    TICKETCTL_AUDIT_T_BOOL,
-    TICKETCTL_AUDIT_T_STRING_NULL,
-    TICKETCTL_AUDIT_T_ARRAY
-} ticketctl_audit_type_e;
+#include <ticket_audit.h>
 
 
-typedef struct {
-    const char             *name;
-    size_t                  len;
-    ticketctl_audit_type_e  type;
-} ticketctl_audit_member_t;
+/*
+ * The contract's members, in its order, are core's (ticket_audit.h):
+ * the gateway writes them so.  Members added later ("since") may be
+ * missing from an older gateway's records.
+ */
 
-
-#define TICKETCTL_AUDIT_M(name, type)                                        \
-    { name, sizeof(name) - 1, TICKETCTL_AUDIT_T_ ## type }
-
-/* the contract's members, in its order: the gateway writes them so */
-
-static const ticketctl_audit_member_t  ticketctl_audit_members[] = {
-    TICKETCTL_AUDIT_M("time", STRING),
-    TICKETCTL_AUDIT_M("event", STRING),
-    TICKETCTL_AUDIT_M("reason", STRING),
-    TICKETCTL_AUDIT_M("status", NUMBER),
-    TICKETCTL_AUDIT_M("enforced", BOOL),
-    TICKETCTL_AUDIT_M("client", STRING),
-    TICKETCTL_AUDIT_M("method", STRING),
-    TICKETCTL_AUDIT_M("host", STRING),
-    TICKETCTL_AUDIT_M("uri", STRING),
-    TICKETCTL_AUDIT_M("request_id", STRING),
-    TICKETCTL_AUDIT_M("verified", BOOL),
-    TICKETCTL_AUDIT_M("sub", STRING_NULL),
-    TICKETCTL_AUDIT_M("kind", STRING_NULL),
-    TICKETCTL_AUDIT_M("tenant", STRING_NULL),
-    TICKETCTL_AUDIT_M("jti", STRING_NULL),
-    TICKETCTL_AUDIT_M("kid", STRING_NULL),
-    TICKETCTL_AUDIT_M("iss", STRING_NULL),
-    TICKETCTL_AUDIT_M("sid", STRING_NULL),
-    TICKETCTL_AUDIT_M("roles", ARRAY),
-    TICKETCTL_AUDIT_M("required", ARRAY),
-    TICKETCTL_AUDIT_M("token_fp", STRING_NULL)
-};
-
-#define TICKETCTL_AUDIT_NMEMBERS                                             \
-    (sizeof(ticketctl_audit_members) / sizeof(ticketctl_audit_members[0]))
-
-#define TICKETCTL_AUDIT_ALL      ((1u << TICKETCTL_AUDIT_NMEMBERS) - 1)
+#define ticketctl_audit_members  ticket_audit_members
 
 enum {
     TICKETCTL_AUDIT_M_TIME = 0,
@@ -71,7 +31,9 @@ enum {
     TICKETCTL_AUDIT_M_REASON = 2,
     TICKETCTL_AUDIT_M_URI = 8,
     TICKETCTL_AUDIT_M_SUB = 11,
-    TICKETCTL_AUDIT_M_TENANT = 13
+    TICKETCTL_AUDIT_M_TENANT = 13,
+    TICKETCTL_AUDIT_M_WRITER = 24,
+    TICKETCTL_AUDIT_M_SEQ = 25
 };
 
 
@@ -177,9 +139,9 @@ ticketctl_audit_scan(const unsigned char *line, size_t len,
                 break;
             }
 
-            if (ticketctl_audit_members[m].type != TICKETCTL_AUDIT_T_STRING
+            if (ticketctl_audit_members[m].type != TICKET_AUDIT_T_STRING
                 && ticketctl_audit_members[m].type
-                   != TICKETCTL_AUDIT_T_STRING_NULL)
+                   != TICKET_AUDIT_T_STRING_NULL)
             {
                 return -1;
             }
@@ -211,6 +173,9 @@ ticketctl_audit_scan(const unsigned char *line, size_t len,
             case TICKETCTL_AUDIT_M_TENANT:
                 dst = &rec->tenant;
                 break;
+            case TICKETCTL_AUDIT_M_WRITER:
+                dst = &rec->writer;
+                break;
             }
 
             if (dst != NULL) {
@@ -229,8 +194,9 @@ ticketctl_audit_scan(const unsigned char *line, size_t len,
                 break;
             }
 
-            if (ticketctl_audit_members[m].type
-                != TICKETCTL_AUDIT_T_STRING_NULL)
+            if (ticketctl_audit_members[m].type != TICKET_AUDIT_T_STRING_NULL
+                && ticketctl_audit_members[m].type
+                   != TICKET_AUDIT_T_NUMBER_NULL)
             {
                 return -1;
             }
@@ -257,7 +223,7 @@ ticketctl_audit_scan(const unsigned char *line, size_t len,
             }
 
             if (m >= 0
-                && ticketctl_audit_members[m].type != TICKETCTL_AUDIT_T_BOOL)
+                && ticketctl_audit_members[m].type != TICKET_AUDIT_T_BOOL)
             {
                 return -1;
             }
@@ -271,7 +237,7 @@ ticketctl_audit_scan(const unsigned char *line, size_t len,
             }
 
             if (m >= 0
-                && ticketctl_audit_members[m].type != TICKETCTL_AUDIT_T_ARRAY)
+                && ticketctl_audit_members[m].type != TICKET_AUDIT_T_ARRAY)
             {
                 return -1;
             }
@@ -284,14 +250,35 @@ ticketctl_audit_scan(const unsigned char *line, size_t len,
                 return -1;                /* also '{': nothing nested */
             }
 
-            p = q;
-
             if (m >= 0
+                && ticketctl_audit_members[m].type != TICKET_AUDIT_T_NUMBER
                 && ticketctl_audit_members[m].type
-                   != TICKETCTL_AUDIT_T_NUMBER)
+                   != TICKET_AUDIT_T_NUMBER_NULL)
             {
                 return -1;
             }
+
+            if (m == TICKETCTL_AUDIT_M_SEQ) {
+                /* a whole number of at most 19 digits: no overflow */
+
+                if (q - p > 19 || *p == '-') {
+                    return -1;
+                }
+
+                rec->seq = 0;
+
+                while (p < q) {
+                    if (*p < '0' || *p > '9') {
+                        return -1;
+                    }
+
+                    rec->seq = rec->seq * 10 + (*p++ - '0');
+                }
+
+                rec->has_seq = 1;
+            }
+
+            p = q;
 
             break;
         }
@@ -317,7 +304,13 @@ ticketctl_audit_scan(const unsigned char *line, size_t len,
         return -1;                        /* anything after the object */
     }
 
-    return (seen == TICKETCTL_AUDIT_ALL) ? 0 : -1;
+    for (m = 0; (size_t) m < ticket_audit_nmembers; m++) {
+        if (!ticketctl_audit_members[m].since && !(seen & (1u << m))) {
+            return -1;
+        }
+    }
+
+    return 0;
 }
 
 
@@ -518,9 +511,9 @@ ticketctl_audit_find(const unsigned char *name, size_t len, int next)
     /* the member the contract puts next first, then all of them */
 
     size_t                           i;
-    const ticketctl_audit_member_t  *m;
+    const ticket_audit_member_t     *m;
 
-    if ((size_t) next < TICKETCTL_AUDIT_NMEMBERS) {
+    if ((size_t) next < ticket_audit_nmembers) {
         m = &ticketctl_audit_members[next];
 
         if (m->len == len && memcmp(m->name, name, len) == 0) {
@@ -528,7 +521,7 @@ ticketctl_audit_find(const unsigned char *name, size_t len, int next)
         }
     }
 
-    for (i = 0; i < TICKETCTL_AUDIT_NMEMBERS; i++) {
+    for (i = 0; i < ticket_audit_nmembers; i++) {
         m = &ticketctl_audit_members[i];
 
         if (m->len == len && memcmp(m->name, name, len) == 0) {
