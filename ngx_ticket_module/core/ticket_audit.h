@@ -105,19 +105,18 @@ typedef struct {
 
 
 /*
- * The members of a record, in their order, with their JSON types: one
- * table, read by the writer's tests and by ticketctl's scanner.  A
- * member marked "since" was added to the contract later: a reader
- * accepts a record of an older gateway without it.
+ * The record's members, in the order above: the writer below writes
+ * them from this table, and readers (ticketctl audit) check a record
+ * against it.
  */
 
 typedef enum {
-    TICKET_AUDIT_T_STRING = 0,
-    TICKET_AUDIT_T_NUMBER,
-    TICKET_AUDIT_T_BOOL,
-    TICKET_AUDIT_T_STRING_NULL,
-    TICKET_AUDIT_T_NUMBER_NULL,
-    TICKET_AUDIT_T_ARRAY
+    TICKET_AUDIT_STRING = 0,
+    TICKET_AUDIT_NUMBER,
+    TICKET_AUDIT_BOOL,
+    TICKET_AUDIT_STRING_NULL,                /* a string, or null */
+    TICKET_AUDIT_ARRAY,                      /* of strings */
+    TICKET_AUDIT_NUMBER_NULL                 /* a number, or null */
 } ticket_audit_type_t;
 
 
@@ -125,12 +124,45 @@ typedef struct {
     const char             *name;
     size_t                  len;
     ticket_audit_type_t     type;
-    unsigned                since:1;      /* not in every record read */
+    unsigned                since:1;         /* added later: a reader
+                                                accepts an older
+                                                gateway's record
+                                                without it */
 } ticket_audit_member_t;
 
 
-extern const ticket_audit_member_t  ticket_audit_members[];
-extern const size_t                 ticket_audit_nmembers;
+typedef enum {
+    TICKET_AUDIT_M_TIME = 0,
+    TICKET_AUDIT_M_EVENT,
+    TICKET_AUDIT_M_REASON,
+    TICKET_AUDIT_M_STATUS,
+    TICKET_AUDIT_M_ENFORCED,
+    TICKET_AUDIT_M_CLIENT,
+    TICKET_AUDIT_M_METHOD,
+    TICKET_AUDIT_M_HOST,
+    TICKET_AUDIT_M_URI,
+    TICKET_AUDIT_M_REQUEST_ID,
+    TICKET_AUDIT_M_VERIFIED,
+    TICKET_AUDIT_M_SUB,
+    TICKET_AUDIT_M_KIND,
+    TICKET_AUDIT_M_TENANT,
+    TICKET_AUDIT_M_JTI,
+    TICKET_AUDIT_M_KID,
+    TICKET_AUDIT_M_ISS,
+    TICKET_AUDIT_M_SID,
+    TICKET_AUDIT_M_ROLES,
+    TICKET_AUDIT_M_REQUIRED,
+    TICKET_AUDIT_M_TOKEN_FP,
+    TICKET_AUDIT_M_EXP,
+    TICKET_AUDIT_M_UNMET,
+    TICKET_AUDIT_M_GATEWAY,
+    TICKET_AUDIT_M_WRITER,
+    TICKET_AUDIT_M_SEQ,
+    TICKET_AUDIT_MEMBERS
+} ticket_audit_member_e;
+
+
+extern const ticket_audit_member_t  ticket_audit_members[TICKET_AUDIT_MEMBERS];
 
 
 const char *ticket_audit_event_name(ticket_audit_event_t event);

@@ -12,29 +12,10 @@
 
 #include <string.h>
 
-#include "audit.h"
-
 #include <ticket_audit.h>
 
+#include "audit.h"
 
-/*
- * The contract's members, in its order, are core's (ticket_audit.h):
- * the gateway writes them so.  Members added later ("since") may be
- * missing from an older gateway's records.
- */
-
-#define ticketctl_audit_members  ticket_audit_members
-
-enum {
-    TICKETCTL_AUDIT_M_TIME = 0,
-    TICKETCTL_AUDIT_M_EVENT = 1,
-    TICKETCTL_AUDIT_M_REASON = 2,
-    TICKETCTL_AUDIT_M_URI = 8,
-    TICKETCTL_AUDIT_M_SUB = 11,
-    TICKETCTL_AUDIT_M_TENANT = 13,
-    TICKETCTL_AUDIT_M_WRITER = 24,
-    TICKETCTL_AUDIT_M_SEQ = 25
-};
 
 
 static const unsigned char *ticketctl_audit_ws(const unsigned char *p,
@@ -139,9 +120,9 @@ ticketctl_audit_scan(const unsigned char *line, size_t len,
                 break;
             }
 
-            if (ticketctl_audit_members[m].type != TICKET_AUDIT_T_STRING
-                && ticketctl_audit_members[m].type
-                   != TICKET_AUDIT_T_STRING_NULL)
+            if (ticket_audit_members[m].type != TICKET_AUDIT_STRING
+                && ticket_audit_members[m].type
+                   != TICKET_AUDIT_STRING_NULL)
             {
                 return -1;
             }
@@ -149,7 +130,7 @@ ticketctl_audit_scan(const unsigned char *line, size_t len,
             dst = NULL;
 
             switch (m) {
-            case TICKETCTL_AUDIT_M_TIME:
+            case TICKET_AUDIT_M_TIME:
                 if (val.escaped
                     || ticketctl_audit_parse_time(val.data, val.len,
                                                   &rec->time_ms)
@@ -158,22 +139,22 @@ ticketctl_audit_scan(const unsigned char *line, size_t len,
                     return -1;
                 }
                 break;
-            case TICKETCTL_AUDIT_M_EVENT:
+            case TICKET_AUDIT_M_EVENT:
                 dst = &rec->event;
                 break;
-            case TICKETCTL_AUDIT_M_REASON:
+            case TICKET_AUDIT_M_REASON:
                 dst = &rec->reason;
                 break;
-            case TICKETCTL_AUDIT_M_URI:
+            case TICKET_AUDIT_M_URI:
                 dst = &rec->uri;
                 break;
-            case TICKETCTL_AUDIT_M_SUB:
+            case TICKET_AUDIT_M_SUB:
                 dst = &rec->sub;
                 break;
-            case TICKETCTL_AUDIT_M_TENANT:
+            case TICKET_AUDIT_M_TENANT:
                 dst = &rec->tenant;
                 break;
-            case TICKETCTL_AUDIT_M_WRITER:
+            case TICKET_AUDIT_M_WRITER:
                 dst = &rec->writer;
                 break;
             }
@@ -194,19 +175,18 @@ ticketctl_audit_scan(const unsigned char *line, size_t len,
                 break;
             }
 
-            if (ticketctl_audit_members[m].type != TICKET_AUDIT_T_STRING_NULL
-                && ticketctl_audit_members[m].type
-                   != TICKET_AUDIT_T_NUMBER_NULL)
+            if (ticket_audit_members[m].type != TICKET_AUDIT_STRING_NULL
+                && ticket_audit_members[m].type != TICKET_AUDIT_NUMBER_NULL)
             {
                 return -1;
             }
 
-            if (m == TICKETCTL_AUDIT_M_SUB) {
+            if (m == TICKET_AUDIT_M_SUB) {
                 rec->sub.data = NULL;
                 rec->sub.len = 0;
                 rec->sub.escaped = 0;
 
-            } else if (m == TICKETCTL_AUDIT_M_TENANT) {
+            } else if (m == TICKET_AUDIT_M_TENANT) {
                 rec->tenant.data = NULL;
                 rec->tenant.len = 0;
                 rec->tenant.escaped = 0;
@@ -223,7 +203,7 @@ ticketctl_audit_scan(const unsigned char *line, size_t len,
             }
 
             if (m >= 0
-                && ticketctl_audit_members[m].type != TICKET_AUDIT_T_BOOL)
+                && ticket_audit_members[m].type != TICKET_AUDIT_BOOL)
             {
                 return -1;
             }
@@ -237,7 +217,7 @@ ticketctl_audit_scan(const unsigned char *line, size_t len,
             }
 
             if (m >= 0
-                && ticketctl_audit_members[m].type != TICKET_AUDIT_T_ARRAY)
+                && ticket_audit_members[m].type != TICKET_AUDIT_ARRAY)
             {
                 return -1;
             }
@@ -251,14 +231,13 @@ ticketctl_audit_scan(const unsigned char *line, size_t len,
             }
 
             if (m >= 0
-                && ticketctl_audit_members[m].type != TICKET_AUDIT_T_NUMBER
-                && ticketctl_audit_members[m].type
-                   != TICKET_AUDIT_T_NUMBER_NULL)
+                && ticket_audit_members[m].type != TICKET_AUDIT_NUMBER
+                && ticket_audit_members[m].type != TICKET_AUDIT_NUMBER_NULL)
             {
                 return -1;
             }
 
-            if (m == TICKETCTL_AUDIT_M_SEQ) {
+            if (m == TICKET_AUDIT_M_SEQ) {
                 /* a whole number of at most 19 digits: no overflow */
 
                 if (q - p > 19 || *p == '-') {
@@ -304,8 +283,8 @@ ticketctl_audit_scan(const unsigned char *line, size_t len,
         return -1;                        /* anything after the object */
     }
 
-    for (m = 0; (size_t) m < ticket_audit_nmembers; m++) {
-        if (!ticketctl_audit_members[m].since && !(seen & (1u << m))) {
+    for (m = 0; m < TICKET_AUDIT_MEMBERS; m++) {
+        if (!ticket_audit_members[m].since && !(seen & (1u << m))) {
             return -1;
         }
     }
@@ -510,19 +489,19 @@ ticketctl_audit_find(const unsigned char *name, size_t len, int next)
 {
     /* the member the contract puts next first, then all of them */
 
-    size_t                           i;
-    const ticket_audit_member_t     *m;
+    size_t                        i;
+    const ticket_audit_member_t  *m;
 
-    if ((size_t) next < ticket_audit_nmembers) {
-        m = &ticketctl_audit_members[next];
+    if ((size_t) next < TICKET_AUDIT_MEMBERS) {
+        m = &ticket_audit_members[next];
 
         if (m->len == len && memcmp(m->name, name, len) == 0) {
             return next;
         }
     }
 
-    for (i = 0; i < ticket_audit_nmembers; i++) {
-        m = &ticketctl_audit_members[i];
+    for (i = 0; i < TICKET_AUDIT_MEMBERS; i++) {
+        m = &ticket_audit_members[i];
 
         if (m->len == len && memcmp(m->name, name, len) == 0) {
             return (int) i;
