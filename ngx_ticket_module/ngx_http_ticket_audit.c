@@ -261,6 +261,7 @@ ngx_http_ticket_audit_fill(ngx_http_request_t *r, ngx_http_ticket_ctx_t *ctx,
         rec->roles_list = &t->roles_list;
     }
 
+    rec->format = (ticket_audit_format_t) tlcf->audit_format;
     rec->required = tlcf->required;
     rec->nrequired = tlcf->nrequired;
 

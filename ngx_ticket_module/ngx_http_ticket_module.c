@@ -69,6 +69,14 @@ static ngx_int_t ngx_http_ticket_init_process(ngx_cycle_t *cycle);
 static void ngx_http_ticket_exit_process(ngx_cycle_t *cycle);
 
 
+static ngx_conf_enum_t  ngx_http_ticket_audit_formats[] = {
+    { ngx_string("json"), TICKET_AUDIT_FORMAT_JSON },
+    { ngx_string("ecs"), TICKET_AUDIT_FORMAT_ECS },
+    { ngx_string("ocsf"), TICKET_AUDIT_FORMAT_OCSF },
+    { ngx_null_string, 0 }
+};
+
+
 static ngx_conf_enum_t  ngx_http_ticket_kinds[] = {
     { ngx_string("off"), NGX_HTTP_TICKET_OFF },
     { ngx_string("user"), TICKET_KIND_USER },
@@ -229,6 +237,13 @@ static ngx_command_t  ngx_http_ticket_commands[] = {
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },
+
+    { ngx_string("ticket_audit_format"),
+      NGX_HTTP_TICKET_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_enum_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_ticket_loc_conf_t, audit_format),
+      &ngx_http_ticket_audit_formats },
 
     { ngx_string("ticket_audit_gateway"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
@@ -852,6 +867,7 @@ ngx_http_ticket_create_loc_conf(ngx_conf_t *cf)
     conf->preflight = NGX_CONF_UNSET_UINT;
     conf->audit_log = NGX_CONF_UNSET_PTR;
     conf->audit_events = NGX_CONF_UNSET_UINT;
+    conf->audit_format = NGX_CONF_UNSET_UINT;
 
     return conf;
 }
@@ -920,6 +936,8 @@ ngx_http_ticket_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                               NGX_HTTP_TICKET_PREFLIGHT_CHECK);
     ngx_conf_merge_str_value(conf->realm, prev->realm, "ticket");
     ngx_conf_merge_ptr_value(conf->audit_log, prev->audit_log, NULL);
+    ngx_conf_merge_uint_value(conf->audit_format, prev->audit_format,
+                              TICKET_AUDIT_FORMAT_JSON);
     ngx_conf_merge_uint_value(conf->audit_events, prev->audit_events,
                               TICKET_AUDIT_DEFAULT_EVENTS);
 

@@ -117,6 +117,7 @@ typedef struct {
 
     ngx_http_ticket_audit_log_t *audit_log;  /* NULL: off */
     ngx_uint_t                  audit_events;
+    ngx_uint_t                  audit_format; /* TICKET_AUDIT_FORMAT_* */
 
     /* built at merge time from the above */
     ticket_str_t               *required;    /* "kind:user", "role:a|b" */

@@ -62,7 +62,15 @@ typedef enum {
      | TICKET_AUDIT_EVENT_MASK(TICKET_AUDIT_EXCESS_PRIVILEGE))
 
 
+typedef enum {
+    TICKET_AUDIT_FORMAT_JSON = 0,        /* the native record below */
+    TICKET_AUDIT_FORMAT_ECS,             /* ticket_audit_ecs.c */
+    TICKET_AUDIT_FORMAT_OCSF             /* ticket_audit_ocsf.c */
+} ticket_audit_format_t;
+
+
 typedef struct {
+    ticket_audit_format_t   format;
     int64_t                 time_ms;      /* unix time in milliseconds */
     ticket_audit_event_t    event;
     ticket_reason_t         reason;
@@ -181,6 +189,30 @@ ticket_audit_event_t ticket_audit_event(ticket_reason_t reason,
  * writer returns the end of what it wrote (exactly _len bytes) */
 size_t ticket_audit_record_len(const ticket_audit_record_t *rec);
 char *ticket_audit_record_write(char *dst, const ticket_audit_record_t *rec);
+
+/*
+ * The same facts as an Elastic Common Schema 8 document or an OCSF 1.x
+ * event (rec->format says which; ticket_audit_record_len/_write write
+ * them), and the pieces those writers share with the native one.
+ */
+void ticket_audit_ecs_out(ticket_json_out_t *out,
+    const ticket_audit_record_t *rec);
+void ticket_audit_ocsf_out(ticket_json_out_t *out,
+    const ticket_audit_record_t *rec);
+
+void ticket_audit_out_string(ticket_json_out_t *out, const ticket_str_t *s);
+void ticket_audit_out_cstr(ticket_json_out_t *out, const char *s);
+void ticket_audit_out_time(ticket_json_out_t *out, int64_t time_ms);
+void ticket_audit_out_u64(ticket_json_out_t *out, uint64_t value);
+void ticket_audit_out_exp(ticket_json_out_t *out,
+    const ticket_audit_record_t *rec);
+void ticket_audit_out_roles(ticket_json_out_t *out,
+    const ticket_audit_record_t *rec);
+void ticket_audit_out_required(ticket_json_out_t *out,
+    const ticket_audit_record_t *rec);
+void ticket_audit_out_fp(ticket_json_out_t *out,
+    const ticket_audit_record_t *rec);
+int ticket_audit_is_ip(const ticket_str_t *s);
 
 /* first 16 hex digits of SHA-256(token) and a NUL into fp[17] */
 void ticket_audit_token_fp(const unsigned char *token, size_t len,
