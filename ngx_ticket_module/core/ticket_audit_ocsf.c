@@ -114,8 +114,13 @@ ticket_audit_ocsf_out(ticket_json_out_t *out, const ticket_audit_record_t *rec)
     ticket_audit_out_u64(out, rec->seq);
     ticket_ocsf_lit(out, "}");
 
-    ticket_ocsf_lit(out, auth ? ",\"user\":{\"uid\":"
-                              : ",\"actor\":{\"user\":{\"uid\":");
+    if (auth) {
+        ticket_ocsf_lit(out, ",\"user\":{\"uid\":");
+
+    } else {
+        ticket_ocsf_lit(out, ",\"actor\":{\"user\":{\"uid\":");
+    }
+
     ticket_audit_out_string(out, &rec->sub);
     ticket_ocsf_lit(out, ",\"domain\":");
     ticket_audit_out_string(out, &rec->tenant);

@@ -22,6 +22,8 @@
 #include <sys/stat.h>
 #include <zlib.h>
 
+#include <jansson.h>
+
 #include "ticketctl.h"
 #include "audit.h"
 
@@ -146,6 +148,8 @@ static int ticketctl_audit_file(ticketctl_audit_ctx_t *ctx,
     const char *name);
 static int ticketctl_audit_line(ticketctl_audit_ctx_t *ctx,
     const unsigned char *line, size_t len);
+static int ticketctl_audit_record(ticketctl_audit_ctx_t *ctx,
+    const unsigned char *line, size_t len, ticketctl_audit_rec_t *rec);
 static int ticketctl_audit_match(ticketctl_audit_ctx_t *ctx,
     ticketctl_audit_rec_t *rec);
 static int ticketctl_audit_is(const ticketctl_audit_str_t *s,
@@ -665,15 +669,44 @@ static int
 ticketctl_audit_line(ticketctl_audit_ctx_t *ctx, const unsigned char *line,
     size_t len)
 {
-    unsigned char         *scratch;
+    int                    rc;
+    json_t                *doc;
     ticketctl_audit_rec_t  rec;
 
     memset(&rec, 0, sizeof(ticketctl_audit_rec_t));
 
+    doc = NULL;
+
     if (ticketctl_audit_scan(line, len, &rec) != 0) {
-        ctx->skipped++;
-        return 0;
+
+        /* an ECS or OCSF document (ticket_audit_format) */
+
+        memset(&rec, 0, sizeof(ticketctl_audit_rec_t));
+
+        doc = ticketctl_audit_doc(line, len, &rec);
+
+        if (doc == NULL) {
+            ctx->skipped++;
+            return 0;
+        }
     }
+
+    rc = ticketctl_audit_record(ctx, line, len, &rec);
+
+    json_decref(doc);
+
+    return rc;
+}
+
+
+static int
+ticketctl_audit_record(ticketctl_audit_ctx_t *ctx, const unsigned char *line,
+    size_t len, ticketctl_audit_rec_t *rec_p)
+{
+    unsigned char          *scratch;
+    ticketctl_audit_rec_t   rec;
+
+    rec = *rec_p;
 
     if (ctx->check != NULL) {
         scratch = ctx->scratch;

@@ -58,6 +58,16 @@ int ticketctl_audit_parse_time(const unsigned char *p, size_t len,
     int64_t *ms);
 
 
+/*
+ * A record written as an ECS or OCSF document (audit_doc.c): the same
+ * values, read with jansson; the document returned holds them (NULL:
+ * not one), to be json_decref()ed when the line is done.
+ */
+struct json_t;
+struct json_t *ticketctl_audit_doc(const unsigned char *line, size_t len,
+    ticketctl_audit_rec_t *rec);
+
+
 /* --check (audit_check.c): each writer's seqs complete from 1 */
 
 typedef struct {
