@@ -16,6 +16,7 @@
 #include "ngx_http_ticket_audit.h"
 #include "ngx_http_ticket_decision.h"
 #include "ngx_http_ticket_status.h"
+#include "ngx_http_ticket_alert.h"
 
 #include <ticket_audit.h>
 #include <ticket_policy.h>
@@ -43,6 +44,10 @@ typedef struct {
 
 
 static ngx_int_t ngx_http_ticket_audit_handler(ngx_http_request_t *r);
+static void ngx_http_ticket_audit_alerts(ngx_http_request_t *r,
+    ngx_http_ticket_ctx_t *ctx, ticket_audit_event_t event);
+static void ngx_http_ticket_audit_emit(ngx_http_request_t *r,
+    ngx_http_ticket_audit_log_t *log, ticket_audit_record_t *rec);
 static ticket_audit_event_t ngx_http_ticket_audit_event_of(
     ngx_http_ticket_ctx_t *ctx);
 static void ngx_http_ticket_audit_fill(ngx_http_request_t *r,
@@ -79,15 +84,10 @@ static uint64_t   ngx_http_ticket_audit_seq;
 static ngx_int_t
 ngx_http_ticket_audit_handler(ngx_http_request_t *r)
 {
-    size_t                        len;
-    u_char                       *buf, *p;
     ticket_audit_event_t          event, e;
     ticket_audit_record_t         rec;
     ngx_http_ticket_ctx_t        *ctx, *main;
-    ngx_http_ticket_metrics_t    *m;
     ngx_http_ticket_loc_conf_t   *tlcf;
-    ngx_http_ticket_main_conf_t  *tmcf;
-    ngx_http_ticket_audit_log_t  *log;
 
     if (r != r->main) {
         /* log_subrequest on: the main request's record is its own */
@@ -121,22 +121,133 @@ ngx_http_ticket_audit_handler(ngx_http_request_t *r)
     /* the scope that decided says where its records go */
 
     tlcf = ctx->conf;
-    log = tlcf->audit_log;
 
-    if (log == NULL
-        || !(tlcf->audit_events & TICKET_AUDIT_EVENT_MASK(event)))
+    if (tlcf->audit_log != NULL
+        && (tlcf->audit_events & TICKET_AUDIT_EVENT_MASK(event)))
     {
-        return NGX_OK;
+        ngx_memzero(&rec, sizeof(ticket_audit_record_t));
+        ngx_http_ticket_audit_fill(r, ctx, &rec);
+
+        rec.event = event;
+        rec.reason = (event == TICKET_AUDIT_EXCESS_PRIVILEGE)
+                     ? TICKET_EXCESS_PRIVILEGE : ctx->reason;
+
+        ngx_http_ticket_audit_emit(r, tlcf->audit_log, &rec);
     }
 
-    ngx_memzero(&rec, sizeof(ticket_audit_record_t));
-    ngx_http_ticket_audit_fill(r, ctx, &rec);
+    if (tlcf->alerts_set) {
+        ngx_http_ticket_audit_alerts(r, ctx, event);
+    }
 
-    rec.event = event;
-    rec.reason = (event == TICKET_AUDIT_EXCESS_PRIVILEGE)
-                 ? TICKET_EXCESS_PRIVILEGE : ctx->reason;
+    return NGX_OK;
+}
 
-    len = ticket_audit_record_len(&rec);
+
+/*
+ * ticket_alert: an over_privilege refusal counts for its subject, a
+ * trusted ticket's request for its jti and client address; the request
+ * that crosses a threshold writes an "alert" record after its own.
+ */
+
+static void
+ngx_http_ticket_audit_alerts(ngx_http_request_t *r,
+    ngx_http_ticket_ctx_t *ctx, ticket_audit_event_t event)
+{
+    u_char                       *p;
+    ngx_str_t                     key, addr;
+    ngx_uint_t                    rule, count;
+    ticket_t                     *t;
+    ticket_audit_record_t         rec;
+    ngx_http_ticket_metrics_t    *m;
+    ngx_http_ticket_loc_conf_t   *tlcf;
+    ngx_http_ticket_main_conf_t  *tmcf;
+
+    static const char  *reasons[] = { "over_privilege_burst", "shared_ticket" };
+
+    tlcf = ctx->conf;
+    t = &ctx->ticket;
+
+    if (!t->verified || !ctx->parsed) {
+        return;                  /* only what a trusted ticket says */
+    }
+
+    for (rule = 0; rule < NGX_HTTP_TICKET_ALERT_RULES; rule++) {
+
+        if (rule == NGX_HTTP_TICKET_ALERT_OVER) {
+            if (event != TICKET_AUDIT_OVER_PRIVILEGE || t->sub.data == NULL) {
+                continue;
+            }
+
+            /* "TENANT/SUB", as the revocation row names a subject */
+
+            key.len = t->tenant.len + 1 + t->sub.len;
+            key.data = ngx_pnalloc(r->pool, key.len);
+            if (key.data == NULL) {
+                return;
+            }
+
+            p = ngx_cpymem(key.data, t->tenant.data, t->tenant.len);
+            *p++ = '/';
+            ngx_memcpy(p, t->sub.data, t->sub.len);
+
+            count = ngx_http_ticket_alert_count(r, tlcf, rule, &key, NULL);
+
+        } else {
+            if (t->jti.data == NULL) {
+                continue;
+            }
+
+            key.data = (u_char *) t->jti.data;
+            key.len = t->jti.len;
+            addr = r->connection->addr_text;
+
+            count = ngx_http_ticket_alert_count(r, tlcf, rule, &key, &addr);
+        }
+
+        if (count == 0) {
+            continue;
+        }
+
+        tmcf = ngx_http_get_module_main_conf(r, ngx_http_ticket_module);
+        m = ngx_http_ticket_metrics(tmcf);
+
+        if (m != NULL) {
+            (void) ngx_atomic_fetch_add(&m->alerts[rule], 1);
+        }
+
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "ticket alert: %s, %ui in %T s",
+                      reasons[rule], count, tlcf->alerts[rule].window);
+
+        if (tlcf->audit_log == NULL) {
+            continue;
+        }
+
+        ngx_memzero(&rec, sizeof(ticket_audit_record_t));
+        ngx_http_ticket_audit_fill(r, ctx, &rec);
+
+        rec.event = TICKET_AUDIT_ALERT;
+        rec.reason = ctx->reason;
+        rec.alert_reason = reasons[rule];
+        rec.alert_count = count;
+        rec.alert_window = (unsigned) tlcf->alerts[rule].window;
+        rec.alert_revoke = tlcf->alerts[rule].revoke;
+
+        ngx_http_ticket_audit_emit(r, tlcf->audit_log, &rec);
+    }
+}
+
+
+static void
+ngx_http_ticket_audit_emit(ngx_http_request_t *r,
+    ngx_http_ticket_audit_log_t *log, ticket_audit_record_t *rec)
+{
+    size_t                        len;
+    u_char                       *buf, *p;
+    ngx_http_ticket_metrics_t    *m;
+    ngx_http_ticket_main_conf_t  *tmcf;
+
+    len = ticket_audit_record_len(rec);
 
     tmcf = ngx_http_get_module_main_conf(r, ngx_http_ticket_module);
     m = ngx_http_ticket_metrics(tmcf);
@@ -147,13 +258,13 @@ ngx_http_ticket_audit_handler(ngx_http_request_t *r)
             (void) ngx_atomic_fetch_add(&m->audit_dropped, 1);
         }
 
-        return NGX_OK;
+        return;
     }
 
     if (log->syslog) {
-        ngx_http_ticket_audit_syslog(log->syslog, r->pool, &rec, len, m,
+        ngx_http_ticket_audit_syslog(log->syslog, r->pool, rec, len, m,
                                      r->connection->log);
-        return NGX_OK;
+        return;
     }
 
     buf = ngx_pnalloc(r->pool, len);
@@ -162,14 +273,12 @@ ngx_http_ticket_audit_handler(ngx_http_request_t *r)
             (void) ngx_atomic_fetch_add(&m->audit_dropped, 1);
         }
 
-        return NGX_OK;
+        return;
     }
 
-    p = (u_char *) ticket_audit_record_write((char *) buf, &rec);
+    p = (u_char *) ticket_audit_record_write((char *) buf, rec);
 
     ngx_http_ticket_audit_file(log->file, buf, p - buf, r->connection->log);
-
-    return NGX_OK;
 }
 
 

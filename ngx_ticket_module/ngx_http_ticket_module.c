@@ -21,6 +21,7 @@
 #include "ngx_http_ticket_types.h"
 #include "ngx_http_ticket_access.h"
 #include "ngx_http_ticket_audit.h"
+#include "ngx_http_ticket_alert.h"
 #include "ngx_http_ticket_cache.h"
 #include "ngx_http_ticket_keys.h"
 #include "ngx_http_ticket_revocation.h"
@@ -244,6 +245,13 @@ static ngx_command_t  ngx_http_ticket_commands[] = {
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_ticket_loc_conf_t, audit_format),
       &ngx_http_ticket_audit_formats },
+
+    { ngx_string("ticket_alert"),
+      NGX_HTTP_TICKET_CONF|NGX_CONF_TAKE23,
+      ngx_http_ticket_alert,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
 
     { ngx_string("ticket_audit_gateway"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
@@ -936,6 +944,11 @@ ngx_http_ticket_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                               NGX_HTTP_TICKET_PREFLIGHT_CHECK);
     ngx_conf_merge_str_value(conf->realm, prev->realm, "ticket");
     ngx_conf_merge_ptr_value(conf->audit_log, prev->audit_log, NULL);
+    if (!conf->alerts_set) {
+        ngx_memcpy(conf->alerts, prev->alerts, sizeof(conf->alerts));
+        conf->alerts_set = prev->alerts_set;
+    }
+
     ngx_conf_merge_uint_value(conf->audit_format, prev->audit_format,
                               TICKET_AUDIT_FORMAT_JSON);
     ngx_conf_merge_uint_value(conf->audit_events, prev->audit_events,

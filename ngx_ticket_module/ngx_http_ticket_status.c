@@ -157,9 +157,15 @@ counters:
         "# HELP ticket_audit_dropped_total Audit records lost to a failing "
         "target.\n"
         "# TYPE ticket_audit_dropped_total counter\n"
-        "ticket_audit_dropped_total %uA\n",
+        "ticket_audit_dropped_total %uA\n"
+        "# HELP ticket_alerts_total Alerts raised by ticket_alert rules.\n"
+        "# TYPE ticket_alerts_total counter\n"
+        "ticket_alerts_total{rule=\"over_privilege\"} %uA\n"
+        "ticket_alerts_total{rule=\"shared_ticket\"} %uA\n",
         m->cache_hits, m->cache_misses,
-        m->audit_records, m->audit_dropped);
+        m->audit_records, m->audit_dropped,
+        m->alerts[NGX_HTTP_TICKET_ALERT_OVER],
+        m->alerts[NGX_HTTP_TICKET_ALERT_SHARED]);
 
     r->headers_out.status = NGX_HTTP_OK;
     r->headers_out.content_length_n = b->last - b->pos;

@@ -23,6 +23,7 @@ my @METRICS = (
     [ticket_cache_misses_total           => 'counter'],
     [ticket_audit_records_total          => 'counter'],
     [ticket_audit_dropped_total          => 'counter'],
+    [ticket_alerts_total                 => 'counter'],
 );
 my @LISTS = qw(jti sub sid tenant kid);
 

@@ -61,7 +61,8 @@ static const char  *ticket_audit_event_names[] = {
     "allowed",
     "excess_privilege",
     "over_privilege",
-    "denied"
+    "denied",
+    "alert"
 };
 
 #define TICKET_AUDIT_NEVENTS                                                 \
@@ -126,7 +127,7 @@ ticket_audit_event_from_name(const char *name, size_t len)
         return -1;
     }
 
-    for (i = 1; i < TICKET_AUDIT_NEVENTS; i++) {
+    for (i = 1; i < TICKET_AUDIT_ALERT; i++) {  /* a request's events */
         if (len == strlen(ticket_audit_event_names[i])
             && memcmp(name, ticket_audit_event_names[i], len) == 0)
         {
@@ -651,6 +652,34 @@ ticket_audit_out_fp(ticket_json_out_t *out, const ticket_audit_record_t *rec)
 }
 
 
+void
+ticket_audit_out_reason(ticket_json_out_t *out,
+    const ticket_audit_record_t *rec)
+{
+    if (rec->event == TICKET_AUDIT_ALERT && rec->alert_reason != NULL) {
+        ticket_audit_out_cstr(out, rec->alert_reason);
+        return;
+    }
+
+    ticket_audit_out_cstr(out, ticket_reason_name(rec->reason));
+}
+
+
+/* "count":N,"window":W,"action":"record"|"revoke" (no braces) */
+
+void
+ticket_audit_out_alert(ticket_json_out_t *out,
+    const ticket_audit_record_t *rec)
+{
+    ticket_json_out(out, "\"count\":", sizeof("\"count\":") - 1);
+    ticket_audit_u64(out, rec->alert_count);
+    ticket_json_out(out, ",\"window\":", sizeof(",\"window\":") - 1);
+    ticket_audit_u64(out, rec->alert_window);
+    ticket_json_out(out, ",\"action\":", sizeof(",\"action\":") - 1);
+    ticket_audit_out_cstr(out, rec->alert_revoke ? "revoke" : "record");
+}
+
+
 /* an address as the record has it, if it is an IP literal (ECS source.ip
  * and OCSF src_endpoint.ip are typed: "unix:" is not one) */
 
@@ -708,8 +737,7 @@ ticket_audit_record_out(ticket_json_out_t *out,
     }
 
     ticket_audit_name(out, TICKET_AUDIT_M_REASON);
-    name = ticket_reason_name(rec->reason);
-    ticket_audit_string(out, name, strlen(name));
+    ticket_audit_out_reason(out, rec);
 
     ticket_audit_name(out, TICKET_AUDIT_M_STATUS);
     ticket_audit_uint(out, rec->status);
@@ -763,6 +791,11 @@ ticket_audit_record_out(ticket_json_out_t *out,
 
     ticket_audit_name(out, TICKET_AUDIT_M_SEQ);
     ticket_audit_u64(out, rec->seq);
+
+    if (rec->event == TICKET_AUDIT_ALERT) {
+        ticket_json_out(out, ",", 1);
+        ticket_audit_out_alert(out, rec);
+    }
 
     ticket_json_out(out, "}\n", 2);
 }

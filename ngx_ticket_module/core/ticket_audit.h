@@ -51,7 +51,8 @@ typedef enum {
     TICKET_AUDIT_ALLOWED,
     TICKET_AUDIT_EXCESS_PRIVILEGE,
     TICKET_AUDIT_OVER_PRIVILEGE,
-    TICKET_AUDIT_DENIED
+    TICKET_AUDIT_DENIED,
+    TICKET_AUDIT_ALERT            /* ticket_alert: no request's event */
 } ticket_audit_event_t;          /* ordered by severity */
 
 
@@ -109,6 +110,13 @@ typedef struct {
     ticket_str_t            gateway;
     ticket_str_t            writer;
     uint64_t                seq;
+
+    /* event TICKET_AUDIT_ALERT: its reason replaces reason's name, and
+     * count, window and action follow seq */
+    const char             *alert_reason;
+    unsigned                alert_count;
+    unsigned                alert_window;  /* seconds */
+    unsigned                alert_revoke:1;
 } ticket_audit_record_t;
 
 
@@ -211,6 +219,10 @@ void ticket_audit_out_roles(ticket_json_out_t *out,
 void ticket_audit_out_required(ticket_json_out_t *out,
     const ticket_audit_record_t *rec);
 void ticket_audit_out_fp(ticket_json_out_t *out,
+    const ticket_audit_record_t *rec);
+void ticket_audit_out_reason(ticket_json_out_t *out,
+    const ticket_audit_record_t *rec);
+void ticket_audit_out_alert(ticket_json_out_t *out,
     const ticket_audit_record_t *rec);
 int ticket_audit_is_ip(const ticket_str_t *s);
 

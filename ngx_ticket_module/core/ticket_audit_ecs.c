@@ -64,12 +64,24 @@ ticket_audit_ecs_out(ticket_json_out_t *out, const ticket_audit_record_t *rec)
         failure = 0;
     }
 
+    if (rec->event == TICKET_AUDIT_ALERT) {
+        category = "[\"intrusion_detection\"]";
+        type = "[\"indicator\"]";
+        failure = 0;
+    }
+
     ticket_ecs_lit(out, "{\"@timestamp\":");
     ticket_audit_out_time(out, rec->time_ms);
 
     ticket_ecs_lit(out, ",\"ecs\":{\"version\":\"" TICKET_ECS_VERSION "\"}");
 
-    ticket_ecs_lit(out, ",\"event\":{\"kind\":\"event\",\"category\":");
+    if (rec->event == TICKET_AUDIT_ALERT) {
+        ticket_ecs_lit(out, ",\"event\":{\"kind\":\"alert\",\"category\":");
+
+    } else {
+        ticket_ecs_lit(out, ",\"event\":{\"kind\":\"event\",\"category\":");
+    }
+
     ticket_json_out(out, category, strlen(category));
     ticket_ecs_lit(out, ",\"type\":");
     ticket_json_out(out, type, strlen(type));
@@ -85,7 +97,7 @@ ticket_audit_ecs_out(ticket_json_out_t *out, const ticket_audit_record_t *rec)
     ticket_ecs_lit(out, ",\"outcome\":");
     ticket_audit_out_cstr(out, failure ? "failure" : "success");
     ticket_ecs_lit(out, ",\"reason\":");
-    ticket_audit_out_cstr(out, ticket_reason_name(rec->reason));
+    ticket_audit_out_reason(out, rec);
     ticket_ecs_lit(out, ",\"sequence\":");
     ticket_audit_out_u64(out, rec->seq);
     ticket_ecs_lit(out, "}");
@@ -152,5 +164,11 @@ ticket_audit_ecs_out(ticket_json_out_t *out, const ticket_audit_record_t *rec)
     ticket_audit_out_string(out, &rec->unmet);
     ticket_ecs_lit(out, ",\"writer\":");
     ticket_audit_out_string(out, &rec->writer);
+
+    if (rec->event == TICKET_AUDIT_ALERT) {
+        ticket_ecs_lit(out, ",");
+        ticket_audit_out_alert(out, rec);
+    }
+
     ticket_ecs_lit(out, "}}\n");
 }

@@ -103,7 +103,7 @@ ticket_audit_ocsf_out(ticket_json_out_t *out, const ticket_audit_record_t *rec)
     ticket_ocsf_lit(out, ",\"status_code\":");
     ticket_audit_out_cstr(out, status + i);
     ticket_ocsf_lit(out, ",\"status_detail\":");
-    ticket_audit_out_cstr(out, ticket_reason_name(rec->reason));
+    ticket_audit_out_reason(out, rec);
 
     ticket_ocsf_lit(out, ",\"metadata\":{\"version\":\"" TICKET_OCSF_VERSION
                     "\",\"product\":{\"name\":\"ngx_ticket_module\","
@@ -174,7 +174,7 @@ ticket_audit_ocsf_out(ticket_json_out_t *out, const ticket_audit_record_t *rec)
     }
 
     ticket_ocsf_lit(out, ",\"reason\":");
-    ticket_audit_out_cstr(out, ticket_reason_name(rec->reason));
+    ticket_audit_out_reason(out, rec);
     ticket_ocsf_lit(out, ",\"enforced\":");
     ticket_json_out(out, rec->enforced ? "true" : "false",
                     rec->enforced ? 4 : 5);
@@ -213,6 +213,12 @@ ticket_audit_ocsf_out(ticket_json_out_t *out, const ticket_audit_record_t *rec)
     ticket_audit_out_string(out, &rec->writer);
     ticket_ocsf_lit(out, ",\"seq\":");
     ticket_audit_out_u64(out, rec->seq);
+
+    if (rec->event == TICKET_AUDIT_ALERT) {
+        ticket_ocsf_lit(out, ",");
+        ticket_audit_out_alert(out, rec);
+    }
+
     ticket_ocsf_lit(out, "}}\n");
 }
 

@@ -52,7 +52,7 @@ enum {
 /* what the SPEC names, in its order of severity */
 
 static const char  *ticketctl_audit_events[] = {
-    "denied", "over_privilege", "excess_privilege", "allowed", NULL
+    "denied", "over_privilege", "excess_privilege", "allowed", "alert", NULL
 };
 
 
