@@ -62,6 +62,11 @@ static void ngx_http_ticket_audit_flush(ngx_open_file_t *file,
 static void ngx_http_ticket_audit_write(ngx_open_file_t *file, u_char *data,
     size_t len, ngx_uint_t records, ngx_log_t *log);
 static void ngx_http_ticket_audit_flush_handler(ngx_event_t *ev);
+static void ngx_http_ticket_audit_buffered_add(ngx_int_t n);
+static void ngx_http_ticket_audit_reap(ngx_cycle_t *cycle,
+    ngx_http_ticket_main_conf_t *tmcf);
+static ngx_int_t ngx_http_ticket_audit_init_zone(ngx_shm_zone_t *shm_zone,
+    void *data);
 static ngx_int_t ngx_http_ticket_audit_required_add(ngx_conf_t *cf,
     ngx_array_t *a, const char *prefix, ngx_str_t *name, ngx_str_t *values,
     ngx_uint_t n, ticket_str_t *tvalues);
@@ -76,6 +81,24 @@ static ngx_int_t  ngx_http_ticket_request_id_index = NGX_ERROR;
  * when it is killed) is a gap.  A reload starts new processes: new
  * writers, each gapless from 1.
  */
+/*
+ * What a worker holds unwritten, published in a shared zone: a worker
+ * killed (SIGKILL, a crash) takes its buffer with it, and the worker that
+ * starts next counts those records as dropped and says so.  One slot a
+ * live worker: its pid and how many records it has buffered.
+ */
+
+#define NGX_HTTP_TICKET_AUDIT_SLOTS  256
+
+typedef struct {
+    ngx_atomic_t                pid;         /* 0: free */
+    ngx_atomic_t                buffered;
+} ngx_http_ticket_audit_slot_t;
+
+static ngx_str_t  ngx_http_ticket_audit_zone_name = ngx_string("ticket_audit");
+static ngx_http_ticket_audit_slot_t  *ngx_http_ticket_audit_slot;
+static ngx_uint_t                     ngx_http_ticket_audit_buffered;
+
 static ngx_str_t  ngx_http_ticket_audit_gateway_name;
 static ngx_str_t  ngx_http_ticket_audit_writer;
 static uint64_t   ngx_http_ticket_audit_seq;
@@ -446,6 +469,7 @@ ngx_http_ticket_audit_file(ngx_open_file_t *file, u_char *rec, size_t len,
 
     b->pos = ngx_cpymem(b->pos, rec, len);
     b->records++;
+    ngx_http_ticket_audit_buffered_add(1);
 
     if (!b->event->timer_set) {
         ngx_add_timer(b->event, NGX_HTTP_TICKET_AUDIT_FLUSH);
@@ -507,8 +531,114 @@ ngx_http_ticket_audit_flush(ngx_open_file_t *file, ngx_log_t *log)
                                     b->records, log);
     }
 
+    ngx_http_ticket_audit_buffered_add(-(ngx_int_t) b->records);
+
     b->pos = b->start;
     b->records = 0;
+}
+
+
+static void
+ngx_http_ticket_audit_buffered_add(ngx_int_t n)
+{
+    ngx_http_ticket_audit_buffered += n;
+
+    if (ngx_http_ticket_audit_slot != NULL) {
+        ngx_http_ticket_audit_slot->buffered = ngx_http_ticket_audit_buffered;
+    }
+}
+
+
+/*
+ * At a worker's start: the records of workers that died with records
+ * buffered (a normal exit writes them and frees its slot) are counted as
+ * dropped, and this worker takes a slot.
+ */
+
+static void
+ngx_http_ticket_audit_reap(ngx_cycle_t *cycle,
+    ngx_http_ticket_main_conf_t *tmcf)
+{
+    ngx_uint_t                     i;
+    ngx_atomic_uint_t              pid, n;
+    ngx_http_ticket_metrics_t     *m;
+    ngx_http_ticket_audit_slot_t  *slots;
+
+    slots = tmcf->audit_zone->data;
+    m = ngx_http_ticket_metrics(tmcf);
+
+    for (i = 0; i < NGX_HTTP_TICKET_AUDIT_SLOTS; i++) {
+        pid = slots[i].pid;
+
+        if (pid == 0 || (ngx_pid_t) pid == ngx_pid
+            || kill((ngx_pid_t) pid, 0) == 0 || ngx_errno != NGX_ESRCH)
+        {
+            continue;
+        }
+
+        n = slots[i].buffered;
+
+        /* one reaper a slot, however many workers start at once */
+
+        if (!ngx_atomic_cmp_set(&slots[i].pid, pid, 0)) {
+            continue;
+        }
+
+        if (n == 0) {
+            continue;
+        }
+
+        if (m != NULL) {
+            (void) ngx_atomic_fetch_add(&m->audit_dropped, n);
+        }
+
+        ngx_log_error(NGX_LOG_CRIT, cycle->log, 0,
+                      "ticket audit: worker process %P exited with %uA "
+                      "records not written, dropped", (ngx_pid_t) pid, n);
+    }
+
+    for (i = 0; i < NGX_HTTP_TICKET_AUDIT_SLOTS; i++) {
+        if (slots[i].pid == 0
+            && ngx_atomic_cmp_set(&slots[i].pid, 0, (ngx_atomic_uint_t) ngx_pid))
+        {
+            slots[i].buffered = 0;
+            ngx_http_ticket_audit_slot = &slots[i];
+            return;
+        }
+    }
+
+    /* more workers than slots: their buffers go uncounted, as before */
+}
+
+
+static ngx_int_t
+ngx_http_ticket_audit_init_zone(ngx_shm_zone_t *shm_zone, void *data)
+{
+    ngx_slab_pool_t  *shpool;
+
+    if (data != NULL) {
+        /* reload: the slots of the old workers go on */
+        shm_zone->data = data;
+        return NGX_OK;
+    }
+
+    shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
+
+    if (shm_zone->shm.exists) {
+        shm_zone->data = shpool->data;
+        return NGX_OK;
+    }
+
+    shm_zone->data = ngx_slab_calloc(shpool,
+                         NGX_HTTP_TICKET_AUDIT_SLOTS
+                         * sizeof(ngx_http_ticket_audit_slot_t));
+    if (shm_zone->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    shpool->data = shm_zone->data;
+
+    return NGX_OK;
 }
 
 
@@ -679,6 +809,10 @@ ngx_http_ticket_audit_init_process(ngx_cycle_t *cycle)
 
     ngx_http_ticket_audit_seq = 0;
 
+    if (tmcf->audit_zone != NULL && ngx_process == NGX_PROCESS_WORKER) {
+        ngx_http_ticket_audit_reap(cycle, tmcf);
+    }
+
     return NGX_OK;
 }
 
@@ -769,6 +903,12 @@ ngx_http_ticket_audit_exit(ngx_cycle_t *cycle)
             ngx_http_ticket_audit_flush(&file[i], cycle->log);
         }
     }
+
+    if (ngx_http_ticket_audit_slot != NULL) {
+        ngx_http_ticket_audit_slot->buffered = 0;
+        ngx_http_ticket_audit_slot->pid = 0;
+        ngx_http_ticket_audit_slot = NULL;
+    }
 }
 
 
@@ -784,6 +924,7 @@ ngx_http_ticket_audit_log(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     ngx_open_file_t              *file;
     ngx_http_ticket_audit_buf_t  *b;
     ngx_http_ticket_audit_log_t  *log;
+    ngx_http_ticket_main_conf_t  *tmcf;
 
     if (tlcf->audit_log != NGX_CONF_UNSET_PTR) {
         return "is duplicate";
@@ -819,6 +960,20 @@ ngx_http_ticket_audit_log(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     file = ngx_conf_open_file(cf->cycle, &value[1]);
     if (file == NULL) {
         return NGX_CONF_ERROR;
+    }
+
+    tmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_ticket_module);
+
+    if (tmcf->audit_zone == NULL) {
+        tmcf->audit_zone = ngx_shared_memory_add(cf,
+                                          &ngx_http_ticket_audit_zone_name,
+                                          8 * ngx_pagesize,
+                                          &ngx_http_ticket_module);
+        if (tmcf->audit_zone == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        tmcf->audit_zone->init = ngx_http_ticket_audit_init_zone;
     }
 
     if (file->data == NULL) {

@@ -73,6 +73,7 @@ typedef struct {
 
     ngx_str_t                   audit_gateway; /* empty: the host name */
     ngx_shm_zone_t             *alert_zone;   /* NULL: no ticket_alert */
+    ngx_shm_zone_t             *audit_zone;   /* NULL: no audit file */
 
     unsigned                    checks:1;     /* some scope sets "ticket" */
 } ngx_http_ticket_main_conf_t;

@@ -52,7 +52,7 @@ enum {
 /* what the SPEC names, in its order of severity */
 
 static const char  *ticketctl_audit_events[] = {
-    "denied", "over_privilege", "excess_privilege", "allowed", "alert", NULL
+    "denied", "over_privilege", "excess_privilege", "allowed", NULL
 };
 
 
@@ -434,10 +434,15 @@ ticketctl_audit_setup(ticketctl_audit_ctx_t *ctx, ticketctl_audit_args_t *a)
             }
         }
 
-        if (ticketctl_audit_events[j] == NULL) {
+        /* alert records (ticket_alert) are no request's: filtered, not
+         * in the summary's events */
+
+        if (ticketctl_audit_events[j] == NULL
+            && strcmp(a->event[i], "alert") != 0)
+        {
             return ticketctl_usage_error("unknown --event \"%s\"; one of "
                                          "denied, over_privilege, "
-                                         "excess_privilege, allowed",
+                                         "excess_privilege, allowed, alert",
                                          a->event[i]);
         }
     }
