@@ -117,10 +117,23 @@ json_t *
 ticket_json_path(json_t *obj, const char *path, size_t len)
 {
     size_t       n;
+    json_t      *value;
     const char  *p, *end, *dot;
 
     if (obj == NULL || path == NULL || len == 0) {
         return NULL;
+    }
+
+    /*
+     * A member named exactly so comes first: namespaced claims hold dots
+     * (Auth0's "https://example.com/roles"); only then a dotted path.
+     */
+
+    if (json_is_object(obj)) {
+        value = json_object_getn(obj, path, len);
+        if (value != NULL) {
+            return value;
+        }
     }
 
     p = path;
