@@ -21,6 +21,7 @@
 #include "ngx_http_ticket_types.h"
 #include "ngx_http_ticket_access.h"
 #include "ngx_http_ticket_audit.h"
+#include "ngx_http_ticket_alert.h"
 #include "ngx_http_ticket_cache.h"
 #include "ngx_http_ticket_keys.h"
 #include "ngx_http_ticket_revocation.h"
@@ -72,7 +73,16 @@ static ngx_int_t ngx_http_ticket_strlist(ngx_conf_t *cf, ngx_array_t *a,
 static ngx_int_t ngx_http_ticket_www_auth(ngx_conf_t *cf, ngx_str_t *realm,
     const char *error, ngx_str_t *out);
 static ngx_int_t ngx_http_ticket_init(ngx_conf_t *cf);
+static ngx_int_t ngx_http_ticket_init_process(ngx_cycle_t *cycle);
 static void ngx_http_ticket_exit_process(ngx_cycle_t *cycle);
+
+
+static ngx_conf_enum_t  ngx_http_ticket_audit_formats[] = {
+    { ngx_string("json"), TICKET_AUDIT_FORMAT_JSON },
+    { ngx_string("ecs"), TICKET_AUDIT_FORMAT_ECS },
+    { ngx_string("ocsf"), TICKET_AUDIT_FORMAT_OCSF },
+    { ngx_null_string, 0 }
+};
 
 
 static ngx_conf_enum_t  ngx_http_ticket_kinds[] = {
@@ -250,6 +260,27 @@ static ngx_command_t  ngx_http_ticket_commands[] = {
       0,
       NULL },
 
+    { ngx_string("ticket_audit_format"),
+      NGX_HTTP_TICKET_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_enum_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_ticket_loc_conf_t, audit_format),
+      &ngx_http_ticket_audit_formats },
+
+    { ngx_string("ticket_alert"),
+      NGX_HTTP_TICKET_CONF|NGX_CONF_TAKE23,
+      ngx_http_ticket_alert,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("ticket_audit_gateway"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_ticket_audit_gateway,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("ticket_status"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
       ngx_http_ticket_status,
@@ -289,8 +320,8 @@ ngx_module_t  ngx_http_ticket_module = {
     ngx_http_ticket_commands,              /* module directives */
     NGX_HTTP_MODULE,                       /* module type */
     NULL,                                  /* init master */
-    NULL,                                  /* init module */
-    NULL,                                  /* init process */
+    ngx_http_ticket_audit_init_module,     /* init module */
+    ngx_http_ticket_init_process,          /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
     ngx_http_ticket_exit_process,          /* exit process */
@@ -1059,6 +1090,7 @@ ngx_http_ticket_create_loc_conf(ngx_conf_t *cf)
     conf->preflight = NGX_CONF_UNSET_UINT;
     conf->audit_log = NGX_CONF_UNSET_PTR;
     conf->audit_events = NGX_CONF_UNSET_UINT;
+    conf->audit_format = NGX_CONF_UNSET_UINT;
 
     return conf;
 }
@@ -1129,6 +1161,13 @@ ngx_http_ticket_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                               NGX_HTTP_TICKET_PREFLIGHT_CHECK);
     ngx_conf_merge_str_value(conf->realm, prev->realm, "ticket");
     ngx_conf_merge_ptr_value(conf->audit_log, prev->audit_log, NULL);
+    if (!conf->alerts_set) {
+        ngx_memcpy(conf->alerts, prev->alerts, sizeof(conf->alerts));
+        conf->alerts_set = prev->alerts_set;
+    }
+
+    ngx_conf_merge_uint_value(conf->audit_format, prev->audit_format,
+                              TICKET_AUDIT_FORMAT_JSON);
     ngx_conf_merge_uint_value(conf->audit_events, prev->audit_events,
                               TICKET_AUDIT_DEFAULT_EVENTS);
 
@@ -1396,6 +1435,13 @@ ngx_http_ticket_init(ngx_conf_t *cf)
     }
 
     return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_ticket_init_process(ngx_cycle_t *cycle)
+{
+    return ngx_http_ticket_audit_init_process(cycle);
 }
 
 
