@@ -75,7 +75,7 @@ $(TICKETCTL): $(CLI_SRCS) $(CLI_HDRS) $(CORE_LIB)
 $(B)/unit/%: tests/unit/%.c tests/unit/*.h $(CORE_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(CORE_LIB) $(LDFLAGS) \
-	    $(CORE_LIBS) -lcmocka
+	    $(CORE_LIBS) -lhiredis -lcmocka
 
 # The module is built by nginx's own scripts against the distribution's
 # sources (nginx-dev), exactly as the SPEC says, through the one build

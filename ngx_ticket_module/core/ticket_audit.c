@@ -35,7 +35,6 @@ typedef struct {
 static void ticket_audit_put(ticket_audit_out_t *out, const char *s,
     size_t n);
 static void ticket_audit_put_str(ticket_audit_out_t *out, const char *s);
-static size_t ticket_audit_utf8(const unsigned char *p, size_t n);
 static void ticket_audit_escape_out(ticket_audit_out_t *out, const char *s,
     size_t len);
 static void ticket_audit_string(ticket_audit_out_t *out, const char *s,
@@ -144,34 +143,6 @@ ticket_audit_event(ticket_reason_t reason, int excess)
 
 
 size_t
-ticket_audit_escape_len(const char *s, size_t len)
-{
-    ticket_audit_out_t  out;
-
-    out.pos = NULL;
-    out.len = 0;
-
-    ticket_audit_escape_out(&out, s, len);
-
-    return out.len;
-}
-
-
-char *
-ticket_audit_escape(char *dst, const char *s, size_t len)
-{
-    ticket_audit_out_t  out;
-
-    out.pos = dst;
-    out.len = 0;
-
-    ticket_audit_escape_out(&out, s, len);
-
-    return out.pos;
-}
-
-
-size_t
 ticket_audit_record_len(const ticket_audit_record_t *rec)
 {
     ticket_audit_out_t  out;
@@ -234,173 +205,24 @@ ticket_audit_put_str(ticket_audit_out_t *out, const char *s)
 }
 
 
-/*
- * The length of the well-formed UTF-8 sequence of 2 to 4 bytes at p,
- * at most n bytes long, or 0 if there is none (RFC 3629, section 4):
- *
- *   C2..DF  80..BF
- *   E0      A0..BF  80..BF
- *   E1..EC  80..BF  80..BF
- *   ED      80..9F  80..BF          (no surrogates)
- *   EE..EF  80..BF  80..BF
- *   F0      90..BF  80..BF  80..BF
- *   F1..F3  80..BF  80..BF  80..BF
- *   F4      80..8F  80..BF  80..BF  (nothing above U+10FFFF)
- *
- * The second byte's range excludes the overlong forms and the code
- * points out of range; C0, C1 and F5..FF never start a sequence.
- */
-
-static size_t
-ticket_audit_utf8(const unsigned char *p, size_t n)
-{
-    size_t          len, i;
-    unsigned char   c, lo, hi;
-
-    c = p[0];
-
-    if (c >= 0xc2 && c <= 0xdf) {
-        len = 2;
-        lo = 0x80;
-        hi = 0xbf;
-
-    } else if (c == 0xe0) {
-        len = 3;
-        lo = 0xa0;
-        hi = 0xbf;
-
-    } else if (c == 0xed) {
-        len = 3;
-        lo = 0x80;
-        hi = 0x9f;
-
-    } else if (c >= 0xe1 && c <= 0xef) {
-        len = 3;
-        lo = 0x80;
-        hi = 0xbf;
-
-    } else if (c == 0xf0) {
-        len = 4;
-        lo = 0x90;
-        hi = 0xbf;
-
-    } else if (c >= 0xf1 && c <= 0xf3) {
-        len = 4;
-        lo = 0x80;
-        hi = 0xbf;
-
-    } else if (c == 0xf4) {
-        len = 4;
-        lo = 0x80;
-        hi = 0x8f;
-
-    } else {
-        return 0;
-    }
-
-    if (n < len) {
-        return 0;
-    }
-
-    if (p[1] < lo || p[1] > hi) {
-        return 0;
-    }
-
-    for (i = 2; i < len; i++) {
-        if (p[i] < 0x80 || p[i] > 0xbf) {
-            return 0;
-        }
-    }
-
-    return len;
-}
-
+/* a string's JSON body, by the one escaper (ticket_json.h) */
 
 static void
 ticket_audit_escape_out(ticket_audit_out_t *out, const char *s, size_t len)
 {
-    char                  esc[6];
-    size_t                i, run, n;
-    unsigned char         c;
-    const unsigned char  *p;
+    char    *end;
+    size_t   n;
 
-    if (s == NULL) {
-        return;
+    if (out->pos != NULL) {
+        end = ticket_json_escape(out->pos, s, len);
+        n = (size_t) (end - out->pos);
+        out->pos = end;
+
+    } else {
+        n = ticket_json_escape_len(s, len);
     }
 
-    p = (const unsigned char *) s;
-    i = 0;
-    run = 0;
-
-    /* bytes that stay as they are are copied in runs, [run, i) */
-
-    while (i < len) {
-        c = p[i];
-
-        if (c >= 0x80) {
-            n = ticket_audit_utf8(p + i, len - i);
-            if (n != 0) {
-                i += n;
-                continue;
-            }
-
-            ticket_audit_put(out, s + run, i - run);
-            ticket_audit_put(out, "\\ufffd", 6);
-            run = ++i;
-            continue;
-        }
-
-        if (c >= 0x20 && c != 0x7f && c != '"' && c != '\\') {
-            i++;
-            continue;
-        }
-
-        ticket_audit_put(out, s + run, i - run);
-
-        esc[0] = '\\';
-        n = 2;
-
-        switch (c) {
-
-        case '"':
-        case '\\':
-            esc[1] = (char) c;
-            break;
-
-        case '\n':
-            esc[1] = 'n';
-            break;
-
-        case '\r':
-            esc[1] = 'r';
-            break;
-
-        case '\t':
-            esc[1] = 't';
-            break;
-
-        case '\b':
-            esc[1] = 'b';
-            break;
-
-        case '\f':
-            esc[1] = 'f';
-            break;
-
-        default:
-            esc[1] = 'u';
-            esc[2] = '0';
-            esc[3] = '0';
-            esc[4] = ticket_audit_hex[c >> 4];
-            esc[5] = ticket_audit_hex[c & 0x0f];
-            n = 6;
-        }
-
-        ticket_audit_put(out, esc, n);
-        run = ++i;
-    }
-
-    ticket_audit_put(out, s + run, len - run);
+    out->len = (n > SIZE_MAX - out->len) ? SIZE_MAX : out->len + n;
 }
 
 

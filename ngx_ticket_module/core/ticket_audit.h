@@ -25,10 +25,10 @@
  *               "claim:NAME=V1|V2")
  *   token_fp    string (16 lowercase hex digits) or null (no ticket)
  *
- * Every string is escaped: '"', '\\', control bytes (\n \r \t \b \f or
- * \u00XX) and DEL as \u007f; a byte that is not part of valid UTF-8 as
- * \ufffd, so that no claim can end a string, a record or a line early,
- * and every record is valid JSON.
+ * Every string is escaped by ticket_json_escape(): '"', '\\', control
+ * bytes (\n \r \t \b \f or \u00XX) and DEL as \u007f; a byte that is
+ * not part of valid UTF-8 as \ufffd, so that no claim can end a string,
+ * a record or a line early, and every record is valid JSON.
  */
 
 #ifndef TICKET_AUDIT_H_INCLUDED_
@@ -36,6 +36,7 @@
 
 
 #include "ticket_types.h"
+#include "ticket_json.h"
 
 
 typedef enum {
@@ -100,10 +101,6 @@ int ticket_audit_event_from_name(const char *name, size_t len);  /* -1 */
  */
 ticket_audit_event_t ticket_audit_event(ticket_reason_t reason,
     int excess);
-
-/* JSON string body of s (no quotes): bytes needed, and the writer */
-size_t ticket_audit_escape_len(const char *s, size_t len);
-char *ticket_audit_escape(char *dst, const char *s, size_t len);
 
 /* the whole record and its "\n": bytes needed, and the writer; the
  * writer returns the end of what it wrote (exactly _len bytes) */

@@ -27,5 +27,22 @@ json_t *ticket_json_path(json_t *obj, const char *path, size_t len);
  */
 size_t ticket_json_text(json_t *value, char *buf, size_t size);
 
+/*
+ * The one JSON string escaper: the body of a JSON string (no quotes) for
+ * s: '"', '\\', control bytes (\n \r \t \b \f or \u00XX) and DEL as
+ * \u007f, and a byte that is not part of valid UTF-8 as \ufffd.  Bytes
+ * needed, and the writer, which returns the end of what it wrote.  s may
+ * be NULL: nothing.
+ */
+size_t ticket_json_escape_len(const char *s, size_t len);
+char *ticket_json_escape(char *dst, const char *s, size_t len);
+
+/*
+ * The one UTF-8 check: the length of the well-formed character at p
+ * (1 for ASCII, 2 to 4), at most n bytes; 0 if there is none (RFC 3629:
+ * no overlongs, no surrogates, nothing past U+10FFFF).
+ */
+size_t ticket_utf8_len(const unsigned char *p, size_t n);
+
 
 #endif /* TICKET_JSON_H_INCLUDED_ */
