@@ -25,8 +25,18 @@ static ticket_reason_t ngx_http_ticket_verify(ngx_http_request_t *r,
     ngx_http_ticket_loc_conf_t *tlcf, ngx_http_ticket_ctx_t *ctx);
 static ngx_int_t ngx_http_ticket_find_token(ngx_http_request_t *r,
     ngx_http_ticket_loc_conf_t *tlcf, ngx_str_t *token);
-static ngx_int_t ngx_http_ticket_header_token(ngx_http_request_t *r,
+static ngx_uint_t ngx_http_ticket_source(ngx_http_request_t *r,
     ngx_http_ticket_source_t *src, ngx_str_t *token);
+static ngx_uint_t ngx_http_ticket_header_copies(ngx_http_request_t *r,
+    ngx_http_ticket_source_t *src, ngx_table_elt_t **first);
+static ngx_int_t ngx_http_ticket_header_token(ngx_table_elt_t *h,
+    ngx_http_ticket_source_t *src, ngx_str_t *token);
+static ngx_uint_t ngx_http_ticket_cookie_copies(ngx_http_request_t *r,
+    ngx_str_t *name, ngx_str_t *first);
+static ngx_uint_t ngx_http_ticket_arg_copies(ngx_http_request_t *r,
+    ngx_str_t *name);
+static ngx_uint_t ngx_http_ticket_arg_name_is(u_char *p, u_char *last,
+    ngx_str_t *name);
 static ngx_int_t ngx_http_ticket_deny(ngx_http_request_t *r,
     ngx_http_ticket_loc_conf_t *tlcf, ngx_http_ticket_ctx_t *ctx);
 
@@ -170,6 +180,9 @@ ngx_http_ticket_evaluate(ngx_http_request_t *r,
     if (rc == NGX_DECLINED) {
         ctx->reason = TICKET_MISSING;
 
+    } else if (rc == NGX_BUSY) {
+        ctx->reason = TICKET_MALFORMED;
+
     } else {
         ctx->reason = ngx_http_ticket_verify(r, tlcf, ctx);
 
@@ -276,69 +289,176 @@ ngx_http_ticket_verify(ngx_http_request_t *r,
 }
 
 
+/*
+ * The ticket: NGX_OK, NGX_DECLINED when no source holds one, NGX_BUSY when
+ * any configured source is present more than once.  nginx finds the first
+ * copy and forwards them all; a backend that reads the ticket itself
+ * (Python's cookie and query parsers take the last copy) would act on one
+ * that was never verified.  So every source is looked at, not only the
+ * one that wins.
+ */
+
 static ngx_int_t
 ngx_http_ticket_find_token(ngx_http_request_t *r,
     ngx_http_ticket_loc_conf_t *tlcf, ngx_str_t *token)
 {
-    ngx_uint_t                 i;
+    ngx_str_t                  found;
+    ngx_uint_t                 i, n, have;
     ngx_http_ticket_source_t  *src;
 
     src = tlcf->sources->elts;
-
-    for (i = 0; i < tlcf->sources->nelts; i++) {
-
-        switch (src[i].type) {
-
-        case NGX_HTTP_TICKET_SRC_HEADER:
-            if (ngx_http_ticket_header_token(r, &src[i], token) == NGX_OK) {
-                return NGX_OK;
-            }
-
-            break;
-
-        case NGX_HTTP_TICKET_SRC_COOKIE:
-            if (ngx_http_ticket_cookie(r, &src[i].name, token) == NGX_OK
-                && token->len)
-            {
-                return NGX_OK;
-            }
-
-            break;
-
-        default: /* NGX_HTTP_TICKET_SRC_ARG */
-            if (ngx_http_arg(r, src[i].name.data, src[i].name.len, token)
-                == NGX_OK
-                && token->len)
-            {
-                return NGX_OK;
-            }
-
-            break;
-        }
-    }
+    have = 0;
 
     ngx_str_null(token);
 
-    return NGX_DECLINED;
+    for (i = 0; i < tlcf->sources->nelts; i++) {
+
+        n = ngx_http_ticket_source(r, &src[i], &found);
+
+        if (n > 1) {
+            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                          "ticket: source \"%V\" present %ui times",
+                          &src[i].name, n);
+            ngx_str_null(token);
+            return NGX_BUSY;
+        }
+
+        if (n == 1 && !have && found.data != NULL) {
+            *token = found;
+            have = 1;
+        }
+    }
+
+    return have ? NGX_OK : NGX_DECLINED;
+}
+
+
+/*
+ * How many copies of the source the request holds, and in value the
+ * ticket of the first as nginx finds it (data NULL: none to take).
+ */
+
+static ngx_uint_t
+ngx_http_ticket_source(ngx_http_request_t *r, ngx_http_ticket_source_t *src,
+    ngx_str_t *value)
+{
+    ngx_uint_t        n;
+    ngx_table_elt_t  *h;
+
+    ngx_str_null(value);
+
+    switch (src->type) {
+
+    case NGX_HTTP_TICKET_SRC_HEADER:
+        n = ngx_http_ticket_header_copies(r, src, &h);
+
+        if (h != NULL
+            && ngx_http_ticket_header_token(h, src, value) != NGX_OK)
+        {
+            ngx_str_null(value);
+        }
+
+        return n;
+
+    case NGX_HTTP_TICKET_SRC_COOKIE:
+        n = ngx_http_ticket_cookie_copies(r, &src->name, value);
+        break;
+
+    default: /* NGX_HTTP_TICKET_SRC_ARG */
+        n = ngx_http_ticket_arg_copies(r, &src->name);
+
+        if (n && ngx_http_arg(r, src->name.data, src->name.len, value)
+                 != NGX_OK)
+        {
+            ngx_str_null(value);
+        }
+
+        break;
+    }
+
+    /* an empty cookie or argument is no ticket: the next source may be */
+
+    if (value->len == 0) {
+        ngx_str_null(value);
+    }
+
+    return n;
+}
+
+
+/*
+ * Request headers of the source's name, case-insensitively, "_" counted
+ * as "-" (CGI and FastCGI backends see X_Ticket and X-Ticket as one
+ * HTTP_X_TICKET); first is the first of exactly that name.
+ */
+
+static ngx_uint_t
+ngx_http_ticket_header_copies(ngx_http_request_t *r,
+    ngx_http_ticket_source_t *src, ngx_table_elt_t **first)
+{
+    u_char            a, b;
+    ngx_uint_t        i, k, n;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    *first = NULL;
+    n = 0;
+
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].key.len != src->lowcase.len) {
+            continue;
+        }
+
+        for (k = 0; k < src->lowcase.len; k++) {
+            a = h[i].lowcase_key[k];
+            b = src->lowcase.data[k];
+
+            if ((a == '_' ? '-' : a) != (b == '_' ? '-' : b)) {
+                break;
+            }
+        }
+
+        if (k < src->lowcase.len) {
+            continue;
+        }
+
+        n++;
+
+        if (*first == NULL
+            && ngx_strncmp(h[i].lowcase_key, src->lowcase.data,
+                           src->lowcase.len)
+               == 0)
+        {
+            *first = &h[i];
+        }
+    }
+
+    return n;
 }
 
 
 static ngx_int_t
-ngx_http_ticket_header_token(ngx_http_request_t *r,
+ngx_http_ticket_header_token(ngx_table_elt_t *h,
     ngx_http_ticket_source_t *src, ngx_str_t *token)
 {
-    u_char           *p, *last;
-    ngx_table_elt_t  *found;
+    u_char  *p, *last;
 
-    found = src->bearer ? r->headers_in.authorization
-                        : ngx_http_ticket_header(r, &src->lowcase);
-
-    if (found == NULL) {
-        return NGX_DECLINED;
-    }
-
-    p = found->value.data;
-    last = p + found->value.len;
+    p = h->value.data;
+    last = p + h->value.len;
 
     if (src->bearer) {
         /* RFC 6750: the scheme is case-insensitive; other schemes are
@@ -371,6 +491,151 @@ ngx_http_ticket_header_token(ngx_http_request_t *r,
     token->len = last - p;
 
     return NGX_OK;
+}
+
+/*
+ * Cookies named name, compared as nginx's own lookup compares them
+ * (case-insensitively; cookies separated by ";" or ","); first is the
+ * value of the first, up to the next ";", as nginx reads it.
+ */
+
+static ngx_uint_t
+ngx_http_ticket_cookie_copies(ngx_http_request_t *r, ngx_str_t *name,
+    ngx_str_t *first)
+{
+    u_char           *start, *end, *p, *last, ch;
+    ngx_uint_t        i, n;
+    ngx_table_elt_t  *h;
+
+    n = 0;
+    i = 0;
+
+    for (h = ngx_http_ticket_cookie_line(r, NULL, &i);
+         h != NULL;
+         h = ngx_http_ticket_cookie_line(r, h, &i))
+    {
+        start = h->value.data;
+        end = start + h->value.len;
+
+        while (start < end) {
+
+            if ((size_t) (end - start) > name->len
+                && ngx_strncasecmp(start, name->data, name->len) == 0)
+            {
+                for (p = start + name->len; p < end && *p == ' '; p++) {
+                    /* void */
+                }
+
+                if (p < end && *p == '=') {
+
+                    if (n++ == 0) {
+                        for (p++; p < end && *p == ' '; p++) {
+                            /* void */
+                        }
+
+                        for (last = p; last < end && *last != ';'; last++) {
+                            /* void */
+                        }
+
+                        first->data = p;
+                        first->len = last - p;
+                    }
+                }
+            }
+
+            /* the next cookie */
+
+            while (start < end) {
+                ch = *start++;
+
+                if (ch == ';' || ch == ',') {
+                    break;
+                }
+            }
+
+            while (start < end && *start == ' ') {
+                start++;
+            }
+        }
+    }
+
+    return n;
+}
+
+
+/*
+ * Arguments named name: case-insensitively as ngx_http_arg() finds them,
+ * and also percent-encoded or without "=", as a backend's query parser
+ * may read them ("%74=" is "t=" to Python's parse_qs).
+ */
+
+static ngx_uint_t
+ngx_http_ticket_arg_copies(ngx_http_request_t *r, ngx_str_t *name)
+{
+    u_char      *p, *last, *amp, *eq;
+    ngx_uint_t   n;
+
+    n = 0;
+
+    p = r->args.data;
+    last = p + r->args.len;
+
+    while (p < last) {
+        amp = ngx_strlchr(p, last, '&');
+        if (amp == NULL) {
+            amp = last;
+        }
+
+        eq = ngx_strlchr(p, amp, '=');
+        if (eq == NULL) {
+            eq = amp;
+        }
+
+        if (ngx_http_ticket_arg_name_is(p, eq, name)) {
+            n++;
+        }
+
+        p = amp + 1;
+    }
+
+    return n;
+}
+
+
+static ngx_uint_t
+ngx_http_ticket_arg_name_is(u_char *p, u_char *last, ngx_str_t *name)
+{
+    u_char      c;
+    ngx_int_t   hi, lo;
+    ngx_uint_t  k;
+
+    for (k = 0; p < last; k++) {
+
+        if (k == name->len) {
+            return 0;
+        }
+
+        c = *p++;
+
+        if (c == '+') {
+            c = ' ';
+
+        } else if (c == '%' && last - p >= 2) {
+            hi = ngx_hextoi(p, 1);
+            lo = ngx_hextoi(p + 1, 1);
+
+            if (hi != NGX_ERROR && lo != NGX_ERROR) {
+                c = (u_char) (hi * 16 + lo);
+                p += 2;
+            }
+        }
+
+        if (ngx_tolower(c) != ngx_tolower(name->data[k])) {
+            return 0;
+        }
+    }
+
+    return k == name->len;
 }
 
 

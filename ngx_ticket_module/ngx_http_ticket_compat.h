@@ -5,7 +5,8 @@
  * nginx 1.23.0 linked headers of one name through ngx_table_elt_t's
  * "next" (so a header pushed onto a list must have it cleared) and made
  * ngx_http_parse_multi_header_lines() walk that chain of the request's
- * cookies instead of an array.  Debian 12 ships 1.22.1, Debian 13 1.26,
+ * cookies instead of an array (the module walks them itself, to find
+ * every copy of a cookie).  Debian 12 ships 1.22.1, Debian 13 1.26,
  * unstable 1.30: every difference the module meets is answered here, as
  * nginx's own modules do, by nginx_version.
  */
@@ -31,34 +32,32 @@
 #endif
 
 
-/* the first cookie NAME of the request: NGX_OK and its value, or
- * NGX_DECLINED */
+/*
+ * The request's Cookie header lines one by one: prev NULL and *i 0 for
+ * the first; NULL after the last.
+ */
 
-static ngx_inline ngx_int_t
-ngx_http_ticket_cookie(ngx_http_request_t *r, ngx_str_t *name,
-    ngx_str_t *value)
+static ngx_inline ngx_table_elt_t *
+ngx_http_ticket_cookie_line(ngx_http_request_t *r, ngx_table_elt_t *prev,
+    ngx_uint_t *i)
 {
 #if (nginx_version >= 1023000)
 
-    if (ngx_http_parse_multi_header_lines(r, r->headers_in.cookie, name,
-                                          value)
-        == NULL)
-    {
-        return NGX_DECLINED;
-    }
+    return (prev == NULL) ? r->headers_in.cookie : prev->next;
 
 #else
 
-    if (ngx_http_parse_multi_header_lines(&r->headers_in.cookies, name,
-                                          value)
-        == NGX_DECLINED)
-    {
-        return NGX_DECLINED;
+    ngx_table_elt_t  **h;
+
+    if (*i >= r->headers_in.cookies.nelts) {
+        return NULL;
     }
 
-#endif
+    h = r->headers_in.cookies.elts;
 
-    return NGX_OK;
+    return h[(*i)++];
+
+#endif
 }
 
 
