@@ -164,7 +164,34 @@ ngx_http_ticket_forward_claims(ngx_http_request_t *r,
 
     t = &ctx->ticket;
 
-    if (tlcf->set_headers == NULL || !ngx_http_ticket_trusted(ctx)) {
+    if (tlcf->set_headers == NULL) {
+        return NGX_OK;
+    }
+
+    /*
+     * Audit mode lets refusals through, and a ticket refused only for
+     * kind, audience, role or claim still has its claims forwarded: the
+     * backend is told which it is, "allow" or "audit".
+     */
+
+    h = ngx_list_push(&r->headers_in.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_http_ticket_header_unlinked(h);
+    ngx_str_set(&h->key, "Ticket-Decision");
+    h->lowcase_key = (u_char *) "ticket-decision";
+    h->hash = ngx_hash_key(h->lowcase_key, h->key.len);
+
+    if (ctx->decision == NGX_HTTP_TICKET_ALLOW) {
+        ngx_str_set(&h->value, "allow");
+
+    } else {
+        ngx_str_set(&h->value, "audit");
+    }
+
+    if (!ngx_http_ticket_trusted(ctx)) {
         /* unverified, expired, revoked, another tenant's: not to be
          * acted on, even in audit mode */
         return NGX_OK;

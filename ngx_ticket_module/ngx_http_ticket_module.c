@@ -581,7 +581,8 @@ ngx_http_ticket_set_header(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     static char  *reserved[] = {
         "host", "content-length", "content-type", "transfer-encoding",
         "connection", "upgrade", "te", "expect", "keep-alive",
-        "authorization", "cookie", NULL
+        "authorization", "cookie", "ticket-decision", "ticket_decision",
+        NULL
     };
 
     value = cf->args->elts;
@@ -624,6 +625,17 @@ ngx_http_ticket_set_header(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     /* stripped from every request, whichever scope forwards it */
 
     tmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_ticket_module);
+
+    if (tmcf->forwarded.nelts == 0) {
+        /* the decision header goes with forwarded claims */
+
+        fwd = ngx_array_push(&tmcf->forwarded);
+        if (fwd == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        ngx_str_set(fwd, "ticket-decision");
+    }
 
     fwd = tmcf->forwarded.elts;
 
