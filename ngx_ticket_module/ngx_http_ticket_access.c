@@ -14,13 +14,11 @@
 #include "ngx_http_ticket_compat.h"
 #include "ngx_http_ticket_decision.h"
 #include "ngx_http_ticket_forward.h"
+#include "ngx_http_ticket_preflight.h"
 #include "ngx_http_ticket_revocation_zone.h"
 #include "ngx_http_ticket_status.h"
 
 
-static ngx_int_t ngx_http_ticket_is_preflight(ngx_http_request_t *r);
-static ngx_table_elt_t *ngx_http_ticket_header(ngx_http_request_t *r,
-    ngx_str_t *lowcase);
 static ticket_reason_t ngx_http_ticket_verify(ngx_http_request_t *r,
     ngx_http_ticket_loc_conf_t *tlcf, ngx_http_ticket_ctx_t *ctx);
 static ngx_int_t ngx_http_ticket_find_token(ngx_http_request_t *r,
@@ -35,8 +33,6 @@ static ngx_uint_t ngx_http_ticket_cookie_copies(ngx_http_request_t *r,
     ngx_str_t *name, ngx_str_t *first);
 static ngx_uint_t ngx_http_ticket_arg_copies(ngx_http_request_t *r,
     ngx_str_t *name);
-static ngx_uint_t ngx_http_ticket_arg_name_is(u_char *p, u_char *last,
-    ngx_str_t *name);
 static ngx_int_t ngx_http_ticket_deny(ngx_http_request_t *r,
     ngx_http_ticket_loc_conf_t *tlcf, ngx_http_ticket_ctx_t *ctx);
 
@@ -44,6 +40,7 @@ static ngx_int_t ngx_http_ticket_deny(ngx_http_request_t *r,
 ngx_int_t
 ngx_http_ticket_handler(ngx_http_request_t *r)
 {
+    ngx_int_t                    rc;
     ngx_http_ticket_ctx_t       *ctx;
     ngx_http_ticket_loc_conf_t  *tlcf;
 
@@ -64,19 +61,28 @@ ngx_http_ticket_handler(ngx_http_request_t *r)
         return NGX_DECLINED;
     }
 
-    if (tlcf->preflight == NGX_HTTP_TICKET_PREFLIGHT_PASS
-        && ngx_http_ticket_is_preflight(r))
-    {
-        /* not checked: nothing for the variables to verify later either */
+    if (tlcf->preflight == NGX_HTTP_TICKET_PREFLIGHT_PASS) {
+        rc = ngx_http_ticket_preflight(r, tlcf);
 
-        ctx = ngx_http_ticket_ctx(r, tlcf);
-        if (ctx == NULL) {
+        if (rc == NGX_ERROR) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        ctx->decision = NGX_HTTP_TICKET_NONE;
+        if (rc == NGX_OK) {
+            /* not checked: nothing for the variables to verify later
+             * either; recorded as a preflight, never as allowed */
 
-        return NGX_DECLINED;
+            ctx = ngx_http_ticket_ctx(r, tlcf);
+            if (ctx == NULL) {
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
+
+            ctx->decision = NGX_HTTP_TICKET_NONE;
+            ctx->reason = TICKET_MISSING;
+            ctx->preflight = 1;
+
+            return NGX_DECLINED;
+        }
     }
 
     ctx = ngx_http_ticket_evaluate(r, tlcf);
@@ -103,52 +109,6 @@ ngx_http_ticket_handler(ngx_http_request_t *r)
 
     default:
         return ngx_http_ticket_deny(r, tlcf, ctx);
-    }
-}
-
-
-static ngx_int_t
-ngx_http_ticket_is_preflight(ngx_http_request_t *r)
-{
-    static ngx_str_t  origin = ngx_string("origin");
-    static ngx_str_t  acrm = ngx_string("access-control-request-method");
-
-    return r->method == NGX_HTTP_OPTIONS
-           && ngx_http_ticket_header(r, &origin) != NULL
-           && ngx_http_ticket_header(r, &acrm) != NULL;
-}
-
-
-/* the first request header of that lowercase name */
-
-static ngx_table_elt_t *
-ngx_http_ticket_header(ngx_http_request_t *r, ngx_str_t *lowcase)
-{
-    ngx_uint_t        i;
-    ngx_list_part_t  *part;
-    ngx_table_elt_t  *h;
-
-    part = &r->headers_in.headers.part;
-    h = part->elts;
-
-    for (i = 0; /* void */; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                return NULL;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].key.len == lowcase->len
-            && ngx_strncmp(h[i].lowcase_key, lowcase->data, lowcase->len)
-               == 0)
-        {
-            return &h[i];
-        }
     }
 }
 
@@ -602,7 +562,9 @@ ngx_http_ticket_arg_copies(ngx_http_request_t *r, ngx_str_t *name)
 }
 
 
-static ngx_uint_t
+/* an argument's name, between p and last, percent-decoded, is name */
+
+ngx_uint_t
 ngx_http_ticket_arg_name_is(u_char *p, u_char *last, ngx_str_t *name)
 {
     u_char      c;

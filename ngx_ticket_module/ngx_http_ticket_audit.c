@@ -165,6 +165,10 @@ ngx_http_ticket_audit_event_of(ngx_http_ticket_ctx_t *ctx)
     ngx_uint_t                   excess;
     ngx_http_ticket_loc_conf_t  *tlcf;
 
+    if (ctx->preflight) {
+        return TICKET_AUDIT_PREFLIGHT;
+    }
+
     if (ctx->decision == NGX_HTTP_TICKET_NONE) {
         return TICKET_AUDIT_NONE;
     }
@@ -553,7 +557,8 @@ ngx_http_ticket_audit_events(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                "invalid event \"%V\", it must be "
                                "\"denied\", \"over_privilege\", "
-                               "\"excess_privilege\" or \"allowed\"",
+                               "\"excess_privilege\", \"allowed\" or "
+                               "\"preflight\"",
                                &value[i]);
             return NGX_CONF_ERROR;
         }

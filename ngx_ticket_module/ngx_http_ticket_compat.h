@@ -61,4 +61,50 @@ ngx_http_ticket_cookie_line(ngx_http_request_t *r, ngx_table_elt_t *prev,
 }
 
 
+/* the request's cookies forgotten (their header lines already removed) */
+
+static ngx_inline void
+ngx_http_ticket_cookies_clear(ngx_http_request_t *r)
+{
+#if (nginx_version >= 1023000)
+    r->headers_in.cookie = NULL;
+#else
+    r->headers_in.cookies.nelts = 0;
+#endif
+}
+
+
+/*
+ * Whether the request can carry a body: a length above zero or chunked
+ * framing; on HTTP/2 a stream its client has not closed; on HTTP/3
+ * (nginx 1.25) any length not known to be zero.
+ */
+
+static ngx_inline ngx_uint_t
+ngx_http_ticket_has_body(ngx_http_request_t *r)
+{
+    if (r->headers_in.content_length_n > 0 || r->headers_in.chunked
+        || r->headers_in.transfer_encoding != NULL)
+    {
+        return 1;
+    }
+
+#if (NGX_HTTP_V2)
+    if (r->stream != NULL && !r->stream->in_closed) {
+        return 1;
+    }
+#endif
+
+#if (NGX_HTTP_V3)
+    if (r->http_version == NGX_HTTP_VERSION_30
+        && r->headers_in.content_length_n != 0)
+    {
+        return 1;
+    }
+#endif
+
+    return 0;
+}
+
+
 #endif /* _NGX_HTTP_TICKET_COMPAT_H_INCLUDED_ */

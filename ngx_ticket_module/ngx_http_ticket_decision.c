@@ -91,6 +91,7 @@ ngx_http_ticket_ctx(ngx_http_request_t *r, ngx_http_ticket_loc_conf_t *tlcf)
     ctx->conf = tlcf;
     ctx->reason = TICKET_OK;
     ctx->decision = NGX_HTTP_TICKET_NONE;
+    ctx->preflight = 0;
 
     return ctx;
 }

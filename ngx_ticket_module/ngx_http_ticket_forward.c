@@ -13,8 +13,7 @@
 #include "ngx_http_ticket_text.h"
 
 
-static ngx_uint_t ngx_http_ticket_forwarded(ngx_http_ticket_main_conf_t *tmcf,
-    ngx_table_elt_t *h);
+static ngx_uint_t ngx_http_ticket_forwarded(void *data, ngx_table_elt_t *h);
 
 
 /*
@@ -29,10 +28,6 @@ static ngx_uint_t ngx_http_ticket_forwarded(ngx_http_ticket_main_conf_t *tmcf,
 ngx_int_t
 ngx_http_ticket_strip_headers(ngx_http_request_t *r)
 {
-    ngx_uint_t                    i, hit;
-    ngx_list_t                    headers;
-    ngx_list_part_t              *part;
-    ngx_table_elt_t              *h, *nh;
     ngx_http_ticket_main_conf_t  *tmcf;
 
     tmcf = ngx_http_get_module_main_conf(r, ngx_http_ticket_module);
@@ -40,6 +35,22 @@ ngx_http_ticket_strip_headers(ngx_http_request_t *r)
     if (tmcf->forwarded.nelts == 0) {
         return NGX_OK;
     }
+
+    return ngx_http_ticket_remove_headers(r, ngx_http_ticket_forwarded,
+                                          tmcf);
+}
+
+
+/* the request without the headers match() names */
+
+ngx_int_t
+ngx_http_ticket_remove_headers(ngx_http_request_t *r,
+    ngx_http_ticket_header_match_pt match, void *data)
+{
+    ngx_uint_t        i, hit;
+    ngx_list_t        headers;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h, *nh;
 
     hit = 0;
 
@@ -58,7 +69,7 @@ ngx_http_ticket_strip_headers(ngx_http_request_t *r)
             i = 0;
         }
 
-        if (ngx_http_ticket_forwarded(tmcf, &h[i])) {
+        if (match(data, &h[i])) {
             hit = 1;
             break;
         }
@@ -91,7 +102,7 @@ ngx_http_ticket_strip_headers(ngx_http_request_t *r)
             i = 0;
         }
 
-        if (ngx_http_ticket_forwarded(tmcf, &h[i])) {
+        if (match(data, &h[i])) {
             ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                           "ticket: client header \"%V\" removed", &h[i].key);
             continue;
@@ -118,9 +129,10 @@ ngx_http_ticket_strip_headers(ngx_http_request_t *r)
 
 
 static ngx_uint_t
-ngx_http_ticket_forwarded(ngx_http_ticket_main_conf_t *tmcf,
-    ngx_table_elt_t *h)
+ngx_http_ticket_forwarded(void *data, ngx_table_elt_t *h)
 {
+    ngx_http_ticket_main_conf_t  *tmcf = data;
+
     u_char      c;
     ngx_str_t  *name;
     ngx_uint_t  i, k;

@@ -135,6 +135,7 @@ struct ngx_http_ticket_ctx_s {
     ticket_reason_t             reason;
     ngx_uint_t                  decision;
     unsigned                    parsed:1;    /* ticket holds claims */
+    unsigned                    preflight:1; /* passed unchecked */
 
     /* the most severe decision of scopes an internal redirect left,
      * kept for the audit record */
