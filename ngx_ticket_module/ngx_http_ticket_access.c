@@ -108,6 +108,7 @@ ngx_http_ticket_handler(ngx_http_request_t *r)
         return NGX_DECLINED;
 
     default:
+        ctx->refused = 1;
         return ngx_http_ticket_deny(r, tlcf, ctx);
     }
 }
@@ -119,6 +120,7 @@ ngx_http_ticket_evaluate(ngx_http_request_t *r,
 {
     ngx_int_t                     rc;
     ngx_http_ticket_ctx_t        *ctx;
+    ngx_http_core_loc_conf_t     *clcf;
     ngx_http_ticket_metrics_t    *m;
     ngx_http_ticket_main_conf_t  *tmcf;
 
@@ -127,6 +129,21 @@ ngx_http_ticket_evaluate(ngx_http_request_t *r,
     ctx = ngx_http_ticket_get_ctx(r);
 
     if (ctx != NULL && ctx->conf == tlcf) {
+        return ctx;
+    }
+
+    /*
+     * An error page in a named location keeps the refused request's URI:
+     * the location inherits the server's requirements, not those of the
+     * location that refused, and would let a ticket without the role
+     * through to a backend asking for the very URI refused.  There the
+     * refusal stands ("ticket off" serves such a page).  An error page at
+     * a URI of its own is decided by its own scope.
+     */
+
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
+
+    if (ctx != NULL && ctx->refused && clcf->named) {
         return ctx;
     }
 
@@ -636,6 +653,12 @@ ngx_http_ticket_deny(ngx_http_request_t *r, ngx_http_ticket_loc_conf_t *tlcf,
         ngx_str_set(&h->value, "1");
 
         return NGX_HTTP_SERVICE_UNAVAILABLE;
+    }
+
+    if (r->headers_out.www_authenticate != NULL) {
+        /* refused again on the way to an error page: one challenge */
+        r->headers_out.www_authenticate->value = *value;
+        return status;
     }
 
     h = ngx_list_push(&r->headers_out.headers);

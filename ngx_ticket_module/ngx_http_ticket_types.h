@@ -136,6 +136,8 @@ struct ngx_http_ticket_ctx_s {
     ngx_uint_t                  decision;
     unsigned                    parsed:1;    /* ticket holds claims */
     unsigned                    preflight:1; /* passed unchecked */
+    unsigned                    refused:1;   /* the access phase refused:
+                                                stands in error pages */
 
     /* the most severe decision of scopes an internal redirect left,
      * kept for the audit record */
