@@ -109,6 +109,7 @@ ngx_http_ticket_handler(ngx_http_request_t *r)
 
     default:
         ctx->refused = 1;
+        ctx->refused_loc = r->loc_conf;
         return ngx_http_ticket_deny(r, tlcf, ctx);
     }
 }

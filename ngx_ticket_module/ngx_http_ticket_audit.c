@@ -200,7 +200,7 @@ ngx_http_ticket_audit_fill(ngx_http_request_t *r, ngx_http_ticket_ctx_t *ctx,
     rec->time_ms = (int64_t) tp->sec * 1000 + tp->msec;
     rec->status = r->headers_out.status ? r->headers_out.status
                                         : (unsigned) r->err_status;
-    rec->enforced = (tlcf->mode == NGX_HTTP_TICKET_ENFORCE);
+    rec->enforced = (tlcf->mode == NGX_HTTP_TICKET_ENFORCE && !ctx->admitted);
     rec->verified = t->verified;
 
     rec->client.data = (const char *) r->connection->addr_text.data;

@@ -22,6 +22,7 @@
 #include "ngx_http_ticket_access.h"
 #include "ngx_http_ticket_audit.h"
 #include "ngx_http_ticket_cache.h"
+#include "ngx_http_ticket_decision.h"
 #include "ngx_http_ticket_keys.h"
 #include "ngx_http_ticket_revocation.h"
 #include "ngx_http_ticket_status.h"
@@ -1091,6 +1092,13 @@ ngx_http_ticket_init(ngx_conf_t *cf)
     }
 
     *h = ngx_http_ticket_handler;
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_PRECONTENT_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_ticket_admitted_handler;
 
     if (ngx_http_ticket_audit_init(cf) != NGX_OK) {
         return NGX_ERROR;
