@@ -55,17 +55,17 @@ ngx_http_ticket_get_ctx(ngx_http_request_t *r)
 /*
  * The request's decision record, fresh for the scope tlcf: created on
  * first use, emptied when an internal redirect leads into another scope.
+ * ctx is the record so far, as ngx_http_ticket_get_ctx() found it: the
+ * caller has looked already.
  */
 
 ngx_http_ticket_ctx_t *
-ngx_http_ticket_ctx(ngx_http_request_t *r, ngx_http_ticket_loc_conf_t *tlcf)
+ngx_http_ticket_ctx(ngx_http_request_t *r, ngx_http_ticket_ctx_t *ctx,
+    ngx_http_ticket_loc_conf_t *tlcf)
 {
-    ngx_pool_cleanup_t     *cln;
-    ngx_http_ticket_ctx_t  *ctx;
+    ngx_pool_cleanup_t  *cln;
 
     r = r->main;
-
-    ctx = ngx_http_ticket_get_ctx(r);
 
     if (ctx == NULL) {
         cln = ngx_pool_cleanup_add(r->pool, sizeof(ngx_http_ticket_ctx_t));

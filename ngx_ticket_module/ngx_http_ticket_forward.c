@@ -26,16 +26,9 @@ static ngx_uint_t ngx_http_ticket_forwarded(void *data, ngx_table_elt_t *h);
  */
 
 ngx_int_t
-ngx_http_ticket_strip_headers(ngx_http_request_t *r)
+ngx_http_ticket_strip_headers(ngx_http_request_t *r,
+    ngx_http_ticket_main_conf_t *tmcf)
 {
-    ngx_http_ticket_main_conf_t  *tmcf;
-
-    tmcf = ngx_http_get_module_main_conf(r, ngx_http_ticket_module);
-
-    if (tmcf->forwarded.nelts == 0) {
-        return NGX_OK;
-    }
-
     return ngx_http_ticket_remove_headers(r, ngx_http_ticket_forwarded,
                                           tmcf);
 }

@@ -14,16 +14,7 @@
 #include "ticket_json.h"
 
 
-typedef struct {
-    char                   *pos;          /* NULL: count only */
-    size_t                  len;          /* SIZE_MAX: too large */
-} ticket_json_out_t;
-
-
 static int ticket_json_depth_ok(const char *buf, size_t len);
-static void ticket_json_escape_out(ticket_json_out_t *out, const char *s,
-    size_t len);
-static void ticket_json_out(ticket_json_out_t *out, const char *s, size_t n);
 static size_t ticket_json_put(char *buf, size_t size, size_t off,
     const char *src, size_t n);
 
@@ -405,7 +396,7 @@ ticket_utf8_len(const unsigned char *p, size_t n)
  * the writer writes.
  */
 
-static void
+void
 ticket_json_escape_out(ticket_json_out_t *out, const char *s, size_t len)
 {
     char                  esc[6];
@@ -494,7 +485,7 @@ ticket_json_escape_out(ticket_json_out_t *out, const char *s, size_t len)
 
 
 
-static void
+void
 ticket_json_out(ticket_json_out_t *out, const char *s, size_t n)
 {
     if (n == 0) {

@@ -48,6 +48,23 @@ size_t ticket_json_escape_len(const char *s, size_t len);
 char *ticket_json_escape(char *dst, const char *s, size_t len);
 
 /*
+ * Writers run twice, as ngx_escape_json() is: first with pos NULL,
+ * counting, then writing at pos, which moves on.  The count saturates at
+ * SIZE_MAX.  ticket_json_out() adds bytes, ticket_json_escape_out() a
+ * string's JSON body; the audit record is written with them.
+ */
+
+typedef struct {
+    char                   *pos;          /* NULL: count only */
+    size_t                  len;          /* SIZE_MAX: too large */
+} ticket_json_out_t;
+
+
+void ticket_json_out(ticket_json_out_t *out, const char *s, size_t n);
+void ticket_json_escape_out(ticket_json_out_t *out, const char *s,
+    size_t len);
+
+/*
  * The one UTF-8 check: the length of the well-formed character at p
  * (1 for ASCII, 2 to 4), at most n bytes; 0 if there is none (RFC 3629:
  * no overlongs, no surrogates, nothing past U+10FFFF).

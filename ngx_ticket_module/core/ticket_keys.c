@@ -161,6 +161,21 @@ ticket_keyset_find(const ticket_keyset_t *ks, const char *kid,
 }
 
 
+const ticket_key_t *
+ticket_keyset_find_fp(const ticket_keyset_t *ks, const unsigned char *fp)
+{
+    size_t  i;
+
+    for (i = 0; i < ks->nkeys; i++) {
+        if (memcmp(ks->keys[i].fp, fp, sizeof(ks->keys[i].fp)) == 0) {
+            return &ks->keys[i];
+        }
+    }
+
+    return NULL;
+}
+
+
 /*
  * What identifies a key across scopes and reloads: its algorithm, kid,
  * tenant and material.  The verified-ticket cache trusts an entry only in

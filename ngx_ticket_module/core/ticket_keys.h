@@ -17,6 +17,29 @@ void ticket_keyset_free(ticket_keyset_t *ks);  /* wipes secrets */
 const ticket_key_t *ticket_keyset_find(const ticket_keyset_t *ks,
     const char *kid, size_t kid_len);
 
+/* the key with that fingerprint (ticket_key_t's fp), or NULL */
+const ticket_key_t *ticket_keyset_find_fp(const ticket_keyset_t *ks,
+    const unsigned char *fp);
+
+
+/*
+ * The key a ticket names: by its kid, or without one (kid NULL) the only
+ * key of a set of one; never a guess among several, which would be an
+ * oracle.  ticket_select_key() and the verified-ticket cache choose so.
+ * Inline: the cache asks on every hit.
+ */
+
+static inline const ticket_key_t *
+ticket_keyset_named(const ticket_keyset_t *ks, const char *kid,
+    size_t kid_len)
+{
+    if (kid == NULL) {
+        return (ks->nkeys == 1) ? &ks->keys[0] : NULL;
+    }
+
+    return ticket_keyset_find(ks, kid, kid_len);
+}
+
 
 /*
  * For the importers (ticket_jwk.c): where a key came from, for error

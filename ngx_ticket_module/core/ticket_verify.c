@@ -52,21 +52,11 @@ ticket_select_key(ticket_t *t, const ticket_keyset_t *ks)
         return TICKET_UNKNOWN_KEY;
     }
 
-    if (t->kid.data == NULL) {
+    /* without a kid, guessing among several keys would be an oracle */
 
-        /* without a kid, guessing among several keys would be an oracle */
-
-        if (ks->nkeys != 1) {
-            return TICKET_UNKNOWN_KEY;
-        }
-
-        key = &ks->keys[0];
-
-    } else {
-        key = ticket_keyset_find(ks, t->kid.data, t->kid.len);
-        if (key == NULL) {
-            return TICKET_UNKNOWN_KEY;
-        }
+    key = ticket_keyset_named(ks, t->kid.data, t->kid.len);
+    if (key == NULL) {
+        return TICKET_UNKNOWN_KEY;
     }
 
     if (t->alg == TICKET_ALG_UNKNOWN || t->alg != key->alg) {
