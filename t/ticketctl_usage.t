@@ -12,7 +12,7 @@ use Test::More;
 use MIME::Base64;
 use TicketTest;
 
-plan(tests => 24);
+plan(tests => 26);
 
 my $t = TicketTest->new;
 
@@ -32,13 +32,16 @@ for my $case (
     [ 'audit', '--bogus' ],
     [ 'help', 'a', 'b' ],
     [ 'mint', '--key' ],
+    [ 'help', 'frobnicate' ],
 )
 {
     ($rc, $o, $e) = $t->ticketctl(@$case);
     my $cmd = $case->[0];
     ok($rc == 2 && one_line($e) && $o eq '',
        "@$case: exit 2, one line on stderr") or diag("rc $rc: $e");
-    like($e, qr/"ticketctl $cmd --help"/, "@$case: points at --help");
+    my $help = $case->[1] && $case->[1] eq 'frobnicate' ? 'ticketctl'
+                                                        : "ticketctl $cmd";
+    like($e, qr/"\Q$help\E --help"/, "@$case: points at --help");
 }
 
 # inspect: control bytes from the ticket never reach the terminal raw

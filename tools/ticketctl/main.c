@@ -158,7 +158,8 @@ ticketctl_help_command(int argc, char **argv)
     ticketctl_cmd = ticketctl_find(argv[1]);
 
     if (ticketctl_cmd == NULL) {
-        fprintf(stderr, "ticketctl: help: unknown command \"%s\"\n", argv[1]);
+        fprintf(stderr, "ticketctl: help: unknown command \"%s\"; "
+                "see \"ticketctl --help\"\n", argv[1]);
         return TICKETCTL_ERROR;
     }
 
