@@ -13,6 +13,8 @@
 #include "ngx_http_ticket_text.h"
 
 
+static ngx_int_t ngx_http_ticket_strip_walk(ngx_http_request_t *r,
+    ngx_http_ticket_header_match_pt match, void *data, ngx_list_t *out);
 static ngx_uint_t ngx_http_ticket_forwarded(void *data, ngx_table_elt_t *h);
 
 
@@ -34,41 +36,16 @@ ngx_http_ticket_strip_headers(ngx_http_request_t *r,
 }
 
 
-/* the request without the headers match() names */
+/* the request without the headers match() names (also a preflight's
+ * credentials) */
 
 ngx_int_t
 ngx_http_ticket_remove_headers(ngx_http_request_t *r,
     ngx_http_ticket_header_match_pt match, void *data)
 {
-    ngx_uint_t        i, hit;
-    ngx_list_t        headers;
-    ngx_list_part_t  *part;
-    ngx_table_elt_t  *h, *nh;
+    ngx_list_t  headers;
 
-    hit = 0;
-
-    part = &r->headers_in.headers.part;
-    h = part->elts;
-
-    for (i = 0; /* void */; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (match(data, &h[i])) {
-            hit = 1;
-            break;
-        }
-    }
-
-    if (!hit) {
+    if (ngx_http_ticket_strip_walk(r, match, data, NULL) == NGX_DECLINED) {
         return NGX_OK;
     }
 
@@ -80,6 +57,37 @@ ngx_http_ticket_remove_headers(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
+    if (ngx_http_ticket_strip_walk(r, match, data, &headers) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    r->headers_in.headers = headers;
+
+    /* the copied list's last part must not point into this stack frame */
+
+    if (headers.last == &headers.part) {
+        r->headers_in.headers.last = &r->headers_in.headers.part;
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * One walk over the request's headers.  out NULL: NGX_OK at the first
+ * one match() names, NGX_DECLINED if there is none (the common case costs no
+ * allocation).  Otherwise every header but the named ones is copied
+ * into out.
+ */
+
+static ngx_int_t
+ngx_http_ticket_strip_walk(ngx_http_request_t *r,
+    ngx_http_ticket_header_match_pt match, void *data, ngx_list_t *out)
+{
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h, *nh;
+
     part = &r->headers_in.headers.part;
     h = part->elts;
 
@@ -96,12 +104,20 @@ ngx_http_ticket_remove_headers(ngx_http_request_t *r,
         }
 
         if (match(data, &h[i])) {
+            if (out == NULL) {
+                return NGX_OK;
+            }
+
             ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                           "ticket: client header \"%V\" removed", &h[i].key);
             continue;
         }
 
-        nh = ngx_list_push(&headers);
+        if (out == NULL) {
+            continue;
+        }
+
+        nh = ngx_list_push(out);
         if (nh == NULL) {
             return NGX_ERROR;
         }
@@ -109,15 +125,7 @@ ngx_http_ticket_remove_headers(ngx_http_request_t *r,
         *nh = h[i];
     }
 
-    r->headers_in.headers = headers;
-
-    /* the copied list's last part must not point into this stack frame */
-
-    if (headers.last == &headers.part) {
-        r->headers_in.headers.last = &r->headers_in.headers.part;
-    }
-
-    return NGX_OK;
+    return (out == NULL) ? NGX_DECLINED : NGX_OK;
 }
 
 
