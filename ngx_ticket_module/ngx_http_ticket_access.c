@@ -476,7 +476,8 @@ ngx_http_ticket_header_token(ngx_table_elt_t *h,
 
 /*
  * Cookies named name, compared as nginx's own lookup compares them
- * (case-insensitively; cookies separated by ";" or ","); first is the
+ * (case-insensitively; cookies separated by ";", and by "," before nginx
+ * 1.29.6); first is the
  * value of the first, up to the next ";", as nginx reads it.
  */
 
@@ -529,7 +530,7 @@ ngx_http_ticket_cookie_copies(ngx_http_request_t *r, ngx_str_t *name,
             while (start < end) {
                 ch = *start++;
 
-                if (ch == ';' || ch == ',') {
+                if (ch == ';' || (ch == ',' && NGX_HTTP_TICKET_COOKIE_COMMA)) {
                     break;
                 }
             }

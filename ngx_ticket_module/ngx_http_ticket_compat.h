@@ -5,8 +5,11 @@
  * nginx 1.23.0 linked headers of one name through ngx_table_elt_t's
  * "next" (so a header pushed onto a list must have it cleared) and made
  * ngx_http_parse_multi_header_lines() walk that chain of the request's
- * cookies instead of an array (the module walks them itself, to find
- * every copy of a cookie).  Debian 12 ships 1.22.1, Debian 13 1.26,
+ * cookies instead of an array.  nginx 1.29.6 made that function split at
+ * commas only and parses cookies, split at semicolons only, with
+ * ngx_http_parse_cookie_lines() (its "$cookie_" fix).  The module walks
+ * the Cookie lines itself, to find every copy of a cookie, splitting as
+ * the running nginx does.  Debian 12 ships 1.22.1, Debian 13 1.26,
  * unstable 1.30: every difference the module meets is answered here, as
  * nginx's own modules do, by nginx_version.
  */
@@ -29,6 +32,15 @@
 
 #define ngx_http_ticket_header_unlinked(h)
 
+#endif
+
+
+/* a "," between cookies, as ";" (nginx before 1.29.6) */
+
+#if (nginx_version >= 1029006)
+#define NGX_HTTP_TICKET_COOKIE_COMMA  0
+#else
+#define NGX_HTTP_TICKET_COOKIE_COMMA  1
 #endif
 
 

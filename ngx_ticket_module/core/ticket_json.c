@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "ticket_json.h"
+#include "ticket_compat.h"
 
 
 static int ticket_json_depth_ok(const char *buf, size_t len);
@@ -117,10 +118,23 @@ json_t *
 ticket_json_path(json_t *obj, const char *path, size_t len)
 {
     size_t       n;
+    json_t      *value;
     const char  *p, *end, *dot;
 
     if (obj == NULL || path == NULL || len == 0) {
         return NULL;
+    }
+
+    /*
+     * A member named exactly so comes first: namespaced claims hold dots
+     * (Auth0's "https://example.com/roles"); only then a dotted path.
+     */
+
+    if (json_is_object(obj)) {
+        value = json_object_getn(obj, path, len);
+        if (value != NULL) {
+            return value;
+        }
     }
 
     p = path;
@@ -219,7 +233,7 @@ dump:
      * text reads back as the same double ("0.10000000000000001").
      */
 
-    dump = json_dumps(value, JSON_ENCODE_ANY|JSON_COMPACT);
+    dump = json_dumps(value, JSON_ENCODE_ANY|JSON_COMPACT|TICKET_JSON_REALS);
     if (dump == NULL) {
         return 0;
     }

@@ -16,7 +16,11 @@
 
 json_t *ticket_json_parse_object(const char *buf, size_t len);
 
-/* dotted path lookup from an object ("realm_access.roles"); NULL if absent */
+/*
+ * A claim from an object by PATH: the member named exactly PATH when
+ * there is one (Auth0's "https://example.com/roles"), else PATH as dotted
+ * names ("realm_access.roles"); NULL if absent.
+ */
 json_t *ticket_json_path(json_t *obj, const char *path, size_t len);
 
 /*

@@ -54,7 +54,7 @@ ticket_select_key(ticket_t *t, const ticket_keyset_t *ks)
 
     /* without a kid, guessing among several keys would be an oracle */
 
-    key = ticket_keyset_named(ks, t->kid.data, t->kid.len);
+    key = ticket_keyset_named(ks, t->kid.data, t->kid.len, t->alg);
     if (key == NULL) {
         return TICKET_UNKNOWN_KEY;
     }
@@ -404,7 +404,7 @@ ticket_validate(ticket_t *t, const char *token, size_t len,
 {
     ticket_reason_t  rc;
 
-    rc = ticket_parse(t, token, len, &p->roles_path);
+    rc = ticket_parse_policy(t, token, len, p);
     if (rc != TICKET_OK) {
         return rc;
     }

@@ -54,7 +54,9 @@ enum {
     TICKETCTL_REVOKE_ACTOR,
     TICKETCTL_REVOKE_AT,
     TICKETCTL_REVOKE_LIST,
-    TICKETCTL_REVOKE_JSON
+    TICKETCTL_REVOKE_JSON,
+    TICKETCTL_REVOKE_TICKET,
+    TICKETCTL_REVOKE_JTI_CLAIM
 };
 
 
@@ -70,6 +72,10 @@ typedef struct {
     const char             *prefix;
     const char             *jti;
     const char             *exp;
+    const char             *ticket;
+    const char             *jti_claim;
+    char                   *ticket_jti_copy;
+    char                    ticket_exp[24];
     const char             *sub;
     const char             *tenant;
     const char             *sid;
@@ -97,6 +103,7 @@ static int ticketctl_revoke_options(ticketctl_revoke_args_t *a, int argc,
 static int ticketctl_revoke_option(const char **field, const char *name);
 static int ticketctl_revoke_check(ticketctl_revoke_args_t *a,
     ticket_rev_list_t *list);
+static int ticketctl_revoke_ticket(ticketctl_revoke_args_t *a);
 static int ticketctl_revoke_connect(ticketctl_revoke_ctx_t *ctx,
     ticketctl_revoke_args_t *a);
 static int ticketctl_revoke_auth(ticketctl_revoke_ctx_t *ctx,
@@ -135,8 +142,9 @@ const ticketctl_cmd_t  ticketctl_revoke_cmd = {
     "revoke",
     ticketctl_revoke,
     "revoke tickets in Redis, or list what is revoked",
-    "ticketctl revoke --redis ADDR (--jti J --exp T | --sub S [--tenant T]"
-    " | --sid D | --tenant T | --kid K) [OPTION]...;"
+    "ticketctl revoke --redis ADDR (--jti J --exp T | --ticket TICKET"
+    " [--jti-claim PATH] | --sub S [--tenant T] | --sid D | --tenant T"
+    " | --kid K) [OPTION]...;"
     " ticketctl revoke --redis ADDR --list [--json]",
 
     "Writes one revocation into Redis, where every gateway reads it: the\n"
@@ -151,6 +159,14 @@ const ticketctl_cmd_t  ticketctl_revoke_cmd = {
     "\n"
     "One target:\n"
     "  --jti J --exp T      the ticket J, whose exp is T\n"
+    "  --ticket TICKET      that ticket: its jti and exp read from it as the\n"
+    "                       gateway reads them (not verified); a ticket\n"
+    "                       without a jti is revoked by its \"fp:\" id, as a\n"
+    "                       gateway with \"ticket_jti_claim ... optional\"\n"
+    "                       names it; \"-\" reads it from stdin\n"
+    "  --jti-claim PATH     with --ticket: the ticket-id claim, as\n"
+    "                       ticket_jti_claim says (default \"jti\"; Entra\n"
+    "                       ID: \"uti\")\n"
     "  --sub S [--tenant T] every ticket of subject S (of tenant T)\n"
     "                       issued at or before the cut-off\n"
     "  --sid D              every ticket of session or device D issued at\n"
@@ -201,6 +217,9 @@ static const struct option  ticketctl_revoke_long[] = {
     { "at",            required_argument, NULL, TICKETCTL_REVOKE_AT },
     { "list",          no_argument,       NULL, TICKETCTL_REVOKE_LIST },
     { "json",          no_argument,       NULL, TICKETCTL_REVOKE_JSON },
+    { "ticket",        required_argument, NULL, TICKETCTL_REVOKE_TICKET },
+    { "jti-claim",     required_argument, NULL,
+      TICKETCTL_REVOKE_JTI_CLAIM },
     { "help",          no_argument,       NULL, 'h' },
     { NULL, 0, NULL, 0 }
 };
@@ -226,6 +245,7 @@ ticketctl_revoke(int argc, char **argv)
 
     rc = ticketctl_revoke_check(&a, &list);
     if (rc >= 0) {
+        free(a.ticket_jti_copy);
         return rc;
     }
 
@@ -243,6 +263,8 @@ ticketctl_revoke(int argc, char **argv)
     if (ctx.c != NULL) {
         redisFree(ctx.c);
     }
+
+    free(a.ticket_jti_copy);
 
     return rc;
 }
@@ -293,6 +315,12 @@ ticketctl_revoke_options(ticketctl_revoke_args_t *a, int argc, char **argv)
             break;
         case TICKETCTL_REVOKE_KID:
             field = &a->kid;
+            break;
+        case TICKETCTL_REVOKE_TICKET:
+            field = &a->ticket;
+            break;
+        case TICKETCTL_REVOKE_JTI_CLAIM:
+            field = &a->jti_claim;
             break;
         case TICKETCTL_REVOKE_REASON:
             field = &a->reason;
@@ -383,6 +411,21 @@ ticketctl_revoke_check(ticketctl_revoke_args_t *a,
         return ticketctl_usage_error("empty --prefix");
     }
 
+    if (a->jti_claim != NULL && a->ticket == NULL) {
+        return ticketctl_usage_error("--jti-claim goes with --ticket");
+    }
+
+    if (a->ticket != NULL) {
+        if (a->jti != NULL || a->exp != NULL) {
+            return ticketctl_usage_error("--ticket gives the jti and exp: "
+                                         "no --jti or --exp with it");
+        }
+
+        if (ticketctl_revoke_ticket(a) != 0) {
+            return TICKETCTL_ERROR;
+        }
+    }
+
     n = (a->jti != NULL) + (a->sub != NULL) + (a->sid != NULL)
         + (a->kid != NULL) + (a->tenant != NULL && a->sub == NULL);
 
@@ -466,6 +509,91 @@ ticketctl_revoke_check(ticketctl_revoke_args_t *a,
     }
 
     return -1;
+}
+
+
+/*
+ * --ticket: the jti (or the "fp:" id) and exp as the gateway reads them,
+ * by the core's own parser, without verifying: revoking a forged ticket
+ * revokes nothing a gateway would accept.
+ */
+
+static int
+ticketctl_revoke_ticket(ticketctl_revoke_args_t *a)
+{
+    int               rc;
+    size_t            len;
+    ticket_t          t;
+    const char       *token;
+    unsigned char    *buf;
+    ticket_reason_t   reason;
+    ticket_policy_t   policy;
+
+    buf = NULL;
+    token = a->ticket;
+
+    if (strcmp(token, "-") == 0) {
+        if (ticketctl_read_stdin(&buf, &len) != 0) {
+            return -1;
+        }
+
+        token = (const char *) buf;
+
+    } else {
+        len = strlen(token);
+    }
+
+    while (len > 0 && strchr(" \t\r\n\v\f", token[len - 1]) != NULL) {
+        len--;
+    }
+
+    memset(&policy, 0, sizeof(ticket_policy_t));
+
+    /* the kind does not matter here: every ticket has one */
+
+    policy.kind_other = TICKET_KIND_USER;
+    policy.kind_default = TICKET_KIND_USER;
+    policy.jti_optional = 1;
+
+    if (a->jti_claim != NULL) {
+        policy.jti_path.data = a->jti_claim;
+        policy.jti_path.len = strlen(a->jti_claim);
+    }
+
+    rc = -1;
+
+    reason = ticket_parse_policy(&t, token, len, &policy);
+
+    if (reason != TICKET_OK) {
+        ticketctl_usage_error("--ticket: %s%s%s", ticket_reason_name(reason),
+                              t.why[0] ? ": " : "", t.why);
+        goto done;
+    }
+
+    a->ticket_jti_copy = malloc(t.jti.len + 1);
+    if (a->ticket_jti_copy == NULL
+        || memchr(t.jti.data, '\0', t.jti.len) != NULL)
+    {
+        ticketctl_error("--ticket: the jti is not a string");
+        goto done;
+    }
+
+    memcpy(a->ticket_jti_copy, t.jti.data, t.jti.len);
+    a->ticket_jti_copy[t.jti.len] = '\0';
+
+    snprintf(a->ticket_exp, sizeof(a->ticket_exp), "%lld",
+             (long long) t.exp);
+
+    a->jti = a->ticket_jti_copy;
+    a->exp = a->ticket_exp;
+    rc = 0;
+
+done:
+
+    ticket_free(&t);
+    free(buf);
+
+    return rc;
 }
 
 
