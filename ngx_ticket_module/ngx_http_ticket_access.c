@@ -22,7 +22,8 @@ static ngx_int_t ngx_http_ticket_is_preflight(ngx_http_request_t *r);
 static ngx_table_elt_t *ngx_http_ticket_header(ngx_http_request_t *r,
     ngx_str_t *lowcase);
 static ticket_reason_t ngx_http_ticket_verify(ngx_http_request_t *r,
-    ngx_http_ticket_loc_conf_t *tlcf, ngx_http_ticket_ctx_t *ctx);
+    ngx_http_ticket_main_conf_t *tmcf, ngx_http_ticket_loc_conf_t *tlcf,
+    ngx_http_ticket_ctx_t *ctx, ngx_http_ticket_metrics_t *m);
 static ngx_int_t ngx_http_ticket_find_token(ngx_http_request_t *r,
     ngx_http_ticket_loc_conf_t *tlcf, ngx_str_t *token);
 static ngx_int_t ngx_http_ticket_header_token(ngx_http_request_t *r,
@@ -34,8 +35,9 @@ static ngx_int_t ngx_http_ticket_deny(ngx_http_request_t *r,
 ngx_int_t
 ngx_http_ticket_handler(ngx_http_request_t *r)
 {
-    ngx_http_ticket_ctx_t       *ctx;
-    ngx_http_ticket_loc_conf_t  *tlcf;
+    ngx_http_ticket_ctx_t        *ctx;
+    ngx_http_ticket_loc_conf_t   *tlcf;
+    ngx_http_ticket_main_conf_t  *tmcf;
 
     if (r != r->main) {
         /* nginx skips the access phase for subrequests; so do we */
@@ -43,10 +45,13 @@ ngx_http_ticket_handler(ngx_http_request_t *r)
     }
 
     tlcf = ngx_http_get_module_loc_conf(r, ngx_http_ticket_module);
+    tmcf = ngx_http_get_module_main_conf(r, ngx_http_ticket_module);
 
     /* a client-sent copy of a forwarded claim never reaches the backend */
 
-    if (ngx_http_ticket_strip_headers(r) != NGX_OK) {
+    if (tmcf->forwarded.nelts
+        && ngx_http_ticket_strip_headers(r, tmcf) != NGX_OK)
+    {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
@@ -59,7 +64,7 @@ ngx_http_ticket_handler(ngx_http_request_t *r)
     {
         /* not checked: nothing for the variables to verify later either */
 
-        ctx = ngx_http_ticket_ctx(r, tlcf);
+        ctx = ngx_http_ticket_ctx(r, ngx_http_ticket_get_ctx(r), tlcf);
         if (ctx == NULL) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
@@ -160,10 +165,13 @@ ngx_http_ticket_evaluate(ngx_http_request_t *r,
         return ctx;
     }
 
-    ctx = ngx_http_ticket_ctx(r, tlcf);
+    ctx = ngx_http_ticket_ctx(r, ctx, tlcf);
     if (ctx == NULL) {
         return NULL;
     }
+
+    tmcf = ngx_http_get_module_main_conf(r, ngx_http_ticket_module);
+    m = ngx_http_ticket_metrics(tmcf);
 
     rc = ngx_http_ticket_find_token(r, tlcf, &ctx->token);
 
@@ -171,7 +179,7 @@ ngx_http_ticket_evaluate(ngx_http_request_t *r,
         ctx->reason = TICKET_MISSING;
 
     } else {
-        ctx->reason = ngx_http_ticket_verify(r, tlcf, ctx);
+        ctx->reason = ngx_http_ticket_verify(r, tmcf, tlcf, ctx, m);
 
         ctx->parsed = (ctx->ticket.sub.data != NULL);
 
@@ -200,15 +208,14 @@ ngx_http_ticket_evaluate(ngx_http_request_t *r,
         ctx->decision = NGX_HTTP_TICKET_DENY;
     }
 
-    tmcf = ngx_http_get_module_main_conf(r, ngx_http_ticket_module);
-    m = ngx_http_ticket_metrics(tmcf);
-
     if (m != NULL && (ngx_uint_t) ctx->reason < TICKET_REASON_MAX) {
         (void) ngx_atomic_fetch_add(&m->requests[ctx->decision][ctx->reason],
                                     1);
     }
 
-    ngx_http_ticket_log_decision(r, ctx);
+    if (ctx->reason != TICKET_OK) {
+        ngx_http_ticket_log_decision(r, ctx);
+    }
 
     return ctx;
 }
@@ -222,21 +229,17 @@ ngx_http_ticket_evaluate(ngx_http_request_t *r,
 
 static ticket_reason_t
 ngx_http_ticket_verify(ngx_http_request_t *r,
-    ngx_http_ticket_loc_conf_t *tlcf, ngx_http_ticket_ctx_t *ctx)
+    ngx_http_ticket_main_conf_t *tmcf, ngx_http_ticket_loc_conf_t *tlcf,
+    ngx_http_ticket_ctx_t *ctx, ngx_http_ticket_metrics_t *m)
 {
-    int64_t                       now;
-    ticket_t                     *t;
-    ticket_reason_t               reason;
-    ngx_http_ticket_metrics_t    *m;
-    ngx_http_ticket_main_conf_t  *tmcf;
+    int64_t           now;
+    ticket_t         *t;
+    ticket_reason_t   reason;
 
     t = &ctx->ticket;
     now = (int64_t) ngx_time();
 
-    tmcf = ngx_http_get_module_main_conf(r, ngx_http_ticket_module);
-    m = ngx_http_ticket_metrics(tmcf);
-
-    if (ngx_http_ticket_cache_get(r, tlcf, &ctx->token, t, &reason)
+    if (ngx_http_ticket_cache_get(r, tmcf, tlcf, &ctx->token, t, &reason)
         == NGX_OK)
     {
         if (m != NULL) {
@@ -269,7 +272,7 @@ ngx_http_ticket_verify(ngx_http_request_t *r,
     if (t->verified
         || (reason == TICKET_BAD_SIGNATURE && t->key != NULL))
     {
-        ngx_http_ticket_cache_put(r, tlcf, &ctx->token, t);
+        ngx_http_ticket_cache_put(r, tmcf, tlcf, &ctx->token, t);
     }
 
     return reason;

@@ -80,19 +80,17 @@ static ngx_str_t  ngx_http_ticket_cache_name = ngx_string("ticket_cache");
 
 ngx_int_t
 ngx_http_ticket_cache_get(ngx_http_request_t *r,
-    ngx_http_ticket_loc_conf_t *tlcf, ngx_str_t *token, ticket_t *t,
-    ticket_reason_t *reason)
+    ngx_http_ticket_main_conf_t *tmcf, ngx_http_ticket_loc_conf_t *tlcf,
+    ngx_str_t *token, ticket_t *t, ticket_reason_t *reason)
 {
     u_char                        *snap, fp[32];
     size_t                         len;
     time_t                         now;
+    ticket_str_t                   parsed_as;
     ngx_rbtree_key_t               hash;
     const ticket_key_t            *key;
     ngx_http_ticket_cache_t       *cache;
-    ngx_http_ticket_main_conf_t   *tmcf;
     ngx_http_ticket_cache_node_t  *cn;
-
-    tmcf = ngx_http_get_module_main_conf(r, ngx_http_ticket_module);
 
     if (tmcf->cache_zone == NULL || token->len > TICKET_MAX_SIZE
         || tlcf->keyset == NULL)
@@ -109,12 +107,15 @@ ngx_http_ticket_cache_get(ngx_http_request_t *r,
     ngx_shmtx_lock(&cache->shpool->mutex);
 
     /*
-     * The roles were read at the scope's ticket_roles_claim path: an entry
-     * made under another path is another ticket as far as roles go.
+     * Roles, kind and jti were read as the scope's ticket_roles_claim,
+     * ticket_kind_claim and ticket_jti_claim say: an entry made under
+     * other settings is another ticket as far as they go.
      */
 
-    cn = ngx_http_ticket_cache_lookup(cache, hash, token,
-                                      &tlcf->policy.roles_path);
+    parsed_as.data = (const char *) tlcf->parse_key.data;
+    parsed_as.len = tlcf->parse_key.len;
+
+    cn = ngx_http_ticket_cache_lookup(cache, hash, token, &parsed_as);
 
     if (cn == NULL) {
         ngx_shmtx_unlock(&cache->shpool->mutex);
@@ -179,19 +180,17 @@ ngx_http_ticket_cache_get(ngx_http_request_t *r,
 
 void
 ngx_http_ticket_cache_put(ngx_http_request_t *r,
-    ngx_http_ticket_loc_conf_t *tlcf, ngx_str_t *token, ticket_t *t)
+    ngx_http_ticket_main_conf_t *tmcf, ngx_http_ticket_loc_conf_t *tlcf,
+    ngx_str_t *token, ticket_t *t)
 {
     size_t                         size, snap_len;
     int64_t                        until;
     ngx_uint_t                     i;
     ngx_queue_t                   *q;
-    const ticket_str_t            *path;
+    ticket_str_t                   parsed_as, *path;
     ngx_rbtree_key_t               hash;
     ngx_http_ticket_cache_t       *cache;
-    ngx_http_ticket_main_conf_t   *tmcf;
     ngx_http_ticket_cache_node_t  *cn, *old;
-
-    tmcf = ngx_http_get_module_main_conf(r, ngx_http_ticket_module);
 
     if (tmcf->cache_zone == NULL || t->key == NULL
         || token->len > TICKET_MAX_SIZE || t->restored)
@@ -225,7 +224,9 @@ ngx_http_ticket_cache_put(ngx_http_request_t *r,
 
     hash = ngx_http_ticket_cache_hash(token);
 
-    path = &tlcf->policy.roles_path;
+    parsed_as.data = (const char *) tlcf->parse_key.data;
+    parsed_as.len = tlcf->parse_key.len;
+    path = &parsed_as;
 
     size = offsetof(ngx_http_ticket_cache_node_t, data) + token->len
            + path->len;
@@ -391,32 +392,20 @@ ngx_http_ticket_cache_snapshot(ngx_http_ticket_cache_node_t *cn)
 }
 
 
-/* the key of this scope with that fingerprint; for t, the one its kid
- * (or, without a kid, the only key) names, as ticket_select_key() would */
+/* the key of this scope with that fingerprint; for t, the one it names
+ * (ticket_keyset_named(), as ticket_select_key() chooses) */
 
 static const ticket_key_t *
 ngx_http_ticket_cache_key(ticket_keyset_t *ks, const ticket_t *t,
     const u_char *fp)
 {
-    size_t               i;
     const ticket_key_t  *key;
 
     if (t == NULL) {
-        for (i = 0; i < ks->nkeys; i++) {
-            if (ngx_memcmp(ks->keys[i].fp, fp, 32) == 0) {
-                return &ks->keys[i];
-            }
-        }
-
-        return NULL;
+        return ticket_keyset_find_fp(ks, fp);
     }
 
-    if (t->kid.data == NULL) {
-        key = (ks->nkeys == 1) ? &ks->keys[0] : NULL;
-
-    } else {
-        key = ticket_keyset_find(ks, t->kid.data, t->kid.len);
-    }
+    key = ticket_keyset_named(ks, t->kid.data, t->kid.len, t->alg);
 
     if (key == NULL || ngx_memcmp(key->fp, fp, 32) != 0
         || key->alg != t->alg)

@@ -13,10 +13,11 @@
 ngx_int_t ngx_http_ticket_cache_init(ngx_conf_t *cf,
     ngx_http_ticket_main_conf_t *tmcf);
 ngx_int_t ngx_http_ticket_cache_get(ngx_http_request_t *r,
-    ngx_http_ticket_loc_conf_t *tlcf, ngx_str_t *token, ticket_t *t,
-    ticket_reason_t *reason);
+    ngx_http_ticket_main_conf_t *tmcf, ngx_http_ticket_loc_conf_t *tlcf,
+    ngx_str_t *token, ticket_t *t, ticket_reason_t *reason);
 void ngx_http_ticket_cache_put(ngx_http_request_t *r,
-    ngx_http_ticket_loc_conf_t *tlcf, ngx_str_t *token, ticket_t *t);
+    ngx_http_ticket_main_conf_t *tmcf, ngx_http_ticket_loc_conf_t *tlcf,
+    ngx_str_t *token, ticket_t *t);
 
 
 #endif /* _NGX_HTTP_TICKET_CACHE_H_INCLUDED_ */

@@ -55,17 +55,17 @@ ngx_http_ticket_get_ctx(ngx_http_request_t *r)
 /*
  * The request's decision record, fresh for the scope tlcf: created on
  * first use, emptied when an internal redirect leads into another scope.
+ * ctx is the record so far, as ngx_http_ticket_get_ctx() found it: the
+ * caller has looked already.
  */
 
 ngx_http_ticket_ctx_t *
-ngx_http_ticket_ctx(ngx_http_request_t *r, ngx_http_ticket_loc_conf_t *tlcf)
+ngx_http_ticket_ctx(ngx_http_request_t *r, ngx_http_ticket_ctx_t *ctx,
+    ngx_http_ticket_loc_conf_t *tlcf)
 {
-    ngx_pool_cleanup_t     *cln;
-    ngx_http_ticket_ctx_t  *ctx;
+    ngx_pool_cleanup_t  *cln;
 
     r = r->main;
-
-    ctx = ngx_http_ticket_get_ctx(r);
 
     if (ctx == NULL) {
         cln = ngx_pool_cleanup_add(r->pool, sizeof(ngx_http_ticket_ctx_t));
@@ -182,11 +182,17 @@ ngx_http_ticket_log_decision(ngx_http_request_t *r,
         }
     }
 
+    /*
+     * A malformed ticket says which member failed and why: names only,
+     * written by the core, never a value from the ticket.
+     */
+
     ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                  "ticket %s: %s, sub \"%V\", jti \"%V\", verified %d",
+                  "ticket %s: %s%s%s, sub \"%V\", jti \"%V\", verified %d",
                   ctx->decision == NGX_HTTP_TICKET_AUDITED ? "audited"
                                                            : "denied",
-                  ticket_reason_name(ctx->reason), &sub, &jti,
+                  ticket_reason_name(ctx->reason),
+                  t->why[0] != '\0' ? ": " : "", t->why, &sub, &jti,
                   (int) t->verified);
 }
 

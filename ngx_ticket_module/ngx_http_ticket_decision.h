@@ -13,9 +13,9 @@
 /* the decision so far, also after an internal redirect or error_page */
 ngx_http_ticket_ctx_t *ngx_http_ticket_get_ctx(ngx_http_request_t *r);
 
-/* the record, fresh for the scope tlcf */
+/* the record, fresh for the scope tlcf; ctx: what get_ctx() returned */
 ngx_http_ticket_ctx_t *ngx_http_ticket_ctx(ngx_http_request_t *r,
-    ngx_http_ticket_loc_conf_t *tlcf);
+    ngx_http_ticket_ctx_t *ctx, ngx_http_ticket_loc_conf_t *tlcf);
 
 ngx_uint_t ngx_http_ticket_trusted(ngx_http_ticket_ctx_t *ctx);
 void ngx_http_ticket_log_decision(ngx_http_request_t *r,

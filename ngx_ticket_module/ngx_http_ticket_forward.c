@@ -27,19 +27,13 @@ static ngx_uint_t ngx_http_ticket_forwarded(ngx_http_ticket_main_conf_t *tmcf,
  */
 
 ngx_int_t
-ngx_http_ticket_strip_headers(ngx_http_request_t *r)
+ngx_http_ticket_strip_headers(ngx_http_request_t *r,
+    ngx_http_ticket_main_conf_t *tmcf)
 {
-    ngx_uint_t                    i, hit;
-    ngx_list_t                    headers;
-    ngx_list_part_t              *part;
-    ngx_table_elt_t              *h, *nh;
-    ngx_http_ticket_main_conf_t  *tmcf;
-
-    tmcf = ngx_http_get_module_main_conf(r, ngx_http_ticket_module);
-
-    if (tmcf->forwarded.nelts == 0) {
-        return NGX_OK;
-    }
+    ngx_uint_t        i, hit;
+    ngx_list_t        headers;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h, *nh;
 
     hit = 0;
 

@@ -10,7 +10,10 @@
 #include "ngx_http_ticket_types.h"
 
 
-ngx_int_t ngx_http_ticket_strip_headers(ngx_http_request_t *r);
+/* the caller skips it where no scope forwards a claim (a call's cost on
+ * every request of every location otherwise) */
+ngx_int_t ngx_http_ticket_strip_headers(ngx_http_request_t *r,
+    ngx_http_ticket_main_conf_t *tmcf);
 ngx_int_t ngx_http_ticket_forward_claims(ngx_http_request_t *r,
     ngx_http_ticket_loc_conf_t *tlcf, ngx_http_ticket_ctx_t *ctx);
 
