@@ -18,6 +18,9 @@
 #include "ngx_http_ticket_status.h"
 
 #include <ticket_audit.h>
+#include <ticket_policy.h>
+
+#include <grp.h>
 
 
 #define NGX_HTTP_TICKET_AUDIT_BUF     (64 * 1024)
@@ -60,6 +63,17 @@ static ngx_int_t ngx_http_ticket_audit_required_add(ngx_conf_t *cf,
 
 
 static ngx_int_t  ngx_http_ticket_request_id_index = NGX_ERROR;
+
+/*
+ * A writer is one process: gateway-pid-start.  Its seq lives in the
+ * process, as its buffer does, and is taken when a record is made, so
+ * that every record the process loses (a failed write, a full buffer
+ * when it is killed) is a gap.  A reload starts new processes: new
+ * writers, each gapless from 1.
+ */
+static ngx_str_t  ngx_http_ticket_audit_gateway_name;
+static ngx_str_t  ngx_http_ticket_audit_writer;
+static uint64_t   ngx_http_ticket_audit_seq;
 
 
 static ngx_int_t
@@ -183,10 +197,12 @@ static void
 ngx_http_ticket_audit_fill(ngx_http_request_t *r, ngx_http_ticket_ctx_t *ctx,
     ticket_audit_record_t *rec)
 {
+    int                          i;
     u_char                      *q;
     ticket_t                    *t;
     ngx_time_t                  *tp;
     ngx_http_variable_value_t   *vv;
+    ngx_http_core_loc_conf_t    *clcf;
     ngx_http_ticket_loc_conf_t  *tlcf;
 
     tlcf = ctx->conf;
@@ -247,6 +263,51 @@ ngx_http_ticket_audit_fill(ngx_http_request_t *r, ngx_http_ticket_ctx_t *ctx,
 
     rec->required = tlcf->required;
     rec->nrequired = tlcf->nrequired;
+
+    if (ctx->parsed) {
+        rec->exp = t->exp;
+        rec->has_exp = 1;
+    }
+
+    switch (ctx->reason) {
+
+    case TICKET_WRONG_KIND:
+    case TICKET_WRONG_AUDIENCE:
+    case TICKET_INSUFFICIENT_ROLE:
+    case TICKET_CLAIM_MISMATCH:
+        i = ticket_unmet(t, &tlcf->policy);
+
+        if (i >= 0 && (size_t) i < tlcf->nrequired) {
+            rec->unmet = tlcf->required[i];
+        }
+
+        break;
+
+    default:
+        break;
+    }
+
+    /*
+     * Under "satisfy any", another access module (allow, auth_basic)
+     * admitted a request the ticket refused: the refusal was not
+     * enforced, and the record says so rather than "denied, 200".
+     */
+
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
+
+    if (ctx->decision == NGX_HTTP_TICKET_DENY
+        && clcf->satisfy == NGX_HTTP_SATISFY_ANY
+        && r->access_code == 0
+        && rec->status < NGX_HTTP_BAD_REQUEST)
+    {
+        rec->enforced = 0;
+    }
+
+    rec->gateway.data = (const char *) ngx_http_ticket_audit_gateway_name.data;
+    rec->gateway.len = ngx_http_ticket_audit_gateway_name.len;
+    rec->writer.data = (const char *) ngx_http_ticket_audit_writer.data;
+    rec->writer.len = ngx_http_ticket_audit_writer.len;
+    rec->seq = ++ngx_http_ticket_audit_seq;
 
     if (ctx->token.len) {
         rec->token = ctx->token.data;
@@ -345,8 +406,12 @@ static void
 ngx_http_ticket_audit_write(ngx_open_file_t *file, u_char *data, size_t len,
     ngx_uint_t records, ngx_log_t *log)
 {
+    off_t                         tail;
+    size_t                        whole;
     ssize_t                       n;
     ngx_err_t                     err;
+    ngx_uint_t                    written;
+    ngx_file_info_t               fi;
     ngx_http_ticket_metrics_t    *m;
     ngx_http_ticket_audit_buf_t  *b;
 
@@ -356,6 +421,36 @@ ngx_http_ticket_audit_write(ngx_open_file_t *file, u_char *data, size_t len,
     n = ngx_write_fd(file->fd, data, len);
 
     if (n == (ssize_t) len) {
+
+        /*
+         * Written to a file that is no longer there (deleted, not yet
+         * reopened by USR1): nobody will read these records, count them
+         * as lost.  A file created world-readable by a reopen loses its
+         * "other" bits: records name people and their addresses.
+         */
+
+        if (ngx_fd_info(file->fd, &fi) != NGX_FILE_ERROR) {
+            if (fi.st_nlink == 0) {
+                if (m != NULL) {
+                    (void) ngx_atomic_fetch_add(&m->audit_dropped, records);
+                }
+
+                if (ngx_time() - b->error_logged >= 60) {
+                    b->error_logged = ngx_time();
+                    ngx_log_error(NGX_LOG_CRIT, log, 0,
+                                  "ticket audit: \"%s\" was deleted, "
+                                  "%ui records lost until it is reopened",
+                                  file->name.data, records);
+                }
+
+                return;
+            }
+
+            if (fi.st_mode & S_IRWXO) {
+                (void) fchmod(file->fd, fi.st_mode & 0770);
+            }
+        }
+
         if (m != NULL) {
             (void) ngx_atomic_fetch_add(&m->audit_records, records);
         }
@@ -364,9 +459,42 @@ ngx_http_ticket_audit_write(ngx_open_file_t *file, u_char *data, size_t len,
     }
 
     err = (n == -1) ? ngx_errno : 0;
+    written = 0;
+
+    if (n > 0) {
+
+        /*
+         * A short write (a full disk): the whole records it holds stay,
+         * the cut one is truncated away, so that the next record starts
+         * a line of its own and no intact record is lost with it.
+         */
+
+        for (whole = n; whole > 0 && data[whole - 1] != '\n'; whole--) {
+            /* void */
+        }
+
+        for (tail = 0; (size_t) tail < whole; tail++) {
+            if (data[tail] == '\n') {
+                written++;
+            }
+        }
+
+        tail = n - whole;
+
+        if (tail > 0
+            && (ngx_fd_info(file->fd, &fi) == NGX_FILE_ERROR
+                || fi.st_size < tail
+                || ftruncate(file->fd, fi.st_size - tail) == -1))
+        {
+            ngx_log_error(NGX_LOG_CRIT, log, ngx_errno,
+                          "ticket audit: a cut record could not be removed "
+                          "from \"%s\"", file->name.data);
+        }
+    }
 
     if (m != NULL) {
-        (void) ngx_atomic_fetch_add(&m->audit_dropped, records);
+        (void) ngx_atomic_fetch_add(&m->audit_records, written);
+        (void) ngx_atomic_fetch_add(&m->audit_dropped, records - written);
     }
 
     /* once a minute: a full disk must not flood the error log too */
@@ -385,7 +513,8 @@ ngx_http_ticket_audit_write(ngx_open_file_t *file, u_char *data, size_t len,
     } else {
         ngx_log_error(NGX_LOG_CRIT, log, 0,
                       "ticket audit: write to \"%s\" was incomplete: "
-                      "%z of %uz bytes", file->name.data, n, len);
+                      "%z of %uz bytes, %ui records dropped",
+                      file->name.data, n, len, records - written);
     }
 }
 
@@ -394,6 +523,111 @@ static void
 ngx_http_ticket_audit_flush_handler(ngx_event_t *ev)
 {
     ngx_http_ticket_audit_flush(ev->data, ev->log);
+}
+
+
+/*
+ * In a worker: its writer name, and the audit files as Debian keeps its
+ * logs, readable by the workers' user and group adm only.  The master
+ * opened them as root; a worker owns nothing it could change but the
+ * mode, so the master's init_module does the owner (below).
+ */
+
+ngx_int_t
+ngx_http_ticket_audit_init_process(ngx_cycle_t *cycle)
+{
+    u_char                       *p;
+    size_t                        len;
+    ngx_http_ticket_main_conf_t  *tmcf;
+
+    tmcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_ticket_module);
+
+    if (tmcf == NULL) {
+        return NGX_OK;
+    }
+
+    if (tmcf->audit_gateway.len) {
+        ngx_http_ticket_audit_gateway_name = tmcf->audit_gateway;
+
+    } else {
+        ngx_http_ticket_audit_gateway_name = cycle->hostname;
+    }
+
+    len = ngx_http_ticket_audit_gateway_name.len
+          + 1 + NGX_INT64_LEN + 1 + NGX_TIME_T_LEN;
+
+    p = ngx_pnalloc(cycle->pool, len);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_http_ticket_audit_writer.data = p;
+    ngx_http_ticket_audit_writer.len =
+        ngx_sprintf(p, "%V-%P-%T", &ngx_http_ticket_audit_gateway_name,
+                    ngx_pid, ngx_time())
+        - p;
+
+    ngx_http_ticket_audit_seq = 0;
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_ticket_audit_init_module(ngx_cycle_t *cycle)
+{
+    gid_t             gid;
+    ngx_uint_t        i;
+    struct group     *gr;
+    ngx_list_part_t  *part;
+    ngx_open_file_t  *file;
+    ngx_core_conf_t  *ccf;
+
+    if (geteuid() != 0) {
+        return NGX_OK;
+    }
+
+    ccf = (ngx_core_conf_t *) ngx_get_conf(cycle->conf_ctx, ngx_core_module);
+
+    gr = getgrnam("adm");
+    gid = (gr != NULL) ? gr->gr_gid : (gid_t) -1;
+
+    part = &cycle->open_files.part;
+    file = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            file = part->elts;
+            i = 0;
+        }
+
+        if (file[i].flush != ngx_http_ticket_audit_flush
+            || file[i].fd == NGX_INVALID_FILE)
+        {
+            continue;
+        }
+
+        if (fchown(file[i].fd, (ccf->user == (ngx_uid_t) NGX_CONF_UNSET_UINT)
+                               ? (uid_t) -1 : ccf->user, gid)
+            == -1)
+        {
+            ngx_log_error(NGX_LOG_WARN, cycle->log, ngx_errno,
+                          "fchown(\"%s\") failed", file[i].name.data);
+        }
+
+        if (fchmod(file[i].fd, 0640) == -1) {
+            ngx_log_error(NGX_LOG_WARN, cycle->log, ngx_errno,
+                          "fchmod(\"%s\") failed", file[i].name.data);
+        }
+    }
+
+    return NGX_OK;
 }
 
 
@@ -525,6 +759,38 @@ ngx_http_ticket_audit_log(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     log->file = file;
     tlcf->audit_log = log;
+
+    return NGX_CONF_OK;
+}
+
+
+char *
+ngx_http_ticket_audit_gateway(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_ticket_main_conf_t *tmcf = conf;
+
+    ngx_str_t   *value;
+    ngx_uint_t   i;
+
+    if (tmcf->audit_gateway.data != NULL) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (value[1].len == 0 || value[1].len > 255) {
+        return "takes a name of 1 to 255 bytes";
+    }
+
+    for (i = 0; i < value[1].len; i++) {
+        if (value[1].data[i] <= ' ' || value[1].data[i] == 0x7f) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid gateway name \"%V\"", &value[1]);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    tmcf->audit_gateway = value[1];
 
     return NGX_CONF_OK;
 }

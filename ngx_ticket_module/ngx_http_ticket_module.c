@@ -72,6 +72,7 @@ static ngx_int_t ngx_http_ticket_strlist(ngx_conf_t *cf, ngx_array_t *a,
 static ngx_int_t ngx_http_ticket_www_auth(ngx_conf_t *cf, ngx_str_t *realm,
     const char *error, ngx_str_t *out);
 static ngx_int_t ngx_http_ticket_init(ngx_conf_t *cf);
+static ngx_int_t ngx_http_ticket_init_process(ngx_cycle_t *cycle);
 static void ngx_http_ticket_exit_process(ngx_cycle_t *cycle);
 
 
@@ -250,6 +251,13 @@ static ngx_command_t  ngx_http_ticket_commands[] = {
       0,
       NULL },
 
+    { ngx_string("ticket_audit_gateway"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_ticket_audit_gateway,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("ticket_status"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
       ngx_http_ticket_status,
@@ -289,8 +297,8 @@ ngx_module_t  ngx_http_ticket_module = {
     ngx_http_ticket_commands,              /* module directives */
     NGX_HTTP_MODULE,                       /* module type */
     NULL,                                  /* init master */
-    NULL,                                  /* init module */
-    NULL,                                  /* init process */
+    ngx_http_ticket_audit_init_module,     /* init module */
+    ngx_http_ticket_init_process,          /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
     ngx_http_ticket_exit_process,          /* exit process */
@@ -1383,6 +1391,13 @@ ngx_http_ticket_init(ngx_conf_t *cf)
     }
 
     return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_ticket_init_process(ngx_cycle_t *cycle)
+{
+    return ngx_http_ticket_audit_init_process(cycle);
 }
 
 

@@ -72,10 +72,15 @@ ngx_http_ticket_status_handler(ngx_http_request_t *r)
         for (i = 0; i < TICKET_REASON_MAX; i++) {
             n = m->requests[d][i];
 
-            /* the common series always, the rest once they happened */
+            /*
+             * Every series that can happen, from the start, at 0: so that
+             * increase() sees the first bad_signature after a restart.
+             * An allowed request is always "ok" (excess_privilege is the
+             * audit record's); refusals are never "ok".
+             */
 
-            if (n == 0 && !(d == NGX_HTTP_TICKET_ALLOW && i == TICKET_OK)
-                && !(d == NGX_HTTP_TICKET_DENY && i == TICKET_MISSING))
+            if ((d == NGX_HTTP_TICKET_ALLOW) != (i == TICKET_OK)
+                || i == TICKET_EXCESS_PRIVILEGE)
             {
                 continue;
             }
@@ -86,6 +91,12 @@ ngx_http_ticket_status_handler(ngx_http_request_t *r)
                          ngx_http_ticket_decisions[d],
                          ticket_reason_name((ticket_reason_t) i), n);
         }
+    }
+
+    /* the revocation series only where ticket_redis is configured */
+
+    if (rv != NGX_OK) {
+        goto counters;
     }
 
     b->last = ngx_sprintf(b->last,
@@ -128,7 +139,12 @@ ngx_http_ticket_status_handler(ngx_http_request_t *r)
         "# HELP ticket_revocation_zone_full Whether the zone ran out of "
         "room (the gateway then fails closed).\n"
         "# TYPE ticket_revocation_zone_full gauge\n"
-        "ticket_revocation_zone_full %ui\n"
+        "ticket_revocation_zone_full %ui\n",
+        st.redis_up, st.loaded, st.full);
+
+counters:
+
+    b->last = ngx_sprintf(b->last,
         "# HELP ticket_cache_hits_total Verified-ticket cache hits.\n"
         "# TYPE ticket_cache_hits_total counter\n"
         "ticket_cache_hits_total %uA\n"
@@ -142,9 +158,6 @@ ngx_http_ticket_status_handler(ngx_http_request_t *r)
         "target.\n"
         "# TYPE ticket_audit_dropped_total counter\n"
         "ticket_audit_dropped_total %uA\n",
-        rv == NGX_OK ? st.redis_up : 0,
-        rv == NGX_OK ? st.loaded : 0,
-        rv == NGX_OK ? st.full : 0,
         m->cache_hits, m->cache_misses,
         m->audit_records, m->audit_dropped);
 

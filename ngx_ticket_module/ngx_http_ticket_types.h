@@ -71,6 +71,8 @@ typedef struct {
     ngx_shm_zone_t             *cache_zone;   /* NULL: no "ticket" scope */
     ngx_shm_zone_t             *metrics_zone; /* NULL: no ticket_status */
 
+    ngx_str_t                   audit_gateway; /* empty: the host name */
+
     unsigned                    checks:1;     /* some scope sets "ticket" */
 } ngx_http_ticket_main_conf_t;
 

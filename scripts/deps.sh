@@ -5,7 +5,7 @@ set -euo pipefail
 
 pkgs=(nginx nginx-dev libjwt-dev libhiredis-dev libjansson-dev libssl-dev
       redis-server libcmocka-dev gcc make pkg-config curl perl
-      libclang-rt-14-dev lintian debhelper dpkg-dev wrk valgrind zlib1g-dev clang)
+      libclang-rt-14-dev lintian debhelper dpkg-dev wrk valgrind zlib1g-dev clang logrotate)
 
 missing=()
 for p in "${pkgs[@]}"; do

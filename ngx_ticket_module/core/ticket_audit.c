@@ -36,6 +36,8 @@ static void ticket_audit_member(ticket_json_out_t *out,
 static void ticket_audit_time(ticket_json_out_t *out, int64_t time_ms);
 static char *ticket_audit_digits(char *p, unsigned long value, size_t n);
 static void ticket_audit_uint(ticket_json_out_t *out, unsigned value);
+static void ticket_audit_u64(ticket_json_out_t *out, uint64_t value);
+static void ticket_audit_int64(ticket_json_out_t *out, int64_t value);
 static void ticket_audit_roles(ticket_json_out_t *out, json_t *roles);
 static void ticket_audit_list(ticket_json_out_t *out,
     const ticket_strlist_t *list);
@@ -67,7 +69,9 @@ static const char  ticket_audit_hex[] = "0123456789abcdef";
 
 
 #define TICKET_AUDIT_M(name, type)                                           \
-    { name, sizeof(name) - 1, TICKET_AUDIT_ ## type }
+    { name, sizeof(name) - 1, TICKET_AUDIT_ ## type, 0 }
+#define TICKET_AUDIT_M_SINCE(name, type)                                     \
+    { name, sizeof(name) - 1, TICKET_AUDIT_ ## type, 1 }
 
 const ticket_audit_member_t  ticket_audit_members[TICKET_AUDIT_MEMBERS] = {
     TICKET_AUDIT_M("time", STRING),
@@ -90,7 +94,12 @@ const ticket_audit_member_t  ticket_audit_members[TICKET_AUDIT_MEMBERS] = {
     TICKET_AUDIT_M("sid", STRING_NULL),
     TICKET_AUDIT_M("roles", ARRAY),
     TICKET_AUDIT_M("required", ARRAY),
-    TICKET_AUDIT_M("token_fp", STRING_NULL)
+    TICKET_AUDIT_M("token_fp", STRING_NULL),
+    TICKET_AUDIT_M_SINCE("exp", NUMBER_NULL),
+    TICKET_AUDIT_M_SINCE("unmet", STRING_NULL),
+    TICKET_AUDIT_M_SINCE("gateway", STRING),
+    TICKET_AUDIT_M_SINCE("writer", STRING),
+    TICKET_AUDIT_M_SINCE("seq", NUMBER)
 };
 
 
@@ -342,6 +351,37 @@ ticket_audit_uint(ticket_json_out_t *out, unsigned value)
 }
 
 
+static void
+ticket_audit_u64(ticket_json_out_t *out, uint64_t value)
+{
+    char  buf[20], *p;
+
+    p = buf + sizeof(buf);
+
+    do {
+        *--p = (char) ('0' + value % 10);
+        value /= 10;
+    } while (value != 0);
+
+    ticket_json_out(out, p, (size_t) (buf + sizeof(buf) - p));
+}
+
+
+static void
+ticket_audit_int64(ticket_json_out_t *out, int64_t value)
+{
+    if (value < 0) {
+        ticket_json_out(out, "-", 1);
+
+        /* no overflow: INT64_MIN's magnitude fits in uint64_t */
+        ticket_audit_u64(out, (uint64_t) -(value + 1) + 1);
+        return;
+    }
+
+    ticket_audit_u64(out, (uint64_t) value);
+}
+
+
 /* as ticket_has_role() reads them: words of a string, or the strings of
  * an array; anything else holds no role */
 
@@ -575,6 +615,22 @@ ticket_audit_record_out(ticket_json_out_t *out,
     ticket_audit_required(out, rec);
 
     ticket_audit_fp_member(out, rec);
+
+    ticket_audit_name(out, TICKET_AUDIT_M_EXP);
+
+    if (rec->has_exp) {
+        ticket_audit_int64(out, rec->exp);
+
+    } else {
+        ticket_json_out(out, "null", 4);
+    }
+
+    ticket_audit_member(out, TICKET_AUDIT_M_UNMET, &rec->unmet);
+    ticket_audit_member(out, TICKET_AUDIT_M_GATEWAY, &rec->gateway);
+    ticket_audit_member(out, TICKET_AUDIT_M_WRITER, &rec->writer);
+
+    ticket_audit_name(out, TICKET_AUDIT_M_SEQ);
+    ticket_audit_u64(out, rec->seq);
 
     ticket_json_out(out, "}\n", 2);
 }

@@ -24,6 +24,13 @@
  *   required    array of strings ("kind:user", "aud:A|B", "role:A|B",
  *               "claim:NAME=V1|V2")
  *   token_fp    string (16 lowercase hex digits) or null (no ticket)
+ *   exp         number: the ticket's exp as claimed, or null
+ *   unmet       string: the first requirement the ticket failed, in
+ *               required's notation, or null
+ *   gateway     string: ticket_audit_gateway
+ *   writer      string: one writing process of that gateway
+ *   seq         number: grows by exactly one with each record of that
+ *               writer, so that a missing record shows as a gap
  *
  * Every string is escaped by ticket_json_escape(): '"', '\\', control
  * bytes (\n \r \t \b \f or \u00XX) and DEL as \u007f; a byte that is
@@ -87,6 +94,13 @@ typedef struct {
 
     const unsigned char    *token;        /* the ticket; only its SHA-256 */
     size_t                  token_len;    /* fingerprint is written */
+
+    int64_t                 exp;
+    unsigned                has_exp:1;    /* 0: exp null */
+    ticket_str_t            unmet;        /* data NULL: null */
+    ticket_str_t            gateway;
+    ticket_str_t            writer;
+    uint64_t                seq;
 } ticket_audit_record_t;
 
 
@@ -101,7 +115,8 @@ typedef enum {
     TICKET_AUDIT_NUMBER,
     TICKET_AUDIT_BOOL,
     TICKET_AUDIT_STRING_NULL,                /* a string, or null */
-    TICKET_AUDIT_ARRAY                       /* of strings */
+    TICKET_AUDIT_ARRAY,                      /* of strings */
+    TICKET_AUDIT_NUMBER_NULL                 /* a number, or null */
 } ticket_audit_type_t;
 
 
@@ -109,6 +124,10 @@ typedef struct {
     const char             *name;
     size_t                  len;
     ticket_audit_type_t     type;
+    unsigned                since:1;         /* added later: a reader
+                                                accepts an older
+                                                gateway's record
+                                                without it */
 } ticket_audit_member_t;
 
 
@@ -134,6 +153,11 @@ typedef enum {
     TICKET_AUDIT_M_ROLES,
     TICKET_AUDIT_M_REQUIRED,
     TICKET_AUDIT_M_TOKEN_FP,
+    TICKET_AUDIT_M_EXP,
+    TICKET_AUDIT_M_UNMET,
+    TICKET_AUDIT_M_GATEWAY,
+    TICKET_AUDIT_M_WRITER,
+    TICKET_AUDIT_M_SEQ,
     TICKET_AUDIT_MEMBERS
 } ticket_audit_member_e;
 

@@ -7,13 +7,14 @@
 #include <ticket_audit.h>
 
 
-#define NMEMBERS  21
+#define NMEMBERS  26
 
 
 static const char  *member_names[NMEMBERS] = {
     "time", "event", "reason", "status", "enforced", "client", "method",
     "host", "uri", "request_id", "verified", "sub", "kind", "tenant", "jti",
-    "kid", "iss", "sid", "roles", "required", "token_fp"
+    "kid", "iss", "sid", "roles", "required", "token_fp", "exp", "unmet",
+    "gateway", "writer", "seq"
 };
 
 
@@ -1189,7 +1190,9 @@ test_record_golden(void **state)
         "\"iss\":\"https://idp.example.com\",\"sid\":null,"
         "\"roles\":[\"reader\",\"admin\"],"
         "\"required\":[\"kind:user\",\"role:admin|auditor\"],"
-        "\"token_fp\":\"ba7816bf8f01cfea\"}\n";
+        "\"token_fp\":\"ba7816bf8f01cfea\",\"exp\":1795432400,"
+        "\"unmet\":\"role:admin|auditor\",\"gateway\":\"gw-1\","
+        "\"writer\":\"gw-1-4242-1795400000\",\"seq\":9007199254740991}\n";
 
     record_init(&r);
     r.rec.verified = 0;
@@ -1210,6 +1213,12 @@ test_record_golden(void **state)
     r.rec.nrequired = 2;
     r.rec.token = (const unsigned char *) "abc";
     r.rec.token_len = 3;
+    r.rec.exp = 1795432400;
+    r.rec.has_exp = 1;
+    r.rec.unmet = r.required[1];
+    RECORD_STR(&r, gateway, "gw-1");
+    RECORD_STR(&r, writer, "gw-1-4242-1795400000");
+    r.rec.seq = 9007199254740991ULL;
 
     assert_int_equal(ticket_audit_record_len(&r.rec), sizeof(expected) - 1);
 
@@ -1240,7 +1249,8 @@ test_record_empty(void **state)
         "\"request_id\":\"\",\"verified\":false,\"sub\":null,"
         "\"kind\":null,\"tenant\":null,\"jti\":null,\"kid\":null,"
         "\"iss\":null,\"sid\":null,\"roles\":[],\"required\":[],"
-        "\"token_fp\":null}\n";
+        "\"token_fp\":null,\"exp\":null,\"unmet\":null,\"gateway\":\"\","
+        "\"writer\":\"\",\"seq\":0}\n";
 
     /* nothing set: every member still there, with its type */
 
@@ -1265,7 +1275,7 @@ test_record_empty(void **state)
     obj = write_record(&rec, &text, &len);
     assert_non_null(strstr(text, ",\"sub\":\"\",\"kind\":null,"));
     assert_non_null(strstr(text, ",\"required\":[],"));
-    assert_non_null(strstr(text, ",\"token_fp\":\"e3b0c44298fc1c14\"}\n"));
+    assert_non_null(strstr(text, ",\"token_fp\":\"e3b0c44298fc1c14\","));
     assert_non_null(strstr(text, ",\"status\":4294967295,"));
     json_decref(obj);
     free(text);
