@@ -104,6 +104,8 @@ typedef struct {
     unsigned                kind_default; /* no such claim; 0: malformed */
     ticket_str_t            jti_path;     /* empty: "jti" */
     unsigned                jti_optional:1; /* absent: the "fp:" id */
+    unsigned                signal:1;     /* a security event token: no
+                                             kind, sub and exp optional */
     ticket_strlist_t        issuers;      /* empty: any */
     ticket_strlist_t        audiences;    /* empty: any */
     ticket_strlist_t       *role_reqs;    /* each: hold one of; all lines */
@@ -147,6 +149,7 @@ typedef struct {
     int64_t                 exp;
     int64_t                 nbf;
     unsigned                has_nbf:1;
+    unsigned                has_exp:1;       /* always, but for a signal */
 
     /* a ticket without a jti where one is optional: jti points here */
     char                    jti_fp[TICKET_JTI_FP_LEN + 1];
