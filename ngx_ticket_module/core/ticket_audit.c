@@ -58,7 +58,8 @@ static const char  *ticket_audit_event_names[] = {
     "allowed",
     "excess_privilege",
     "over_privilege",
-    "denied"
+    "denied",
+    "signal"
 };
 
 #define TICKET_AUDIT_NEVENTS                                                 \
@@ -99,7 +100,9 @@ const ticket_audit_member_t  ticket_audit_members[TICKET_AUDIT_MEMBERS] = {
     TICKET_AUDIT_M_SINCE("unmet", STRING_NULL),
     TICKET_AUDIT_M_SINCE("gateway", STRING),
     TICKET_AUDIT_M_SINCE("writer", STRING),
-    TICKET_AUDIT_M_SINCE("seq", NUMBER)
+    TICKET_AUDIT_M_SINCE("seq", NUMBER),
+    TICKET_AUDIT_M_SINCE("signal", STRING_NULL),
+    TICKET_AUDIT_M_SINCE("outcome", STRING_NULL)
 };
 
 
@@ -631,6 +634,9 @@ ticket_audit_record_out(ticket_json_out_t *out,
 
     ticket_audit_name(out, TICKET_AUDIT_M_SEQ);
     ticket_audit_u64(out, rec->seq);
+
+    ticket_audit_member(out, TICKET_AUDIT_M_SIGNAL, &rec->signal);
+    ticket_audit_member(out, TICKET_AUDIT_M_OUTCOME, &rec->outcome);
 
     ticket_json_out(out, "}\n", 2);
 }

@@ -8,6 +8,7 @@
  *
  *   time        "2026-11-23T11:12:37.123Z" (RFC 3339, ms, UTC)
  *   event       "denied" | "over_privilege" | "excess_privilege" | "allowed"
+ *               | "signal"
  *   reason      a reason name (ticket_reason_name)
  *   status      number: the status actually sent
  *   enforced    boolean: false in ticket_mode audit
@@ -31,6 +32,11 @@
  *   writer      string: one writing process of that gateway
  *   seq         number: grows by exactly one with each record of that
  *               writer, so that a missing record shows as a gap
+ *   signal      string: the event type of an identity provider's event
+ *               (event "signal"), or null
+ *   outcome     string: what became of that event ("applied",
+ *               "duplicate", "recorded", "audited", "refused",
+ *               "failed"), or null
  *
  * Every string is escaped by ticket_json_escape(): '"', '\\', control
  * bytes (\n \r \t \b \f or \u00XX) and DEL as \u007f; a byte that is
@@ -51,7 +57,9 @@ typedef enum {
     TICKET_AUDIT_ALLOWED,
     TICKET_AUDIT_EXCESS_PRIVILEGE,
     TICKET_AUDIT_OVER_PRIVILEGE,
-    TICKET_AUDIT_DENIED
+    TICKET_AUDIT_DENIED,
+    TICKET_AUDIT_SIGNAL           /* an identity provider's event: not a
+                                     request's decision, never compared */
 } ticket_audit_event_t;          /* ordered by severity */
 
 
@@ -101,6 +109,8 @@ typedef struct {
     ticket_str_t            gateway;
     ticket_str_t            writer;
     uint64_t                seq;
+    ticket_str_t            signal;       /* data NULL: null */
+    ticket_str_t            outcome;      /* data NULL: null */
 } ticket_audit_record_t;
 
 
@@ -158,6 +168,8 @@ typedef enum {
     TICKET_AUDIT_M_GATEWAY,
     TICKET_AUDIT_M_WRITER,
     TICKET_AUDIT_M_SEQ,
+    TICKET_AUDIT_M_SIGNAL,
+    TICKET_AUDIT_M_OUTCOME,
     TICKET_AUDIT_MEMBERS
 } ticket_audit_member_e;
 
