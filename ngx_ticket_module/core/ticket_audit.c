@@ -635,8 +635,12 @@ ticket_audit_record_out(ticket_json_out_t *out,
     ticket_audit_name(out, TICKET_AUDIT_M_SEQ);
     ticket_audit_u64(out, rec->seq);
 
-    ticket_audit_member(out, TICKET_AUDIT_M_SIGNAL, &rec->signal);
-    ticket_audit_member(out, TICKET_AUDIT_M_OUTCOME, &rec->outcome);
+    /* a signal's own members: other records stay as they were */
+
+    if (rec->event == TICKET_AUDIT_SIGNAL) {
+        ticket_audit_member(out, TICKET_AUDIT_M_SIGNAL, &rec->signal);
+        ticket_audit_member(out, TICKET_AUDIT_M_OUTCOME, &rec->outcome);
+    }
 
     ticket_json_out(out, "}\n", 2);
 }

@@ -32,9 +32,9 @@
  *   writer      string: one writing process of that gateway
  *   seq         number: grows by exactly one with each record of that
  *               writer, so that a missing record shows as a gap
- *   signal      string: the event type of an identity provider's event
- *               (event "signal"), or null
- *   outcome     string: what became of that event ("applied",
+ *   signal      only in records of event "signal": the event type of
+ *               an identity provider's event, or null
+ *   outcome     only in records of event "signal": what became of it ("applied",
  *               "duplicate", "recorded", "audited", "refused",
  *               "failed"), or null
  *
