@@ -385,6 +385,10 @@ ngx_http_ticket_deny(ngx_http_request_t *r, ngx_http_ticket_loc_conf_t *tlcf,
     ngx_str_t        *value;
     ngx_table_elt_t  *h;
 
+    static ngx_str_t  www_authenticate = ngx_string("WWW-Authenticate");
+    static ngx_str_t  retry_after = ngx_string("Retry-After");
+    static ngx_str_t  retry_after_value = ngx_string("1");
+
     status = ticket_reason_status(ctx->reason);
 
     switch (status) {
@@ -400,18 +404,9 @@ ngx_http_ticket_deny(ngx_http_request_t *r, ngx_http_ticket_loc_conf_t *tlcf,
 
     default:
         /* 503: revocation state unusable; no challenge to answer */
-
-        h = ngx_list_push(&r->headers_out.headers);
-        if (h == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        h->hash = 1;
-        ngx_http_ticket_header_unlinked(h);
-        ngx_str_set(&h->key, "Retry-After");
-        ngx_str_set(&h->value, "1");
-
-        return NGX_HTTP_SERVICE_UNAVAILABLE;
+        status = NGX_HTTP_SERVICE_UNAVAILABLE;
+        value = &retry_after_value;
+        break;
     }
 
     h = ngx_list_push(&r->headers_out.headers);
@@ -421,10 +416,15 @@ ngx_http_ticket_deny(ngx_http_request_t *r, ngx_http_ticket_loc_conf_t *tlcf,
 
     h->hash = 1;
     ngx_http_ticket_header_unlinked(h);
-    ngx_str_set(&h->key, "WWW-Authenticate");
     h->value = *value;
 
-    r->headers_out.www_authenticate = h;
+    if (status == NGX_HTTP_SERVICE_UNAVAILABLE) {
+        h->key = retry_after;
+
+    } else {
+        h->key = www_authenticate;
+        r->headers_out.www_authenticate = h;
+    }
 
     return status;
 }

@@ -13,6 +13,8 @@
 #include "ngx_http_ticket_text.h"
 
 
+static ngx_int_t ngx_http_ticket_strip_walk(ngx_http_request_t *r,
+    ngx_http_ticket_main_conf_t *tmcf, ngx_list_t *out);
 static ngx_uint_t ngx_http_ticket_forwarded(ngx_http_ticket_main_conf_t *tmcf,
     ngx_table_elt_t *h);
 
@@ -30,35 +32,9 @@ ngx_int_t
 ngx_http_ticket_strip_headers(ngx_http_request_t *r,
     ngx_http_ticket_main_conf_t *tmcf)
 {
-    ngx_uint_t        i, hit;
-    ngx_list_t        headers;
-    ngx_list_part_t  *part;
-    ngx_table_elt_t  *h, *nh;
+    ngx_list_t  headers;
 
-    hit = 0;
-
-    part = &r->headers_in.headers.part;
-    h = part->elts;
-
-    for (i = 0; /* void */; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (ngx_http_ticket_forwarded(tmcf, &h[i])) {
-            hit = 1;
-            break;
-        }
-    }
-
-    if (!hit) {
+    if (ngx_http_ticket_strip_walk(r, tmcf, NULL) == NGX_DECLINED) {
         return NGX_OK;
     }
 
@@ -70,6 +46,37 @@ ngx_http_ticket_strip_headers(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
+    if (ngx_http_ticket_strip_walk(r, tmcf, &headers) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    r->headers_in.headers = headers;
+
+    /* the copied list's last part must not point into this stack frame */
+
+    if (headers.last == &headers.part) {
+        r->headers_in.headers.last = &r->headers_in.headers.part;
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * One walk over the request's headers.  out NULL: NGX_OK at the first
+ * forwarded one, NGX_DECLINED if there is none (the common case costs no
+ * allocation).  Otherwise every header but the forwarded ones is copied
+ * into out.
+ */
+
+static ngx_int_t
+ngx_http_ticket_strip_walk(ngx_http_request_t *r,
+    ngx_http_ticket_main_conf_t *tmcf, ngx_list_t *out)
+{
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h, *nh;
+
     part = &r->headers_in.headers.part;
     h = part->elts;
 
@@ -86,12 +93,20 @@ ngx_http_ticket_strip_headers(ngx_http_request_t *r,
         }
 
         if (ngx_http_ticket_forwarded(tmcf, &h[i])) {
+            if (out == NULL) {
+                return NGX_OK;
+            }
+
             ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                           "ticket: client header \"%V\" removed", &h[i].key);
             continue;
         }
 
-        nh = ngx_list_push(&headers);
+        if (out == NULL) {
+            continue;
+        }
+
+        nh = ngx_list_push(out);
         if (nh == NULL) {
             return NGX_ERROR;
         }
@@ -99,15 +114,7 @@ ngx_http_ticket_strip_headers(ngx_http_request_t *r,
         *nh = h[i];
     }
 
-    r->headers_in.headers = headers;
-
-    /* the copied list's last part must not point into this stack frame */
-
-    if (headers.last == &headers.part) {
-        r->headers_in.headers.last = &r->headers_in.headers.part;
-    }
-
-    return NGX_OK;
+    return (out == NULL) ? NGX_DECLINED : NGX_OK;
 }
 
 
