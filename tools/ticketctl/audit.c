@@ -25,6 +25,8 @@
 #include "ticketctl.h"
 #include "audit.h"
 
+#include <ticket_audit.h>
+
 
 #define TICKETCTL_AUDIT_MAX_LINE   (1024 * 1024)
 #define TICKETCTL_AUDIT_BUF        (4 * 1024 * 1024)
@@ -430,11 +432,16 @@ ticketctl_audit_setup(ticketctl_audit_ctx_t *ctx, ticketctl_audit_args_t *a)
             }
         }
 
-        if (ticketctl_audit_events[j] == NULL) {
+        /* the SPEC's four, or another event a record names (signal) */
+
+        if (ticketctl_audit_events[j] == NULL
+            && ticket_audit_event_from_name(a->event[i],
+                                            strlen(a->event[i])) < 0)
+        {
             return ticketctl_usage_error("unknown --event \"%s\"; one of "
                                          "denied, over_privilege, "
-                                         "excess_privilege, allowed",
-                                         a->event[i]);
+                                         "excess_privilege, allowed, "
+                                         "signal", a->event[i]);
         }
     }
 
