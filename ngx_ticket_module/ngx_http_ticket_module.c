@@ -1094,7 +1094,8 @@ ngx_http_ticket_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_ticket_loc_conf_t *prev = parent;
     ngx_http_ticket_loc_conf_t *conf = child;
 
-    ngx_http_ticket_source_t  *src;
+    ngx_http_ticket_source_t         *src;
+    ngx_http_ticket_rev_main_conf_t  *rmcf;
 
     if (conf->kinds == NGX_CONF_UNSET_UINT) {
         conf->kinds = prev->kinds;
@@ -1176,6 +1177,23 @@ ngx_http_ticket_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                       ? "ticket_ssf_receiver" : "ticket_backchannel_logout",
                       &conf->signal->file, conf->signal->line);
         return NGX_CONF_ERROR;
+    }
+
+    if (conf->signal != NULL && conf->mode == NGX_HTTP_TICKET_ENFORCE) {
+        rmcf = ngx_http_conf_get_module_main_conf(cf,
+                                          ngx_http_ticket_revocation_module);
+
+        if (rmcf == NULL || rmcf->redis.addrs == NULL) {
+            ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                          "\"%s\" writes revocations: add \"ticket_redis\" "
+                          "(or \"ticket_mode audit\" for a dry run) in "
+                          "%V:%ui",
+                          conf->signal->kind == TICKET_SIGNAL_SET
+                          ? "ticket_ssf_receiver"
+                          : "ticket_backchannel_logout",
+                          &conf->signal->file, conf->signal->line);
+            return NGX_CONF_ERROR;
+        }
     }
 
     if (ngx_http_ticket_www_auth(cf, &conf->realm, NULL, &conf->www_missing)

@@ -87,6 +87,7 @@ my $doc = '/usr/share/doc/libnginx-mod-http-ticket';
 my @mod_files = sort('/usr/lib/nginx/modules/ngx_http_ticket_module.so',
     '/usr/share/nginx/modules-available/mod-http-ticket.conf',
     "$doc/README.md.gz", "$doc/operators.md.gz", "$doc/soc.md.gz",
+    "$doc/signals.md.gz", '/etc/logrotate.d/libnginx-mod-http-ticket',
     "$doc/changelog.Debian.gz", "$doc/copyright",
     "$doc/examples/multi-tenant.conf", "$doc/examples/service-mesh.conf",
     "$doc/examples/user-app.conf",

@@ -13,7 +13,7 @@ use Test::More;
 use Time::HiRes qw(time sleep);
 use TicketTest;
 
-plan(tests => 64);
+plan(tests => 69);
 
 my $t = TicketTest->new;
 my $dir = $t->dir;
@@ -29,6 +29,41 @@ my $AUD = 'https://gw.example.com/caep';
 my $CAEP = 'https://schemas.openid.net/secevent/caep/event-type/';
 my $RISC = 'https://schemas.openid.net/secevent/risc/event-type/';
 my $BCL = 'http://schemas.openid.net/event/backchannel-logout';
+
+# ---- configuration: checked by nginx -t ----------------------------------
+
+my ($rc, $out) = $t->nginx_test(<<"EOF");
+    ticket_redis 127.0.0.1:%%PORT:redis%%;
+    server {
+        listen 127.0.0.1:%%PORT%%;
+        location = /ssf { ticket_ssf_receiver; }
+    }
+EOF
+like($out, qr/"ticket_ssf_receiver" has no key/, 'nginx -t: a receiver without keys');
+
+($rc, $out) = $t->nginx_test(<<"EOF");
+    server {
+        listen 127.0.0.1:%%PORT%%;
+        location = /logout {
+            ticket_key idp HS256 %%DIR%%/idp.key;
+            ticket_backchannel_logout;
+        }
+    }
+EOF
+like($out, qr/"ticket_backchannel_logout" writes revocations: add "ticket_redis"/,
+     'nginx -t: a receiver without ticket_redis');
+
+($rc, $out) = $t->nginx_test(<<"EOF");
+    ticket_redis 127.0.0.1:%%PORT:redis%%;
+    server {
+        listen 127.0.0.1:%%PORT%%;
+        location = /ssf {
+            ticket_key idp HS256 %%DIR%%/idp.key;
+            ticket_ssf_receiver tenant=a/b;
+        }
+    }
+EOF
+like($out, qr/invalid parameter "tenant=a\/b"/, 'nginx -t: a tenant holding "/"');
 
 $t->start(<<"EOF", workers => 2);
     ticket_redis 127.0.0.1:%%PORT:redis%% timeout=500ms;
@@ -332,5 +367,11 @@ ok((grep { /"outcome":"refused"/ && /"status":400/ && /"verified":false/ } @recs
    'refused record');
 ok((grep { /"outcome":"audited"/ && /"enforced":false/ } @recs), 'audited record');
 ok((grep { /"outcome":"failed"/ && /"status":503/ } @recs), 'failed record');
+
+my ($arc, $aout) = $t->ticketctl('audit', "$dir/logs/audit.jsonl",
+                                 '--event', 'signal', '--json');
+is($arc, 0, 'ticketctl audit --event signal');
+is(scalar(grep { /"event":"signal"/ } split /\n/, $aout), scalar @recs,
+   'ticketctl audit lists every signal record');
 
 $t->done;
