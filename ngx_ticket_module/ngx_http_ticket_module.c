@@ -1320,9 +1320,18 @@ ngx_http_ticket_parse_key(ngx_conf_t *cf, ngx_http_ticket_loc_conf_t *conf)
 
     conf->parse_key.data = p;
 
-    p = ngx_cpymem(p, pol->roles_path.data, pol->roles_path.len);
+    /* unset paths are empty: (NULL, 0), which memcpy must never see */
+
+    if (pol->roles_path.len) {
+        p = ngx_cpymem(p, pol->roles_path.data, pol->roles_path.len);
+    }
+
     *p++ = '\0';
-    p = ngx_cpymem(p, pol->kind_path.data, pol->kind_path.len);
+
+    if (pol->kind_path.len) {
+        p = ngx_cpymem(p, pol->kind_path.data, pol->kind_path.len);
+    }
+
     *p++ = '\0';
 
     for (i = 0; i < pol->nkind_map; i++) {
@@ -1334,7 +1343,11 @@ ngx_http_ticket_parse_key(ngx_conf_t *cf, ngx_http_ticket_loc_conf_t *conf)
 
     *p++ = (u_char) ('0' + pol->kind_other);
     *p++ = (u_char) ('0' + pol->kind_default);
-    p = ngx_cpymem(p, pol->jti_path.data, pol->jti_path.len);
+
+    if (pol->jti_path.len) {
+        p = ngx_cpymem(p, pol->jti_path.data, pol->jti_path.len);
+    }
+
     *p++ = '\0';
     *p++ = (u_char) ('0' + pol->jti_optional);
 
