@@ -104,8 +104,6 @@ typedef struct {
     unsigned                kind_default; /* no such claim; 0: malformed */
     ticket_str_t            jti_path;     /* empty: "jti" */
     unsigned                jti_optional:1; /* absent: the "fp:" id */
-    unsigned                signal:1;     /* a security event token: no
-                                             kind, sub and exp optional */
     ticket_strlist_t        issuers;      /* empty: any */
     ticket_strlist_t        audiences;    /* empty: any */
     ticket_strlist_t       *role_reqs;    /* each: hold one of; all lines */
@@ -113,6 +111,10 @@ typedef struct {
     ticket_claim_req_t     *claim_reqs;
     size_t                  nclaim_reqs;
     ticket_strlist_t        privileged_roles;
+
+    /* a security event token (ticket_signal_parse): no kind, sub and exp
+     * optional; last, so that positional initializers stay valid */
+    unsigned                signal:1;
 } ticket_policy_t;
 
 
