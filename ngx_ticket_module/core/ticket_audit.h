@@ -9,6 +9,8 @@
  *   time        "2026-11-23T11:12:37.123Z" (RFC 3339, ms, UTC)
  *   event       "denied" | "over_privilege" | "excess_privilege" | "allowed"
  *               | "preflight" (a CORS preflight passed unchecked)
+ *               | "alert" (ticket_alert) | "signal" (an identity
+ *               provider's event)
  *   reason      a reason name (ticket_reason_name)
  *   status      number: the status actually sent
  *   enforced    boolean: false in ticket_mode audit
@@ -32,6 +34,11 @@
  *   writer      string: one writing process of that gateway
  *   seq         number: grows by exactly one with each record of that
  *               writer, so that a missing record shows as a gap
+ *   signal      only in records of event "signal": the event type of
+ *               an identity provider's event, or null
+ *   outcome     only in records of event "signal": what became of it ("applied",
+ *               "duplicate", "recorded", "audited", "refused",
+ *               "failed"), or null
  *
  * Every string is escaped by ticket_json_escape(): '"', '\\', control
  * bytes (\n \r \t \b \f or \u00XX) and DEL as \u007f; a byte that is
@@ -54,7 +61,9 @@ typedef enum {
     TICKET_AUDIT_EXCESS_PRIVILEGE,
     TICKET_AUDIT_OVER_PRIVILEGE,
     TICKET_AUDIT_DENIED,
-    TICKET_AUDIT_ALERT            /* ticket_alert: no request's event */
+    TICKET_AUDIT_ALERT,           /* ticket_alert: no request's event */
+    TICKET_AUDIT_SIGNAL           /* an identity provider's event: not a
+                                     request's decision, never compared */
 } ticket_audit_event_t;          /* ordered by severity */
 
 
@@ -119,6 +128,10 @@ typedef struct {
     unsigned                alert_count;
     unsigned                alert_window;  /* seconds */
     unsigned                alert_revoke:1;
+
+    /* event TICKET_AUDIT_SIGNAL: after seq */
+    ticket_str_t            signal;       /* data NULL: null */
+    ticket_str_t            outcome;      /* data NULL: null */
 } ticket_audit_record_t;
 
 
@@ -176,6 +189,8 @@ typedef enum {
     TICKET_AUDIT_M_GATEWAY,
     TICKET_AUDIT_M_WRITER,
     TICKET_AUDIT_M_SEQ,
+    TICKET_AUDIT_M_SIGNAL,
+    TICKET_AUDIT_M_OUTCOME,
     TICKET_AUDIT_MEMBERS
 } ticket_audit_member_e;
 
