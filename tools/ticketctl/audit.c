@@ -2,11 +2,11 @@
  * ticketctl audit: filter and summarise audit logs (SPEC "Audit log",
  * the record in ticket_audit.h) for the SOC.
  *
- * Files (or stdin) are read through zlib, which tells gzip from plain
- * by the magic and reads both, into one fixed buffer; each line is
- * checked by the scanner of audit_scan.c and either printed as it is
- * (filtering) or counted into hash tables (--top).  Memory is the
- * buffer plus one entry per distinct value counted, never the records.
+ * Files (or stdin) are read with read(2), gzip (told from plain by its
+ * magic) inflated with zlib's inflate(), into one fixed buffer; each
+ * line is checked by the scanner of audit_scan.c and either printed as
+ * it is (filtering) or counted into hash tables (--top).  Memory is the
+ * buffers plus one entry per distinct value counted, never the records.
  * A line that is no record, or longer than 1 MiB, is skipped and
  * counted, and the count is reported once at the end.
  */
@@ -130,6 +130,7 @@ typedef struct {
     ticketctl_audit_check_t  *check;   /* --check */
 
     unsigned char            *buf;
+    unsigned char            *ibuf;    /* TICKETCTL_AUDIT_GZBUF */
     unsigned char            *scratch;
     uint64_t                  records;
     uint64_t                  skipped;
@@ -140,12 +141,41 @@ typedef struct {
 } ticketctl_audit_ctx_t;
 
 
+enum {
+    TICKETCTL_AUDIT_IN_UNKNOWN = 0,   /* plain or gzip: not read yet */
+    TICKETCTL_AUDIT_IN_PLAIN,
+    TICKETCTL_AUDIT_IN_MEMBER,        /* inside a gzip member */
+    TICKETCTL_AUDIT_IN_END,           /* a member ended, more input */
+    TICKETCTL_AUDIT_IN_PAD            /* zero bytes after the last */
+};
+
+
+typedef struct {
+    int                       fd;
+    int                       state;
+    unsigned                  eof:1;
+    unsigned                  zinit:1;
+    const char               *name;
+    unsigned char            *ibuf;
+    unsigned char            *next;    /* unread input in ibuf */
+    size_t                    avail;
+    z_stream                  z;
+} ticketctl_audit_in_t;
+
+
 static int ticketctl_audit(int argc, char **argv);
 static int ticketctl_audit_options(ticketctl_audit_args_t *a, int argc,
     char **argv);
 static int ticketctl_audit_setup(ticketctl_audit_ctx_t *ctx,
     ticketctl_audit_args_t *a);
 static int ticketctl_audit_check_file(const char *name);
+static ssize_t ticketctl_audit_in_read(ticketctl_audit_in_t *in,
+    unsigned char *out, size_t size);
+static ssize_t ticketctl_audit_in_gzip(ticketctl_audit_in_t *in,
+    unsigned char *out, size_t size);
+static ssize_t ticketctl_audit_in_plain(ticketctl_audit_in_t *in,
+    unsigned char *out, size_t size);
+static int ticketctl_audit_in_fill(ticketctl_audit_in_t *in);
 static int ticketctl_audit_file(ticketctl_audit_ctx_t *ctx,
     const char *name);
 static int ticketctl_audit_line(ticketctl_audit_ctx_t *ctx,
@@ -500,9 +530,10 @@ ticketctl_audit_setup(ticketctl_audit_ctx_t *ctx, ticketctl_audit_args_t *a)
     }
 
     ctx->buf = malloc(TICKETCTL_AUDIT_BUF);
+    ctx->ibuf = malloc(TICKETCTL_AUDIT_GZBUF);
     ctx->scratch = malloc(TICKETCTL_AUDIT_BUF);
 
-    if (ctx->buf == NULL || ctx->scratch == NULL) {
+    if (ctx->buf == NULL || ctx->ibuf == NULL || ctx->scratch == NULL) {
         ticketctl_error("out of memory");
         return TICKETCTL_ERROR;
     }
@@ -561,50 +592,248 @@ ticketctl_audit_check_file(const char *name)
 }
 
 
+/*
+ * The input of one file: plain bytes pass through; gzip (told by its
+ * magic, 1f 8b, at the start) is inflated here rather than by gzread(),
+ * which zlib 1.3.2 made silent about a truncated file.  Members one
+ * after another (logrotate's append) are read in turn.  After the last
+ * member, zero bytes up to the end are padding and ignored, as gzip(1)
+ * does; anything else there must be another member, or it is an error
+ * (gzread() would drop it silently).
+ */
+
+static int
+ticketctl_audit_in_fill(ticketctl_audit_in_t *in)
+{
+    ssize_t  n;
+
+    if (in->avail > 0 && in->next != in->ibuf) {
+        memmove(in->ibuf, in->next, in->avail);
+    }
+
+    in->next = in->ibuf;
+
+    do {
+        n = read(in->fd, in->ibuf + in->avail,
+                 TICKETCTL_AUDIT_GZBUF - in->avail);
+    } while (n == -1 && errno == EINTR);
+
+    if (n == -1) {
+        ticketctl_error("cannot read \"%s\": %s", in->name, strerror(errno));
+        return -1;
+    }
+
+    if (n == 0) {
+        in->eof = 1;
+    }
+
+    in->avail += n;
+
+    return 0;
+}
+
+
+static ssize_t
+ticketctl_audit_in_plain(ticketctl_audit_in_t *in, unsigned char *out,
+    size_t size)
+{
+    ssize_t  n;
+
+    if (in->avail > 0) {
+        n = in->avail < size ? in->avail : size;
+        memcpy(out, in->next, n);
+        in->next += n;
+        in->avail -= n;
+        return n;
+    }
+
+    if (in->eof) {
+        return 0;
+    }
+
+    do {
+        n = read(in->fd, out, size);
+    } while (n == -1 && errno == EINTR);
+
+    if (n == -1) {
+        ticketctl_error("cannot read \"%s\": %s", in->name, strerror(errno));
+        return -1;
+    }
+
+    if (n == 0) {
+        in->eof = 1;
+    }
+
+    return n;
+}
+
+
+static ssize_t
+ticketctl_audit_in_gzip(ticketctl_audit_in_t *in, unsigned char *out,
+    size_t size)
+{
+    int  rc;
+
+    in->z.next_out = out;
+    in->z.avail_out = size;
+
+    while (in->z.avail_out > 0) {
+
+        if (in->avail == 0) {
+            if (in->eof) {
+                break;
+            }
+
+            if (ticketctl_audit_in_fill(in) != 0) {
+                return -1;
+            }
+
+            continue;
+        }
+
+        if (in->state == TICKETCTL_AUDIT_IN_END) {
+            /* a member ended and more input follows */
+            if (in->next[0] == '\0') {
+                in->state = TICKETCTL_AUDIT_IN_PAD;
+
+            } else {
+                if (inflateReset(&in->z) != Z_OK) {
+                    ticketctl_error("cannot read \"%s\": zlib error",
+                                    in->name);
+                    return -1;
+                }
+
+                in->state = TICKETCTL_AUDIT_IN_MEMBER;
+            }
+        }
+
+        if (in->state == TICKETCTL_AUDIT_IN_PAD) {
+            while (in->avail > 0 && in->next[0] == '\0') {
+                in->next++;
+                in->avail--;
+            }
+
+            if (in->avail > 0) {
+                ticketctl_error("cannot read \"%s\": data after the gzip "
+                                "padding", in->name);
+                return -1;
+            }
+
+            continue;
+        }
+
+        in->z.next_in = in->next;
+        in->z.avail_in = in->avail;
+
+        rc = inflate(&in->z, Z_NO_FLUSH);
+
+        in->next = in->z.next_in;
+        in->avail = in->z.avail_in;
+
+        switch (rc) {
+
+        case Z_OK:
+        case Z_BUF_ERROR:
+            break;
+
+        case Z_STREAM_END:
+            in->state = TICKETCTL_AUDIT_IN_END;
+            break;
+
+        case Z_MEM_ERROR:
+            ticketctl_error("cannot read \"%s\": out of memory", in->name);
+            return -1;
+
+        default:
+            ticketctl_error("cannot read \"%s\": corrupt gzip: %s", in->name,
+                            in->z.msg != NULL ? in->z.msg : "zlib error");
+            return -1;
+        }
+    }
+
+    if (in->avail == 0 && in->eof && in->state == TICKETCTL_AUDIT_IN_MEMBER)
+    {
+        ticketctl_error("cannot read \"%s\": truncated gzip", in->name);
+        return -1;
+    }
+
+    return size - in->z.avail_out;
+}
+
+
+static ssize_t
+ticketctl_audit_in_read(ticketctl_audit_in_t *in, unsigned char *out,
+    size_t size)
+{
+    if (in->state == TICKETCTL_AUDIT_IN_UNKNOWN) {
+
+        while (in->avail < 2 && !in->eof) {
+            if (ticketctl_audit_in_fill(in) != 0) {
+                return -1;
+            }
+        }
+
+        if (in->avail >= 2 && in->next[0] == 0x1f && in->next[1] == 0x8b) {
+            if (inflateInit2(&in->z, 15 + 16) != Z_OK) {
+                ticketctl_error("cannot read \"%s\": out of memory",
+                                in->name);
+                return -1;
+            }
+
+            in->zinit = 1;
+            in->state = TICKETCTL_AUDIT_IN_MEMBER;
+
+        } else {
+            in->state = TICKETCTL_AUDIT_IN_PLAIN;
+        }
+    }
+
+    if (in->state == TICKETCTL_AUDIT_IN_PLAIN) {
+        return ticketctl_audit_in_plain(in, out, size);
+    }
+
+    return ticketctl_audit_in_gzip(in, out, size);
+}
+
+
 static int
 ticketctl_audit_file(ticketctl_audit_ctx_t *ctx, const char *name)
 {
-    int                   fd, n, err, discard;
+    int                   rc, discard;
     size_t                have, rest, len;
-    gzFile                gz;
-    const char           *msg;
+    ssize_t               n;
     unsigned char        *p, *end, *nl;
+    ticketctl_audit_in_t  in;
+
+    memset(&in, 0, sizeof(ticketctl_audit_in_t));
 
     if (strcmp(name, "-") == 0) {
-        fd = dup(STDIN_FILENO);
-        name = "-";
+        in.fd = dup(STDIN_FILENO);
 
     } else {
-        fd = open(name, O_RDONLY | O_CLOEXEC);
+        in.fd = open(name, O_RDONLY | O_CLOEXEC);
     }
 
-    if (fd == -1) {
+    if (in.fd == -1) {
         ticketctl_error("cannot read \"%s\": %s", name, strerror(errno));
         return TICKETCTL_ERROR;
     }
 
-    gz = gzdopen(fd, "rb");
+    in.name = name;
+    in.ibuf = ctx->ibuf;
+    in.next = ctx->ibuf;
+    in.state = TICKETCTL_AUDIT_IN_UNKNOWN;
 
-    if (gz == NULL) {
-        close(fd);
-        ticketctl_error("cannot read \"%s\": out of memory", name);
-        return TICKETCTL_ERROR;
-    }
-
-    (void) gzbuffer(gz, TICKETCTL_AUDIT_GZBUF);
-
+    rc = TICKETCTL_ERROR;
     have = 0;
     discard = 0;
 
     for ( ;; ) {
-        n = gzread(gz, ctx->buf + have, TICKETCTL_AUDIT_BUF - have);
+        n = ticketctl_audit_in_read(&in, ctx->buf + have,
+                                    TICKETCTL_AUDIT_BUF - have);
 
         if (n < 0) {
-            msg = gzerror(gz, &err);
-            ticketctl_error("cannot read \"%s\": %s", name,
-                            err == Z_ERRNO ? strerror(errno) : msg);
-            gzclose(gz);
-            return TICKETCTL_ERROR;
+            goto done;
         }
 
         if (n == 0) {
@@ -625,8 +854,7 @@ ticketctl_audit_file(ticketctl_audit_ctx_t *ctx, const char *name)
                 ctx->skipped++;
 
             } else if (ticketctl_audit_line(ctx, p, len) != 0) {
-                gzclose(gz);
-                return TICKETCTL_ERROR;
+                goto done;
             }
 
             p = nl + 1;
@@ -648,19 +876,6 @@ ticketctl_audit_file(ticketctl_audit_ctx_t *ctx, const char *name)
         }
     }
 
-    /* zlib says a truncated gzip file only here */
-
-    msg = gzerror(gz, &err);
-
-    if (err != Z_OK) {
-        ticketctl_error("cannot read \"%s\": %s", name,
-                        err == Z_ERRNO ? strerror(errno) : msg);
-        gzclose(gz);
-        return TICKETCTL_ERROR;
-    }
-
-    gzclose(gz);
-
     /*
      * A last line without its "\n" is a record still being written (or
      * cut by a crash): only whole lines are records.
@@ -670,7 +885,17 @@ ticketctl_audit_file(ticketctl_audit_ctx_t *ctx, const char *name)
         ctx->skipped++;
     }
 
-    return TICKETCTL_OK;
+    rc = TICKETCTL_OK;
+
+done:
+
+    if (in.zinit) {
+        (void) inflateEnd(&in.z);
+    }
+
+    close(in.fd);
+
+    return rc;
 }
 
 
@@ -1650,5 +1875,6 @@ ticketctl_audit_free(ticketctl_audit_ctx_t *ctx)
     }
 
     free(ctx->buf);
+    free(ctx->ibuf);
     free(ctx->scratch);
 }
