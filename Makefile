@@ -75,7 +75,7 @@ $(TICKETCTL): $(CLI_SRCS) $(CLI_HDRS) $(CORE_LIB)
 $(B)/unit/%: tests/unit/%.c tests/unit/*.h $(CORE_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(CORE_LIB) $(LDFLAGS) \
-	    $(CORE_LIBS) -lcmocka
+	    $(CORE_LIBS) -lhiredis -lcmocka
 
 # The module is built by nginx's own scripts against the distribution's
 # sources (nginx-dev), exactly as the SPEC says, through the one build
@@ -155,7 +155,10 @@ $(B)/fuzz/%: tests/fuzz/%.c tests/fuzz/replay.c tests/fuzz/fuzz.h $(CORE_LIB)
 	$(CC) $(ALL_CFLAGS) -Itests/fuzz -o $@ $< tests/fuzz/replay.c \
 	    $(CORE_LIB) $(LDFLAGS) $(CORE_LIBS) -lhiredis
 
+# A target calls the code that runs: one that defines a function of the
+# module, core or ticketctl, or repeats one's statements, fails the build.
 fuzz-replay: $(FUZZ_BINS)
+	bash scripts/check-fuzz-copies.sh
 	@set -e; for bin in $(FUZZ_BINS); do t=$${bin##*/}; \
 	    $$bin tests/fuzz/corpora/$$t tests/fuzz/regressions/$$t; done
 

@@ -86,6 +86,7 @@ ngx_http_ticket_cache_get(ngx_http_request_t *r,
     u_char                        *snap, fp[32];
     size_t                         len;
     time_t                         now;
+    ticket_str_t                   parsed_as;
     ngx_rbtree_key_t               hash;
     const ticket_key_t            *key;
     ngx_http_ticket_cache_t       *cache;
@@ -106,12 +107,15 @@ ngx_http_ticket_cache_get(ngx_http_request_t *r,
     ngx_shmtx_lock(&cache->shpool->mutex);
 
     /*
-     * The roles were read at the scope's ticket_roles_claim path: an entry
-     * made under another path is another ticket as far as roles go.
+     * Roles, kind and jti were read as the scope's ticket_roles_claim,
+     * ticket_kind_claim and ticket_jti_claim say: an entry made under
+     * other settings is another ticket as far as they go.
      */
 
-    cn = ngx_http_ticket_cache_lookup(cache, hash, token,
-                                      &tlcf->policy.roles_path);
+    parsed_as.data = (const char *) tlcf->parse_key.data;
+    parsed_as.len = tlcf->parse_key.len;
+
+    cn = ngx_http_ticket_cache_lookup(cache, hash, token, &parsed_as);
 
     if (cn == NULL) {
         ngx_shmtx_unlock(&cache->shpool->mutex);
@@ -183,7 +187,7 @@ ngx_http_ticket_cache_put(ngx_http_request_t *r,
     int64_t                        until;
     ngx_uint_t                     i;
     ngx_queue_t                   *q;
-    const ticket_str_t            *path;
+    ticket_str_t                   parsed_as, *path;
     ngx_rbtree_key_t               hash;
     ngx_http_ticket_cache_t       *cache;
     ngx_http_ticket_cache_node_t  *cn, *old;
@@ -220,7 +224,9 @@ ngx_http_ticket_cache_put(ngx_http_request_t *r,
 
     hash = ngx_http_ticket_cache_hash(token);
 
-    path = &tlcf->policy.roles_path;
+    parsed_as.data = (const char *) tlcf->parse_key.data;
+    parsed_as.len = tlcf->parse_key.len;
+    path = &parsed_as;
 
     size = offsetof(ngx_http_ticket_cache_node_t, data) + token->len
            + path->len;
@@ -386,32 +392,20 @@ ngx_http_ticket_cache_snapshot(ngx_http_ticket_cache_node_t *cn)
 }
 
 
-/* the key of this scope with that fingerprint; for t, the one its kid
- * (or, without a kid, the only key) names, as ticket_select_key() would */
+/* the key of this scope with that fingerprint; for t, the one it names
+ * (ticket_keyset_named(), as ticket_select_key() chooses) */
 
 static const ticket_key_t *
 ngx_http_ticket_cache_key(ticket_keyset_t *ks, const ticket_t *t,
     const u_char *fp)
 {
-    size_t               i;
     const ticket_key_t  *key;
 
     if (t == NULL) {
-        for (i = 0; i < ks->nkeys; i++) {
-            if (ngx_memcmp(ks->keys[i].fp, fp, 32) == 0) {
-                return &ks->keys[i];
-            }
-        }
-
-        return NULL;
+        return ticket_keyset_find_fp(ks, fp);
     }
 
-    if (t->kid.data == NULL) {
-        key = (ks->nkeys == 1) ? &ks->keys[0] : NULL;
-
-    } else {
-        key = ticket_keyset_find(ks, t->kid.data, t->kid.len);
-    }
+    key = ticket_keyset_named(ks, t->kid.data, t->kid.len, t->alg);
 
     if (key == NULL || ngx_memcmp(key->fp, fp, 32) != 0
         || key->alg != t->alg)

@@ -182,11 +182,17 @@ ngx_http_ticket_log_decision(ngx_http_request_t *r,
         }
     }
 
+    /*
+     * A malformed ticket says which member failed and why: names only,
+     * written by the core, never a value from the ticket.
+     */
+
     ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                  "ticket %s: %s, sub \"%V\", jti \"%V\", verified %d",
+                  "ticket %s: %s%s%s, sub \"%V\", jti \"%V\", verified %d",
                   ctx->decision == NGX_HTTP_TICKET_AUDITED ? "audited"
                                                            : "denied",
-                  ticket_reason_name(ctx->reason), &sub, &jti,
+                  ticket_reason_name(ctx->reason),
+                  t->why[0] != '\0' ? ": " : "", t->why, &sub, &jti,
                   (int) t->verified);
 }
 

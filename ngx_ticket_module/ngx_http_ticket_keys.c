@@ -9,6 +9,13 @@
 #include "ngx_http_ticket_keys.h"
 
 
+typedef struct {
+    ngx_conf_t                 *cf;
+    ngx_str_t                  *file;
+} ngx_http_ticket_keys_warn_t;
+
+
+static void ngx_http_ticket_keys_warn(void *data, const char *msg);
 static ticket_keyset_t *ngx_http_ticket_keyset(ngx_conf_t *cf,
     ngx_http_ticket_loc_conf_t *tlcf);
 static void ngx_http_ticket_keyset_cleanup(void *data);
@@ -17,30 +24,87 @@ static ngx_int_t ngx_http_ticket_read_key_file(ngx_conf_t *cf,
 static void ngx_http_ticket_wipe(ngx_str_t *content);
 
 
+/*
+ * ticket_keys FILE [alg=ALG] [tenant=T]: a key set as the provider
+ * publishes it.  Keys that cannot verify tickets are skipped with a warn
+ * naming kid and reason; a file with none left fails.
+ */
+
 char *
 ngx_http_ticket_keys(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_ticket_loc_conf_t *tlcf = conf;
 
-    int               rc;
-    char              err[TICKET_ERRLEN];
-    ngx_str_t        *value, file, content;
-    ticket_keyset_t  *ks;
+    int                           rc;
+    char                          err[TICKET_ERRLEN];
+    ngx_str_t                    *value, file, content, name;
+    ngx_uint_t                    i;
+    ticket_alg_t                  alg;
+    ticket_keyset_t              *ks;
+    ticket_jwks_opts_t            opts;
+    const ticket_alg_info_t      *info;
+    ngx_http_ticket_keys_warn_t   warn;
 
     value = cf->args->elts;
     file = value[1];
+
+    ngx_memzero(&opts, sizeof(ticket_jwks_opts_t));
+
+    for (i = 2; i < cf->args->nelts; i++) {
+
+        if (ngx_strncmp(value[i].data, "alg=", 4) == 0) {
+            if (opts.rsa_alg != TICKET_ALG_UNKNOWN) {
+                goto invalid;
+            }
+
+            /* it pins RSA keys that carry no alg: an RS or PS alg only */
+
+            alg = ticket_alg_from_name((char *) value[i].data + 4,
+                                       value[i].len - 4);
+            info = ticket_alg_info(alg);
+
+            if (info == NULL
+                || (info->family != TICKET_FAMILY_RS
+                    && info->family != TICKET_FAMILY_PS))
+            {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "invalid parameter \"%V\": an RS or PS "
+                                   "algorithm expected", &value[i]);
+                return NGX_CONF_ERROR;
+            }
+
+            opts.rsa_alg = alg;
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "tenant=", 7) == 0
+            && value[i].len > 7 && opts.tenant == NULL)
+        {
+            opts.tenant = (const char *) value[i].data + 7;
+            continue;
+        }
+
+        goto invalid;
+    }
 
     ks = ngx_http_ticket_keyset(cf, tlcf);
     if (ks == NULL) {
         return NGX_CONF_ERROR;
     }
 
+    name = file;
+
     if (ngx_http_ticket_read_key_file(cf, &file, &content) != NGX_OK) {
         return NGX_CONF_ERROR;
     }
 
-    rc = ticket_keyset_add_jwks(ks, content.data, content.len, err,
-                                sizeof(err));
+    warn.cf = cf;
+    warn.file = &name;
+    opts.warn = ngx_http_ticket_keys_warn;
+    opts.data = &warn;
+
+    rc = ticket_keyset_add_jwks_opts(ks, content.data, content.len, &opts,
+                                     err, sizeof(err));
 
     ngx_http_ticket_wipe(&content);
 
@@ -51,6 +115,22 @@ ngx_http_ticket_keys(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     return NGX_CONF_OK;
+
+invalid:
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "invalid parameter \"%V\"",
+                       &value[i]);
+    return NGX_CONF_ERROR;
+}
+
+
+static void
+ngx_http_ticket_keys_warn(void *data, const char *msg)
+{
+    ngx_http_ticket_keys_warn_t  *warn = data;
+
+    ngx_conf_log_error(NGX_LOG_WARN, warn->cf, 0, "ticket_keys \"%V\": %s",
+                       warn->file, msg);
 }
 
 

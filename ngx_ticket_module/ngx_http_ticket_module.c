@@ -43,6 +43,13 @@ static char *ngx_http_ticket_require_claim(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static char *ngx_http_ticket_set_header(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_ticket_kind_claim(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static ngx_int_t ngx_http_ticket_kind_value(ngx_str_t *s, unsigned *kind);
+static char *ngx_http_ticket_jti_claim(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static ngx_int_t ngx_http_ticket_parse_key(ngx_conf_t *cf,
+    ngx_http_ticket_loc_conf_t *conf);
 static char *ngx_http_ticket_check_path(ngx_conf_t *cf, void *post,
     void *data);
 static char *ngx_http_ticket_check_realm(ngx_conf_t *cf, void *post,
@@ -118,7 +125,7 @@ static ngx_command_t  ngx_http_ticket_commands[] = {
       NULL },
 
     { ngx_string("ticket_keys"),
-      NGX_HTTP_TICKET_CONF|NGX_CONF_TAKE1,
+      NGX_HTTP_TICKET_CONF|NGX_CONF_TAKE123,
       ngx_http_ticket_keys,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
@@ -186,6 +193,20 @@ static ngx_command_t  ngx_http_ticket_commands[] = {
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_ticket_loc_conf_t, roles_claim),
       &ngx_http_ticket_path_post },
+
+    { ngx_string("ticket_kind_claim"),
+      NGX_HTTP_TICKET_CONF|NGX_CONF_1MORE,
+      ngx_http_ticket_kind_claim,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("ticket_jti_claim"),
+      NGX_HTTP_TICKET_CONF|NGX_CONF_TAKE12,
+      ngx_http_ticket_jti_claim,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
 
     { ngx_string("ticket_privileged_roles"),
       NGX_HTTP_TICKET_CONF|NGX_CONF_1MORE,
@@ -701,6 +722,198 @@ ngx_http_ticket_header_name(ngx_conf_t *cf, ngx_str_t *name,
 }
 
 
+/*
+ * ticket_kind_claim PATH [VALUE=KIND ...] [*=KIND] [default=KIND]: where
+ * the kind comes from.  A VALUE may itself hold "=": the last "=" splits.
+ */
+
+static char *
+ngx_http_ticket_kind_claim(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_ticket_loc_conf_t *tlcf = conf;
+
+    char                          *rv;
+    u_char                        *eq;
+    unsigned                       kind;
+    ngx_str_t                     *value, v, k;
+    ngx_uint_t                     i, j;
+    ngx_http_ticket_kind_claim_t  *kc;
+
+    if (tlcf->kind_claim != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    rv = ngx_http_ticket_check_path(cf, NULL, &value[1]);
+    if (rv != NGX_CONF_OK) {
+        return rv;
+    }
+
+    kc = ngx_pcalloc(cf->pool, sizeof(ngx_http_ticket_kind_claim_t));
+    if (kc == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    kc->path = value[1];
+
+    kc->map = ngx_pcalloc(cf->pool,
+                          cf->args->nelts * sizeof(ticket_kind_map_t));
+    if (kc->map == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    for (i = 2; i < cf->args->nelts; i++) {
+        eq = NULL;
+
+        for (j = value[i].len; j > 0; j--) {
+            if (value[i].data[j - 1] == '=') {
+                eq = &value[i].data[j - 1];
+                break;
+            }
+        }
+
+        if (eq == NULL || eq == value[i].data) {
+            goto invalid;
+        }
+
+        v.data = value[i].data;
+        v.len = eq - value[i].data;
+        k.data = eq + 1;
+        k.len = value[i].data + value[i].len - k.data;
+
+        if (ngx_http_ticket_kind_value(&k, &kind) != NGX_OK) {
+            goto invalid;
+        }
+
+        if (v.len == 1 && v.data[0] == '*') {
+            if (kc->other) {
+                goto duplicate;
+            }
+
+            kc->other = kind;
+            continue;
+        }
+
+        if (v.len == 7 && ngx_strncmp(v.data, "default", 7) == 0) {
+            if (kc->dflt) {
+                goto duplicate;
+            }
+
+            kc->dflt = kind;
+            continue;
+        }
+
+        for (j = 0; j < kc->nmap; j++) {
+            if (kc->map[j].value.len == v.len
+                && ngx_memcmp(kc->map[j].value.data, v.data, v.len) == 0)
+            {
+                goto duplicate;
+            }
+        }
+
+        kc->map[kc->nmap].value.data = (const char *) v.data;
+        kc->map[kc->nmap].value.len = v.len;
+        kc->map[kc->nmap].kind = kind;
+        kc->nmap++;
+    }
+
+    /* no VALUE=KIND: the claim's own "user" and "service" (the map has
+     * room: at least as many entries as arguments, two) */
+
+    if (kc->nmap == 0) {
+        kc->map[0].value.data = "user";
+        kc->map[0].value.len = 4;
+        kc->map[0].kind = TICKET_KIND_USER;
+        kc->map[1].value.data = "service";
+        kc->map[1].value.len = 7;
+        kc->map[1].kind = TICKET_KIND_SERVICE;
+
+        kc->nmap = 2;
+    }
+
+    tlcf->kind_claim = kc;
+
+    return NGX_CONF_OK;
+
+invalid:
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "invalid parameter \"%V\": "
+                       "VALUE=user or VALUE=service expected", &value[i]);
+    return NGX_CONF_ERROR;
+
+duplicate:
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "duplicate parameter \"%V\"",
+                       &value[i]);
+    return NGX_CONF_ERROR;
+}
+
+
+static ngx_int_t
+ngx_http_ticket_kind_value(ngx_str_t *s, unsigned *kind)
+{
+    if (s->len == 4 && ngx_strncmp(s->data, "user", 4) == 0) {
+        *kind = TICKET_KIND_USER;
+        return NGX_OK;
+    }
+
+    if (s->len == 7 && ngx_strncmp(s->data, "service", 7) == 0) {
+        *kind = TICKET_KIND_SERVICE;
+        return NGX_OK;
+    }
+
+    return NGX_ERROR;
+}
+
+
+/* ticket_jti_claim PATH [optional] */
+
+static char *
+ngx_http_ticket_jti_claim(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_ticket_loc_conf_t *tlcf = conf;
+
+    char                         *rv;
+    ngx_str_t                    *value;
+    ngx_http_ticket_jti_claim_t  *jc;
+
+    if (tlcf->jti_claim != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    rv = ngx_http_ticket_check_path(cf, NULL, &value[1]);
+    if (rv != NGX_CONF_OK) {
+        return rv;
+    }
+
+    jc = ngx_pcalloc(cf->pool, sizeof(ngx_http_ticket_jti_claim_t));
+    if (jc == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    jc->path = value[1];
+
+    if (cf->args->nelts == 3) {
+        if (value[2].len != 8
+            || ngx_strncmp(value[2].data, "optional", 8) != 0)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid parameter \"%V\"", &value[2]);
+            return NGX_CONF_ERROR;
+        }
+
+        jc->optional = 1;
+    }
+
+    tlcf->jti_claim = jc;
+
+    return NGX_CONF_OK;
+}
+
+
 static char *
 ngx_http_ticket_check_path(ngx_conf_t *cf, void *post, void *data)
 {
@@ -838,6 +1051,8 @@ ngx_http_ticket_create_loc_conf(ngx_conf_t *cf)
     conf->claim_reqs = NGX_CONF_UNSET_PTR;
     conf->privileged = NGX_CONF_UNSET_PTR;
     conf->set_headers = NGX_CONF_UNSET_PTR;
+    conf->kind_claim = NGX_CONF_UNSET_PTR;
+    conf->jti_claim = NGX_CONF_UNSET_PTR;
     conf->leeway = NGX_CONF_UNSET;
     conf->max_lifetime = NGX_CONF_UNSET;
     conf->mode = NGX_CONF_UNSET_UINT;
@@ -906,6 +1121,8 @@ ngx_http_ticket_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_ticket_revocation_note_times(cf, conf->leeway,
                                           conf->max_lifetime);
     ngx_conf_merge_str_value(conf->roles_claim, prev->roles_claim, "roles");
+    ngx_conf_merge_ptr_value(conf->kind_claim, prev->kind_claim, NULL);
+    ngx_conf_merge_ptr_value(conf->jti_claim, prev->jti_claim, NULL);
     ngx_conf_merge_uint_value(conf->mode, prev->mode,
                               NGX_HTTP_TICKET_ENFORCE);
     ngx_conf_merge_uint_value(conf->preflight, prev->preflight,
@@ -964,6 +1181,25 @@ ngx_http_ticket_build_policy(ngx_conf_t *cf, ngx_http_ticket_loc_conf_t *conf)
     p->roles_path.data = (const char *) conf->roles_claim.data;
     p->roles_path.len = conf->roles_claim.len;
 
+    if (conf->kind_claim != NULL) {
+        p->kind_path.data = (const char *) conf->kind_claim->path.data;
+        p->kind_path.len = conf->kind_claim->path.len;
+        p->kind_map = conf->kind_claim->map;
+        p->nkind_map = conf->kind_claim->nmap;
+        p->kind_other = conf->kind_claim->other;
+        p->kind_default = conf->kind_claim->dflt;
+    }
+
+    if (conf->jti_claim != NULL) {
+        p->jti_path.data = (const char *) conf->jti_claim->path.data;
+        p->jti_path.len = conf->jti_claim->path.len;
+        p->jti_optional = conf->jti_claim->optional ? 1 : 0;
+    }
+
+    if (ngx_http_ticket_parse_key(cf, conf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
     if (ngx_http_ticket_strlist(cf, conf->issuers, &p->issuers) != NGX_OK
         || ngx_http_ticket_strlist(cf, conf->audiences, &p->audiences)
            != NGX_OK
@@ -996,6 +1232,72 @@ ngx_http_ticket_build_policy(ngx_conf_t *cf, ngx_http_ticket_loc_conf_t *conf)
         p->claim_reqs = conf->claim_reqs->elts;
         p->nclaim_reqs = conf->claim_reqs->nelts;
     }
+
+    return NGX_OK;
+}
+
+
+/*
+ * The verified-ticket cache restores a ticket parsed in one scope into
+ * another only if both read claims alike: roles path, kind claim and its
+ * map, jti claim.  This key says all of them, NUL-separated.
+ */
+
+static ngx_int_t
+ngx_http_ticket_parse_key(ngx_conf_t *cf, ngx_http_ticket_loc_conf_t *conf)
+{
+    u_char                        *p;
+    size_t                         len, i;
+    ticket_policy_t               *pol;
+
+    pol = &conf->policy;
+
+    len = pol->roles_path.len + 1 + pol->kind_path.len + 1
+          + pol->jti_path.len + 1 + 8;
+
+    for (i = 0; i < pol->nkind_map; i++) {
+        len += pol->kind_map[i].value.len + 2;
+    }
+
+    p = ngx_pnalloc(cf->pool, len);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    conf->parse_key.data = p;
+
+    /* unset paths are empty: (NULL, 0), which memcpy must never see */
+
+    if (pol->roles_path.len) {
+        p = ngx_cpymem(p, pol->roles_path.data, pol->roles_path.len);
+    }
+
+    *p++ = '\0';
+
+    if (pol->kind_path.len) {
+        p = ngx_cpymem(p, pol->kind_path.data, pol->kind_path.len);
+    }
+
+    *p++ = '\0';
+
+    for (i = 0; i < pol->nkind_map; i++) {
+        p = ngx_cpymem(p, pol->kind_map[i].value.data,
+                       pol->kind_map[i].value.len);
+        *p++ = '\0';
+        *p++ = (u_char) ('0' + pol->kind_map[i].kind);
+    }
+
+    *p++ = (u_char) ('0' + pol->kind_other);
+    *p++ = (u_char) ('0' + pol->kind_default);
+
+    if (pol->jti_path.len) {
+        p = ngx_cpymem(p, pol->jti_path.data, pol->jti_path.len);
+    }
+
+    *p++ = '\0';
+    *p++ = (u_char) ('0' + pol->jti_optional);
+
+    conf->parse_key.len = p - conf->parse_key.data;
 
     return NGX_OK;
 }

@@ -18,6 +18,7 @@
 #include "ngx_http_ticket_revocation_zone.h"
 
 #include <ticket_revocation.h>
+#include <ticket_rev_redis.h>
 
 
 #define NGX_HTTP_TICKET_SYNC_IDLE      0
@@ -30,8 +31,6 @@
 #define NGX_HTTP_TICKET_SCAN_COUNT     "1000"
 #define NGX_HTTP_TICKET_PRUNE_BATCH    1000
 #define NGX_HTTP_TICKET_PRUNE_EVERY    10000  /* ms */
-#define NGX_HTTP_TICKET_MAX_FIELDS     32
-#define NGX_HTTP_TICKET_ID_LEN         48
 
 
 /* the worker's own sync state */
@@ -55,9 +54,9 @@ typedef struct {
     size_t                          load_id_len;
     size_t                          last_id_len;
     u_char                          cursor[32];
-    u_char                          load_id[NGX_HTTP_TICKET_ID_LEN];
-    u_char                          last_id[NGX_HTTP_TICKET_ID_LEN];
-    u_char                          from_id[NGX_HTTP_TICKET_ID_LEN];
+    u_char                          load_id[TICKET_REV_ID_LEN];
+    u_char                          last_id[TICKET_REV_ID_LEN];
+    u_char                          from_id[TICKET_REV_ID_LEN];
     size_t                          from_id_len;
     ngx_str_t                       keys[TICKET_REV_LISTS];
     ngx_str_t                       events;
@@ -89,13 +88,10 @@ static void ngx_http_ticket_rev_gap_reply(ngx_http_ticket_redis_t *rd,
 static void ngx_http_ticket_rev_read_reply(ngx_http_ticket_redis_t *rd,
     redisReply *reply, void *data);
 static ngx_int_t ngx_http_ticket_rev_apply(ngx_http_ticket_rev_sync_t *s,
-    redisReply *entry);
+    const redisReply *entry);
 static ngx_int_t ngx_http_ticket_rev_reply_ok(ngx_http_ticket_rev_sync_t *s,
     redisReply *reply, const char *what);
 static void ngx_http_ticket_rev_prune(ngx_http_ticket_rev_sync_t *s);
-static int ngx_http_ticket_rev_id_cmp(const u_char *a, size_t alen,
-    const u_char *b, size_t blen);
-static ngx_int_t ngx_http_ticket_rev_id_valid(const char *id, size_t len);
 static void ngx_http_ticket_rev_contact(ngx_http_ticket_rev_sync_t *s);
 
 
@@ -108,6 +104,7 @@ ngx_int_t
 ngx_http_ticket_rev_init_process(ngx_cycle_t *cycle)
 {
     ngx_uint_t                        i;
+    const char                       *prefix;
     ngx_http_ticket_rev_sync_t       *s;
     ngx_http_ticket_rev_main_conf_t  *rmcf;
 
@@ -130,25 +127,29 @@ ngx_http_ticket_rev_init_process(ngx_cycle_t *cycle)
     s->rmcf = rmcf;
     s->zone = rmcf->shm_zone->data;
 
+    prefix = (const char *) rmcf->redis.prefix.data;
+
     for (i = 0; i < TICKET_REV_LISTS; i++) {
-        s->keys[i].len = rmcf->redis.prefix.len + sizeof("revoked:") - 1
-                         + ngx_strlen(ticket_rev_list_name(i));
-        s->keys[i].data = ngx_pnalloc(cycle->pool, s->keys[i].len);
+        s->keys[i].len = ticket_rev_key(NULL, 0, prefix,
+                                        rmcf->redis.prefix.len, i);
+        s->keys[i].data = ngx_pnalloc(cycle->pool, s->keys[i].len + 1);
         if (s->keys[i].data == NULL) {
             return NGX_ERROR;
         }
 
-        ngx_sprintf(s->keys[i].data, "%Vrevoked:%s", &rmcf->redis.prefix,
-                    ticket_rev_list_name(i));
+        (void) ticket_rev_key((char *) s->keys[i].data, s->keys[i].len + 1,
+                              prefix, rmcf->redis.prefix.len, i);
     }
 
-    s->events.len = rmcf->redis.prefix.len + sizeof("events") - 1;
-    s->events.data = ngx_pnalloc(cycle->pool, s->events.len);
+    s->events.len = ticket_rev_events_key(NULL, 0, prefix,
+                                          rmcf->redis.prefix.len);
+    s->events.data = ngx_pnalloc(cycle->pool, s->events.len + 1);
     if (s->events.data == NULL) {
         return NGX_ERROR;
     }
 
-    ngx_sprintf(s->events.data, "%Vevents", &rmcf->redis.prefix);
+    (void) ticket_rev_events_key((char *) s->events.data, s->events.len + 1,
+                                 prefix, rmcf->redis.prefix.len);
 
     s->redis.conf = &rmcf->redis;
     s->redis.log = cycle->log;
@@ -395,39 +396,31 @@ ngx_http_ticket_rev_load_id(ngx_http_ticket_redis_t *rd, redisReply *reply,
 {
     ngx_http_ticket_rev_sync_t  *s = data;
 
-    redisReply  *entry, *id;
+    ngx_int_t     rc;
+    ticket_str_t  id;
 
     if (ngx_http_ticket_rev_reply_ok(s, reply, "XREVRANGE") != NGX_OK) {
         return;
     }
 
-    if (reply->type != REDIS_REPLY_ARRAY) {
-        ngx_http_ticket_redis_close(rd, "unexpected XREVRANGE reply");
+    rc = ticket_rev_reply_range_id(reply, &id);
+
+    if (rc != TICKET_REV_REPLY_OK) {
+        ngx_http_ticket_redis_close(rd,
+                       rc == TICKET_REV_REPLY_BAD
+                       ? "unexpected XREVRANGE reply"
+                       : rc == TICKET_REV_REPLY_BAD_ENTRY
+                         ? "unexpected XREVRANGE entry"
+                         : "invalid stream id");
         return;
     }
 
     s->load_id_len = 3;
     ngx_memcpy(s->load_id, "0-0", 3);
 
-    if (reply->elements > 0) {
-        entry = reply->element[0];
-
-        if (entry->type != REDIS_REPLY_ARRAY || entry->elements < 1) {
-            ngx_http_ticket_redis_close(rd, "unexpected XREVRANGE entry");
-            return;
-        }
-
-        id = entry->element[0];
-
-        if (id->type != REDIS_REPLY_STRING
-            || ngx_http_ticket_rev_id_valid(id->str, id->len) != NGX_OK)
-        {
-            ngx_http_ticket_redis_close(rd, "invalid stream id");
-            return;
-        }
-
-        ngx_memcpy(s->load_id, id->str, id->len);
-        s->load_id_len = id->len;
+    if (id.data != NULL) {
+        ngx_memcpy(s->load_id, id.data, id.len);
+        s->load_id_len = id.len;
     }
 
     s->list = TICKET_REV_JTI;
@@ -444,20 +437,7 @@ ngx_http_ticket_rev_scan(ngx_http_ticket_rev_sync_t *s)
     size_t       argvlen[5];
     const char  *argv[5];
 
-    switch (s->list) {
-
-    case TICKET_REV_JTI:
-        argv[0] = "ZSCAN";
-        break;
-
-    case TICKET_REV_KID:
-        argv[0] = "SSCAN";
-        break;
-
-    default:
-        argv[0] = "HSCAN";
-    }
-
+    argv[0] = ticket_rev_list_info(s->list)->scan;
     argv[1] = (const char *) s->keys[s->list].data;
     argv[2] = (const char *) s->cursor;
     argv[3] = "COUNT";
@@ -488,62 +468,47 @@ ngx_http_ticket_rev_scan_reply(ngx_http_ticket_redis_t *rd,
     size_t                       i, step, pages;
     int64_t                      value;
     uint64_t                     hash;
+    ngx_int_t                    rc;
     ngx_uint_t                   bad;
-    redisReply                  *cursor, *items, *member, *v;
+    ticket_str_t                 cursor, member;
+    const redisReply            *items;
     ngx_http_ticket_rev_zone_t  *zone;
 
     if (ngx_http_ticket_rev_reply_ok(s, reply, "SCAN") != NGX_OK) {
         return;
     }
 
-    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2
-        || reply->element[0]->type != REDIS_REPLY_STRING
-        || reply->element[0]->len == 0
-        || reply->element[0]->len >= sizeof(s->cursor)
-        || reply->element[1]->type != REDIS_REPLY_ARRAY)
-    {
-        ngx_http_ticket_redis_close(rd, "unexpected SCAN reply");
+    rc = ticket_rev_reply_scan(reply, s->list, sizeof(s->cursor), &cursor,
+                               &items);
+
+    if (rc != TICKET_REV_REPLY_OK) {
+        ngx_http_ticket_redis_close(rd, rc == TICKET_REV_REPLY_BAD_ITEMS
+                                        ? "unexpected SCAN items"
+                                        : "unexpected SCAN reply");
         return;
     }
 
-    cursor = reply->element[0];
-    items = reply->element[1];
-    step = (s->list == TICKET_REV_KID) ? 1 : 2;
-
-    if (items->elements % step != 0) {
-        ngx_http_ticket_redis_close(rd, "unexpected SCAN items");
-        return;
-    }
-
+    step = ticket_rev_scan_step(s->list);
     zone = s->zone;
     bad = 0;
 
     ngx_shmtx_lock(&zone->shpool->mutex);
 
     for (i = 0; i < items->elements; i += step) {
-        member = items->element[i];
 
-        if (member->type != REDIS_REPLY_STRING || member->len == 0) {
+        /* an unreadable value revokes all it could: fail closed */
+
+        rc = ticket_rev_reply_scan_row(items, s->list, i, &member, &value);
+
+        if (rc != TICKET_REV_ROW_OK) {
             bad++;
-            continue;
-        }
 
-        value = 0;
-
-        if (step == 2) {
-            v = items->element[i + 1];
-
-            /* an unreadable value revokes all it could: fail closed */
-
-            if (v->type != REDIS_REPLY_STRING
-                || ticket_rev_parse_time(v->str, v->len, &value) != 0)
-            {
-                value = TICKET_MAX_TIME;
-                bad++;
+            if (rc == TICKET_REV_ROW_SKIP) {
+                continue;
             }
         }
 
-        hash = ticket_rev_hash(s->list, member->str, member->len);
+        hash = ticket_rev_hash(s->list, member.data, member.len);
 
         if (ngx_http_ticket_rev_insert_locked(zone, s->list, hash, value)
             != NGX_OK)
@@ -567,9 +532,9 @@ ngx_http_ticket_rev_scan_reply(ngx_http_ticket_redis_t *rd,
                       "failing closed");
     }
 
-    if (cursor->len != 1 || cursor->str[0] != '0') {
-        ngx_memcpy(s->cursor, cursor->str, cursor->len);
-        s->cursor_len = cursor->len;
+    if (cursor.len != 1 || cursor.data[0] != '0') {
+        ngx_memcpy(s->cursor, cursor.data, cursor.len);
+        s->cursor_len = cursor.len;
         ngx_http_ticket_rev_scan(s);
         return;
     }
@@ -692,39 +657,34 @@ ngx_http_ticket_rev_gap_reply(ngx_http_ticket_redis_t *rd, redisReply *reply,
 {
     ngx_http_ticket_rev_sync_t  *s = data;
 
-    redisReply  *id;
+    ngx_int_t     rc;
+    ticket_str_t  id;
 
     if (ngx_http_ticket_rev_reply_ok(s, reply, "XRANGE") != NGX_OK) {
         return;
     }
 
-    if (reply->type != REDIS_REPLY_ARRAY) {
+    rc = ticket_rev_reply_range_id(reply, &id);
+
+    if (rc == TICKET_REV_REPLY_BAD) {
         ngx_http_ticket_redis_close(rd, "unexpected XRANGE reply");
         return;
     }
 
     ngx_http_ticket_rev_contact(s);
 
-    if (reply->elements == 0) {
+    if (rc != TICKET_REV_REPLY_OK) {
+        ngx_http_ticket_redis_close(rd, rc == TICKET_REV_REPLY_BAD_ENTRY
+                                        ? "unexpected XRANGE entry"
+                                        : "invalid stream id");
+        return;
+    }
+
+    if (id.data == NULL) {
         /* the batch was just read, yet the stream is empty: trimmed */
         s->gap = 1;
 
     } else {
-        if (reply->element[0]->type != REDIS_REPLY_ARRAY
-            || reply->element[0]->elements < 1)
-        {
-            ngx_http_ticket_redis_close(rd, "unexpected XRANGE entry");
-            return;
-        }
-
-        id = reply->element[0]->element[0];
-
-        if (id->type != REDIS_REPLY_STRING
-            || ngx_http_ticket_rev_id_valid(id->str, id->len) != NGX_OK)
-        {
-            ngx_http_ticket_redis_close(rd, "invalid stream id");
-            return;
-        }
 
         /*
          * The oldest entry left is newer than where the batch started:
@@ -734,8 +694,8 @@ ngx_http_ticket_rev_gap_reply(ngx_http_ticket_redis_t *rd, redisReply *reply,
          */
 
         if (!(s->from_id_len == 3 && ngx_strncmp(s->from_id, "0-0", 3) == 0)
-            && ngx_http_ticket_rev_id_cmp((u_char *) id->str, id->len,
-                                          s->from_id, s->from_id_len)
+            && ticket_rev_id_cmp(id.data, id.len, (char *) s->from_id,
+                                 s->from_id_len)
                > 0)
         {
             s->gap = 1;
@@ -760,8 +720,9 @@ ngx_http_ticket_rev_read_reply(ngx_http_ticket_redis_t *rd,
 {
     ngx_http_ticket_rev_sync_t  *s = data;
 
-    size_t       i;
-    redisReply  *stream, *entries;
+    size_t             i;
+    ngx_int_t          rc;
+    const redisReply  *entries;
 
     if (ngx_http_ticket_rev_reply_ok(s, reply, "XREAD") != NGX_OK) {
         return;
@@ -771,7 +732,9 @@ ngx_http_ticket_rev_read_reply(ngx_http_ticket_redis_t *rd,
 
     ngx_http_ticket_rev_contact(s);
 
-    if (reply->type == REDIS_REPLY_NIL) {
+    rc = ticket_rev_reply_read(reply, &entries);
+
+    if (rc == TICKET_REV_REPLY_NIL) {
 
         if (s->gap) {
             /* the zone filled up: try a whole load again */
@@ -783,24 +746,13 @@ ngx_http_ticket_rev_read_reply(ngx_http_ticket_redis_t *rd,
         return;
     }
 
-    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 1) {
-        ngx_http_ticket_redis_close(rd, "unexpected XREAD reply");
-        return;
-    }
-
-    stream = reply->element[0];
-
-    if (stream->type != REDIS_REPLY_ARRAY || stream->elements != 2
-        || stream->element[1]->type != REDIS_REPLY_ARRAY)
-    {
+    if (rc != TICKET_REV_REPLY_OK) {
         ngx_http_ticket_redis_close(rd, "unexpected XREAD reply");
         return;
     }
 
     ngx_memcpy(s->from_id, s->last_id, s->last_id_len);
     s->from_id_len = s->last_id_len;
-
-    entries = stream->element[1];
 
     for (i = 0; i < entries->elements; i++) {
         if (ngx_http_ticket_rev_apply(s, entries->element[i]) != NGX_OK) {
@@ -816,58 +768,37 @@ ngx_http_ticket_rev_read_reply(ngx_http_ticket_redis_t *rd,
 
 
 static ngx_int_t
-ngx_http_ticket_rev_apply(ngx_http_ticket_rev_sync_t *s, redisReply *entry)
+ngx_http_ticket_rev_apply(ngx_http_ticket_rev_sync_t *s,
+    const redisReply *entry)
 {
-    int                          rc;
-    size_t                       i, n;
+    int                          rc, truncated;
     uint64_t                     hash;
-    redisReply                  *id, *fields;
-    ticket_str_t                 f[NGX_HTTP_TICKET_MAX_FIELDS];
+    ngx_int_t                    n;
+    ticket_str_t                 id;
     ticket_rev_entry_t           e;
     ngx_http_ticket_rev_zone_t  *zone;
 
-    if (entry->type != REDIS_REPLY_ARRAY || entry->elements != 2) {
-        return NGX_ERROR;
-    }
-
-    id = entry->element[0];
-    fields = entry->element[1];
-
-    if (id->type != REDIS_REPLY_STRING
-        || ngx_http_ticket_rev_id_valid(id->str, id->len) != NGX_OK
-        || fields->type != REDIS_REPLY_ARRAY)
+    if (ticket_rev_reply_entry(entry, &id, &e, &rc, &truncated)
+        != TICKET_REV_REPLY_OK)
     {
         return NGX_ERROR;
     }
 
-    if (fields->elements > NGX_HTTP_TICKET_MAX_FIELDS) {
+    if (truncated) {
         /* more than any writer of the SPEC's layout sends: the lists in
          * Redis are the truth, read them again */
         s->gap = 1;
     }
-
-    n = ngx_min(fields->elements, NGX_HTTP_TICKET_MAX_FIELDS);
-
-    for (i = 0; i < n; i++) {
-        if (fields->element[i]->type != REDIS_REPLY_STRING) {
-            return NGX_ERROR;
-        }
-
-        f[i].data = fields->element[i]->str;
-        f[i].len = fields->element[i]->len;
-    }
-
-    rc = ticket_rev_parse_entry(f, n & ~(size_t) 1, &e);
 
     if (rc == TICKET_REV_ENTRY_OK) {
         zone = s->zone;
         hash = ticket_rev_hash(e.list, e.member.data, e.member.len);
 
         ngx_shmtx_lock(&zone->shpool->mutex);
-        rc = ngx_http_ticket_rev_insert_locked(zone, e.list, hash, e.value);
+        n = ngx_http_ticket_rev_insert_locked(zone, e.list, hash, e.value);
         ngx_shmtx_unlock(&zone->shpool->mutex);
 
-        if (rc != NGX_OK) {
+        if (n != NGX_OK) {
             ngx_log_error(NGX_LOG_CRIT, s->redis.log, 0,
                           "ticket: revocation zone is full "
                           "(ticket_shm_size): failing closed");
@@ -877,12 +808,12 @@ ngx_http_ticket_rev_apply(ngx_http_ticket_rev_sync_t *s, redisReply *entry)
         /* it may have been a revocation: never skip it, reload the lists */
         ngx_log_error(NGX_LOG_ERR, s->redis.log, 0,
                       "ticket: invalid entry %*s in \"%V\": loading the "
-                      "lists again", id->len, id->str, &s->events);
+                      "lists again", id.len, id.data, &s->events);
         s->gap = 1;
     }
 
-    ngx_memcpy(s->last_id, id->str, id->len);
-    s->last_id_len = id->len;
+    ngx_memcpy(s->last_id, id.data, id.len);
+    s->last_id_len = id.len;
 
     ngx_http_ticket_rev_contact(s);
 
@@ -894,17 +825,18 @@ static ngx_int_t
 ngx_http_ticket_rev_reply_ok(ngx_http_ticket_rev_sync_t *s,
     redisReply *reply, const char *what)
 {
-    u_char  buf[256];
+    u_char        buf[256];
+    ticket_str_t  text;
 
     if (reply == NULL) {
         /* the connection went away; the down handler takes it from here */
         return NGX_ERROR;
     }
 
-    if (reply->type == REDIS_REPLY_ERROR) {
+    if (ticket_rev_reply_error(reply, 200, &text)) {
         /* WRONGTYPE, NOAUTH, OOM...: the lists cannot be trusted */
         ngx_snprintf(buf, sizeof(buf), "%s failed: %*s%Z", what,
-                     ngx_min(reply->len, 200), reply->str);
+                     text.len, text.data);
         ngx_http_ticket_redis_close(&s->redis, (char *) buf);
         return NGX_ERROR;
     }
@@ -995,70 +927,4 @@ ngx_http_ticket_rev_prune(ngx_http_ticket_rev_sync_t *s)
         s->prune_list++;
         s->prune_key = 0;
     }
-}
-
-
-/* stream ids: "MS-SEQ", compared as two numbers */
-
-static ngx_int_t
-ngx_http_ticket_rev_id_valid(const char *id, size_t len)
-{
-    size_t      i;
-    ngx_uint_t  dash;
-
-    if (len < 3 || len >= NGX_HTTP_TICKET_ID_LEN) {
-        return NGX_ERROR;
-    }
-
-    dash = 0;
-
-    for (i = 0; i < len; i++) {
-        if (id[i] == '-') {
-            if (dash || i == 0 || i == len - 1) {
-                return NGX_ERROR;
-            }
-
-            dash = 1;
-
-        } else if (id[i] < '0' || id[i] > '9') {
-            return NGX_ERROR;
-        }
-    }
-
-    return dash ? NGX_OK : NGX_ERROR;
-}
-
-
-static int
-ngx_http_ticket_rev_id_cmp(const u_char *a, size_t alen, const u_char *b,
-    size_t blen)
-{
-    size_t  ai, bi, ae, be;
-
-    /* both valid: compare the ms parts, then the sequence parts */
-
-    ae = 0;
-    while (ae < alen && a[ae] != '-') { ae++; }
-
-    be = 0;
-    while (be < blen && b[be] != '-') { be++; }
-
-    if (ae != be) {
-        return ae > be ? 1 : -1;
-    }
-
-    for (ai = 0; ai < ae; ai++) {
-        if (a[ai] != b[ai]) {
-            return a[ai] > b[ai] ? 1 : -1;
-        }
-    }
-
-    ai = alen - ae;
-    bi = blen - be;
-
-    if (ai != bi) {
-        return ai > bi ? 1 : -1;
-    }
-
-    return ngx_memcmp(a + ae, b + be, ai);
 }

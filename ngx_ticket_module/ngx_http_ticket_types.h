@@ -92,6 +92,25 @@ typedef struct {
 } ngx_http_ticket_metrics_t;
 
 
+/* ticket_kind_claim PATH [VALUE=KIND ...] [*=KIND] [default=KIND] */
+
+typedef struct {
+    ngx_str_t                   path;
+    ticket_kind_map_t          *map;
+    size_t                      nmap;
+    unsigned                    other;       /* "*": 0 none */
+    unsigned                    dflt;        /* "default": 0 none */
+} ngx_http_ticket_kind_claim_t;
+
+
+/* ticket_jti_claim PATH [optional] */
+
+typedef struct {
+    ngx_str_t                   path;
+    ngx_uint_t                  optional;
+} ngx_http_ticket_jti_claim_t;
+
+
 typedef struct {
     ngx_uint_t                  kinds;       /* 0: off, TICKET_KIND_* */
     ngx_str_t                   kinds_file;  /* where "ticket" was set */
@@ -109,6 +128,8 @@ typedef struct {
     time_t                      leeway;
     time_t                      max_lifetime;
     ngx_str_t                   roles_claim;
+    ngx_http_ticket_kind_claim_t *kind_claim; /* NULL: "kind" as it is */
+    ngx_http_ticket_jti_claim_t  *jti_claim;  /* NULL: "jti" required */
     ngx_uint_t                  mode;
     ngx_uint_t                  preflight;
     ngx_str_t                   realm;
@@ -120,6 +141,10 @@ typedef struct {
     ticket_str_t               *required;    /* "kind:user", "role:a|b" */
     size_t                      nrequired;
     ticket_policy_t             policy;
+    ngx_str_t                   parse_key;   /* every setting that shapes
+                                                a parsed ticket: the cache
+                                                shares entries only where
+                                                it is the same */
     ngx_str_t                   www_missing;
     ngx_str_t                   www_invalid;
     ngx_str_t                   www_scope;

@@ -85,6 +85,17 @@ ticket_alg_from_name(const char *name, size_t len)
         }
     }
 
+    /*
+     * RFC 9864 names the Ed25519 variant of EdDSA "Ed25519"; EdDSA here
+     * is Ed25519 only (an OKP key of another curve never loads), so both
+     * names are one algorithm and a key of either verifies a ticket of
+     * either.
+     */
+
+    if (len == sizeof("Ed25519") - 1 && memcmp(name, "Ed25519", len) == 0) {
+        return TICKET_ALG_EDDSA;
+    }
+
     return TICKET_ALG_UNKNOWN;
 }
 

@@ -26,35 +26,26 @@
 #define TICKET_AUDIT_FP_LEN       16
 
 
-typedef struct {
-    char                   *pos;          /* NULL: count only */
-    size_t                  len;          /* SIZE_MAX: too large */
-} ticket_audit_out_t;
-
-
-static void ticket_audit_put(ticket_audit_out_t *out, const char *s,
-    size_t n);
-static void ticket_audit_put_str(ticket_audit_out_t *out, const char *s);
-static size_t ticket_audit_utf8(const unsigned char *p, size_t n);
-static void ticket_audit_escape_out(ticket_audit_out_t *out, const char *s,
+static void ticket_audit_put_str(ticket_json_out_t *out, const char *s);
+static void ticket_audit_string(ticket_json_out_t *out, const char *s,
     size_t len);
-static void ticket_audit_string(ticket_audit_out_t *out, const char *s,
-    size_t len);
-static void ticket_audit_member(ticket_audit_out_t *out, const char *name,
-    const ticket_str_t *value, int nullable);
-static void ticket_audit_time(ticket_audit_out_t *out, int64_t time_ms);
+static void ticket_audit_name(ticket_json_out_t *out,
+    ticket_audit_member_e m);
+static void ticket_audit_member(ticket_json_out_t *out,
+    ticket_audit_member_e m, const ticket_str_t *value);
+static void ticket_audit_time(ticket_json_out_t *out, int64_t time_ms);
 static char *ticket_audit_digits(char *p, unsigned long value, size_t n);
-static void ticket_audit_uint(ticket_audit_out_t *out, unsigned value);
-static void ticket_audit_roles(ticket_audit_out_t *out, json_t *roles);
-static void ticket_audit_list(ticket_audit_out_t *out,
+static void ticket_audit_uint(ticket_json_out_t *out, unsigned value);
+static void ticket_audit_roles(ticket_json_out_t *out, json_t *roles);
+static void ticket_audit_list(ticket_json_out_t *out,
     const ticket_strlist_t *list);
-static void ticket_audit_required(ticket_audit_out_t *out,
+static void ticket_audit_required(ticket_json_out_t *out,
     const ticket_audit_record_t *rec);
-static void ticket_audit_fp_member(ticket_audit_out_t *out,
+static void ticket_audit_fp_member(ticket_json_out_t *out,
     const ticket_audit_record_t *rec);
 static int ticket_audit_sha256_fp(const unsigned char *token, size_t len,
     char fp[17]);
-static void ticket_audit_record_out(ticket_audit_out_t *out,
+static void ticket_audit_record_out(ticket_json_out_t *out,
     const ticket_audit_record_t *rec);
 
 
@@ -73,6 +64,34 @@ static const char  *ticket_audit_event_names[] = {
 
 
 static const char  ticket_audit_hex[] = "0123456789abcdef";
+
+
+#define TICKET_AUDIT_M(name, type)                                           \
+    { name, sizeof(name) - 1, TICKET_AUDIT_ ## type }
+
+const ticket_audit_member_t  ticket_audit_members[TICKET_AUDIT_MEMBERS] = {
+    TICKET_AUDIT_M("time", STRING),
+    TICKET_AUDIT_M("event", STRING),
+    TICKET_AUDIT_M("reason", STRING),
+    TICKET_AUDIT_M("status", NUMBER),
+    TICKET_AUDIT_M("enforced", BOOL),
+    TICKET_AUDIT_M("client", STRING),
+    TICKET_AUDIT_M("method", STRING),
+    TICKET_AUDIT_M("host", STRING),
+    TICKET_AUDIT_M("uri", STRING),
+    TICKET_AUDIT_M("request_id", STRING),
+    TICKET_AUDIT_M("verified", BOOL),
+    TICKET_AUDIT_M("sub", STRING_NULL),
+    TICKET_AUDIT_M("kind", STRING_NULL),
+    TICKET_AUDIT_M("tenant", STRING_NULL),
+    TICKET_AUDIT_M("jti", STRING_NULL),
+    TICKET_AUDIT_M("kid", STRING_NULL),
+    TICKET_AUDIT_M("iss", STRING_NULL),
+    TICKET_AUDIT_M("sid", STRING_NULL),
+    TICKET_AUDIT_M("roles", ARRAY),
+    TICKET_AUDIT_M("required", ARRAY),
+    TICKET_AUDIT_M("token_fp", STRING_NULL)
+};
 
 
 const char *
@@ -144,37 +163,9 @@ ticket_audit_event(ticket_reason_t reason, int excess)
 
 
 size_t
-ticket_audit_escape_len(const char *s, size_t len)
-{
-    ticket_audit_out_t  out;
-
-    out.pos = NULL;
-    out.len = 0;
-
-    ticket_audit_escape_out(&out, s, len);
-
-    return out.len;
-}
-
-
-char *
-ticket_audit_escape(char *dst, const char *s, size_t len)
-{
-    ticket_audit_out_t  out;
-
-    out.pos = dst;
-    out.len = 0;
-
-    ticket_audit_escape_out(&out, s, len);
-
-    return out.pos;
-}
-
-
-size_t
 ticket_audit_record_len(const ticket_audit_record_t *rec)
 {
-    ticket_audit_out_t  out;
+    ticket_json_out_t  out;
 
     out.pos = NULL;
     out.len = 0;
@@ -188,7 +179,7 @@ ticket_audit_record_len(const ticket_audit_record_t *rec)
 char *
 ticket_audit_record_write(char *dst, const ticket_audit_record_t *rec)
 {
-    ticket_audit_out_t  out;
+    ticket_json_out_t  out;
 
     out.pos = dst;
     out.len = 0;
@@ -211,224 +202,47 @@ ticket_audit_token_fp(const unsigned char *token, size_t len, char fp[17])
 
 
 static void
-ticket_audit_put(ticket_audit_out_t *out, const char *s, size_t n)
+ticket_audit_put_str(ticket_json_out_t *out, const char *s)
 {
-    if (n == 0) {
-        return;
-    }
-
-    if (out->pos != NULL) {
-        memcpy(out->pos, s, n);
-        out->pos += n;
-    }
-
-    /* saturates: a count that wrapped would let the writer overrun */
-    out->len = (n > SIZE_MAX - out->len) ? SIZE_MAX : out->len + n;
+    ticket_json_out(out, s, strlen(s));
 }
 
 
 static void
-ticket_audit_put_str(ticket_audit_out_t *out, const char *s)
+ticket_audit_string(ticket_json_out_t *out, const char *s, size_t len)
 {
-    ticket_audit_put(out, s, strlen(s));
+    ticket_json_out(out, "\"", 1);
+    ticket_json_escape_out(out, s, len);
+    ticket_json_out(out, "\"", 1);
 }
 
 
-/*
- * The length of the well-formed UTF-8 sequence of 2 to 4 bytes at p,
- * at most n bytes long, or 0 if there is none (RFC 3629, section 4):
- *
- *   C2..DF  80..BF
- *   E0      A0..BF  80..BF
- *   E1..EC  80..BF  80..BF
- *   ED      80..9F  80..BF          (no surrogates)
- *   EE..EF  80..BF  80..BF
- *   F0      90..BF  80..BF  80..BF
- *   F1..F3  80..BF  80..BF  80..BF
- *   F4      80..8F  80..BF  80..BF  (nothing above U+10FFFF)
- *
- * The second byte's range excludes the overlong forms and the code
- * points out of range; C0, C1 and F5..FF never start a sequence.
- */
-
-static size_t
-ticket_audit_utf8(const unsigned char *p, size_t n)
-{
-    size_t          len, i;
-    unsigned char   c, lo, hi;
-
-    c = p[0];
-
-    if (c >= 0xc2 && c <= 0xdf) {
-        len = 2;
-        lo = 0x80;
-        hi = 0xbf;
-
-    } else if (c == 0xe0) {
-        len = 3;
-        lo = 0xa0;
-        hi = 0xbf;
-
-    } else if (c == 0xed) {
-        len = 3;
-        lo = 0x80;
-        hi = 0x9f;
-
-    } else if (c >= 0xe1 && c <= 0xef) {
-        len = 3;
-        lo = 0x80;
-        hi = 0xbf;
-
-    } else if (c == 0xf0) {
-        len = 4;
-        lo = 0x90;
-        hi = 0xbf;
-
-    } else if (c >= 0xf1 && c <= 0xf3) {
-        len = 4;
-        lo = 0x80;
-        hi = 0xbf;
-
-    } else if (c == 0xf4) {
-        len = 4;
-        lo = 0x80;
-        hi = 0x8f;
-
-    } else {
-        return 0;
-    }
-
-    if (n < len) {
-        return 0;
-    }
-
-    if (p[1] < lo || p[1] > hi) {
-        return 0;
-    }
-
-    for (i = 2; i < len; i++) {
-        if (p[i] < 0x80 || p[i] > 0xbf) {
-            return 0;
-        }
-    }
-
-    return len;
-}
-
+/* "{"name": for the first member, ","name": for the others */
 
 static void
-ticket_audit_escape_out(ticket_audit_out_t *out, const char *s, size_t len)
+ticket_audit_name(ticket_json_out_t *out, ticket_audit_member_e m)
 {
-    char                  esc[6];
-    size_t                i, run, n;
-    unsigned char         c;
-    const unsigned char  *p;
-
-    if (s == NULL) {
-        return;
-    }
-
-    p = (const unsigned char *) s;
-    i = 0;
-    run = 0;
-
-    /* bytes that stay as they are are copied in runs, [run, i) */
-
-    while (i < len) {
-        c = p[i];
-
-        if (c >= 0x80) {
-            n = ticket_audit_utf8(p + i, len - i);
-            if (n != 0) {
-                i += n;
-                continue;
-            }
-
-            ticket_audit_put(out, s + run, i - run);
-            ticket_audit_put(out, "\\ufffd", 6);
-            run = ++i;
-            continue;
-        }
-
-        if (c >= 0x20 && c != 0x7f && c != '"' && c != '\\') {
-            i++;
-            continue;
-        }
-
-        ticket_audit_put(out, s + run, i - run);
-
-        esc[0] = '\\';
-        n = 2;
-
-        switch (c) {
-
-        case '"':
-        case '\\':
-            esc[1] = (char) c;
-            break;
-
-        case '\n':
-            esc[1] = 'n';
-            break;
-
-        case '\r':
-            esc[1] = 'r';
-            break;
-
-        case '\t':
-            esc[1] = 't';
-            break;
-
-        case '\b':
-            esc[1] = 'b';
-            break;
-
-        case '\f':
-            esc[1] = 'f';
-            break;
-
-        default:
-            esc[1] = 'u';
-            esc[2] = '0';
-            esc[3] = '0';
-            esc[4] = ticket_audit_hex[c >> 4];
-            esc[5] = ticket_audit_hex[c & 0x0f];
-            n = 6;
-        }
-
-        ticket_audit_put(out, esc, n);
-        run = ++i;
-    }
-
-    ticket_audit_put(out, s + run, len - run);
+    ticket_json_out(out, m == 0 ? "{\"" : ",\"", 2);
+    ticket_json_out(out, ticket_audit_members[m].name,
+                     ticket_audit_members[m].len);
+    ticket_json_out(out, "\":", 2);
 }
 
 
-static void
-ticket_audit_string(ticket_audit_out_t *out, const char *s, size_t len)
-{
-    ticket_audit_put(out, "\"", 1);
-    ticket_audit_escape_out(out, s, len);
-    ticket_audit_put(out, "\"", 1);
-}
-
-
-/* ,"name":"value"; value->data NULL: null if nullable, else "" */
+/* ,"name":"value"; value->data NULL: null if the member may be, else "" */
 
 static void
-ticket_audit_member(ticket_audit_out_t *out, const char *name,
-    const ticket_str_t *value, int nullable)
+ticket_audit_member(ticket_json_out_t *out, ticket_audit_member_e m,
+    const ticket_str_t *value)
 {
-    ticket_audit_put(out, ",\"", 2);
-    ticket_audit_put_str(out, name);
-    ticket_audit_put(out, "\":", 2);
+    ticket_audit_name(out, m);
 
     if (value->data == NULL) {
-        if (nullable) {
-            ticket_audit_put(out, "null", 4);
+        if (ticket_audit_members[m].type == TICKET_AUDIT_STRING_NULL) {
+            ticket_json_out(out, "null", 4);
 
         } else {
-            ticket_audit_put(out, "\"\"", 2);
+            ticket_json_out(out, "\"\"", 2);
         }
 
         return;
@@ -439,7 +253,7 @@ ticket_audit_member(ticket_audit_out_t *out, const char *name,
 
 
 static void
-ticket_audit_time(ticket_audit_out_t *out, int64_t time_ms)
+ticket_audit_time(ticket_json_out_t *out, int64_t time_ms)
 {
     char       buf[TICKET_AUDIT_TIME_LEN], *p;
     time_t     sec;
@@ -490,9 +304,9 @@ ticket_audit_time(ticket_audit_out_t *out, int64_t time_ms)
     p = ticket_audit_digits(p, (unsigned long) (ms % 1000), 3);
     *p = 'Z';
 
-    ticket_audit_put(out, "\"", 1);
-    ticket_audit_put(out, buf, TICKET_AUDIT_TIME_LEN);
-    ticket_audit_put(out, "\"", 1);
+    ticket_json_out(out, "\"", 1);
+    ticket_json_out(out, buf, TICKET_AUDIT_TIME_LEN);
+    ticket_json_out(out, "\"", 1);
 }
 
 
@@ -513,7 +327,7 @@ ticket_audit_digits(char *p, unsigned long value, size_t n)
 
 
 static void
-ticket_audit_uint(ticket_audit_out_t *out, unsigned value)
+ticket_audit_uint(ticket_json_out_t *out, unsigned value)
 {
     char  buf[3 * sizeof(unsigned)], *p;
 
@@ -524,7 +338,7 @@ ticket_audit_uint(ticket_audit_out_t *out, unsigned value)
         value /= 10;
     } while (value != 0);
 
-    ticket_audit_put(out, p, (size_t) (buf + sizeof(buf) - p));
+    ticket_json_out(out, p, (size_t) (buf + sizeof(buf) - p));
 }
 
 
@@ -532,14 +346,14 @@ ticket_audit_uint(ticket_audit_out_t *out, unsigned value)
  * an array; anything else holds no role */
 
 static void
-ticket_audit_roles(ticket_audit_out_t *out, json_t *roles)
+ticket_audit_roles(ticket_json_out_t *out, json_t *roles)
 {
     int          first;
     size_t       i, n, len;
     json_t      *v;
     const char  *s, *end, *w;
 
-    ticket_audit_put(out, "[", 1);
+    ticket_json_out(out, "[", 1);
 
     first = 1;
 
@@ -563,7 +377,7 @@ ticket_audit_roles(ticket_audit_out_t *out, json_t *roles)
             }
 
             if (!first) {
-                ticket_audit_put(out, ",", 1);
+                ticket_json_out(out, ",", 1);
             }
 
             first = 0;
@@ -582,7 +396,7 @@ ticket_audit_roles(ticket_audit_out_t *out, json_t *roles)
             len = json_string_length(v);
 
             if (!first) {
-                ticket_audit_put(out, ",", 1);
+                ticket_json_out(out, ",", 1);
             }
 
             first = 0;
@@ -590,43 +404,43 @@ ticket_audit_roles(ticket_audit_out_t *out, json_t *roles)
         }
     }
 
-    ticket_audit_put(out, "]", 1);
+    ticket_json_out(out, "]", 1);
 }
 
 
 /* a ticket's roles as ticket_parse() listed them (a string already split) */
 
 static void
-ticket_audit_list(ticket_audit_out_t *out, const ticket_strlist_t *list)
+ticket_audit_list(ticket_json_out_t *out, const ticket_strlist_t *list)
 {
     size_t  i;
 
-    ticket_audit_put(out, "[", 1);
+    ticket_json_out(out, "[", 1);
 
     for (i = 0; i < list->n; i++) {
         if (i) {
-            ticket_audit_put(out, ",", 1);
+            ticket_json_out(out, ",", 1);
         }
 
         ticket_audit_string(out, list->values[i].data, list->values[i].len);
     }
 
-    ticket_audit_put(out, "]", 1);
+    ticket_json_out(out, "]", 1);
 }
 
 
 static void
-ticket_audit_required(ticket_audit_out_t *out,
+ticket_audit_required(ticket_json_out_t *out,
     const ticket_audit_record_t *rec)
 {
     size_t  i;
 
-    ticket_audit_put(out, "[", 1);
+    ticket_json_out(out, "[", 1);
 
     if (rec->required != NULL) {
         for (i = 0; i < rec->nrequired; i++) {
             if (i != 0) {
-                ticket_audit_put(out, ",", 1);
+                ticket_json_out(out, ",", 1);
             }
 
             /* data NULL: "" keeps the array one of strings */
@@ -635,20 +449,20 @@ ticket_audit_required(ticket_audit_out_t *out,
         }
     }
 
-    ticket_audit_put(out, "]", 1);
+    ticket_json_out(out, "]", 1);
 }
 
 
 static void
-ticket_audit_fp_member(ticket_audit_out_t *out,
+ticket_audit_fp_member(ticket_json_out_t *out,
     const ticket_audit_record_t *rec)
 {
     char  fp[TICKET_AUDIT_FP_LEN + 1];
 
-    ticket_audit_put(out, ",\"token_fp\":", sizeof(",\"token_fp\":") - 1);
+    ticket_audit_name(out, TICKET_AUDIT_M_TOKEN_FP);
 
     if (rec->token == NULL) {
-        ticket_audit_put(out, "null", 4);
+        ticket_json_out(out, "null", 4);
         return;
     }
 
@@ -661,13 +475,13 @@ ticket_audit_fp_member(ticket_audit_out_t *out,
     if (out->pos == NULL
         || ticket_audit_sha256_fp(rec->token, rec->token_len, fp) != 0)
     {
-        ticket_audit_put(out, "null              ", TICKET_AUDIT_FP_LEN + 2);
+        ticket_json_out(out, "null              ", TICKET_AUDIT_FP_LEN + 2);
         return;
     }
 
-    ticket_audit_put(out, "\"", 1);
-    ticket_audit_put(out, fp, TICKET_AUDIT_FP_LEN);
-    ticket_audit_put(out, "\"", 1);
+    ticket_json_out(out, "\"", 1);
+    ticket_json_out(out, fp, TICKET_AUDIT_FP_LEN);
+    ticket_json_out(out, "\"", 1);
 }
 
 
@@ -701,54 +515,54 @@ ticket_audit_sha256_fp(const unsigned char *token, size_t len, char fp[17])
 
 
 static void
-ticket_audit_record_out(ticket_audit_out_t *out,
+ticket_audit_record_out(ticket_json_out_t *out,
     const ticket_audit_record_t *rec)
 {
     const char  *name;
 
-    ticket_audit_put(out, "{\"time\":", sizeof("{\"time\":") - 1);
+    ticket_audit_name(out, TICKET_AUDIT_M_TIME);
     ticket_audit_time(out, rec->time_ms);
 
     /* an event with no name is the caller's error: null, still JSON */
 
-    ticket_audit_put(out, ",\"event\":", sizeof(",\"event\":") - 1);
+    ticket_audit_name(out, TICKET_AUDIT_M_EVENT);
 
     name = ticket_audit_event_name(rec->event);
     if (name != NULL) {
         ticket_audit_string(out, name, strlen(name));
 
     } else {
-        ticket_audit_put(out, "null", 4);
+        ticket_json_out(out, "null", 4);
     }
 
-    ticket_audit_put(out, ",\"reason\":", sizeof(",\"reason\":") - 1);
+    ticket_audit_name(out, TICKET_AUDIT_M_REASON);
     name = ticket_reason_name(rec->reason);
     ticket_audit_string(out, name, strlen(name));
 
-    ticket_audit_put(out, ",\"status\":", sizeof(",\"status\":") - 1);
+    ticket_audit_name(out, TICKET_AUDIT_M_STATUS);
     ticket_audit_uint(out, rec->status);
 
-    ticket_audit_put(out, ",\"enforced\":", sizeof(",\"enforced\":") - 1);
+    ticket_audit_name(out, TICKET_AUDIT_M_ENFORCED);
     ticket_audit_put_str(out, rec->enforced ? "true" : "false");
 
-    ticket_audit_member(out, "client", &rec->client, 0);
-    ticket_audit_member(out, "method", &rec->method, 0);
-    ticket_audit_member(out, "host", &rec->host, 0);
-    ticket_audit_member(out, "uri", &rec->uri, 0);
-    ticket_audit_member(out, "request_id", &rec->request_id, 0);
+    ticket_audit_member(out, TICKET_AUDIT_M_CLIENT, &rec->client);
+    ticket_audit_member(out, TICKET_AUDIT_M_METHOD, &rec->method);
+    ticket_audit_member(out, TICKET_AUDIT_M_HOST, &rec->host);
+    ticket_audit_member(out, TICKET_AUDIT_M_URI, &rec->uri);
+    ticket_audit_member(out, TICKET_AUDIT_M_REQUEST_ID, &rec->request_id);
 
-    ticket_audit_put(out, ",\"verified\":", sizeof(",\"verified\":") - 1);
+    ticket_audit_name(out, TICKET_AUDIT_M_VERIFIED);
     ticket_audit_put_str(out, rec->verified ? "true" : "false");
 
-    ticket_audit_member(out, "sub", &rec->sub, 1);
-    ticket_audit_member(out, "kind", &rec->kind, 1);
-    ticket_audit_member(out, "tenant", &rec->tenant, 1);
-    ticket_audit_member(out, "jti", &rec->jti, 1);
-    ticket_audit_member(out, "kid", &rec->kid, 1);
-    ticket_audit_member(out, "iss", &rec->iss, 1);
-    ticket_audit_member(out, "sid", &rec->sid, 1);
+    ticket_audit_member(out, TICKET_AUDIT_M_SUB, &rec->sub);
+    ticket_audit_member(out, TICKET_AUDIT_M_KIND, &rec->kind);
+    ticket_audit_member(out, TICKET_AUDIT_M_TENANT, &rec->tenant);
+    ticket_audit_member(out, TICKET_AUDIT_M_JTI, &rec->jti);
+    ticket_audit_member(out, TICKET_AUDIT_M_KID, &rec->kid);
+    ticket_audit_member(out, TICKET_AUDIT_M_ISS, &rec->iss);
+    ticket_audit_member(out, TICKET_AUDIT_M_SID, &rec->sid);
 
-    ticket_audit_put(out, ",\"roles\":", sizeof(",\"roles\":") - 1);
+    ticket_audit_name(out, TICKET_AUDIT_M_ROLES);
 
     if (rec->roles_list != NULL) {
         ticket_audit_list(out, rec->roles_list);
@@ -757,10 +571,10 @@ ticket_audit_record_out(ticket_audit_out_t *out,
         ticket_audit_roles(out, rec->roles);
     }
 
-    ticket_audit_put(out, ",\"required\":", sizeof(",\"required\":") - 1);
+    ticket_audit_name(out, TICKET_AUDIT_M_REQUIRED);
     ticket_audit_required(out, rec);
 
     ticket_audit_fp_member(out, rec);
 
-    ticket_audit_put(out, "}\n", 2);
+    ticket_json_out(out, "}\n", 2);
 }

@@ -25,10 +25,10 @@
  *               "claim:NAME=V1|V2")
  *   token_fp    string (16 lowercase hex digits) or null (no ticket)
  *
- * Every string is escaped: '"', '\\', control bytes (\n \r \t \b \f or
- * \u00XX) and DEL as \u007f; a byte that is not part of valid UTF-8 as
- * \ufffd, so that no claim can end a string, a record or a line early,
- * and every record is valid JSON.
+ * Every string is escaped by ticket_json_escape(): '"', '\\', control
+ * bytes (\n \r \t \b \f or \u00XX) and DEL as \u007f; a byte that is
+ * not part of valid UTF-8 as \ufffd, so that no claim can end a string,
+ * a record or a line early, and every record is valid JSON.
  */
 
 #ifndef TICKET_AUDIT_H_INCLUDED_
@@ -36,6 +36,7 @@
 
 
 #include "ticket_types.h"
+#include "ticket_json.h"
 
 
 typedef enum {
@@ -89,6 +90,57 @@ typedef struct {
 } ticket_audit_record_t;
 
 
+/*
+ * The record's members, in the order above: the writer below writes
+ * them from this table, and readers (ticketctl audit) check a record
+ * against it.
+ */
+
+typedef enum {
+    TICKET_AUDIT_STRING = 0,
+    TICKET_AUDIT_NUMBER,
+    TICKET_AUDIT_BOOL,
+    TICKET_AUDIT_STRING_NULL,                /* a string, or null */
+    TICKET_AUDIT_ARRAY                       /* of strings */
+} ticket_audit_type_t;
+
+
+typedef struct {
+    const char             *name;
+    size_t                  len;
+    ticket_audit_type_t     type;
+} ticket_audit_member_t;
+
+
+typedef enum {
+    TICKET_AUDIT_M_TIME = 0,
+    TICKET_AUDIT_M_EVENT,
+    TICKET_AUDIT_M_REASON,
+    TICKET_AUDIT_M_STATUS,
+    TICKET_AUDIT_M_ENFORCED,
+    TICKET_AUDIT_M_CLIENT,
+    TICKET_AUDIT_M_METHOD,
+    TICKET_AUDIT_M_HOST,
+    TICKET_AUDIT_M_URI,
+    TICKET_AUDIT_M_REQUEST_ID,
+    TICKET_AUDIT_M_VERIFIED,
+    TICKET_AUDIT_M_SUB,
+    TICKET_AUDIT_M_KIND,
+    TICKET_AUDIT_M_TENANT,
+    TICKET_AUDIT_M_JTI,
+    TICKET_AUDIT_M_KID,
+    TICKET_AUDIT_M_ISS,
+    TICKET_AUDIT_M_SID,
+    TICKET_AUDIT_M_ROLES,
+    TICKET_AUDIT_M_REQUIRED,
+    TICKET_AUDIT_M_TOKEN_FP,
+    TICKET_AUDIT_MEMBERS
+} ticket_audit_member_e;
+
+
+extern const ticket_audit_member_t  ticket_audit_members[TICKET_AUDIT_MEMBERS];
+
+
 const char *ticket_audit_event_name(ticket_audit_event_t event);
 int ticket_audit_event_from_name(const char *name, size_t len);  /* -1 */
 
@@ -100,10 +152,6 @@ int ticket_audit_event_from_name(const char *name, size_t len);  /* -1 */
  */
 ticket_audit_event_t ticket_audit_event(ticket_reason_t reason,
     int excess);
-
-/* JSON string body of s (no quotes): bytes needed, and the writer */
-size_t ticket_audit_escape_len(const char *s, size_t len);
-char *ticket_audit_escape(char *dst, const char *s, size_t len);
 
 /* the whole record and its "\n": bytes needed, and the writer; the
  * writer returns the end of what it wrote (exactly _len bytes) */

@@ -16,7 +16,11 @@
 
 json_t *ticket_json_parse_object(const char *buf, size_t len);
 
-/* dotted path lookup from an object ("realm_access.roles"); NULL if absent */
+/*
+ * A claim from an object by PATH: the member named exactly PATH when
+ * there is one (Auth0's "https://example.com/roles"), else PATH as dotted
+ * names ("realm_access.roles"); NULL if absent.
+ */
 json_t *ticket_json_path(json_t *obj, const char *path, size_t len);
 
 /*
@@ -26,6 +30,40 @@ json_t *ticket_json_path(json_t *obj, const char *path, size_t len);
  * needed; writes at most size bytes to buf (buf may be NULL if size 0).
  */
 size_t ticket_json_text(json_t *value, char *buf, size_t size);
+
+/*
+ * The one JSON string escaper: the body of a JSON string (no quotes) for
+ * s: '"', '\\', control bytes (\n \r \t \b \f or \u00XX) and DEL as
+ * \u007f, and a byte that is not part of valid UTF-8 as \ufffd.  Bytes
+ * needed, and the writer, which returns the end of what it wrote.  s may
+ * be NULL: nothing.
+ */
+size_t ticket_json_escape_len(const char *s, size_t len);
+char *ticket_json_escape(char *dst, const char *s, size_t len);
+
+/*
+ * Writers run twice, as ngx_escape_json() is: first with pos NULL,
+ * counting, then writing at pos, which moves on.  The count saturates at
+ * SIZE_MAX.  ticket_json_out() adds bytes, ticket_json_escape_out() a
+ * string's JSON body; the audit record is written with them.
+ */
+
+typedef struct {
+    char                   *pos;          /* NULL: count only */
+    size_t                  len;          /* SIZE_MAX: too large */
+} ticket_json_out_t;
+
+
+void ticket_json_out(ticket_json_out_t *out, const char *s, size_t n);
+void ticket_json_escape_out(ticket_json_out_t *out, const char *s,
+    size_t len);
+
+/*
+ * The one UTF-8 check: the length of the well-formed character at p
+ * (1 for ASCII, 2 to 4), at most n bytes; 0 if there is none (RFC 3629:
+ * no overlongs, no surrogates, nothing past U+10FFFF).
+ */
+size_t ticket_utf8_len(const unsigned char *p, size_t n);
 
 
 #endif /* TICKET_JSON_H_INCLUDED_ */

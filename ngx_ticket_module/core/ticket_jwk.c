@@ -40,7 +40,13 @@ static int ticket_key_set_names(ticket_key_t *key, const char *kid,
 static int ticket_tenant_ok(const char *tenant, size_t len);
 static void ticket_jwks_wipe(json_t *doc);
 static int ticket_jwk_parse(json_t *jwk, ticket_key_t *key,
-    ticket_key_err_t *ke);
+    const ticket_jwks_opts_t *opts, ticket_key_err_t *ke);
+static int ticket_jwk_usable(json_t *jwk, const ticket_jwks_opts_t *opts,
+    ticket_alg_t *alg, ticket_key_err_t *ke);
+static int ticket_jwk_infer(json_t *jwk, const char *kty, size_t kty_len,
+    const ticket_jwks_opts_t *opts, ticket_alg_t *alg, ticket_key_err_t *ke);
+static int ticket_jwk_rsa_bits(json_t *jwk, ticket_key_err_t *ke);
+static int ticket_is(const char *s, size_t len, const char *lit);
 static int ticket_jwk_string(json_t *jwk, const char *name,
     const char **str, size_t *len, ticket_key_err_t *ke);
 static int ticket_jwk_b64(json_t *jwk, const char *name,
@@ -63,17 +69,46 @@ static const char  *ticket_jwk_private[] = {
 };
 
 
+/* JWA key management algorithms (RFC 7518 section 4): keys for them
+ * encrypt, they never sign */
+
+static const char  *ticket_jwk_enc_algs[] = {
+    "RSA1_5", "RSA-OAEP", "RSA-OAEP-256", "RSA-OAEP-384", "RSA-OAEP-512",
+    "A128KW", "A192KW", "A256KW", "dir", "ECDH-ES", "ECDH-ES+A128KW",
+    "ECDH-ES+A192KW", "ECDH-ES+A256KW", "A128GCMKW", "A192GCMKW",
+    "A256GCMKW", "PBES2-HS256+A128KW", "PBES2-HS384+A192KW",
+    "PBES2-HS512+A256KW", NULL
+};
+
+
 int
 ticket_keyset_add_jwks(ticket_keyset_t *ks, const unsigned char *buf,
     size_t len, char *err, size_t errlen)
 {
-    int                rc;
+    return ticket_keyset_add_jwks_opts(ks, buf, len, NULL, err, errlen);
+}
+
+
+/*
+ * RFC 7517 section 5: a key that cannot verify tickets (another use, an
+ * encryption alg, an unknown kty or curve, a short RSA modulus, private
+ * material) is skipped, and opts->warn told why; a key that claims to be
+ * a signing key but is malformed fails the whole document, as does a
+ * document in which no key is left.
+ */
+
+int
+ticket_keyset_add_jwks_opts(ticket_keyset_t *ks, const unsigned char *buf,
+    size_t len, const ticket_jwks_opts_t *opts, char *err, size_t errlen)
+{
+    int                rc, r;
     json_t            *doc, *list;
-    size_t             i, n, nparsed;
+    size_t             i, n, nkeys, nskipped;
     json_error_t       jerr;
     ticket_key_t      *keys;
     unsigned char      c;
     ticket_key_err_t   ke;
+    ticket_jwks_opts_t none;
 
     ke.buf = err;
     ke.len = errlen;
@@ -85,8 +120,20 @@ ticket_keyset_add_jwks(ticket_keyset_t *ks, const unsigned char *buf,
         err[0] = '\0';
     }
 
+    if (opts == NULL) {
+        memset(&none, 0, sizeof(ticket_jwks_opts_t));
+        opts = &none;
+    }
+
     if (ks == NULL || buf == NULL) {
         ticket_error(err, errlen, "no JWKS");
+        return -1;
+    }
+
+    if (opts->tenant != NULL
+        && !ticket_tenant_ok(opts->tenant, strlen(opts->tenant)))
+    {
+        ticket_error(err, errlen, "tenant is empty or holds \"/\"");
         return -1;
     }
 
@@ -109,7 +156,8 @@ ticket_keyset_add_jwks(ticket_keyset_t *ks, const unsigned char *buf,
     }
 
     keys = NULL;
-    nparsed = 0;
+    nkeys = 0;
+    nskipped = 0;
     rc = -1;
 
     if (!json_is_object(doc)) {
@@ -142,27 +190,53 @@ ticket_keyset_add_jwks(ticket_keyset_t *ks, const unsigned char *buf,
         ke.kid = NULL;
         ke.kid_len = 0;
 
-        nparsed = i + 1;
+        r = ticket_jwk_parse(json_array_get(list, i), &keys[nkeys], opts,
+                             &ke);
 
-        if (ticket_jwk_parse(json_array_get(list, i), &keys[i], &ke) != 0) {
+        if (r < 0) {
+            ticket_key_cleanup(&keys[nkeys]);
             goto done;
         }
+
+        if (r > 0) {
+            ticket_key_cleanup(&keys[nkeys]);
+            nskipped++;
+
+            if (opts->warn != NULL && err != NULL) {
+                opts->warn(opts->data, err);
+            }
+
+            if (err != NULL && errlen > 0) {
+                err[0] = '\0';
+            }
+
+            continue;
+        }
+
+        nkeys++;
     }
 
     ke.index = (size_t) -1;
+    ke.kid = NULL;
 
-    if (ticket_keyset_append(ks, keys, n, &ke) != 0) {
+    if (nkeys == 0) {
+        ticket_error(err, errlen, "no key can verify tickets (%zu skipped)",
+                     nskipped);
+        goto done;
+    }
+
+    if (ticket_keyset_append(ks, keys, nkeys, &ke) != 0) {
         goto done;
     }
 
     /* the set owns the keys' contents now */
 
-    nparsed = 0;
+    nkeys = 0;
     rc = 0;
 
 done:
 
-    for (i = 0; i < nparsed; i++) {
+    for (i = 0; i < nkeys; i++) {
         ticket_key_cleanup(&keys[i]);
     }
 
@@ -200,14 +274,17 @@ ticket_jwks_wipe(json_t *doc)
 }
 
 
+/* 0: a key; 1: skipped (the reason in ke); -1: the document is bad */
+
 static int
-ticket_jwk_parse(json_t *jwk, ticket_key_t *key, ticket_key_err_t *ke)
+ticket_jwk_parse(json_t *jwk, ticket_key_t *key,
+    const ticket_jwks_opts_t *opts, ticket_key_err_t *ke)
 {
+    int                       r;
     char                      shown[TICKET_SHOWN_SIZE];
-    size_t                    i, kid_len, alg_len, len, tenant_len;
-    json_t                   *member;
+    size_t                    kid_len, tenant_len;
     EVP_PKEY                 *pkey;
-    const char               *kid, *alg, *kty, *use, *tenant, *want;
+    const char               *kid, *tenant;
     ticket_alg_t              a;
     const ticket_alg_info_t  *info;
 
@@ -234,31 +311,12 @@ ticket_jwk_parse(json_t *jwk, ticket_key_t *key, ticket_key_err_t *ke)
     ke->kid = kid;
     ke->kid_len = kid_len;
 
-    if (ticket_jwk_string(jwk, "alg", &alg, &alg_len, ke) != 0) {
-        return -1;
+    r = ticket_jwk_usable(jwk, opts, &a, ke);
+    if (r != 0) {
+        return r;
     }
 
-    a = ticket_alg_from_name(alg, alg_len);
     info = ticket_alg_info(a);
-
-    if (info == NULL) {
-        ticket_shown(shown, alg, alg_len);
-        ticket_key_error(ke, "\"alg\" \"%s\" is not supported", shown);
-        return -1;
-    }
-
-    member = json_object_get(jwk, "use");
-
-    if (member != NULL) {
-        if (ticket_jwk_string(jwk, "use", &use, &len, ke) != 0) {
-            return -1;
-        }
-
-        if (len != 3 || memcmp(use, "sig", 3) != 0) {
-            ticket_key_error(ke, "\"use\" is not \"sig\"");
-            return -1;
-        }
-    }
 
     tenant = NULL;
     tenant_len = 0;
@@ -275,29 +333,22 @@ ticket_jwk_parse(json_t *jwk, ticket_key_t *key, ticket_key_err_t *ke)
         }
     }
 
-    if (ticket_jwk_string(jwk, "kty", &kty, &len, ke) != 0) {
-        return -1;
-    }
+    if (opts->tenant != NULL) {
 
-    switch (info->family) {
-    case TICKET_FAMILY_HS:
-        want = "oct";
-        break;
-    case TICKET_FAMILY_ES:
-        want = "EC";
-        break;
-    case TICKET_FAMILY_EDDSA:
-        want = "OKP";
-        break;
-    default:
-        want = "RSA";
-    }
+        /* tenant= binds every key of the source: a key may not say else */
 
-    if (len != strlen(want) || memcmp(kty, want, len) != 0) {
-        ticket_shown(shown, kty, len);
-        ticket_key_error(ke, "\"kty\" \"%s\" does not fit \"alg\" \"%s\"",
-                         shown, info->name);
-        return -1;
+        if (tenant != NULL
+            && (tenant_len != strlen(opts->tenant)
+                || memcmp(tenant, opts->tenant, tenant_len) != 0))
+        {
+            ticket_shown(shown, tenant, tenant_len);
+            ticket_key_error(ke, "\"tenant\" \"%s\" is not the tenant= "
+                             "of its source", shown);
+            return -1;
+        }
+
+        tenant = opts->tenant;
+        tenant_len = strlen(opts->tenant);
     }
 
     if (info->family == TICKET_FAMILY_HS) {
@@ -316,18 +367,6 @@ ticket_jwk_parse(json_t *jwk, ticket_key_t *key, ticket_key_err_t *ke)
         }
 
     } else {
-
-        /* the gateway holds public keys only: a leaked file leaks nothing */
-
-        for (i = 0; ticket_jwk_private[i] != NULL; i++) {
-            if (json_object_get(jwk, ticket_jwk_private[i]) != NULL) {
-                ticket_key_error(ke, "holds private key material (\"%s\"): "
-                                 "give the public key",
-                                 ticket_jwk_private[i]);
-                return -1;
-            }
-        }
-
         if (info->family == TICKET_FAMILY_ES) {
             pkey = ticket_jwk_ec(jwk, a, ke);
 
@@ -359,6 +398,295 @@ ticket_jwk_parse(json_t *jwk, ticket_key_t *key, ticket_key_err_t *ke)
     }
 
     return 0;
+}
+
+
+/*
+ * Whether a JWK can verify tickets, and with which algorithm: 0 and *alg
+ * set; 1 when the key is skipped (the reason in ke); -1 when a member
+ * is not what RFC 7517 says it is.
+ */
+
+static int
+ticket_jwk_usable(json_t *jwk, const ticket_jwks_opts_t *opts,
+    ticket_alg_t *alg, ticket_key_err_t *ke)
+{
+    char                      shown[TICKET_SHOWN_SIZE];
+    size_t                    i, len, kty_len, alg_len;
+    json_t                   *member, *op;
+    const char               *use, *kty, *name, *want;
+    ticket_alg_t              a;
+    const ticket_alg_info_t  *info;
+
+    if (ticket_jwk_string(jwk, "kty", &kty, &kty_len, ke) != 0) {
+        return -1;
+    }
+
+    /* the gateway holds public keys only: a leaked file leaks nothing */
+
+    if (!ticket_is(kty, kty_len, "oct")) {
+        for (i = 0; ticket_jwk_private[i] != NULL; i++) {
+            if (json_object_get(jwk, ticket_jwk_private[i]) != NULL) {
+                ticket_key_error(ke, "skipped: holds private key material "
+                                 "(\"%s\"), only public keys are loaded",
+                                 ticket_jwk_private[i]);
+                return 1;
+            }
+        }
+    }
+
+    if (json_object_get(jwk, "use") != NULL) {
+        if (ticket_jwk_string(jwk, "use", &use, &len, ke) != 0) {
+            return -1;
+        }
+
+        if (!ticket_is(use, len, "sig")) {
+            ticket_shown(shown, use, len);
+            ticket_key_error(ke, "skipped: \"use\" is \"%s\", not \"sig\"",
+                             shown);
+            return 1;
+        }
+    }
+
+    member = json_object_get(jwk, "key_ops");
+
+    if (member != NULL) {
+        if (!json_is_array(member)) {
+            ticket_key_error(ke, "\"key_ops\" is not an array");
+            return -1;
+        }
+
+        want = NULL;
+
+        json_array_foreach(member, i, op) {
+            if (!json_is_string(op)) {
+                ticket_key_error(ke, "\"key_ops\" holds a non-string");
+                return -1;
+            }
+
+            if (ticket_is(json_string_value(op), json_string_length(op),
+                          "verify"))
+            {
+                want = "verify";
+            }
+        }
+
+        if (want == NULL) {
+            ticket_key_error(ke, "skipped: \"key_ops\" has no \"verify\"");
+            return 1;
+        }
+    }
+
+    if (json_object_get(jwk, "alg") == NULL) {
+        return ticket_jwk_infer(jwk, kty, kty_len, opts, alg, ke);
+    }
+
+    if (ticket_jwk_string(jwk, "alg", &name, &alg_len, ke) != 0) {
+        return -1;
+    }
+
+    for (i = 0; ticket_jwk_enc_algs[i] != NULL; i++) {
+        if (ticket_is(name, alg_len, ticket_jwk_enc_algs[i])) {
+            ticket_key_error(ke, "skipped: \"alg\" \"%s\" is an encryption "
+                             "algorithm", ticket_jwk_enc_algs[i]);
+            return 1;
+        }
+    }
+
+    a = ticket_alg_from_name(name, alg_len);
+    info = ticket_alg_info(a);
+
+    if (info == NULL) {
+        ticket_shown(shown, name, alg_len);
+        ticket_key_error(ke, "skipped: \"alg\" \"%s\" is not supported",
+                         shown);
+        return 1;
+    }
+
+    if (!ticket_is(kty, kty_len, "RSA") && !ticket_is(kty, kty_len, "EC")
+        && !ticket_is(kty, kty_len, "OKP") && !ticket_is(kty, kty_len, "oct"))
+    {
+        ticket_shown(shown, kty, kty_len);
+        ticket_key_error(ke, "skipped: \"kty\" \"%s\" is not supported",
+                         shown);
+        return 1;
+    }
+
+    switch (info->family) {
+    case TICKET_FAMILY_HS:
+        want = "oct";
+        break;
+    case TICKET_FAMILY_ES:
+        want = "EC";
+        break;
+    case TICKET_FAMILY_EDDSA:
+        want = "OKP";
+        break;
+    default:
+        want = "RSA";
+    }
+
+    if (!ticket_is(kty, kty_len, want)) {
+        ticket_shown(shown, kty, kty_len);
+        ticket_key_error(ke, "\"kty\" \"%s\" does not fit \"alg\" \"%s\"",
+                         shown, info->name);
+        return -1;
+    }
+
+    if (info->family == TICKET_FAMILY_RS || info->family == TICKET_FAMILY_PS)
+    {
+        if (ticket_jwk_rsa_bits(jwk, ke) != 0) {
+            return 1;
+        }
+    }
+
+    *alg = a;
+
+    return 0;
+}
+
+
+/*
+ * A JWK without "alg" (Entra ID, PayPal, the RFC 7520 examples): the
+ * algorithm follows from the key where only one can: the curve for EC
+ * and OKP; for RSA, RS256 unless the source pins another.  A symmetric
+ * key could be any HS alg: it is refused.
+ */
+
+static int
+ticket_jwk_infer(json_t *jwk, const char *kty, size_t kty_len,
+    const ticket_jwks_opts_t *opts, ticket_alg_t *alg, ticket_key_err_t *ke)
+{
+    char         shown[TICKET_SHOWN_SIZE];
+    size_t       crv_len;
+    const char  *crv;
+
+    if (ticket_is(kty, kty_len, "RSA")) {
+        if (ticket_jwk_rsa_bits(jwk, ke) != 0) {
+            return 1;
+        }
+
+        *alg = opts->rsa_alg != TICKET_ALG_UNKNOWN ? opts->rsa_alg
+                                                   : TICKET_ALG_RS256;
+        return 0;
+    }
+
+    if (ticket_is(kty, kty_len, "oct")) {
+        ticket_key_error(ke, "skipped: an \"oct\" key without \"alg\": "
+                         "which HS algorithm is not known");
+        return 1;
+    }
+
+    if (!ticket_is(kty, kty_len, "EC") && !ticket_is(kty, kty_len, "OKP")) {
+        ticket_shown(shown, kty, kty_len);
+        ticket_key_error(ke, "skipped: \"kty\" \"%s\" is not supported",
+                         shown);
+        return 1;
+    }
+
+    if (ticket_jwk_string(jwk, "crv", &crv, &crv_len, ke) != 0) {
+        return -1;
+    }
+
+    if (ticket_is(kty, kty_len, "EC")) {
+        if (ticket_is(crv, crv_len, "P-256")) {
+            *alg = TICKET_ALG_ES256;
+            return 0;
+        }
+
+        if (ticket_is(crv, crv_len, "P-384")) {
+            *alg = TICKET_ALG_ES384;
+            return 0;
+        }
+
+        if (ticket_is(crv, crv_len, "P-521")) {
+            *alg = TICKET_ALG_ES512;
+            return 0;
+        }
+
+    } else {
+        if (ticket_is(crv, crv_len, "Ed25519")) {
+            *alg = TICKET_ALG_EDDSA;
+            return 0;
+        }
+
+        if (ticket_is(crv, crv_len, "X25519")
+            || ticket_is(crv, crv_len, "X448"))
+        {
+            ticket_shown(shown, crv, crv_len);
+            ticket_key_error(ke, "skipped: \"crv\" \"%s\" is for key "
+                             "agreement, not signatures", shown);
+            return 1;
+        }
+    }
+
+    ticket_shown(shown, crv, crv_len);
+    ticket_key_error(ke, "skipped: \"crv\" \"%s\" is not supported", shown);
+
+    return 1;
+}
+
+
+/* 0, or 1 with the reason in ke for a modulus too short to trust */
+
+static int
+ticket_jwk_rsa_bits(json_t *jwk, ticket_key_err_t *ke)
+{
+    long            n;
+    size_t          len, i, bits;
+    json_t         *member;
+    const char     *str;
+    unsigned char  *buf, top;
+
+    member = json_object_get(jwk, "n");
+
+    /* a missing or bad "n" is reported where the key is built */
+
+    if (!json_is_string(member)) {
+        return 0;
+    }
+
+    str = json_string_value(member);
+    len = json_string_length(member);
+
+    buf = malloc(len / 4 * 3 + 3);
+    if (buf == NULL) {
+        return 0;
+    }
+
+    n = ticket_b64url_decode(buf, str, len);
+    bits = 0;
+
+    for (i = 0; n > 0 && i < (size_t) n; i++) {
+        if (buf[i] != 0) {
+            top = buf[i];
+            bits = ((size_t) n - i - 1) * 8;
+
+            while (top) {
+                bits++;
+                top >>= 1;
+            }
+
+            break;
+        }
+    }
+
+    free(buf);
+
+    if (n > 0 && bits < TICKET_RSA_MIN_BITS) {
+        ticket_key_error(ke, "skipped: the RSA key is %zu bits, at least %d "
+                         "are needed", bits, TICKET_RSA_MIN_BITS);
+        return 1;
+    }
+
+    return 0;
+}
+
+
+static int
+ticket_is(const char *s, size_t len, const char *lit)
+{
+    return len == strlen(lit) && memcmp(s, lit, len) == 0;
 }
 
 

@@ -161,6 +161,43 @@ ticket_keyset_find(const ticket_keyset_t *ks, const char *kid,
 }
 
 
+const ticket_key_t *
+ticket_keyset_find_alg(const ticket_keyset_t *ks, const char *kid,
+    size_t kid_len, ticket_alg_t alg)
+{
+    size_t  i;
+
+    if (ks == NULL || kid == NULL || kid_len > TICKET_MAX_KID) {
+        return NULL;
+    }
+
+    for (i = 0; i < ks->nkeys; i++) {
+        if (ks->keys[i].alg == alg && ks->keys[i].kid_len == kid_len
+            && memcmp(ks->keys[i].kid, kid, kid_len) == 0)
+        {
+            return &ks->keys[i];
+        }
+    }
+
+    return NULL;
+}
+
+
+const ticket_key_t *
+ticket_keyset_find_fp(const ticket_keyset_t *ks, const unsigned char *fp)
+{
+    size_t  i;
+
+    for (i = 0; i < ks->nkeys; i++) {
+        if (memcmp(ks->keys[i].fp, fp, sizeof(ks->keys[i].fp)) == 0) {
+            return &ks->keys[i];
+        }
+    }
+
+    return NULL;
+}
+
+
 /*
  * What identifies a key across scopes and reloads: its algorithm, kid,
  * tenant and material.  The verified-ticket cache trusts an entry only in
@@ -244,12 +281,18 @@ ticket_keyset_append(ticket_keyset_t *ks, ticket_key_t *keys, size_t n,
             return -1;
         }
 
-        if (ticket_keyset_find(ks, keys[i].kid, keys[i].kid_len) != NULL) {
+        /* one kid may name keys of several algs: (kid, alg) is unique */
+
+        if (ticket_keyset_find_alg(ks, keys[i].kid, keys[i].kid_len,
+                                   keys[i].alg)
+            != NULL)
+        {
             goto duplicate;
         }
 
         for (j = 0; j < i; j++) {
-            if (keys[j].kid_len == keys[i].kid_len
+            if (keys[j].alg == keys[i].alg
+                && keys[j].kid_len == keys[i].kid_len
                 && memcmp(keys[j].kid, keys[i].kid, keys[i].kid_len) == 0)
             {
                 goto duplicate;
@@ -292,7 +335,8 @@ ticket_keyset_append(ticket_keyset_t *ks, ticket_key_t *keys, size_t n,
 duplicate:
 
     ticket_shown(shown, keys[i].kid, keys[i].kid_len);
-    ticket_error(ke->buf, ke->len, "duplicate kid \"%s\"", shown);
+    ticket_error(ke->buf, ke->len, "duplicate kid \"%s\" for alg %s", shown,
+                 ticket_alg_name(keys[i].alg));
 
     return -1;
 }

@@ -17,6 +17,39 @@ void ticket_keyset_free(ticket_keyset_t *ks);  /* wipes secrets */
 const ticket_key_t *ticket_keyset_find(const ticket_keyset_t *ks,
     const char *kid, size_t kid_len);
 
+/* the key of that kid and alg: one kid may name keys of several algs */
+const ticket_key_t *ticket_keyset_find_alg(const ticket_keyset_t *ks,
+    const char *kid, size_t kid_len, ticket_alg_t alg);
+
+/* the key with that fingerprint (ticket_key_t's fp), or NULL */
+const ticket_key_t *ticket_keyset_find_fp(const ticket_keyset_t *ks,
+    const unsigned char *fp);
+
+
+/*
+ * The key a ticket names: by its kid and alg (a kid may name keys of
+ * several algs, as a provider migrating publishes them), else a key of
+ * that kid, whose other alg the caller then refuses; or without a kid
+ * (kid NULL) the only key of a set of one; never a guess among several,
+ * which would be an oracle.  ticket_select_key() and the verified-ticket
+ * cache choose so.  Inline: the cache asks on every hit.
+ */
+
+static inline const ticket_key_t *
+ticket_keyset_named(const ticket_keyset_t *ks, const char *kid,
+    size_t kid_len, ticket_alg_t alg)
+{
+    const ticket_key_t  *key;
+
+    if (kid == NULL) {
+        return (ks->nkeys == 1) ? &ks->keys[0] : NULL;
+    }
+
+    key = ticket_keyset_find_alg(ks, kid, kid_len, alg);
+
+    return key ? key : ticket_keyset_find(ks, kid, kid_len);
+}
+
 
 /*
  * For the importers (ticket_jwk.c): where a key came from, for error

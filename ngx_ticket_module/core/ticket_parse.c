@@ -8,8 +8,12 @@
  */
 
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <openssl/evp.h>
 
 #include "ticket_b64.h"
 #include "ticket_json.h"
@@ -17,12 +21,23 @@
 
 
 static ticket_reason_t ticket_parse_header(ticket_t *t);
-static ticket_reason_t ticket_parse_claims(ticket_t *t,
-    const ticket_str_t *roles_path);
-static int ticket_get_string(json_t *obj, const char *name, int required,
-    int nonempty, ticket_str_t *str);
-static int ticket_get_time(json_t *obj, const char *name, int required,
-    int64_t *v, int *present);
+static ticket_reason_t ticket_parse_claims(ticket_t *t, const char *token,
+    size_t len, const ticket_policy_t *p);
+static ticket_reason_t ticket_parse_kind(ticket_t *t,
+    const ticket_policy_t *p);
+static ticket_reason_t ticket_parse_jti(ticket_t *t, const char *token,
+    size_t len, const ticket_policy_t *p);
+static int ticket_get_string(ticket_t *t, json_t *obj, const char *what,
+    const char *name, int required, int nonempty, ticket_str_t *str);
+static int ticket_get_time(ticket_t *t, json_t *obj, const char *name,
+    int required, int64_t *v, int *present);
+static ticket_reason_t ticket_malformed(ticket_t *t, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+static void ticket_why_name(char *dst, size_t size, const char *name,
+    size_t len);
 static int ticket_is_string_array(json_t *value);
 static ticket_reason_t ticket_parse_lists(ticket_t *t);
 
@@ -84,6 +99,22 @@ ticket_reason_t
 ticket_parse(ticket_t *t, const char *token, size_t len,
     const ticket_str_t *roles_path)
 {
+    ticket_policy_t  p;
+
+    memset(&p, 0, sizeof(ticket_policy_t));
+
+    if (roles_path != NULL) {
+        p.roles_path = *roles_path;
+    }
+
+    return ticket_parse_policy(t, token, len, &p);
+}
+
+
+ticket_reason_t
+ticket_parse_policy(ticket_t *t, const char *token, size_t len,
+    const ticket_policy_t *pol)
+{
     long              n;
     size_t            hlen, plen, slen;
     const char       *dot1, *dot2, *p, *s;
@@ -92,36 +123,41 @@ ticket_parse(ticket_t *t, const char *token, size_t len,
 
     ticket_init(t);
 
-    if (token == NULL || len == 0 || len > TICKET_MAX_SIZE) {
-        return TICKET_MALFORMED;
+    if (token == NULL || len == 0) {
+        return ticket_malformed(t, "empty");
+    }
+
+    if (len > TICKET_MAX_SIZE) {
+        return ticket_malformed(t, "longer than %d bytes", TICKET_MAX_SIZE);
     }
 
     /* exactly three segments */
 
     dot1 = memchr(token, '.', len);
     if (dot1 == NULL) {
-        return TICKET_MALFORMED;
+        return ticket_malformed(t, "not three segments");
     }
 
     p = dot1 + 1;
 
     dot2 = memchr(p, '.', len - (size_t) (p - token));
     if (dot2 == NULL) {
-        return TICKET_MALFORMED;
+        return ticket_malformed(t, "not three segments");
     }
 
     s = dot2 + 1;
     slen = len - (size_t) (s - token);
 
     if (memchr(s, '.', slen) != NULL) {
-        return TICKET_MALFORMED;
+        return ticket_malformed(t, "more than three segments");
     }
 
     hlen = (size_t) (dot1 - token);
     plen = (size_t) (dot2 - p);
 
     if (hlen == 0 || plen == 0) {
-        return TICKET_MALFORMED;
+        return ticket_malformed(t, "%s segment empty",
+                                hlen == 0 ? "header" : "claims");
     }
 
     t->signing_input = token;
@@ -135,30 +171,32 @@ ticket_parse(ticket_t *t, const char *token, size_t len,
 
     t->sig = malloc(slen * 3 / 4 + 3);
     if (t->sig == NULL) {
-        return TICKET_MALFORMED;
+        return ticket_malformed(t, "out of memory");
     }
 
     n = ticket_b64url_decode(t->sig, s, slen);
     if (n < 0) {
-        return TICKET_MALFORMED;
+        return ticket_malformed(t, "signature segment not base64url");
     }
 
     t->sig_len = (size_t) n;
 
     buf = malloc(hlen * 3 / 4 + 3);
     if (buf == NULL) {
-        return TICKET_MALFORMED;
+        return ticket_malformed(t, "out of memory");
     }
 
     /* the claims text stays: a snapshot for the cache carries it */
 
     t->payload = malloc(plen * 3 / 4 + 3);
     if (t->payload == NULL) {
+        (void) ticket_malformed(t, "out of memory");
         goto malformed;
     }
 
     n = ticket_b64url_decode(buf, token, hlen);
     if (n < 0) {
+        (void) ticket_malformed(t, "header segment not base64url");
         goto malformed;
     }
 
@@ -166,6 +204,7 @@ ticket_parse(ticket_t *t, const char *token, size_t len,
 
     n = ticket_b64url_decode((unsigned char *) t->payload, p, plen);
     if (n < 0) {
+        (void) ticket_malformed(t, "claims segment not base64url");
         goto malformed;
     }
 
@@ -176,7 +215,9 @@ ticket_parse(ticket_t *t, const char *token, size_t len,
     free(buf);
 
     if (t->header == NULL) {
-        return TICKET_MALFORMED;
+        return ticket_malformed(t, "header not a strict JSON object "
+                                "(syntax, duplicate member, NUL, UTF-8 or "
+                                "depth)");
     }
 
     rc = ticket_parse_header(t);
@@ -186,10 +227,12 @@ ticket_parse(ticket_t *t, const char *token, size_t len,
 
     t->claims = ticket_json_parse_object(t->payload, t->payload_len);
     if (t->claims == NULL) {
-        return TICKET_MALFORMED;
+        return ticket_malformed(t, "claims not a strict JSON object "
+                                "(syntax, duplicate member, NUL, UTF-8 or "
+                                "depth)");
     }
 
-    rc = ticket_parse_claims(t, roles_path);
+    rc = ticket_parse_claims(t, token, len, pol);
     if (rc != TICKET_OK) {
         return rc;
     }
@@ -239,7 +282,7 @@ ticket_parse_lists(ticket_t *t)
 
     v = malloc((nroles + naud + 1) * sizeof(ticket_str_t));
     if (v == NULL) {
-        return TICKET_MALFORMED;
+        return ticket_malformed(t, "out of memory");
     }
 
     t->roles_list.values = v;
@@ -306,7 +349,8 @@ ticket_parse_header(ticket_t *t)
     /* no extension is understood, so none may be critical */
 
     if (json_object_get(t->header, "crit") != NULL) {
-        return TICKET_MALFORMED;
+        return ticket_malformed(t, "header \"crit\" present: no extension "
+                                "is understood");
     }
 
     for (i = 0; i < sizeof(ticket_untrusted_key_headers)
@@ -315,6 +359,8 @@ ticket_parse_header(ticket_t *t)
         if (json_object_get(t->header, ticket_untrusted_key_headers[i])
             != NULL)
         {
+            snprintf(t->why, sizeof(t->why), "header \"%s\" present",
+                     ticket_untrusted_key_headers[i]);
             return TICKET_UNTRUSTED_KEY_HEADER;
         }
     }
@@ -325,16 +371,22 @@ ticket_parse_header(ticket_t *t)
      */
 
     alg = json_object_get(t->header, "alg");
+    if (alg == NULL) {
+        return ticket_malformed(t, "header \"alg\" missing");
+    }
+
     if (!json_is_string(alg)) {
-        return TICKET_MALFORMED;
+        return ticket_malformed(t, "header \"alg\" not a string");
     }
 
     t->alg_name.data = json_string_value(alg);
     t->alg_name.len = json_string_length(alg);
     t->alg = ticket_alg_from_name(t->alg_name.data, t->alg_name.len);
 
-    if (ticket_get_string(t->header, "kid", 0, 0, &t->kid) != 0
-        || ticket_get_string(t->header, "typ", 0, 0, &t->typ) != 0)
+    if (ticket_get_string(t, t->header, "header", "kid", 0, 0, &t->kid)
+        != 0
+        || ticket_get_string(t, t->header, "header", "typ", 0, 0, &t->typ)
+           != 0)
     {
         return TICKET_MALFORMED;
     }
@@ -344,40 +396,40 @@ ticket_parse_header(ticket_t *t)
 
 
 static ticket_reason_t
-ticket_parse_claims(ticket_t *t, const ticket_str_t *roles_path)
+ticket_parse_claims(ticket_t *t, const char *token, size_t len,
+    const ticket_policy_t *p)
 {
-    int          has_nbf;
-    size_t       path_len;
-    json_t      *claims, *value;
-    const char  *path;
+    int              has_nbf;
+    char             name[48];
+    size_t           path_len;
+    json_t          *claims, *value;
+    const char      *path;
+    ticket_reason_t  rc;
 
     claims = t->claims;
 
-    if (ticket_get_string(claims, "sub", 1, 1, &t->sub) != 0
-        || ticket_get_string(claims, "kind", 1, 0, &t->kind_name) != 0
-        || ticket_get_string(claims, "jti", 1, 1, &t->jti) != 0
-        || ticket_get_string(claims, "iss", 0, 0, &t->iss) != 0
-        || ticket_get_string(claims, "tenant", 0, 1, &t->tenant) != 0
-        || ticket_get_string(claims, "sid", 0, 1, &t->sid) != 0
-        || ticket_get_time(claims, "iat", 1, &t->iat, NULL) != 0
-        || ticket_get_time(claims, "exp", 1, &t->exp, NULL) != 0
-        || ticket_get_time(claims, "nbf", 0, &t->nbf, &has_nbf) != 0)
+    if (ticket_get_string(t, claims, "claim", "sub", 1, 1, &t->sub) != 0
+        || ticket_get_string(t, claims, "claim", "iss", 0, 0, &t->iss) != 0
+        || ticket_get_string(t, claims, "claim", "tenant", 0, 1, &t->tenant)
+           != 0
+        || ticket_get_string(t, claims, "claim", "sid", 0, 1, &t->sid) != 0
+        || ticket_get_time(t, claims, "iat", 1, &t->iat, NULL) != 0
+        || ticket_get_time(t, claims, "exp", 1, &t->exp, NULL) != 0
+        || ticket_get_time(t, claims, "nbf", 0, &t->nbf, &has_nbf) != 0)
     {
         return TICKET_MALFORMED;
     }
 
     t->has_nbf = has_nbf ? 1 : 0;
 
-    if (t->kind_name.len == 4 && memcmp(t->kind_name.data, "user", 4) == 0) {
-        t->kind = TICKET_KIND_USER;
+    rc = ticket_parse_kind(t, p);
+    if (rc != TICKET_OK) {
+        return rc;
+    }
 
-    } else if (t->kind_name.len == 7
-               && memcmp(t->kind_name.data, "service", 7) == 0)
-    {
-        t->kind = TICKET_KIND_SERVICE;
-
-    } else {
-        return TICKET_MALFORMED;
+    rc = ticket_parse_jti(t, token, len, p);
+    if (rc != TICKET_OK) {
+        return rc;
     }
 
     /*
@@ -388,21 +440,22 @@ ticket_parse_claims(ticket_t *t, const ticket_str_t *roles_path)
     if (t->tenant.data != NULL
         && memchr(t->tenant.data, '/', t->tenant.len) != NULL)
     {
-        return TICKET_MALFORMED;
+        return ticket_malformed(t, "claim \"tenant\" holds \"/\"");
     }
 
     value = json_object_get(claims, "aud");
     if (value != NULL && !json_is_string(value)
         && !ticket_is_string_array(value))
     {
-        return TICKET_MALFORMED;
+        return ticket_malformed(t, "claim \"aud\" not a string or an array "
+                                "of strings");
     }
 
     t->aud = value;
 
-    if (roles_path != NULL && roles_path->len != 0) {
-        path = roles_path->data;
-        path_len = roles_path->len;
+    if (p->roles_path.len != 0) {
+        path = p->roles_path.data;
+        path_len = p->roles_path.len;
 
     } else {
         path = "roles";
@@ -413,7 +466,10 @@ ticket_parse_claims(ticket_t *t, const ticket_str_t *roles_path)
     if (value != NULL && !json_is_string(value)
         && !ticket_is_string_array(value))
     {
-        return TICKET_MALFORMED;
+        ticket_why_name(name, sizeof(name), path, path_len);
+
+        return ticket_malformed(t, "claim %s not a string or an array of "
+                                "strings", name);
     }
 
     t->roles = value;
@@ -422,25 +478,257 @@ ticket_parse_claims(ticket_t *t, const ticket_str_t *roles_path)
 }
 
 
-/* 0: absent and optional, or a string as required; -1: anything else */
+/*
+ * The kind: the claim at kind_path (default "kind"), its value mapped
+ * (default: "user" and "service" as they are), "*" for any other value,
+ * the default when the claim is absent.  Anything unmapped is malformed:
+ * a location never guesses a kind.
+ */
+
+static ticket_reason_t
+ticket_parse_kind(ticket_t *t, const ticket_policy_t *p)
+{
+    char          name[48];
+    size_t        i, path_len;
+    json_t       *value;
+    unsigned      kind;
+    const char   *path, *v;
+    ticket_str_t  s;
+
+    if (p->kind_path.len != 0) {
+        path = p->kind_path.data;
+        path_len = p->kind_path.len;
+
+    } else {
+        path = "kind";
+        path_len = sizeof("kind") - 1;
+    }
+
+    ticket_why_name(name, sizeof(name), path, path_len);
+
+    value = ticket_json_path(t->claims, path, path_len);
+    kind = 0;
+
+    if (value == NULL) {
+        if (p->kind_default == 0) {
+            return ticket_malformed(t, "claim %s missing", name);
+        }
+
+        kind = p->kind_default;
+
+    } else if (!json_is_string(value)) {
+        return ticket_malformed(t, "claim %s not a string", name);
+
+    } else {
+        s.data = json_string_value(value);
+        s.len = json_string_length(value);
+
+        if (p->kind_map == NULL) {
+            if (s.len == 4 && memcmp(s.data, "user", 4) == 0) {
+                kind = TICKET_KIND_USER;
+
+            } else if (s.len == 7 && memcmp(s.data, "service", 7) == 0) {
+                kind = TICKET_KIND_SERVICE;
+            }
+
+        } else {
+            for (i = 0; i < p->nkind_map; i++) {
+                if (p->kind_map[i].value.len == s.len
+                    && memcmp(p->kind_map[i].value.data, s.data, s.len) == 0)
+                {
+                    kind = p->kind_map[i].kind;
+                    break;
+                }
+            }
+        }
+
+        if (kind == 0) {
+            kind = p->kind_other;
+        }
+
+        if (kind == 0) {
+            return ticket_malformed(t, "claim %s value not mapped to a "
+                                    "kind", name);
+        }
+    }
+
+    if (kind == TICKET_KIND_USER) {
+        v = "user";
+
+    } else if (kind == TICKET_KIND_SERVICE) {
+        v = "service";
+
+    } else {
+        return ticket_malformed(t, "claim %s: bad kind map", name);
+    }
+
+    /* $ticket_kind and the audit record say the kind, not the raw value */
+
+    t->kind = kind;
+    t->kind_name.data = v;
+    t->kind_name.len = strlen(v);
+
+    return TICKET_OK;
+}
+
+
+/*
+ * The ticket id: the claim at jti_path (default "jti"), a non-empty
+ * string; absent and optional, the "fp:" id, which is the same for the
+ * same presented string, so that it can be revoked as a jti can.
+ */
+
+static ticket_reason_t
+ticket_parse_jti(ticket_t *t, const char *token, size_t len,
+    const ticket_policy_t *p)
+{
+    char         name[48];
+    size_t       path_len;
+    json_t      *value;
+    const char  *path;
+
+    if (p->jti_path.len != 0) {
+        path = p->jti_path.data;
+        path_len = p->jti_path.len;
+
+    } else {
+        path = "jti";
+        path_len = sizeof("jti") - 1;
+    }
+
+    ticket_why_name(name, sizeof(name), path, path_len);
+
+    value = ticket_json_path(t->claims, path, path_len);
+
+    if (value == NULL) {
+        if (!p->jti_optional) {
+            return ticket_malformed(t, "claim %s missing", name);
+        }
+
+        if (ticket_jti_fingerprint(token, len, t->jti_fp) != 0) {
+            return ticket_malformed(t, "out of memory");
+        }
+
+        t->jti.data = t->jti_fp;
+        t->jti.len = TICKET_JTI_FP_LEN;
+
+        return TICKET_OK;
+    }
+
+    if (!json_is_string(value)) {
+        return ticket_malformed(t, "claim %s not a string", name);
+    }
+
+    if (json_string_length(value) == 0) {
+        return ticket_malformed(t, "claim %s empty", name);
+    }
+
+    t->jti.data = json_string_value(value);
+    t->jti.len = json_string_length(value);
+
+    return TICKET_OK;
+}
+
+
+int
+ticket_jti_fingerprint(const char *token, size_t len, char *buf)
+{
+    size_t         i;
+    unsigned int   mdlen;
+    unsigned char  md[EVP_MAX_MD_SIZE];
+
+    static const char  hex[] = "0123456789abcdef";
+
+    mdlen = 0;
+
+    if (EVP_Digest(token, len, md, &mdlen, EVP_sha256(), NULL) != 1
+        || mdlen != 32)
+    {
+        return -1;
+    }
+
+    memcpy(buf, "fp:", 3);
+
+    for (i = 0; i < 16; i++) {
+        buf[3 + 2 * i] = hex[md[i] >> 4];
+        buf[3 + 2 * i + 1] = hex[md[i] & 0x0f];
+    }
+
+    buf[TICKET_JTI_FP_LEN] = '\0';
+
+    return 0;
+}
+
+
+/* a member name for t->why: quoted, cut, control bytes as '?' */
+
+static void
+ticket_why_name(char *dst, size_t size, const char *name, size_t len)
+{
+    size_t  i, n, max;
+
+    max = size - 6;
+    n = 0;
+    dst[n++] = '"';
+
+    for (i = 0; i < len && i < max; i++) {
+        dst[n++] = ((unsigned char) name[i] < 0x20
+                    || (unsigned char) name[i] > 0x7e
+                    || name[i] == '"')
+                   ? '?' : name[i];
+    }
+
+    if (i < len) {
+        dst[n++] = '.';
+        dst[n++] = '.';
+        dst[n++] = '.';
+    }
+
+    dst[n++] = '"';
+    dst[n] = '\0';
+}
+
+
+static ticket_reason_t
+ticket_malformed(ticket_t *t, const char *fmt, ...)
+{
+    va_list  args;
+
+    va_start(args, fmt);
+    vsnprintf(t->why, sizeof(t->why), fmt, args);
+    va_end(args);
+
+    return TICKET_MALFORMED;
+}
+
+
+/* 0: absent and optional, or a string as required; -1: anything else,
+ * said in t->why */
 
 static int
-ticket_get_string(json_t *obj, const char *name, int required, int nonempty,
-    ticket_str_t *str)
+ticket_get_string(ticket_t *t, json_t *obj, const char *what,
+    const char *name, int required, int nonempty, ticket_str_t *str)
 {
     json_t  *value;
 
     value = json_object_get(obj, name);
 
     if (value == NULL) {
-        return required ? -1 : 0;
+        if (required) {
+            (void) ticket_malformed(t, "%s \"%s\" missing", what, name);
+            return -1;
+        }
+
+        return 0;
     }
 
     if (!json_is_string(value)) {
+        (void) ticket_malformed(t, "%s \"%s\" not a string", what, name);
         return -1;
     }
 
     if (nonempty && json_string_length(value) == 0) {
+        (void) ticket_malformed(t, "%s \"%s\" empty", what, name);
         return -1;
     }
 
@@ -457,8 +745,8 @@ ticket_get_string(json_t *obj, const char *name, int required, int nonempty,
  */
 
 static int
-ticket_get_time(json_t *obj, const char *name, int required, int64_t *v,
-    int *present)
+ticket_get_time(ticket_t *t, json_t *obj, const char *name, int required,
+    int64_t *v, int *present)
 {
     double       d;
     json_t      *value;
@@ -471,13 +759,19 @@ ticket_get_time(json_t *obj, const char *name, int required, int64_t *v,
     value = json_object_get(obj, name);
 
     if (value == NULL) {
-        return required ? -1 : 0;
+        if (required) {
+            (void) ticket_malformed(t, "claim \"%s\" missing", name);
+            return -1;
+        }
+
+        return 0;
     }
 
     if (json_is_integer(value)) {
         i = json_integer_value(value);
 
         if (i < 0 || i > TICKET_MAX_TIME) {
+            (void) ticket_malformed(t, "claim \"%s\" out of range", name);
             return -1;
         }
 
@@ -492,12 +786,14 @@ ticket_get_time(json_t *obj, const char *name, int required, int64_t *v,
          */
 
         if (!(d >= 0.0 && d < (double) (TICKET_MAX_TIME + 1))) {
+            (void) ticket_malformed(t, "claim \"%s\" out of range", name);
             return -1;
         }
 
         *v = (int64_t) d;
 
     } else {
+        (void) ticket_malformed(t, "claim \"%s\" not a number", name);
         return -1;
     }
 

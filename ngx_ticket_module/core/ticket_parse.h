@@ -23,6 +23,18 @@ ticket_reason_t ticket_parse(ticket_t *t, const char *token, size_t len,
     const ticket_str_t *roles_path);
 
 /*
+ * The same, reading the claims as the policy maps them: roles_path,
+ * kind_path with its value map and default, jti_path and whether a jti
+ * may be absent (then t->jti is "fp:" and the first 32 hex digits of
+ * the token's SHA-256).  A malformed ticket says why in t->why.
+ */
+ticket_reason_t ticket_parse_policy(ticket_t *t, const char *token,
+    size_t len, const ticket_policy_t *p);
+
+/* the "fp:" id of a token: TICKET_JTI_FP_LEN characters and a NUL */
+int ticket_jti_fingerprint(const char *token, size_t len, char *buf);
+
+/*
  * The claims as JSON, parsed now if the ticket was restored from a
  * snapshot (claim requirements, $ticket_claim_*, forwarded claims need
  * them; nothing else does).  0, or -1.

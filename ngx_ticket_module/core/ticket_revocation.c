@@ -1,6 +1,6 @@
 
 /*
- * Revocation lists: names, stream entries, row hashes.
+ * Revocation lists: names, keys, stream entries, stream ids, row hashes.
  *
  * Rows are keyed by a 64-bit hash, not by the member itself: that keeps a
  * revoked jti at one small fixed-size node.  Two members with the same
@@ -9,6 +9,7 @@
  */
 
 
+#include <stdio.h>
 #include <string.h>
 
 #include "ticket_revocation.h"
@@ -22,8 +23,18 @@ static uint64_t ticket_fnv(uint64_t h, const char *s, size_t len);
 static int ticket_str_is(const ticket_str_t *s, const char *lit);
 
 
-static const char  *ticket_rev_names[TICKET_REV_LISTS] = {
-    "jti", "sub", "sid", "tenant", "kid"
+static size_t ticket_rev_put(char *buf, size_t size, size_t off,
+    const char *s, size_t len);
+
+
+/* in the order of ticket_rev_list_t */
+
+static const ticket_rev_list_info_t  ticket_rev_lists[TICKET_REV_LISTS] = {
+    { "jti",    "zset", "ZSCAN", "ZADD", "exp" },
+    { "sub",    "hash", "HSCAN", "HSET", "at" },
+    { "sid",    "hash", "HSCAN", "HSET", "at" },
+    { "tenant", "hash", "HSCAN", "HSET", "at" },
+    { "kid",    "set",  "SSCAN", "SADD", NULL }
 };
 
 
@@ -34,7 +45,7 @@ ticket_rev_list_name(ticket_rev_list_t list)
         return "";
     }
 
-    return ticket_rev_names[list];
+    return ticket_rev_lists[list].name;
 }
 
 
@@ -44,14 +55,86 @@ ticket_rev_list_from_name(const char *name, size_t len)
     int  i;
 
     for (i = 0; i < TICKET_REV_LISTS; i++) {
-        if (strlen(ticket_rev_names[i]) == len
-            && memcmp(ticket_rev_names[i], name, len) == 0)
+        if (strlen(ticket_rev_lists[i].name) == len
+            && memcmp(ticket_rev_lists[i].name, name, len) == 0)
         {
             return i;
         }
     }
 
     return -1;
+}
+
+
+const ticket_rev_list_info_t *
+ticket_rev_list_info(ticket_rev_list_t list)
+{
+    if ((unsigned) list >= TICKET_REV_LISTS) {
+        return NULL;
+    }
+
+    return &ticket_rev_lists[list];
+}
+
+
+size_t
+ticket_rev_key(char *buf, size_t size, const char *prefix,
+    size_t prefix_len, ticket_rev_list_t list)
+{
+    size_t       n;
+    const char  *name;
+
+    name = ticket_rev_list_name(list);
+
+    n = ticket_rev_put(buf, size, 0, prefix, prefix_len);
+    n = ticket_rev_put(buf, size, n, "revoked:", sizeof("revoked:") - 1);
+    n = ticket_rev_put(buf, size, n, name, strlen(name));
+
+    if (size > 0) {
+        buf[n < size ? n : size - 1] = '\0';
+    }
+
+    return n;
+}
+
+
+size_t
+ticket_rev_events_key(char *buf, size_t size, const char *prefix,
+    size_t prefix_len)
+{
+    size_t  n;
+
+    n = ticket_rev_put(buf, size, 0, prefix, prefix_len);
+    n = ticket_rev_put(buf, size, n, "events", sizeof("events") - 1);
+
+    if (size > 0) {
+        buf[n < size ? n : size - 1] = '\0';
+    }
+
+    return n;
+}
+
+
+size_t
+ticket_rev_sub_member(char *buf, size_t size, const ticket_str_t *tenant,
+    const ticket_str_t *sub)
+{
+    size_t  n;
+
+    n = 0;
+
+    if (tenant != NULL && tenant->data != NULL) {
+        n = ticket_rev_put(buf, size, n, tenant->data, tenant->len);
+    }
+
+    n = ticket_rev_put(buf, size, n, "/", 1);
+    n = ticket_rev_put(buf, size, n, sub->data, sub->len);
+
+    if (size > 0) {
+        buf[n < size ? n : size - 1] = '\0';
+    }
+
+    return n;
 }
 
 
@@ -178,6 +261,126 @@ ticket_rev_parse_entry(const ticket_str_t *fields, size_t n,
 }
 
 
+size_t
+ticket_rev_encode_entry(const ticket_rev_entry_t *e, ticket_str_t *fields,
+    char value[TICKET_REV_VALUE_LEN])
+{
+    int     len;
+    size_t  n;
+
+    if ((unsigned) e->list >= TICKET_REV_LISTS || e->member.data == NULL
+        || e->member.len == 0)
+    {
+        return 0;
+    }
+
+    n = 0;
+
+#define TICKET_REV_FIELD(s, l)                                               \
+    fields[n].data = (s);                                                    \
+    fields[n].len = (l);                                                     \
+    n++
+
+    TICKET_REV_FIELD("op", 2);
+    TICKET_REV_FIELD("revoke", 6);
+    TICKET_REV_FIELD("list", 4);
+    TICKET_REV_FIELD(ticket_rev_lists[e->list].name,
+                     strlen(ticket_rev_lists[e->list].name));
+    TICKET_REV_FIELD("member", 6);
+    TICKET_REV_FIELD(e->member.data, e->member.len);
+
+    if (e->list != TICKET_REV_KID) {
+        len = snprintf(value, TICKET_REV_VALUE_LEN, "%lld",
+                       (long long) e->value);
+        if (len < 0 || len >= TICKET_REV_VALUE_LEN) {
+            return 0;
+        }
+
+        TICKET_REV_FIELD("value", 5);
+        TICKET_REV_FIELD(value, (size_t) len);
+    }
+
+    if (e->reason.data != NULL && e->reason.len > 0) {
+        TICKET_REV_FIELD("reason", 6);
+        TICKET_REV_FIELD(e->reason.data, e->reason.len);
+    }
+
+    if (e->actor.data != NULL && e->actor.len > 0) {
+        TICKET_REV_FIELD("actor", 5);
+        TICKET_REV_FIELD(e->actor.data, e->actor.len);
+    }
+
+#undef TICKET_REV_FIELD
+
+    return n;
+}
+
+
+/* stream ids: "MS-SEQ", compared as two numbers */
+
+int
+ticket_rev_id_valid(const char *id, size_t len)
+{
+    int     dash;
+    size_t  i;
+
+    if (id == NULL || len < 3 || len >= TICKET_REV_ID_LEN) {
+        return 0;
+    }
+
+    dash = 0;
+
+    for (i = 0; i < len; i++) {
+        if (id[i] == '-') {
+            if (dash || i == 0 || i == len - 1) {
+                return 0;
+            }
+
+            dash = 1;
+
+        } else if (id[i] < '0' || id[i] > '9') {
+            return 0;
+        }
+    }
+
+    return dash;
+}
+
+
+int
+ticket_rev_id_cmp(const char *a, size_t alen, const char *b, size_t blen)
+{
+    size_t  ai, bi, ae, be;
+
+    /* both valid: compare the ms parts, then the sequence parts */
+
+    ae = 0;
+    while (ae < alen && a[ae] != '-') { ae++; }
+
+    be = 0;
+    while (be < blen && b[be] != '-') { be++; }
+
+    if (ae != be) {
+        return ae > be ? 1 : -1;
+    }
+
+    for (ai = 0; ai < ae; ai++) {
+        if (a[ai] != b[ai]) {
+            return (unsigned char) a[ai] > (unsigned char) b[ai] ? 1 : -1;
+        }
+    }
+
+    ai = alen - ae;
+    bi = blen - be;
+
+    if (ai != bi) {
+        return ai > bi ? 1 : -1;
+    }
+
+    return memcmp(a + ae, b + be, ai);
+}
+
+
 uint64_t
 ticket_rev_hash(ticket_rev_list_t list, const char *s, size_t len)
 {
@@ -236,4 +439,20 @@ ticket_str_is(const ticket_str_t *s, const char *lit)
     len = strlen(lit);
 
     return s->len == len && memcmp(s->data, lit, len) == 0;
+}
+
+
+/* as snprintf(): counts all, writes what fits (leaving room for a NUL) */
+
+static size_t
+ticket_rev_put(char *buf, size_t size, size_t off, const char *s, size_t len)
+{
+    size_t  n;
+
+    if (off < size) {
+        n = size - off - 1;
+        memcpy(buf + off, s, len < n ? len : n);
+    }
+
+    return off + len;
 }

@@ -1,8 +1,10 @@
 
 /*
- * Revocation lists as Redis holds them (SPEC "Revocation in Redis"):
- * list names, stream entries, and the 64-bit hashes the gateway's shared
- * memory keys its rows by.  No nginx or hiredis types.
+ * Revocation lists as Redis holds them (SPEC "Revocation in Redis"): key
+ * names, each list's Redis type and verbs, stream entries (the one
+ * encoder and the one decoder every writer and reader uses), stream ids,
+ * and the 64-bit hashes the gateway's shared memory keys its rows by.
+ * No nginx or hiredis types: ticket_rev_redis.h reads hiredis replies.
  */
 
 #ifndef TICKET_REVOCATION_H_INCLUDED_
@@ -31,6 +33,23 @@ typedef struct {
 } ticket_rev_entry_t;
 
 
+/* a list's Redis facts: "sub" is a hash at PREFIXrevoked:sub */
+
+typedef struct {
+    const char             *name;       /* list name, key suffix */
+    const char             *type;       /* what TYPE answers: "hash" */
+    const char             *scan;       /* "HSCAN" */
+    const char             *add;        /* "HSET" */
+    const char             *value;      /* the value's name ("at"), or NULL */
+} ticket_rev_list_info_t;
+
+
+#define TICKET_REV_PREFIX         "ticket:"   /* the default key prefix */
+#define TICKET_REV_ID_LEN         48          /* stream ids are shorter */
+#define TICKET_REV_VALUE_LEN      24          /* a value's decimal text */
+#define TICKET_REV_MAX_FIELDS     12          /* names and values of an
+                                                 entry the encoder writes */
+
 #define TICKET_REV_ENTRY_OK       0
 #define TICKET_REV_ENTRY_INVALID  -1
 #define TICKET_REV_ENTRY_IGNORED  1     /* an op this version does not know */
@@ -38,6 +57,27 @@ typedef struct {
 
 const char *ticket_rev_list_name(ticket_rev_list_t list);
 int ticket_rev_list_from_name(const char *name, size_t len);  /* -1 */
+
+/* NULL for anything but a list */
+const ticket_rev_list_info_t *ticket_rev_list_info(ticket_rev_list_t list);
+
+/*
+ * Key names: PREFIXrevoked:LIST for a list, PREFIXevents for the stream.
+ * As snprintf(): the length of the name (no NUL), written with a NUL when
+ * it fits in size bytes; buf may be NULL when size is 0.
+ */
+size_t ticket_rev_key(char *buf, size_t size, const char *prefix,
+    size_t prefix_len, ticket_rev_list_t list);
+size_t ticket_rev_events_key(char *buf, size_t size, const char *prefix,
+    size_t prefix_len);
+
+/*
+ * The member of a sub row: "TENANT/SUB", "/SUB" without a tenant (tenant
+ * NULL or its data NULL), so that no two subjects share a field.  As
+ * ticket_rev_key().
+ */
+size_t ticket_rev_sub_member(char *buf, size_t size,
+    const ticket_str_t *tenant, const ticket_str_t *sub);
 
 /* a decimal unix time as Redis writes it ("1700000000", "1.7e9" is not);
  * a fraction is floored; 0 .. TICKET_MAX_TIME.  Return 0, or -1. */
@@ -50,6 +90,24 @@ int ticket_rev_parse_time(const char *s, size_t len, int64_t *v);
  */
 int ticket_rev_parse_entry(const ticket_str_t *fields, size_t n,
     ticket_rev_entry_t *e);
+
+/*
+ * The fields of the ticket:events entry that records e: name, value,
+ * name, value... ("op" "revoke", "list", "member", "value" but for kid,
+ * "reason" when e->reason is not empty, "actor" when e->actor is not).
+ * The fields point into e and into value, which holds the value's text.
+ * Return the number of fields (at most TICKET_REV_MAX_FIELDS), or 0 for
+ * an entry no reader would take (no member, a list that is not one).
+ */
+size_t ticket_rev_encode_entry(const ticket_rev_entry_t *e,
+    ticket_str_t *fields, char value[TICKET_REV_VALUE_LEN]);
+
+/* a stream id, "MS-SEQ": 1 if valid, else 0 */
+int ticket_rev_id_valid(const char *id, size_t len);
+
+/* two valid ids in stream order: <0, 0, >0 */
+int ticket_rev_id_cmp(const char *a, size_t alen, const char *b,
+    size_t blen);
 
 /* row keys: FNV-1a 64 of the member, seeded per list; never 0 */
 uint64_t ticket_rev_hash(ticket_rev_list_t list, const char *s, size_t len);

@@ -77,11 +77,33 @@ typedef struct {
 } ticket_claim_req_t;
 
 
+/* ticket_kind_claim: one VALUE=KIND of the map */
+
+typedef struct {
+    ticket_str_t            value;
+    unsigned                kind;         /* TICKET_KIND_USER or SERVICE */
+} ticket_kind_map_t;
+
+
+#define TICKET_JTI_FP_LEN    35           /* "fp:" and 32 hex digits */
+
+
 typedef struct {
     unsigned                kinds;        /* TICKET_KIND_* bitmask */
     int64_t                 leeway;       /* seconds */
     int64_t                 max_lifetime; /* seconds */
     ticket_str_t            roles_path;   /* dotted; empty means "roles" */
+
+    /* where kind and jti come from (ticket_kind_claim, ticket_jti_claim);
+     * all zero: "kind" with user and service as they are, "jti" required */
+    ticket_str_t            kind_path;    /* empty: "kind" */
+    ticket_kind_map_t      *kind_map;     /* NULL: user=user service=... */
+    size_t                  nkind_map;
+    unsigned                kind_other;   /* "*=KIND": any other value;
+                                             0: malformed */
+    unsigned                kind_default; /* no such claim; 0: malformed */
+    ticket_str_t            jti_path;     /* empty: "jti" */
+    unsigned                jti_optional:1; /* absent: the "fp:" id */
     ticket_strlist_t        issuers;      /* empty: any */
     ticket_strlist_t        audiences;    /* empty: any */
     ticket_strlist_t       *role_reqs;    /* each: hold one of; all lines */
@@ -125,6 +147,13 @@ typedef struct {
     int64_t                 exp;
     int64_t                 nbf;
     unsigned                has_nbf:1;
+
+    /* a ticket without a jti where one is optional: jti points here */
+    char                    jti_fp[TICKET_JTI_FP_LEN + 1];
+
+    /* why a ticket is malformed, naming the member ("claim \"kind\"
+     * missing"), never its value: for logs and ticketctl inspect */
+    char                    why[96];
 
     /* set by ticket_select_key() and ticket_verify_signature() */
     const ticket_key_t     *key;

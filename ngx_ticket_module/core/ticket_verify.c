@@ -52,21 +52,11 @@ ticket_select_key(ticket_t *t, const ticket_keyset_t *ks)
         return TICKET_UNKNOWN_KEY;
     }
 
-    if (t->kid.data == NULL) {
+    /* without a kid, guessing among several keys would be an oracle */
 
-        /* without a kid, guessing among several keys would be an oracle */
-
-        if (ks->nkeys != 1) {
-            return TICKET_UNKNOWN_KEY;
-        }
-
-        key = &ks->keys[0];
-
-    } else {
-        key = ticket_keyset_find(ks, t->kid.data, t->kid.len);
-        if (key == NULL) {
-            return TICKET_UNKNOWN_KEY;
-        }
+    key = ticket_keyset_named(ks, t->kid.data, t->kid.len, t->alg);
+    if (key == NULL) {
+        return TICKET_UNKNOWN_KEY;
     }
 
     if (t->alg == TICKET_ALG_UNKNOWN || t->alg != key->alg) {
@@ -414,7 +404,7 @@ ticket_validate(ticket_t *t, const char *token, size_t len,
 {
     ticket_reason_t  rc;
 
-    rc = ticket_parse(t, token, len, &p->roles_path);
+    rc = ticket_parse_policy(t, token, len, p);
     if (rc != TICKET_OK) {
         return rc;
     }

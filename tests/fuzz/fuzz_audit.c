@@ -361,13 +361,13 @@ fuzz_check_escape(const ticket_str_t *s)
         return;
     }
 
-    len = ticket_audit_escape_len(s->data, s->len);
+    len = ticket_json_escape_len(s->data, s->len);
     FUZZ_CHECK(len >= s->len);
 
     buf = malloc(len ? len : 1);
     FUZZ_CHECK(buf != NULL);
 
-    end = ticket_audit_escape(buf, s->data, s->len);
+    end = ticket_json_escape(buf, s->data, s->len);
     FUZZ_CHECK(end == buf + len);
 
     for (i = 0; i < len; i++) {

@@ -38,8 +38,23 @@ static ticket_claim_req_t  fuzz_claim_reqs[] = {
 };
 
 static ticket_policy_t  fuzz_policy = {
-    TICKET_KIND_ANY, 0, 0, S(""), { NULL, 0 }, { fuzz_audiences, 2 },
-    fuzz_role_reqs, 1, fuzz_claim_reqs, 2, { fuzz_privileged, 2 }
+    TICKET_KIND_ANY, 0, 0, S(""), S(""), NULL, 0, 0, 0, S(""), 0,
+    { NULL, 0 }, { fuzz_audiences, 2 }, fuzz_role_reqs, 1,
+    fuzz_claim_reqs, 2, { fuzz_privileged, 2 }
+};
+
+/* claims mapped as an identity provider's need: kind from "gty" (a map,
+ * "*" and a default), the ticket id "uti" or the "fp:" id */
+
+static ticket_kind_map_t  fuzz_kind_map[] = {
+    { S("client-credentials"), TICKET_KIND_SERVICE },
+    { S("user"), TICKET_KIND_USER }
+};
+
+static ticket_policy_t  fuzz_mapped = {
+    TICKET_KIND_ANY, 0, 0, S("https://example.com/roles"), S("gty"),
+    fuzz_kind_map, 2, 0, TICKET_KIND_USER, S("uti"), 1,
+    { NULL, 0 }, { NULL, 0 }, NULL, 0, NULL, 0, { NULL, 0 }
 };
 
 static const ticket_str_t  fuzz_roles_paths[] = {
@@ -115,10 +130,42 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     FUZZ_CHECK((size_t) (p - token) == tlen);
 
+    /* mapped claims: a kind is user or service, the id the claim or the
+     * token's fingerprint, a refusal says why in one line */
+
+    fuzz_mapped.kind_other = (size & 1) ? TICKET_KIND_SERVICE : 0;
+
+    rc = ticket_parse_policy(&t, token, tlen, &fuzz_mapped);
+    FUZZ_CHECK(rc == TICKET_OK || rc == TICKET_MALFORMED);
+
+    if (rc == TICKET_OK) {
+        FUZZ_CHECK((t.kind == TICKET_KIND_USER
+                    && t.kind_name.len == 4
+                    && memcmp(t.kind_name.data, "user", 4) == 0)
+                   || (t.kind == TICKET_KIND_SERVICE
+                       && t.kind_name.len == 7
+                       && memcmp(t.kind_name.data, "service", 7) == 0));
+
+        if (json_object_get(t.claims, "uti") != NULL) {
+            fuzz_check_str(t.claims, "uti", &t.jti, 1);
+
+        } else {
+            FUZZ_CHECK(t.jti.data == t.jti_fp
+                       && t.jti.len == TICKET_JTI_FP_LEN
+                       && memcmp(t.jti.data, "fp:", 3) == 0);
+        }
+
+    } else {
+        FUZZ_CHECK(fuzz_one_line(t.why, sizeof(t.why)));
+    }
+
+    ticket_free(&t);
+
     for (i = 0; i < 2; i++) {
         rc = ticket_parse(&t, token, tlen, &fuzz_roles_paths[i]);
 
         FUZZ_CHECK(rc == TICKET_OK || rc == TICKET_MALFORMED);
+        FUZZ_CHECK(rc == TICKET_OK || fuzz_one_line(t.why, sizeof(t.why)));
 
         if (size == 0 || tlen > TICKET_MAX_SIZE) {
             FUZZ_CHECK(rc == TICKET_MALFORMED && t.header == NULL);

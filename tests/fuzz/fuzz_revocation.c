@@ -6,22 +6,19 @@
  * fields name, value, name, value... through ticket_rev_parse_entry(),
  * and every line through ticket_rev_parse_time().  As RESP: fed to
  * hiredis's reader (in two pieces, as reads split it) and every reply
- * walked the way ngx_http_ticket_revocation.c walks XREVRANGE, SCAN,
- * XREAD and XRANGE replies: the same shape checks, then
- * ticket_rev_parse_entry(), ticket_rev_parse_time() and
- * ticket_rev_hash() on what it would hand them.
+ * read by the core's reply checks (ticket_rev_redis.h) as the gateway's
+ * sync reads XREVRANGE, SCAN, XREAD and XRANGE replies with them, then
+ * ticket_rev_hash() and the stream id order on what they hand on.
  */
 
 
 #include "fuzz.h"
 
-#include <ticket_revocation.h>
-#include <hiredis/hiredis.h>
+#include <ticket_rev_redis.h>
 
 
-#define FUZZ_MAX_FIELDS     32      /* NGX_HTTP_TICKET_MAX_FIELDS */
-#define FUZZ_ID_LEN         48      /* NGX_HTTP_TICKET_ID_LEN */
-#define FUZZ_CURSOR_LEN     32      /* sizeof(s->cursor) */
+#define FUZZ_MAX_FIELDS     TICKET_REV_READ_FIELDS
+#define FUZZ_CURSOR_LEN     32      /* sizeof(s->cursor) in the sync */
 #define FUZZ_MAX_ELEMENTS   (1 << 20)
 
 
@@ -30,19 +27,14 @@ static void fuzz_check_entry(int rc, const ticket_rev_entry_t *e,
     const ticket_str_t *f, size_t n);
 static void fuzz_resp(const uint8_t *data, size_t size);
 static int fuzz_resp_sane(const uint8_t *data, size_t size);
-static int fuzz_reply_ok(redisReply *reply);
+static void fuzz_reply(const redisReply *r);
+static void fuzz_rows(const redisReply *r, ticket_rev_list_t list);
+static void fuzz_entries(const redisReply *r);
+static void fuzz_id(const ticket_str_t *id);
 static int fuzz_sign(int c);
-static void fuzz_load_id(redisReply *reply);
-static void fuzz_scan_reply(redisReply *reply, ticket_rev_list_t list);
-static void fuzz_read_reply(redisReply *reply);
-static void fuzz_gap_reply(redisReply *reply);
-static int fuzz_apply(redisReply *entry);
-static int fuzz_id_valid(const char *id, size_t len);
-static int fuzz_id_cmp(const char *a, size_t alen, const char *b,
-    size_t blen);
 
 
-static char    fuzz_last_id[FUZZ_ID_LEN];
+static char    fuzz_last_id[TICKET_REV_ID_LEN];
 static size_t  fuzz_last_id_len;
 
 
@@ -219,12 +211,7 @@ fuzz_resp(const uint8_t *data, size_t size)
                 break;
             }
 
-            fuzz_load_id(r);
-            fuzz_scan_reply(r, TICKET_REV_JTI);
-            fuzz_scan_reply(r, TICKET_REV_SUB);
-            fuzz_scan_reply(r, TICKET_REV_KID);
-            fuzz_read_reply(r);
-            fuzz_gap_reply(r);
+            fuzz_reply(r);
 
             freeReplyObject(r);
         }
@@ -268,244 +255,158 @@ fuzz_resp_sane(const uint8_t *data, size_t size)
 }
 
 
-/* ngx_http_ticket_rev_reply_ok(): an error reply is logged, shortened */
+/* a reply as each of the sync's readers takes it */
 
-static int
-fuzz_reply_ok(redisReply *reply)
+static void
+fuzz_reply(const redisReply *r)
 {
-    if (reply->type == REDIS_REPLY_ERROR) {
-        FUZZ_CHECK(reply->str != NULL);
-        FUZZ_CHECK(strlen(reply->str) <= reply->len);
-        return 0;
+    int           rc;
+    ticket_str_t  id, text;
+
+    if (ticket_rev_reply_error(r, 200, &text)) {
+        FUZZ_CHECK(text.data != NULL && text.len <= 200);
+        FUZZ_CHECK(text.len <= r->len);
+        return;
     }
 
-    return 1;
+    /* XREVRANGE at load, XRANGE after a batch */
+
+    rc = ticket_rev_reply_range_id(r, &id);
+
+    FUZZ_CHECK(rc == TICKET_REV_REPLY_OK || rc == TICKET_REV_REPLY_BAD
+               || rc == TICKET_REV_REPLY_BAD_ENTRY
+               || rc == TICKET_REV_REPLY_BAD_ID);
+
+    if (rc == TICKET_REV_REPLY_OK && id.data != NULL) {
+        fuzz_id(&id);
+    }
+
+    fuzz_rows(r, TICKET_REV_JTI);
+    fuzz_rows(r, TICKET_REV_SUB);
+    fuzz_rows(r, TICKET_REV_KID);
+
+    fuzz_entries(r);
 }
 
 
-/* ngx_http_ticket_rev_load_id() */
+/* ZSCAN, HSCAN, SSCAN */
 
 static void
-fuzz_load_id(redisReply *reply)
+fuzz_rows(const redisReply *r, ticket_rev_list_t list)
 {
-    redisReply  *entry, *id;
+    int                rc;
+    size_t             i, step;
+    int64_t            value;
+    ticket_str_t       cursor, member;
+    const redisReply  *items;
 
-    if (!fuzz_reply_ok(reply) || reply->type != REDIS_REPLY_ARRAY) {
+    rc = ticket_rev_reply_scan(r, list, FUZZ_CURSOR_LEN, &cursor, &items);
+
+    FUZZ_CHECK(rc == TICKET_REV_REPLY_OK || rc == TICKET_REV_REPLY_BAD
+               || rc == TICKET_REV_REPLY_BAD_ITEMS);
+
+    if (rc != TICKET_REV_REPLY_OK) {
         return;
     }
 
-    if (reply->elements > 0) {
-        entry = reply->element[0];
+    FUZZ_CHECK(cursor.len > 0 && cursor.len < FUZZ_CURSOR_LEN);
 
-        if (entry->type != REDIS_REPLY_ARRAY || entry->elements < 1) {
-            return;
-        }
+    step = ticket_rev_scan_step(list);
 
-        id = entry->element[0];
-
-        if (id->type != REDIS_REPLY_STRING
-            || !fuzz_id_valid(id->str, id->len))
-        {
-            return;
-        }
-
-        FUZZ_CHECK(id->len < FUZZ_ID_LEN);
-        memcpy(fuzz_last_id, id->str, id->len);
-        fuzz_last_id_len = id->len;
-    }
-}
-
-
-/* ngx_http_ticket_rev_scan_reply() */
-
-static void
-fuzz_scan_reply(redisReply *reply, ticket_rev_list_t list)
-{
-    char         cursor[FUZZ_CURSOR_LEN];
-    size_t       i, step;
-    int64_t      value;
-    uint64_t     hash;
-    redisReply  *items, *member, *v;
-
-    if (!fuzz_reply_ok(reply)) {
-        return;
-    }
-
-    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2
-        || reply->element[0]->type != REDIS_REPLY_STRING
-        || reply->element[0]->len == 0
-        || reply->element[0]->len >= sizeof(cursor)
-        || reply->element[1]->type != REDIS_REPLY_ARRAY)
-    {
-        return;
-    }
-
-    items = reply->element[1];
-    step = (list == TICKET_REV_KID) ? 1 : 2;
-
-    if (items->elements % step != 0) {
-        return;
-    }
+    FUZZ_CHECK(items->elements % step == 0);
 
     for (i = 0; i < items->elements; i += step) {
-        member = items->element[i];
+        rc = ticket_rev_reply_scan_row(items, list, i, &member, &value);
 
-        if (member->type != REDIS_REPLY_STRING || member->len == 0) {
+        FUZZ_CHECK(rc == TICKET_REV_ROW_OK || rc == TICKET_REV_ROW_SKIP
+                   || rc == TICKET_REV_ROW_UNREADABLE);
+        FUZZ_CHECK(value >= 0 && value <= TICKET_MAX_TIME);
+
+        if (rc == TICKET_REV_ROW_SKIP) {
             continue;
         }
 
-        value = 0;
-
-        if (step == 2) {
-            v = items->element[i + 1];
-
-            if (v->type != REDIS_REPLY_STRING
-                || ticket_rev_parse_time(v->str, v->len, &value) != 0)
-            {
-                value = TICKET_MAX_TIME;
-            }
-        }
-
-        FUZZ_CHECK(value >= 0 && value <= TICKET_MAX_TIME);
-
-        hash = ticket_rev_hash(list, member->str, member->len);
-        FUZZ_CHECK(hash != 0);
+        FUZZ_CHECK(member.len > 0);
+        FUZZ_CHECK(rc == TICKET_REV_ROW_OK || value == TICKET_MAX_TIME);
+        FUZZ_CHECK(ticket_rev_hash(list, member.data, member.len) != 0);
     }
-
-    memcpy(cursor, reply->element[0]->str, reply->element[0]->len);
 }
 
 
-/* ngx_http_ticket_rev_read_reply() */
+/* XREAD: every entry as the sync applies it */
 
 static void
-fuzz_read_reply(redisReply *reply)
+fuzz_entries(const redisReply *r)
 {
-    size_t       i;
-    redisReply  *stream, *entries;
+    int                 rc, entry_rc, truncated;
+    size_t              i;
+    ticket_str_t        id;
+    const redisReply   *entries;
+    ticket_rev_entry_t  e;
 
-    if (!fuzz_reply_ok(reply) || reply->type == REDIS_REPLY_NIL) {
+    rc = ticket_rev_reply_read(r, &entries);
+
+    FUZZ_CHECK(rc == TICKET_REV_REPLY_OK || rc == TICKET_REV_REPLY_NIL
+               || rc == TICKET_REV_REPLY_BAD);
+
+    if (rc != TICKET_REV_REPLY_OK) {
         return;
     }
-
-    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 1) {
-        return;
-    }
-
-    stream = reply->element[0];
-
-    if (stream->type != REDIS_REPLY_ARRAY || stream->elements != 2
-        || stream->element[1]->type != REDIS_REPLY_ARRAY)
-    {
-        return;
-    }
-
-    entries = stream->element[1];
 
     for (i = 0; i < entries->elements; i++) {
-        if (fuzz_apply(entries->element[i]) != 0) {
+        rc = ticket_rev_reply_entry(entries->element[i], &id, &e, &entry_rc,
+                                    &truncated);
+
+        FUZZ_CHECK(rc == TICKET_REV_REPLY_OK
+                   || rc == TICKET_REV_REPLY_BAD_ENTRY);
+
+        if (rc != TICKET_REV_REPLY_OK) {
             return;
         }
-    }
-}
 
+        FUZZ_CHECK(entry_rc == TICKET_REV_ENTRY_OK
+                   || entry_rc == TICKET_REV_ENTRY_INVALID
+                   || entry_rc == TICKET_REV_ENTRY_IGNORED);
 
-/* ngx_http_ticket_rev_apply() */
-
-static int
-fuzz_apply(redisReply *entry)
-{
-    int                  rc;
-    size_t               i, n;
-    redisReply          *id, *fields;
-    ticket_str_t         f[FUZZ_MAX_FIELDS];
-    ticket_rev_entry_t   e;
-
-    if (entry->type != REDIS_REPLY_ARRAY || entry->elements != 2) {
-        return -1;
-    }
-
-    id = entry->element[0];
-    fields = entry->element[1];
-
-    if (id->type != REDIS_REPLY_STRING || !fuzz_id_valid(id->str, id->len)
-        || fields->type != REDIS_REPLY_ARRAY)
-    {
-        return -1;
-    }
-
-    n = fields->elements < FUZZ_MAX_FIELDS ? fields->elements
-                                           : FUZZ_MAX_FIELDS;
-
-    for (i = 0; i < n; i++) {
-        if (fields->element[i]->type != REDIS_REPLY_STRING) {
-            return -1;
+        if (entry_rc == TICKET_REV_ENTRY_OK) {
+            FUZZ_CHECK((unsigned) e.list < TICKET_REV_LISTS);
+            FUZZ_CHECK(e.member.len > 0);
+            FUZZ_CHECK(ticket_rev_hash(e.list, e.member.data, e.member.len)
+                       != 0);
         }
 
-        f[i].data = fields->element[i]->str;
-        f[i].len = fields->element[i]->len;
+        fuzz_id(&id);
     }
-
-    rc = ticket_rev_parse_entry(f, n & ~(size_t) 1, &e);
-
-    FUZZ_CHECK(rc == TICKET_REV_ENTRY_OK || rc == TICKET_REV_ENTRY_INVALID
-               || rc == TICKET_REV_ENTRY_IGNORED);
-
-    if (rc == TICKET_REV_ENTRY_OK) {
-        FUZZ_CHECK((unsigned) e.list < TICKET_REV_LISTS);
-        FUZZ_CHECK(e.member.len > 0);
-        FUZZ_CHECK(ticket_rev_hash(e.list, e.member.data, e.member.len)
-                   != 0);
-    }
-
-    FUZZ_CHECK(id->len < FUZZ_ID_LEN);
-    memcpy(fuzz_last_id, id->str, id->len);
-    fuzz_last_id_len = id->len;
-
-    return 0;
 }
 
 
-/* ngx_http_ticket_rev_gap_reply() */
+/* a valid id, ordered against the one before it as the gap check does */
 
 static void
-fuzz_gap_reply(redisReply *reply)
+fuzz_id(const ticket_str_t *id)
 {
-    int          c;
-    redisReply  *id;
+    int  c;
 
-    if (!fuzz_reply_ok(reply) || reply->type != REDIS_REPLY_ARRAY
-        || reply->elements == 0)
-    {
-        return;
+    FUZZ_CHECK(ticket_rev_id_valid(id->data, id->len));
+    FUZZ_CHECK(id->len < TICKET_REV_ID_LEN);
+
+    if (fuzz_last_id_len > 0) {
+        c = ticket_rev_id_cmp(id->data, id->len, fuzz_last_id,
+                              fuzz_last_id_len);
+
+        /* an order: antisymmetric, and equal only to itself */
+
+        FUZZ_CHECK(fuzz_sign(c)
+                   == -fuzz_sign(ticket_rev_id_cmp(fuzz_last_id,
+                                                   fuzz_last_id_len,
+                                                   id->data, id->len)));
+        FUZZ_CHECK((c == 0) == (id->len == fuzz_last_id_len
+                                && memcmp(id->data, fuzz_last_id, id->len)
+                                   == 0));
     }
 
-    if (reply->element[0]->type != REDIS_REPLY_ARRAY
-        || reply->element[0]->elements < 1)
-    {
-        return;
-    }
-
-    id = reply->element[0]->element[0];
-
-    if (id->type != REDIS_REPLY_STRING || !fuzz_id_valid(id->str, id->len))
-    {
-        return;
-    }
-
-    if (fuzz_last_id_len == 0) {
-        return;
-    }
-
-    c = fuzz_id_cmp(id->str, id->len, fuzz_last_id, fuzz_last_id_len);
-
-    /* an order: antisymmetric, and equal only to itself */
-
-    FUZZ_CHECK(fuzz_sign(c)
-               == -fuzz_sign(fuzz_id_cmp(fuzz_last_id, fuzz_last_id_len,
-                                         id->str, id->len)));
-    FUZZ_CHECK((c == 0) == (id->len == fuzz_last_id_len
-                            && memcmp(id->str, fuzz_last_id, id->len) == 0));
+    memcpy(fuzz_last_id, id->data, id->len);
+    fuzz_last_id_len = id->len;
 }
 
 
@@ -513,69 +414,4 @@ static int
 fuzz_sign(int c)
 {
     return (c > 0) - (c < 0);
-}
-
-
-/* ngx_http_ticket_rev_id_valid(): "MS-SEQ" */
-
-static int
-fuzz_id_valid(const char *id, size_t len)
-{
-    int     dash;
-    size_t  i;
-
-    if (len < 3 || len >= FUZZ_ID_LEN) {
-        return 0;
-    }
-
-    dash = 0;
-
-    for (i = 0; i < len; i++) {
-        if (id[i] == '-') {
-            if (dash || i == 0 || i == len - 1) {
-                return 0;
-            }
-
-            dash = 1;
-
-        } else if (id[i] < '0' || id[i] > '9') {
-            return 0;
-        }
-    }
-
-    return dash;
-}
-
-
-/* ngx_http_ticket_rev_id_cmp() */
-
-static int
-fuzz_id_cmp(const char *a, size_t alen, const char *b, size_t blen)
-{
-    size_t  ai, bi, ae, be;
-
-    ae = 0;
-    while (ae < alen && a[ae] != '-') { ae++; }
-
-    be = 0;
-    while (be < blen && b[be] != '-') { be++; }
-
-    if (ae != be) {
-        return ae > be ? 1 : -1;
-    }
-
-    for (ai = 0; ai < ae; ai++) {
-        if (a[ai] != b[ai]) {
-            return a[ai] > b[ai] ? 1 : -1;
-        }
-    }
-
-    ai = alen - ae;
-    bi = blen - be;
-
-    if (ai != bi) {
-        return ai > bi ? 1 : -1;
-    }
-
-    return memcmp(a + ae, b + be, ai);
 }

@@ -187,12 +187,12 @@ escape(const char *s, size_t len, size_t *outlen)
         memcpy(copy, s, len);
     }
 
-    n = ticket_audit_escape_len(copy, len);
+    n = ticket_json_escape_len(copy, len);
 
     dst = malloc(n ? n : 1);
     assert_non_null(dst);
 
-    end = ticket_audit_escape(dst, copy, len);
+    end = ticket_json_escape(dst, copy, len);
     assert_ptr_equal(end, dst + n);
 
     free(copy);
@@ -781,10 +781,10 @@ test_escape_null(void **state)
 {
     char  buf[1];
 
-    assert_int_equal(ticket_audit_escape_len(NULL, 0), 0);
-    assert_int_equal(ticket_audit_escape_len(NULL, 10), 0);
-    assert_ptr_equal(ticket_audit_escape(buf, NULL, 10), buf);
-    assert_ptr_equal(ticket_audit_escape(buf, "x", 0), buf);
+    assert_int_equal(ticket_json_escape_len(NULL, 0), 0);
+    assert_int_equal(ticket_json_escape_len(NULL, 10), 0);
+    assert_ptr_equal(ticket_json_escape(buf, NULL, 10), buf);
+    assert_ptr_equal(ticket_json_escape(buf, "x", 0), buf);
 }
 
 

@@ -347,10 +347,34 @@ test_path(void **state)
     assert_null(ticket_json_path(json, "", 0));
     json_decref(json);
 
-    /* a key with a dot is not reachable by a path: segments split */
+    /*
+     * A member named exactly so comes first (Auth0's namespaced claims),
+     * then the dotted path: "a.b" is the member "a.b" where there is one.
+     */
 
-    json = parse_str("{\"a.b\":1}");
-    assert_null(ticket_json_path(json, "a.b", 3));
+    json = parse_str("{\"a.b\":1,\"a\":{\"b\":2,\"c\":3},"
+                     "\"https://example.com/roles\":[\"admin\"],"
+                     "\"https://example.com\":{\"x\":4}}");
+    assert_int_equal(json_integer_value(ticket_json_path(json, "a.b", 3)), 1);
+    assert_int_equal(json_integer_value(ticket_json_path(json, "a.c", 3)), 3);
+    v = ticket_json_path(json, "https://example.com/roles", 25);
+    assert_true(json_is_array(v));
+    assert_string_equal(json_string_value(json_array_get(v, 0)), "admin");
+
+    /* "https://example" is no member: the dotted path finds nothing */
+
+    assert_null(ticket_json_path(json, "https://example.com/x", 21));
+
+    /* only len bytes count for the literal member too */
+
+    assert_int_equal(json_integer_value(ticket_json_path(json, "a.bc", 3)),
+                     1);
+    json_decref(json);
+
+    /* no literal member: segments split as before */
+
+    json = parse_str("{\"a\":{\"b\":2}}");
+    assert_int_equal(json_integer_value(ticket_json_path(json, "a.b", 3)), 2);
     json_decref(json);
 }
 

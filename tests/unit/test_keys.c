@@ -248,13 +248,33 @@ assert_bit_flips_fail(const ticket_key_t *key, const char *input,
 }
 
 
+/* the last key a JWKS load skipped, as the warning said it */
+
+static char  warned[TICKET_ERRLEN];
+
+
+static void
+warn_skipped(void *data, const char *msg)
+{
+    snprintf(warned, sizeof(warned), "%s", msg);
+    (*(int *) data)++;
+}
+
+
 static int
 add_jwks(ticket_keyset_t *ks, const char *json, char *err, size_t errlen)
 {
-    int  rc;
+    int                 rc, nwarned;
+    ticket_jwks_opts_t  opts;
 
-    rc = ticket_keyset_add_jwks(ks, (const unsigned char *) json,
-                                strlen(json), err, errlen);
+    memset(&opts, 0, sizeof(ticket_jwks_opts_t));
+    opts.warn = warn_skipped;
+    opts.data = &nwarned;
+    warned[0] = '\0';
+    nwarned = 0;
+
+    rc = ticket_keyset_add_jwks_opts(ks, (const unsigned char *) json,
+                                     strlen(json), &opts, err, errlen);
     assert_int_equal(ERR_peek_error(), 0);
 
     return rc;
@@ -302,8 +322,12 @@ assert_jwks_fails(const char *json, const char *msg)
     assert_int_equal(add_jwks(&ks, json, err, sizeof(err)), -1);
     assert_int_equal(ks.nkeys, 0);
 
-    if (strstr(err, msg) == NULL) {
-        fail_msg("error \"%s\" does not say \"%s\"", err, msg);
+    /* a key skipped as unusable leaves a set without keys: its warning
+     * says why */
+
+    if (strstr(err, msg) == NULL && strstr(warned, msg) == NULL) {
+        fail_msg("error \"%s\" (warning \"%s\") does not say \"%s\"",
+                 err, warned, msg);
     }
 
     assert_null(strchr(err, '\n'));
@@ -324,8 +348,12 @@ assert_jwk_fails(json_t *jwk, const char *msg)
     assert_int_equal(add_jwk(&ks, jwk, err, sizeof(err)), -1);
     assert_int_equal(ks.nkeys, 0);
 
-    if (strstr(err, msg) == NULL) {
-        fail_msg("error \"%s\" does not say \"%s\"", err, msg);
+    /* a key skipped as unusable leaves a set without keys: its warning
+     * says why */
+
+    if (strstr(err, msg) == NULL && strstr(warned, msg) == NULL) {
+        fail_msg("error \"%s\" (warning \"%s\") does not say \"%s\"",
+                 err, warned, msg);
     }
 
     ticket_keyset_free(&ks);
@@ -348,8 +376,12 @@ assert_pem_fails(const char *kid, ticket_alg_t alg, const char *tenant,
     assert_int_equal(ks.nkeys, 0);
     assert_int_equal(ERR_peek_error(), 0);
 
-    if (strstr(err, msg) == NULL) {
-        fail_msg("error \"%s\" does not say \"%s\"", err, msg);
+    /* a key skipped as unusable leaves a set without keys: its warning
+     * says why */
+
+    if (strstr(err, msg) == NULL && strstr(warned, msg) == NULL) {
+        fail_msg("error \"%s\" (warning \"%s\") does not say \"%s\"",
+                 err, warned, msg);
     }
 
     ticket_keyset_free(&ks);
@@ -465,7 +497,7 @@ test_alg_names(void **state)
 
     static const char  *bad[] = {
         "", "none", "None", "NONE", "hs256", "HS256 ", " HS256", "HS25",
-        "HS2566", "eddsa", "EDDSA", "Ed25519", "RS1", "HS256\n"
+        "HS2566", "eddsa", "EDDSA", "ed25519", "Ed448", "RS1", "HS256\n"
     };
 
     assert_int_equal(TICKET_ALG_MAX - 1, sizeof(names) / sizeof(names[0]));
@@ -480,6 +512,11 @@ test_alg_names(void **state)
         assert_int_equal(ticket_alg_from_name(bad[i], strlen(bad[i])),
                          TICKET_ALG_UNKNOWN);
     }
+
+    /* RFC 9864's fully specified name of EdDSA over Ed25519 */
+
+    assert_int_equal(ticket_alg_from_name("Ed25519", 7), TICKET_ALG_EDDSA);
+    assert_string_equal(ticket_alg_name(TICKET_ALG_EDDSA), "EdDSA");
 
     /* the length decides, not a NUL */
 
@@ -870,8 +907,8 @@ test_jwks_duplicate_kid(void **state)
     assert_jwks_fails("{\"keys\":[{\"kty\":\"oct\",\"kid\":\"k1\","
                       "\"alg\":\"HS256\",\"k\":\"" RFC7520_HMAC_K "\"},"
                       "{\"kty\":\"oct\",\"kid\":\"k1\","
-                      "\"alg\":\"HS384\",\"k\":\"" RFC7515_A1_K "\"}]}",
-                      "duplicate kid \"k1\"");
+                      "\"alg\":\"HS256\",\"k\":\"" RFC7515_A1_K "\"}]}",
+                      "duplicate kid \"k1\" for alg HS256");
 
     /* against a key already in the set: the set stays as it was */
 
@@ -889,7 +926,7 @@ test_jwks_duplicate_kid(void **state)
                               "\"alg\":\"HS256\","
                               "\"k\":\"" RFC7520_HMAC_K "\"}]}",
                               err, sizeof(err)), -1);
-    assert_string_equal(err, "duplicate kid \"k1\"");
+    assert_string_equal(err, "duplicate kid \"k1\" for alg HS256");
     assert_int_equal(ks.nkeys, 1);
     assert_null(ticket_keyset_find(&ks, "k2", 2));
 
@@ -899,7 +936,7 @@ test_jwks_duplicate_kid(void **state)
                                            (const unsigned char *)
                                            "0123456789abcdef0123456789abcdef",
                                            32, err, sizeof(err)), -1);
-    assert_string_equal(err, "duplicate kid \"k1\"");
+    assert_string_equal(err, "duplicate kid \"k1\" for alg HS256");
     assert_int_equal(ks.nkeys, 1);
 
     /* many keys: the set grows */
@@ -970,10 +1007,12 @@ test_jwks_member_errors(void **state)
 
     assert_jwks_fails("{\"keys\":[{\"kty\":\"oct\",\"kid\":\"k1\","
                       "\"k\":\"" RFC7520_HMAC_K "\"}]}",
-                      "key \"k1\": \"alg\" is missing");
+                      "key \"k1\": skipped: an \"oct\" key without "
+                      "\"alg\"");
     assert_jwks_fails("{\"keys\":[{\"kty\":\"oct\",\"kid\":\"k1\","
                       "\"alg\":\"none\",\"k\":\"" RFC7520_HMAC_K "\"}]}",
-                      "key \"k1\": \"alg\" \"none\" is not supported");
+                      "key \"k1\": skipped: \"alg\" \"none\" is not "
+                      "supported");
     assert_jwks_fails("{\"keys\":[{\"kty\":\"oct\",\"kid\":\"k1\","
                       "\"alg\":\"hs256\",\"k\":\"" RFC7520_HMAC_K "\"}]}",
                       "is not supported");
@@ -986,7 +1025,8 @@ test_jwks_member_errors(void **state)
     assert_jwks_fails("{\"keys\":[{\"kty\":\"oct\",\"kid\":\"k1\","
                       "\"use\":\"enc\",\"alg\":\"HS256\","
                       "\"k\":\"" RFC7520_HMAC_K "\"}]}",
-                      "\"use\" is not \"sig\"");
+                      "key \"k1\": skipped: \"use\" is \"enc\", not "
+                      "\"sig\"");
 
     /* tenant */
 
@@ -1027,12 +1067,14 @@ test_jwks_member_errors(void **state)
     assert_jwks_fails("{\"keys\":[{\"kty\":\"oct\",\"kid\":\"k1\","
                       "\"alg\":\"HS256\"}]}", "\"k\" is missing");
 
-    /* the first key was good: nothing is added all the same */
+    /* the first key was good: a malformed second adds nothing all the
+     * same (a key merely unusable is skipped instead: test_jwks_skip) */
 
     assert_jwks_fails("{\"keys\":[{\"kty\":\"oct\",\"kid\":\"k1\","
                       "\"alg\":\"HS256\",\"k\":\"" RFC7520_HMAC_K "\"},"
-                      "{\"kty\":\"oct\",\"kid\":\"k2\"}]}",
-                      "key \"k2\": \"alg\" is missing");
+                      "{\"kty\":\"oct\",\"kid\":\"k2\","
+                      "\"alg\":\"HS256\"}]}",
+                      "key \"k2\": \"k\" is missing");
 }
 
 
@@ -1078,7 +1120,8 @@ test_jwks_private_material(void **state)
     json_object_set_new(jwk, "d",
                         json_string("jpsQnnGQmL-YBIffH1136cspYG6-0iY7X1fCE9"
                                     "-E9LI"));
-    assert_jwk_fails(jwk, "key \"a3\": holds private key material (\"d\")");
+    assert_jwk_fails(jwk, "key \"a3\": skipped: holds private key material "
+                     "(\"d\")");
 
     for (i = 0; i < sizeof(members) / sizeof(members[0]); i++) {
         jwk = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "kty", "RSA",
@@ -1091,7 +1134,7 @@ test_jwks_private_material(void **state)
                     "crv", "Ed25519", "kid", "k1", "alg", "EdDSA",
                     "x", RFC8037_X,
                     "d", "nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A");
-    assert_jwk_fails(jwk, "give the public key");
+    assert_jwk_fails(jwk, "only public keys are loaded");
 }
 
 
@@ -1104,7 +1147,8 @@ test_jwks_rsa_errors(void **state)
     small = keygen("RSA", NULL, 1024);
 
     assert_jwk_fails(rsa_jwk(small, "k1", "RS256"),
-                     "key \"k1\": the RSA key is 1024 bits: at least 2048");
+                     "key \"k1\": skipped: the RSA key is 1024 bits, at "
+                     "least 2048");
     assert_jwk_fails(rsa_jwk(small, "k1", "PS512"), "1024 bits");
 
     EVP_PKEY_free(small);
@@ -1230,13 +1274,16 @@ test_jwks_error_kid_shown_safely(void **state)
     assert_int_equal(add_jwks(&ks, "{\"keys\":[{\"kty\":\"oct\","
                               "\"kid\":\"a\\nb\\\"c\",\"alg\":\"XX\"}]}",
                               err, sizeof(err)), -1);
-    assert_string_equal(err, "key \"a?b?c\": \"alg\" \"XX\" is not supported");
+    assert_string_equal(warned,
+                        "key \"a?b?c\": skipped: \"alg\" \"XX\" is not "
+                        "supported");
+    assert_string_equal(err, "no key can verify tickets (1 skipped)");
 
     /* a short buffer is cut, not overrun */
 
     assert_int_equal(add_jwks(&ks, "{\"keys\":[{\"kty\":\"oct\","
                               "\"kid\":\"abc\"}]}", err, 8), -1);
-    assert_string_equal(err, "key \"ab");
+    assert_string_equal(err, "no key ");
 
     assert_int_equal(add_jwks(&ks, "{\"keys\":[]}", NULL, 0), -1);
 
@@ -1457,6 +1504,359 @@ test_verify_refuses_mismatch(void **state)
 }
 
 
+/*
+ * RFC 7517 section 5: keys that cannot verify tickets are skipped, each
+ * with a warning naming kid and reason, and the usable ones load.
+ */
+
+static void
+test_jwks_skip(void **state)
+{
+    int                 nwarned;
+    char                err[TICKET_ERRLEN];
+    size_t              i;
+    EVP_PKEY           *small;
+    json_t             *doc, *list;
+    char               *text;
+    ticket_keyset_t     ks;
+    ticket_jwks_opts_t  opts;
+
+    static const struct {
+        const char  *jwk;
+        const char  *why;
+    } skipped[] = {
+        { "{\"kty\":\"RSA\",\"kid\":\"enc\",\"use\":\"enc\",\"alg\":\"RS256\","
+          "\"n\":\"" RFC7515_A2_N "\",\"e\":\"AQAB\"}",
+          "key \"enc\": skipped: \"use\" is \"enc\", not \"sig\"" },
+        { "{\"kty\":\"RSA\",\"kid\":\"oaep\",\"alg\":\"RSA-OAEP\","
+          "\"n\":\"" RFC7515_A2_N "\",\"e\":\"AQAB\"}",
+          "key \"oaep\": skipped: \"alg\" \"RSA-OAEP\" is an encryption "
+          "algorithm" },
+        { "{\"kty\":\"EC\",\"kid\":\"ecdh\",\"alg\":\"ECDH-ES\","
+          "\"crv\":\"P-256\",\"x\":\"" RFC7515_A3_X "\",\"y\":\""
+          RFC7515_A3_Y "\"}",
+          "key \"ecdh\": skipped: \"alg\" \"ECDH-ES\" is an encryption" },
+        { "{\"kty\":\"OKP\",\"kid\":\"x25519\",\"crv\":\"X25519\","
+          "\"x\":\"" RFC8037_X "\"}",
+          "key \"x25519\": skipped: \"crv\" \"X25519\" is for key "
+          "agreement" },
+        { "{\"kty\":\"EC\",\"kid\":\"k1\",\"crv\":\"secp256k1\","
+          "\"x\":\"" RFC7515_A3_X "\",\"y\":\"" RFC7515_A3_Y "\"}",
+          "key \"k1\": skipped: \"crv\" \"secp256k1\" is not supported" },
+        { "{\"kty\":\"OKP\",\"kid\":\"ed448\",\"crv\":\"Ed448\","
+          "\"x\":\"" RFC8037_X "\"}",
+          "key \"ed448\": skipped: \"crv\" \"Ed448\" is not supported" },
+        { "{\"kty\":\"AKP\",\"kid\":\"pq\",\"alg\":\"ML-DSA-44\","
+          "\"pub\":\"AAAA\"}",
+          "key \"pq\": skipped: \"alg\" \"ML-DSA-44\" is not supported" },
+        { "{\"kty\":\"AKP\",\"kid\":\"pq2\",\"pub\":\"AAAA\"}",
+          "key \"pq2\": skipped: \"kty\" \"AKP\" is not supported" },
+        { "{\"kty\":\"oct\",\"kid\":\"sym\",\"k\":\"" RFC7520_HMAC_K "\"}",
+          "key \"sym\": skipped: an \"oct\" key without \"alg\"" },
+        { "{\"kty\":\"RSA\",\"kid\":\"ops\",\"alg\":\"RS256\","
+          "\"key_ops\":[\"encrypt\"],\"n\":\"" RFC7515_A2_N "\","
+          "\"e\":\"AQAB\"}",
+          "key \"ops\": skipped: \"key_ops\" has no \"verify\"" },
+        { "{\"kty\":\"EC\",\"kid\":\"priv\",\"crv\":\"P-256\","
+          "\"x\":\"" RFC7515_A3_X "\",\"y\":\"" RFC7515_A3_Y "\","
+          "\"d\":\"jpsQnnGQmL-YBIffH1136cspYG6-0iY7X1fCE9-E9LI\"}",
+          "key \"priv\": skipped: holds private key material (\"d\")" }
+    };
+
+    memset(&opts, 0, sizeof(ticket_jwks_opts_t));
+    opts.warn = warn_skipped;
+    opts.data = &nwarned;
+
+    for (i = 0; i < sizeof(skipped) / sizeof(skipped[0]); i++) {
+
+        /* beside a usable key: it loads, the other is skipped, warned */
+
+        text = malloc(strlen(skipped[i].jwk) + 200);
+        assert_non_null(text);
+        sprintf(text, "{\"keys\":[%s,{\"kty\":\"oct\",\"kid\":\"good\","
+                "\"alg\":\"HS256\",\"k\":\"" RFC7520_HMAC_K "\"}]}",
+                skipped[i].jwk);
+
+        ticket_keyset_init(&ks);
+        nwarned = 0;
+        warned[0] = '\0';
+
+        assert_int_equal(ticket_keyset_add_jwks_opts(&ks,
+                             (const unsigned char *) text, strlen(text),
+                             &opts, err, sizeof(err)), 0);
+        assert_int_equal(ks.nkeys, 1);
+        assert_string_equal(ks.keys[0].kid, "good");
+        assert_int_equal(nwarned, 1);
+
+        if (strstr(warned, skipped[i].why) == NULL) {
+            fail_msg("warning \"%s\" does not say \"%s\"", warned,
+                     skipped[i].why);
+        }
+
+        ticket_keyset_free(&ks);
+
+        /* alone: no usable key, the document fails */
+
+        sprintf(text, "{\"keys\":[%s]}", skipped[i].jwk);
+        assert_jwks_fails(text, skipped[i].why);
+        assert_jwks_fails(text, "no key can verify tickets (1 skipped)");
+
+        free(text);
+        assert_int_equal(ERR_peek_error(), 0);
+    }
+
+    /* an RSA modulus below 2048 bits, with and without alg */
+
+    small = keygen("RSA", NULL, 1024);
+
+    doc = json_pack("{s:[o,o]}", "keys", rsa_jwk(small, "small", "RS256"),
+                    rsa_jwk(small, "small2", "PS256"));
+    list = json_object_get(doc, "keys");
+    json_object_del(json_array_get(list, 0), "alg");
+    text = json_dumps(doc, JSON_COMPACT);
+
+    assert_jwks_fails(text, "key \"small2\": skipped: the RSA key is 1024 "
+                      "bits");
+    assert_jwks_fails(text, "(2 skipped)");
+
+    free(text);
+    json_decref(doc);
+    EVP_PKEY_free(small);
+
+    /* no warn callback: skipped all the same, silently */
+
+    ticket_keyset_init(&ks);
+    assert_int_equal(ticket_keyset_add_jwks(&ks, (const unsigned char *)
+                         "{\"keys\":[{\"kty\":\"OKP\",\"kid\":\"x\","
+                         "\"crv\":\"X25519\",\"x\":\"" RFC8037_X "\"},"
+                         "{\"kty\":\"oct\",\"kid\":\"good\","
+                         "\"alg\":\"HS256\",\"k\":\"" RFC7520_HMAC_K "\"}]}",
+                         strlen("{\"keys\":[{\"kty\":\"OKP\",\"kid\":\"x\","
+                         "\"crv\":\"X25519\",\"x\":\"" RFC8037_X "\"},"
+                         "{\"kty\":\"oct\",\"kid\":\"good\","
+                         "\"alg\":\"HS256\",\"k\":\"" RFC7520_HMAC_K "\"}]}"),
+                         err, sizeof(err)), 0);
+    assert_int_equal(ks.nkeys, 1);
+    ticket_keyset_free(&ks);
+
+    /* a key with a wrongly typed member is no skip: the document fails */
+
+    assert_jwks_fails("{\"keys\":[{\"kty\":\"RSA\",\"kid\":\"k\","
+                      "\"use\":1,\"n\":\"" RFC7515_A2_N "\",\"e\":\"AQAB\"},"
+                      "{\"kty\":\"oct\",\"kid\":\"good\",\"alg\":\"HS256\","
+                      "\"k\":\"" RFC7520_HMAC_K "\"}]}",
+                      "key \"k\": \"use\" is not a string");
+    assert_jwks_fails("{\"keys\":[{\"kty\":\"RSA\",\"kid\":\"k\","
+                      "\"key_ops\":\"verify\",\"n\":\"" RFC7515_A2_N "\","
+                      "\"e\":\"AQAB\"}]}",
+                      "key \"k\": \"key_ops\" is not an array");
+    assert_jwks_fails("{\"keys\":[{\"kty\":\"EC\",\"kid\":\"k\","
+                      "\"x\":\"" RFC7515_A3_X "\",\"y\":\"" RFC7515_A3_Y
+                      "\"}]}", "key \"k\": \"crv\" is missing");
+}
+
+
+/* "alg" from the key where only one fits; RSA as the source pins it */
+
+static void
+test_jwks_infer(void **state)
+{
+    char                err[TICKET_ERRLEN];
+    const char         *doc;
+    ticket_keyset_t     ks;
+    ticket_jwks_opts_t  opts;
+
+    doc = "{\"keys\":["
+          "{\"kty\":\"EC\",\"kid\":\"p256\",\"crv\":\"P-256\","
+          "\"x\":\"" RFC7515_A3_X "\",\"y\":\"" RFC7515_A3_Y "\"},"
+          "{\"kty\":\"EC\",\"kid\":\"p521\",\"crv\":\"P-521\","
+          "\"x\":\"" RFC7520_EC_X "\",\"y\":\"" RFC7520_EC_Y "\"},"
+          "{\"kty\":\"OKP\",\"kid\":\"ed\",\"crv\":\"Ed25519\","
+          "\"x\":\"" RFC8037_X "\"},"
+          "{\"kty\":\"RSA\",\"kid\":\"rsa\",\"use\":\"sig\","
+          "\"n\":\"" RFC7515_A2_N "\",\"e\":\"AQAB\"},"
+          "{\"kty\":\"RSA\",\"kid\":\"ps\",\"alg\":\"PS384\","
+          "\"n\":\"" RFC7515_A2_N "\",\"e\":\"AQAB\"},"
+          "{\"kty\":\"OKP\",\"kid\":\"ed2\",\"alg\":\"Ed25519\","
+          "\"crv\":\"Ed25519\",\"x\":\"" RFC8037_X "\"}]}";
+
+    ticket_keyset_init(&ks);
+    assert_int_equal(add_jwks(&ks, doc, err, sizeof(err)), 0);
+    assert_int_equal(ks.nkeys, 6);
+
+    assert_int_equal(ticket_keyset_find(&ks, "p256", 4)->alg,
+                     TICKET_ALG_ES256);
+    assert_int_equal(ticket_keyset_find(&ks, "p521", 4)->alg,
+                     TICKET_ALG_ES512);
+    assert_int_equal(ticket_keyset_find(&ks, "ed", 2)->alg,
+                     TICKET_ALG_EDDSA);
+    assert_int_equal(ticket_keyset_find(&ks, "rsa", 3)->alg,
+                     TICKET_ALG_RS256);
+    assert_int_equal(ticket_keyset_find(&ks, "ps", 2)->alg,
+                     TICKET_ALG_PS384);
+    assert_int_equal(ticket_keyset_find(&ks, "ed2", 3)->alg,
+                     TICKET_ALG_EDDSA);
+    assert_int_equal(ticket_keyset_find(&ks, "p521", 4)->sig_len, 132);
+
+    ticket_keyset_free(&ks);
+
+    /* alg= pins RSA keys without alg; one with its own alg keeps it */
+
+    memset(&opts, 0, sizeof(ticket_jwks_opts_t));
+    opts.rsa_alg = TICKET_ALG_PS256;
+
+    ticket_keyset_init(&ks);
+    assert_int_equal(ticket_keyset_add_jwks_opts(&ks,
+                         (const unsigned char *) doc, strlen(doc), &opts,
+                         err, sizeof(err)), 0);
+    assert_int_equal(ticket_keyset_find(&ks, "rsa", 3)->alg,
+                     TICKET_ALG_PS256);
+    assert_int_equal(ticket_keyset_find(&ks, "ps", 2)->alg,
+                     TICKET_ALG_PS384);
+    assert_int_equal(ticket_keyset_find(&ks, "p256", 4)->alg,
+                     TICKET_ALG_ES256);
+    ticket_keyset_free(&ks);
+
+    /* a stated alg must still fit the key: no inference around it */
+
+    assert_jwks_fails("{\"keys\":[{\"kty\":\"EC\",\"kid\":\"k\","
+                      "\"alg\":\"ES384\",\"crv\":\"P-256\","
+                      "\"x\":\"" RFC7515_A3_X "\",\"y\":\"" RFC7515_A3_Y
+                      "\"}]}", "\"crv\" \"P-256\" does not fit \"alg\" "
+                      "\"ES384\"");
+    assert_jwks_fails("{\"keys\":[{\"kty\":\"RSA\",\"kid\":\"k\","
+                      "\"alg\":\"HS256\",\"n\":\"" RFC7515_A2_N "\","
+                      "\"e\":\"AQAB\"}]}", "does not fit");
+}
+
+
+/*
+ * One kid, two algs (RFC 7520's EC and RSA examples share a kid): two
+ * keys, each selected by the ticket's alg, never the other.
+ */
+
+static void
+test_jwks_kid_two_algs(void **state)
+{
+    char              err[TICKET_ERRLEN];
+    ticket_t          t;
+    unsigned char     sig[512];
+    ticket_keyset_t   ks;
+
+    ticket_keyset_init(&ks);
+    assert_int_equal(add_jwks(&ks, "{\"keys\":["
+                              "{\"kty\":\"EC\",\"kid\":\"" RFC7520_KID "\","
+                              "\"use\":\"sig\",\"crv\":\"P-521\","
+                              "\"x\":\"" RFC7520_EC_X "\","
+                              "\"y\":\"" RFC7520_EC_Y "\"},"
+                              "{\"kty\":\"RSA\",\"kid\":\"" RFC7520_KID "\","
+                              "\"use\":\"sig\",\"n\":\"" RFC7520_RSA_N "\","
+                              "\"e\":\"AQAB\"}]}", err, sizeof(err)), 0);
+    assert_int_equal(ks.nkeys, 2);
+
+    assert_int_equal(ticket_keyset_find_alg(&ks, RFC7520_KID,
+                                            strlen(RFC7520_KID),
+                                            TICKET_ALG_ES512)->alg,
+                     TICKET_ALG_ES512);
+    assert_int_equal(ticket_keyset_find_alg(&ks, RFC7520_KID,
+                                            strlen(RFC7520_KID),
+                                            TICKET_ALG_RS256)->alg,
+                     TICKET_ALG_RS256);
+    assert_null(ticket_keyset_find_alg(&ks, RFC7520_KID,
+                                       strlen(RFC7520_KID),
+                                       TICKET_ALG_HS256));
+
+    memset(sig, 0, sizeof(sig));
+    ticket_init(&t);
+    t.kid.data = RFC7520_KID;
+    t.kid.len = strlen(RFC7520_KID);
+    t.sig = sig;
+
+    t.alg = TICKET_ALG_ES512;
+    t.sig_len = 132;
+    assert_int_equal(ticket_select_key(&t, &ks), TICKET_OK);
+    assert_int_equal(t.key->alg, TICKET_ALG_ES512);
+
+    t.alg = TICKET_ALG_RS256;
+    t.sig_len = 256;
+    assert_int_equal(ticket_select_key(&t, &ks), TICKET_OK);
+    assert_int_equal(t.key->alg, TICKET_ALG_RS256);
+
+    /* another alg under that kid: alg_mismatch, as for any key */
+
+    t.alg = TICKET_ALG_HS256;
+    t.sig_len = 32;
+    assert_int_equal(ticket_select_key(&t, &ks), TICKET_ALG_MISMATCH);
+    t.alg = TICKET_ALG_UNKNOWN;
+    assert_int_equal(ticket_select_key(&t, &ks), TICKET_ALG_MISMATCH);
+
+    /* without a kid, two keys are never guessed between */
+
+    t.kid.data = NULL;
+    t.kid.len = 0;
+    t.alg = TICKET_ALG_RS256;
+    t.sig_len = 256;
+    assert_int_equal(ticket_select_key(&t, &ks), TICKET_UNKNOWN_KEY);
+
+    /* the same (kid, alg) again fails; the set stays as it was */
+
+    assert_int_equal(add_jwks(&ks, "{\"keys\":[{\"kty\":\"RSA\","
+                              "\"kid\":\"" RFC7520_KID "\","
+                              "\"alg\":\"RS256\",\"n\":\"" RFC7515_A2_N "\","
+                              "\"e\":\"AQAB\"}]}", err, sizeof(err)), -1);
+    assert_string_equal(err, "duplicate kid \"" RFC7520_KID "\" for alg "
+                        "RS256");
+    assert_int_equal(ks.nkeys, 2);
+
+    ticket_keyset_free(&ks);
+}
+
+
+/* tenant= binds every key of the source */
+
+static void
+test_jwks_tenant_opt(void **state)
+{
+    char                err[TICKET_ERRLEN];
+    const char         *doc;
+    ticket_keyset_t     ks;
+    ticket_jwks_opts_t  opts;
+
+    memset(&opts, 0, sizeof(ticket_jwks_opts_t));
+    opts.tenant = "acme";
+
+    doc = "{\"keys\":[{\"kty\":\"oct\",\"kid\":\"a\",\"alg\":\"HS256\","
+          "\"k\":\"" RFC7520_HMAC_K "\"},{\"kty\":\"oct\",\"kid\":\"b\","
+          "\"alg\":\"HS256\",\"tenant\":\"acme\",\"k\":\"" RFC7520_HMAC_K
+          "\"}]}";
+
+    ticket_keyset_init(&ks);
+    assert_int_equal(ticket_keyset_add_jwks_opts(&ks,
+                         (const unsigned char *) doc, strlen(doc), &opts,
+                         err, sizeof(err)), 0);
+    assert_string_equal(ks.keys[0].tenant, "acme");
+    assert_string_equal(ks.keys[1].tenant, "acme");
+
+    /* a key naming another tenant contradicts its source */
+
+    doc = "{\"keys\":[{\"kty\":\"oct\",\"kid\":\"c\",\"alg\":\"HS256\","
+          "\"tenant\":\"other\",\"k\":\"" RFC7520_HMAC_K "\"}]}";
+    assert_int_equal(ticket_keyset_add_jwks_opts(&ks,
+                         (const unsigned char *) doc, strlen(doc), &opts,
+                         err, sizeof(err)), -1);
+    assert_string_equal(err, "key \"c\": \"tenant\" \"other\" is not the "
+                        "tenant= of its source");
+
+    opts.tenant = "a/b";
+    assert_int_equal(ticket_keyset_add_jwks_opts(&ks,
+                         (const unsigned char *) doc, strlen(doc), &opts,
+                         err, sizeof(err)), -1);
+    assert_int_equal(ks.nkeys, 2);
+
+    ticket_keyset_free(&ks);
+}
+
+
 int
 main(void)
 {
@@ -1480,6 +1880,10 @@ main(void)
         cmocka_unit_test(test_jwks_ec_errors),
         cmocka_unit_test(test_jwks_okp_errors),
         cmocka_unit_test(test_jwks_error_kid_shown_safely),
+        cmocka_unit_test(test_jwks_skip),
+        cmocka_unit_test(test_jwks_infer),
+        cmocka_unit_test(test_jwks_kid_two_algs),
+        cmocka_unit_test(test_jwks_tenant_opt),
         cmocka_unit_test(test_pem_keys),
         cmocka_unit_test(test_pem_errors),
         cmocka_unit_test(test_pem_kid_too_long),

@@ -1197,6 +1197,266 @@ test_free_after_errors(void **state)
 
 
 
+/* a ticket parsed under a policy's claim map: reason, kind, jti, why */
+
+typedef struct {
+    ticket_reason_t         rc;
+    unsigned                kind;
+    char                    kind_name[16];
+    char                    jti[64];
+    char                    why[96];
+} mapped_t;
+
+
+static mapped_t
+parse_mapped(const char *payload, const ticket_policy_t *p)
+{
+    char      *tok;
+    size_t     len;
+    ticket_t   t;
+    mapped_t   m;
+
+    memset(&m, 0, sizeof(m));
+
+    tok = make_token(HDR, payload, &len);
+
+    ticket_init(&t);
+    m.rc = ticket_parse_policy(&t, tok, len, p);
+    m.kind = t.kind;
+
+    if (m.rc == TICKET_OK) {
+        snprintf(m.kind_name, sizeof(m.kind_name), "%.*s",
+                 (int) t.kind_name.len, t.kind_name.data);
+        snprintf(m.jti, sizeof(m.jti), "%.*s", (int) t.jti.len, t.jti.data);
+    }
+
+    snprintf(m.why, sizeof(m.why), "%s", t.why);
+
+    ticket_free(&t);
+    free(tok);
+
+    return m;
+}
+
+
+#define set_str(s, lit)  ((s).data = (lit), (s).len = sizeof(lit) - 1)
+
+
+static void
+test_kind_claim(void **state)
+{
+    mapped_t           m;
+    ticket_policy_t    p;
+    ticket_kind_map_t  map[2];
+
+    /* the default: "kind" with user and service as they are */
+
+    memset(&p, 0, sizeof(p));
+
+    m = parse_mapped(CLAIMS, &p);
+    assert_int_equal(m.rc, TICKET_OK);
+    assert_int_equal(m.kind, TICKET_KIND_USER);
+    assert_string_equal(m.kind_name, "user");
+
+    m = parse_mapped("{\"sub\":\"s\",\"jti\":\"j\",\"iat\":1,\"exp\":2}", &p);
+    assert_int_equal(m.rc, TICKET_MALFORMED);
+    assert_string_equal(m.why, "claim \"kind\" missing");
+
+    m = parse_mapped("{\"sub\":\"s\",\"kind\":\"admin\",\"jti\":\"j\","
+                     "\"iat\":1,\"exp\":2}", &p);
+    assert_int_equal(m.rc, TICKET_MALFORMED);
+    assert_string_equal(m.why, "claim \"kind\" value not mapped to a kind");
+
+    m = parse_mapped("{\"sub\":\"s\",\"kind\":1,\"jti\":\"j\","
+                     "\"iat\":1,\"exp\":2}", &p);
+    assert_string_equal(m.why, "claim \"kind\" not a string");
+
+    /* Auth0: gty client-credentials=service *=user default=user */
+
+    set_str(p.kind_path, "gty");
+    set_str(map[0].value, "client-credentials");
+    map[0].kind = TICKET_KIND_SERVICE;
+    p.kind_map = map;
+    p.nkind_map = 1;
+    p.kind_other = TICKET_KIND_USER;
+    p.kind_default = TICKET_KIND_USER;
+
+    m = parse_mapped("{\"sub\":\"x@clients\",\"gty\":\"client-credentials\","
+                     "\"jti\":\"j\",\"iat\":1,\"exp\":2}", &p);
+    assert_int_equal(m.rc, TICKET_OK);
+    assert_int_equal(m.kind, TICKET_KIND_SERVICE);
+    assert_string_equal(m.kind_name, "service");
+
+    m = parse_mapped("{\"sub\":\"auth0|1\",\"gty\":\"password\","
+                     "\"jti\":\"j\",\"iat\":1,\"exp\":2}", &p);
+    assert_int_equal(m.kind, TICKET_KIND_USER);
+
+    m = parse_mapped("{\"sub\":\"auth0|1\",\"jti\":\"j\",\"iat\":1,"
+                     "\"exp\":2}", &p);
+    assert_int_equal(m.rc, TICKET_OK);
+    assert_int_equal(m.kind, TICKET_KIND_USER);
+
+    /* a "kind" claim means nothing once the kind comes from elsewhere */
+
+    m = parse_mapped("{\"sub\":\"auth0|1\",\"kind\":\"service\","
+                     "\"jti\":\"j\",\"iat\":1,\"exp\":2}", &p);
+    assert_int_equal(m.kind, TICKET_KIND_USER);
+
+    /* no "*" and no default: unmapped and absent are malformed */
+
+    p.kind_other = 0;
+    p.kind_default = 0;
+
+    m = parse_mapped("{\"sub\":\"a\",\"gty\":\"password\",\"jti\":\"j\","
+                     "\"iat\":1,\"exp\":2}", &p);
+    assert_int_equal(m.rc, TICKET_MALFORMED);
+    assert_string_equal(m.why, "claim \"gty\" value not mapped to a kind");
+
+    m = parse_mapped("{\"sub\":\"a\",\"jti\":\"j\",\"iat\":1,\"exp\":2}", &p);
+    assert_string_equal(m.why, "claim \"gty\" missing");
+
+    /* a nested path and a map of two values (Keycloak's typ) */
+
+    set_str(p.kind_path, "ext.typ");
+    set_str(map[0].value, "Bearer");
+    map[0].kind = TICKET_KIND_USER;
+    set_str(map[1].value, "Service");
+    map[1].kind = TICKET_KIND_SERVICE;
+    p.nkind_map = 2;
+
+    m = parse_mapped("{\"sub\":\"a\",\"ext\":{\"typ\":\"Service\"},"
+                     "\"jti\":\"j\",\"iat\":1,\"exp\":2}", &p);
+    assert_int_equal(m.kind, TICKET_KIND_SERVICE);
+
+    m = parse_mapped("{\"sub\":\"a\",\"ext\":{\"typ\":[\"Bearer\"]},"
+                     "\"jti\":\"j\",\"iat\":1,\"exp\":2}", &p);
+    assert_int_equal(m.rc, TICKET_MALFORMED);
+    assert_string_equal(m.why, "claim \"ext.typ\" not a string");
+}
+
+
+static void
+test_jti_claim(void **state)
+{
+    char             *tok, fp[TICKET_JTI_FP_LEN + 1];
+    size_t            len;
+    mapped_t          m;
+    ticket_t          t;
+    ticket_policy_t   p;
+
+    static const char  *no_jti =
+        "{\"sub\":\"s\",\"kind\":\"user\",\"iat\":1,\"exp\":2}";
+
+    memset(&p, 0, sizeof(p));
+
+    m = parse_mapped(no_jti, &p);
+    assert_int_equal(m.rc, TICKET_MALFORMED);
+    assert_string_equal(m.why, "claim \"jti\" missing");
+
+    m = parse_mapped("{\"sub\":\"s\",\"kind\":\"user\",\"jti\":\"\","
+                     "\"iat\":1,\"exp\":2}", &p);
+    assert_string_equal(m.why, "claim \"jti\" empty");
+
+    m = parse_mapped("{\"sub\":\"s\",\"kind\":\"user\",\"jti\":7,"
+                     "\"iat\":1,\"exp\":2}", &p);
+    assert_string_equal(m.why, "claim \"jti\" not a string");
+
+    /* Entra ID: the ticket id is "uti" */
+
+    set_str(p.jti_path, "uti");
+
+    m = parse_mapped("{\"sub\":\"s\",\"kind\":\"user\",\"uti\":\"AbC-1\","
+                     "\"jti\":\"other\",\"iat\":1,\"exp\":2}", &p);
+    assert_int_equal(m.rc, TICKET_OK);
+    assert_string_equal(m.jti, "AbC-1");
+
+    m = parse_mapped(no_jti, &p);
+    assert_string_equal(m.why, "claim \"uti\" missing");
+
+    /* optional: the "fp:" id, the first 32 hex digits of SHA-256 */
+
+    p.jti_optional = 1;
+
+    tok = make_token(HDR, no_jti, &len);
+
+    ticket_init(&t);
+    assert_int_equal(ticket_parse_policy(&t, tok, len, &p), TICKET_OK);
+    assert_int_equal(t.jti.len, TICKET_JTI_FP_LEN);
+    assert_memory_equal(t.jti.data, "fp:", 3);
+    assert_int_equal(strspn(t.jti.data + 3, "0123456789abcdef"), 32);
+
+    assert_int_equal(ticket_jti_fingerprint(tok, len, fp), 0);
+    assert_string_equal(fp, t.jti.data);
+
+    /* the same as the audit record's token_fp, twice as long */
+
+    assert_int_equal(ticket_jti_fingerprint("abc", 3, fp), 0);
+    assert_string_equal(fp, "fp:ba7816bf8f01cfea414140de5dae2223");
+
+    ticket_free(&t);
+    free(tok);
+
+    /* present, it is used even when optional */
+
+    m = parse_mapped("{\"sub\":\"s\",\"kind\":\"user\",\"uti\":\"u1\","
+                     "\"iat\":1,\"exp\":2}", &p);
+    assert_string_equal(m.jti, "u1");
+}
+
+
+/* every malformed says which member failed and why */
+
+static void
+test_malformed_why(void **state)
+{
+    size_t            i;
+    mapped_t          m;
+    ticket_policy_t   p;
+
+    static const struct {
+        const char  *claims;
+        const char  *why;
+    } cases[] = {
+        { "{\"kind\":\"user\",\"jti\":\"j\",\"iat\":1,\"exp\":2}",
+          "claim \"sub\" missing" },
+        { "{\"sub\":1,\"kind\":\"user\",\"jti\":\"j\",\"iat\":1,\"exp\":2}",
+          "claim \"sub\" not a string" },
+        { "{\"sub\":\"\",\"kind\":\"user\",\"jti\":\"j\",\"iat\":1,"
+          "\"exp\":2}", "claim \"sub\" empty" },
+        { "{\"sub\":\"s\",\"kind\":\"user\",\"jti\":\"j\",\"iat\":1,"
+          "\"exp\":\"2\"}", "claim \"exp\" not a number" },
+        { "{\"sub\":\"s\",\"kind\":\"user\",\"jti\":\"j\",\"iat\":1}",
+          "claim \"exp\" missing" },
+        { "{\"sub\":\"s\",\"kind\":\"user\",\"jti\":\"j\",\"iat\":-1,"
+          "\"exp\":2}", "claim \"iat\" out of range" },
+        { "{\"sub\":\"s\",\"kind\":\"user\",\"jti\":\"j\",\"iat\":1,"
+          "\"exp\":2,\"nbf\":null}", "claim \"nbf\" not a number" },
+        { "{\"sub\":\"s\",\"kind\":\"user\",\"jti\":\"j\",\"iat\":1,"
+          "\"exp\":2,\"tenant\":\"a/b\"}", "claim \"tenant\" holds \"/\"" },
+        { "{\"sub\":\"s\",\"kind\":\"user\",\"jti\":\"j\",\"iat\":1,"
+          "\"exp\":2,\"aud\":[1]}",
+          "claim \"aud\" not a string or an array of strings" },
+        { "{\"sub\":\"s\",\"kind\":\"user\",\"jti\":\"j\",\"iat\":1,"
+          "\"exp\":2,\"roles\":{}}",
+          "claim \"roles\" not a string or an array of strings" },
+        { "{\"sub\":\"s\",\"sub\":\"t\",\"kind\":\"user\",\"jti\":\"j\","
+          "\"iat\":1,\"exp\":2}", "claims not a strict JSON object" }
+    };
+
+    memset(&p, 0, sizeof(p));
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        m = parse_mapped(cases[i].claims, &p);
+        assert_int_equal(m.rc, TICKET_MALFORMED);
+
+        if (strstr(m.why, cases[i].why) != m.why) {
+            fail_msg("\"%s\": why \"%s\", not \"%s\"", cases[i].claims,
+                     m.why, cases[i].why);
+        }
+    }
+}
+
+
 int
 main(void)
 {
@@ -1224,6 +1484,9 @@ main(void)
         cmocka_unit_test(test_tenant_sid),
         cmocka_unit_test(test_roles),
         cmocka_unit_test(test_roles_path),
+        cmocka_unit_test(test_kind_claim),
+        cmocka_unit_test(test_jti_claim),
+        cmocka_unit_test(test_malformed_why),
         cmocka_unit_test(test_free_after_errors),
     };
 

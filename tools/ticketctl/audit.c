@@ -172,7 +172,6 @@ static void ticketctl_audit_split(const ticketctl_audit_entry_t *e,
     ticketctl_audit_str_t v[3]);
 static void ticketctl_audit_put_text(const ticketctl_audit_str_t *s);
 static void ticketctl_audit_put_json(const ticketctl_audit_str_t *s);
-static size_t ticketctl_audit_utf8_len(const unsigned char *p, size_t n);
 static void ticketctl_audit_free(ticketctl_audit_ctx_t *ctx);
 
 
@@ -1396,7 +1395,7 @@ ticketctl_audit_put_text(const ticketctl_audit_str_t *s)
         } else if (*p < 0x80) {
             putchar(*p++);
 
-        } else if ((n = ticketctl_audit_utf8_len(p, end - p)) > 0) {
+        } else if ((n = ticket_utf8_len(p, end - p)) > 0) {
             fwrite(p, 1, n, stdout);
             p += n;
 
@@ -1410,114 +1409,33 @@ ticketctl_audit_put_text(const ticketctl_audit_str_t *s)
 static void
 ticketctl_audit_put_json(const ticketctl_audit_str_t *s)
 {
-    /* as the gateway escapes (ticket_audit.h) */
+    /* as the gateway escapes: the one escaper (ticket_json.h) */
 
-    size_t                n;
-    const unsigned char  *p, *end;
+    char    *buf, *end;
+    size_t   n;
 
     if (s->data == NULL) {
         fputs("null", stdout);
         return;
     }
 
-    p = s->data;
-    end = p + s->len;
+    n = ticket_json_escape_len((const char *) s->data, s->len);
+
+    buf = malloc(n ? n : 1);
+    if (buf == NULL) {
+        /* stdout's error flag makes the listing fail at its end */
+        fputs("\"?\"", stdout);
+        ticketctl_error("out of memory");
+        return;
+    }
+
+    end = ticket_json_escape(buf, (const char *) s->data, s->len);
 
     putchar('"');
-
-    while (p < end) {
-        switch (*p) {
-        case '"':
-            fputs("\\\"", stdout);
-            break;
-        case '\\':
-            fputs("\\\\", stdout);
-            break;
-        case '\n':
-            fputs("\\n", stdout);
-            break;
-        case '\r':
-            fputs("\\r", stdout);
-            break;
-        case '\t':
-            fputs("\\t", stdout);
-            break;
-        case '\b':
-            fputs("\\b", stdout);
-            break;
-        case '\f':
-            fputs("\\f", stdout);
-            break;
-        default:
-            if (*p < 0x20 || *p == 0x7f) {
-                printf("\\u%04x", *p);
-
-            } else if (*p < 0x80) {
-                putchar(*p);
-
-            } else if ((n = ticketctl_audit_utf8_len(p, end - p)) > 0) {
-                fwrite(p, 1, n, stdout);
-                p += n;
-                continue;
-
-            } else {
-                fputs("\\ufffd", stdout);
-            }
-        }
-
-        p++;
-    }
-
+    fwrite(buf, 1, (size_t) (end - buf), stdout);
     putchar('"');
-}
 
-
-static size_t
-ticketctl_audit_utf8_len(const unsigned char *p, size_t n)
-{
-    /* the length of the valid UTF-8 sequence at p (not ASCII), or 0 */
-
-    size_t    len, i;
-    unsigned  c, min;
-
-    c = p[0];
-
-    if (c >= 0xc2 && c <= 0xdf) {
-        len = 2;
-        c &= 0x1f;
-        min = 0x80;
-
-    } else if (c >= 0xe0 && c <= 0xef) {
-        len = 3;
-        c &= 0x0f;
-        min = 0x800;
-
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        len = 4;
-        c &= 0x07;
-        min = 0x10000;
-
-    } else {
-        return 0;
-    }
-
-    if (n < len) {
-        return 0;
-    }
-
-    for (i = 1; i < len; i++) {
-        if ((p[i] & 0xc0) != 0x80) {
-            return 0;
-        }
-
-        c = (c << 6) | (p[i] & 0x3f);
-    }
-
-    if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff)) {
-        return 0;
-    }
-
-    return len;
+    free(buf);
 }
 
 

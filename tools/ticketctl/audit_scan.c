@@ -12,67 +12,14 @@
 
 #include <string.h>
 
+#include <ticket_audit.h>
+
 #include "audit.h"
 
 
-typedef enum {
-    TICKETCTL_AUDIT_T_STRING = 0,
-    TICKETCTL_AUDIT_T_NUMBER,
-    TICKETCTL_AUDIT_T_BOOL,
-    TICKETCTL_AUDIT_T_STRING_NULL,
-    TICKETCTL_AUDIT_T_ARRAY
-} ticketctl_audit_type_e;
+/* every member of the contract (ticket_audit_members), seen */
 
-
-typedef struct {
-    const char             *name;
-    size_t                  len;
-    ticketctl_audit_type_e  type;
-} ticketctl_audit_member_t;
-
-
-#define TICKETCTL_AUDIT_M(name, type)                                        \
-    { name, sizeof(name) - 1, TICKETCTL_AUDIT_T_ ## type }
-
-/* the contract's members, in its order: the gateway writes them so */
-
-static const ticketctl_audit_member_t  ticketctl_audit_members[] = {
-    TICKETCTL_AUDIT_M("time", STRING),
-    TICKETCTL_AUDIT_M("event", STRING),
-    TICKETCTL_AUDIT_M("reason", STRING),
-    TICKETCTL_AUDIT_M("status", NUMBER),
-    TICKETCTL_AUDIT_M("enforced", BOOL),
-    TICKETCTL_AUDIT_M("client", STRING),
-    TICKETCTL_AUDIT_M("method", STRING),
-    TICKETCTL_AUDIT_M("host", STRING),
-    TICKETCTL_AUDIT_M("uri", STRING),
-    TICKETCTL_AUDIT_M("request_id", STRING),
-    TICKETCTL_AUDIT_M("verified", BOOL),
-    TICKETCTL_AUDIT_M("sub", STRING_NULL),
-    TICKETCTL_AUDIT_M("kind", STRING_NULL),
-    TICKETCTL_AUDIT_M("tenant", STRING_NULL),
-    TICKETCTL_AUDIT_M("jti", STRING_NULL),
-    TICKETCTL_AUDIT_M("kid", STRING_NULL),
-    TICKETCTL_AUDIT_M("iss", STRING_NULL),
-    TICKETCTL_AUDIT_M("sid", STRING_NULL),
-    TICKETCTL_AUDIT_M("roles", ARRAY),
-    TICKETCTL_AUDIT_M("required", ARRAY),
-    TICKETCTL_AUDIT_M("token_fp", STRING_NULL)
-};
-
-#define TICKETCTL_AUDIT_NMEMBERS                                             \
-    (sizeof(ticketctl_audit_members) / sizeof(ticketctl_audit_members[0]))
-
-#define TICKETCTL_AUDIT_ALL      ((1u << TICKETCTL_AUDIT_NMEMBERS) - 1)
-
-enum {
-    TICKETCTL_AUDIT_M_TIME = 0,
-    TICKETCTL_AUDIT_M_EVENT = 1,
-    TICKETCTL_AUDIT_M_REASON = 2,
-    TICKETCTL_AUDIT_M_URI = 8,
-    TICKETCTL_AUDIT_M_SUB = 11,
-    TICKETCTL_AUDIT_M_TENANT = 13
-};
+#define TICKETCTL_AUDIT_ALL      ((1u << TICKET_AUDIT_MEMBERS) - 1)
 
 
 static const unsigned char *ticketctl_audit_ws(const unsigned char *p,
@@ -177,9 +124,9 @@ ticketctl_audit_scan(const unsigned char *line, size_t len,
                 break;
             }
 
-            if (ticketctl_audit_members[m].type != TICKETCTL_AUDIT_T_STRING
-                && ticketctl_audit_members[m].type
-                   != TICKETCTL_AUDIT_T_STRING_NULL)
+            if (ticket_audit_members[m].type != TICKET_AUDIT_STRING
+                && ticket_audit_members[m].type
+                   != TICKET_AUDIT_STRING_NULL)
             {
                 return -1;
             }
@@ -187,7 +134,7 @@ ticketctl_audit_scan(const unsigned char *line, size_t len,
             dst = NULL;
 
             switch (m) {
-            case TICKETCTL_AUDIT_M_TIME:
+            case TICKET_AUDIT_M_TIME:
                 if (val.escaped
                     || ticketctl_audit_parse_time(val.data, val.len,
                                                   &rec->time_ms)
@@ -196,19 +143,19 @@ ticketctl_audit_scan(const unsigned char *line, size_t len,
                     return -1;
                 }
                 break;
-            case TICKETCTL_AUDIT_M_EVENT:
+            case TICKET_AUDIT_M_EVENT:
                 dst = &rec->event;
                 break;
-            case TICKETCTL_AUDIT_M_REASON:
+            case TICKET_AUDIT_M_REASON:
                 dst = &rec->reason;
                 break;
-            case TICKETCTL_AUDIT_M_URI:
+            case TICKET_AUDIT_M_URI:
                 dst = &rec->uri;
                 break;
-            case TICKETCTL_AUDIT_M_SUB:
+            case TICKET_AUDIT_M_SUB:
                 dst = &rec->sub;
                 break;
-            case TICKETCTL_AUDIT_M_TENANT:
+            case TICKET_AUDIT_M_TENANT:
                 dst = &rec->tenant;
                 break;
             }
@@ -229,18 +176,18 @@ ticketctl_audit_scan(const unsigned char *line, size_t len,
                 break;
             }
 
-            if (ticketctl_audit_members[m].type
-                != TICKETCTL_AUDIT_T_STRING_NULL)
+            if (ticket_audit_members[m].type
+                != TICKET_AUDIT_STRING_NULL)
             {
                 return -1;
             }
 
-            if (m == TICKETCTL_AUDIT_M_SUB) {
+            if (m == TICKET_AUDIT_M_SUB) {
                 rec->sub.data = NULL;
                 rec->sub.len = 0;
                 rec->sub.escaped = 0;
 
-            } else if (m == TICKETCTL_AUDIT_M_TENANT) {
+            } else if (m == TICKET_AUDIT_M_TENANT) {
                 rec->tenant.data = NULL;
                 rec->tenant.len = 0;
                 rec->tenant.escaped = 0;
@@ -257,7 +204,7 @@ ticketctl_audit_scan(const unsigned char *line, size_t len,
             }
 
             if (m >= 0
-                && ticketctl_audit_members[m].type != TICKETCTL_AUDIT_T_BOOL)
+                && ticket_audit_members[m].type != TICKET_AUDIT_BOOL)
             {
                 return -1;
             }
@@ -271,7 +218,7 @@ ticketctl_audit_scan(const unsigned char *line, size_t len,
             }
 
             if (m >= 0
-                && ticketctl_audit_members[m].type != TICKETCTL_AUDIT_T_ARRAY)
+                && ticket_audit_members[m].type != TICKET_AUDIT_ARRAY)
             {
                 return -1;
             }
@@ -287,8 +234,8 @@ ticketctl_audit_scan(const unsigned char *line, size_t len,
             p = q;
 
             if (m >= 0
-                && ticketctl_audit_members[m].type
-                   != TICKETCTL_AUDIT_T_NUMBER)
+                && ticket_audit_members[m].type
+                   != TICKET_AUDIT_NUMBER)
             {
                 return -1;
             }
@@ -517,19 +464,19 @@ ticketctl_audit_find(const unsigned char *name, size_t len, int next)
 {
     /* the member the contract puts next first, then all of them */
 
-    size_t                           i;
-    const ticketctl_audit_member_t  *m;
+    size_t                        i;
+    const ticket_audit_member_t  *m;
 
-    if ((size_t) next < TICKETCTL_AUDIT_NMEMBERS) {
-        m = &ticketctl_audit_members[next];
+    if ((size_t) next < TICKET_AUDIT_MEMBERS) {
+        m = &ticket_audit_members[next];
 
         if (m->len == len && memcmp(m->name, name, len) == 0) {
             return next;
         }
     }
 
-    for (i = 0; i < TICKETCTL_AUDIT_NMEMBERS; i++) {
-        m = &ticketctl_audit_members[i];
+    for (i = 0; i < TICKET_AUDIT_MEMBERS; i++) {
+        m = &ticket_audit_members[i];
 
         if (m->len == len && memcmp(m->name, name, len) == 0) {
             return (int) i;

@@ -199,7 +199,7 @@ ticketctl_inspect(int argc, char **argv)
             printf("verify: not checked (no keys given)\n");
 
         } else {
-            printf("verify: %s\n", ticket_reason_name(reason));
+            ticketctl_inspect_verdict(&t, reason, &ks);
         }
 
     } else {
@@ -480,6 +480,14 @@ ticketctl_inspect_verdict(ticket_t *t, ticket_reason_t reason,
                ticket_reason_name(reason),
                t->alg != TICKET_ALG_UNKNOWN ? ticket_alg_name(t->alg) : "?",
                key->kid, ticket_alg_name(key->alg));
+        return;
+    }
+
+    /* a malformed ticket: which member failed and why, as the gateway
+     * logs it */
+
+    if (t->why[0] != '\0') {
+        printf("verify: %s (%s)\n", ticket_reason_name(reason), t->why);
         return;
     }
 

@@ -24,6 +24,8 @@
 
 #include "ticketctl.h"
 
+#include <ticket_rev_redis.h>
+
 
 #define TICKETCTL_REVOKE_TIMEOUT   2         /* seconds: connect, command */
 #define TICKETCTL_REVOKE_LEEWAY    30        /* the gateway's default */
@@ -52,28 +54,15 @@ enum {
     TICKETCTL_REVOKE_ACTOR,
     TICKETCTL_REVOKE_AT,
     TICKETCTL_REVOKE_LIST,
-    TICKETCTL_REVOKE_JSON
+    TICKETCTL_REVOKE_JSON,
+    TICKETCTL_REVOKE_TICKET,
+    TICKETCTL_REVOKE_JTI_CLAIM
 };
 
 
-/* the lists, in the SPEC's order; the index is ticketctl_revoke_list_e */
+/* the stream's key, for ticketctl_revoke_key(): a list's is its own */
 
-typedef enum {
-    TICKETCTL_LIST_JTI = 0,
-    TICKETCTL_LIST_SUB,
-    TICKETCTL_LIST_SID,
-    TICKETCTL_LIST_TENANT,
-    TICKETCTL_LIST_KID,
-    TICKETCTL_LIST_N
-} ticketctl_revoke_list_e;
-
-
-typedef struct {
-    const char             *name;      /* "sub": list name, key suffix */
-    const char             *type;      /* what TYPE answers: "hash" */
-    const char             *scan;      /* "HSCAN" */
-    const char             *value;     /* "at": the value's name, or NULL */
-} ticketctl_revoke_list_t;
+#define TICKETCTL_REVOKE_EVENTS  TICKET_REV_LISTS
 
 
 typedef struct {
@@ -83,6 +72,10 @@ typedef struct {
     const char             *prefix;
     const char             *jti;
     const char             *exp;
+    const char             *ticket;
+    const char             *jti_claim;
+    char                   *ticket_jti_copy;
+    char                    ticket_exp[24];
     const char             *sub;
     const char             *tenant;
     const char             *sid;
@@ -109,23 +102,24 @@ static int ticketctl_revoke_options(ticketctl_revoke_args_t *a, int argc,
     char **argv);
 static int ticketctl_revoke_option(const char **field, const char *name);
 static int ticketctl_revoke_check(ticketctl_revoke_args_t *a,
-    ticketctl_revoke_list_e *list);
+    ticket_rev_list_t *list);
+static int ticketctl_revoke_ticket(ticketctl_revoke_args_t *a);
 static int ticketctl_revoke_connect(ticketctl_revoke_ctx_t *ctx,
     ticketctl_revoke_args_t *a);
 static int ticketctl_revoke_auth(ticketctl_revoke_ctx_t *ctx,
     const char *file);
 static int ticketctl_revoke_write(ticketctl_revoke_ctx_t *ctx,
-    ticketctl_revoke_args_t *a, ticketctl_revoke_list_e list);
+    ticketctl_revoke_args_t *a, ticket_rev_list_t list);
 static int ticketctl_revoke_exec(ticketctl_revoke_ctx_t *ctx,
-    ticketctl_revoke_list_e list, const char *member, int64_t *value,
+    ticket_rev_list_t list, const char *member, int64_t *value,
     ticketctl_revoke_args_t *a, int64_t now, redisReply **result);
 static int ticketctl_revoke_prepare(ticketctl_revoke_ctx_t *ctx,
-    ticketctl_revoke_list_e list, const char *member, int64_t *value);
+    ticket_rev_list_t list, const char *member, int64_t *value);
 static int ticketctl_revoke_list(ticketctl_revoke_ctx_t *ctx);
 static int ticketctl_revoke_scan(ticketctl_revoke_ctx_t *ctx,
-    ticketctl_revoke_list_e list);
+    ticket_rev_list_t list);
 static void ticketctl_revoke_row(ticketctl_revoke_ctx_t *ctx,
-    ticketctl_revoke_list_e list, redisReply *member, redisReply *value);
+    ticket_rev_list_t list, redisReply *member, redisReply *value);
 static int ticketctl_revoke_events(ticketctl_revoke_ctx_t *ctx);
 static redisReply *ticketctl_revoke_command(ticketctl_revoke_ctx_t *ctx,
     int argc, const char **argv);
@@ -136,30 +130,21 @@ static int ticketctl_revoke_ok(ticketctl_revoke_ctx_t *ctx,
 static void ticketctl_revoke_redis_error(ticketctl_revoke_ctx_t *ctx,
     const char *what, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-static char *ticketctl_revoke_key(const char *prefix, const char *name);
+static char *ticketctl_revoke_key(const char *prefix, int list);
 static int ticketctl_revoke_integer(const char *s, size_t len, int64_t *out);
-static size_t ticketctl_revoke_utf8(const unsigned char *p, size_t n);
 static char *ticketctl_revoke_text(const char *p, size_t len, int flags);
 static void ticketctl_revoke_put_text(const char *p, size_t len);
 static void ticketctl_revoke_put_json(const char *p, size_t len);
 static void ticketctl_revoke_put_number(const char *p, size_t len);
 
 
-static const ticketctl_revoke_list_t  ticketctl_revoke_lists[] = {
-    { "jti",    "zset", "ZSCAN", "exp" },
-    { "sub",    "hash", "HSCAN", "at" },
-    { "sid",    "hash", "HSCAN", "at" },
-    { "tenant", "hash", "HSCAN", "at" },
-    { "kid",    "set",  "SSCAN", NULL }
-};
-
-
 const ticketctl_cmd_t  ticketctl_revoke_cmd = {
     "revoke",
     ticketctl_revoke,
     "revoke tickets in Redis, or list what is revoked",
-    "ticketctl revoke --redis ADDR (--jti J --exp T | --sub S [--tenant T]"
-    " | --sid D | --tenant T | --kid K) [OPTION]...;"
+    "ticketctl revoke --redis ADDR (--jti J --exp T | --ticket TICKET"
+    " [--jti-claim PATH] | --sub S [--tenant T] | --sid D | --tenant T"
+    " | --kid K) [OPTION]...;"
     " ticketctl revoke --redis ADDR --list [--json]",
 
     "Writes one revocation into Redis, where every gateway reads it: the\n"
@@ -174,6 +159,14 @@ const ticketctl_cmd_t  ticketctl_revoke_cmd = {
     "\n"
     "One target:\n"
     "  --jti J --exp T      the ticket J, whose exp is T\n"
+    "  --ticket TICKET      that ticket: its jti and exp read from it as the\n"
+    "                       gateway reads them (not verified); a ticket\n"
+    "                       without a jti is revoked by its \"fp:\" id, as a\n"
+    "                       gateway with \"ticket_jti_claim ... optional\"\n"
+    "                       names it; \"-\" reads it from stdin\n"
+    "  --jti-claim PATH     with --ticket: the ticket-id claim, as\n"
+    "                       ticket_jti_claim says (default \"jti\"; Entra\n"
+    "                       ID: \"uti\")\n"
     "  --sub S [--tenant T] every ticket of subject S (of tenant T)\n"
     "                       issued at or before the cut-off\n"
     "  --sid D              every ticket of session or device D issued at\n"
@@ -224,6 +217,9 @@ static const struct option  ticketctl_revoke_long[] = {
     { "at",            required_argument, NULL, TICKETCTL_REVOKE_AT },
     { "list",          no_argument,       NULL, TICKETCTL_REVOKE_LIST },
     { "json",          no_argument,       NULL, TICKETCTL_REVOKE_JSON },
+    { "ticket",        required_argument, NULL, TICKETCTL_REVOKE_TICKET },
+    { "jti-claim",     required_argument, NULL,
+      TICKETCTL_REVOKE_JTI_CLAIM },
     { "help",          no_argument,       NULL, 'h' },
     { NULL, 0, NULL, 0 }
 };
@@ -235,7 +231,7 @@ ticketctl_revoke(int argc, char **argv)
     int                       rc;
     ticketctl_revoke_ctx_t    ctx;
     ticketctl_revoke_args_t   a;
-    ticketctl_revoke_list_e   list;
+    ticket_rev_list_t   list;
 
     memset(&a, 0, sizeof(a));
     memset(&ctx, 0, sizeof(ctx));
@@ -245,10 +241,11 @@ ticketctl_revoke(int argc, char **argv)
         return rc;
     }
 
-    list = TICKETCTL_LIST_N;
+    list = TICKET_REV_LISTS;
 
     rc = ticketctl_revoke_check(&a, &list);
     if (rc >= 0) {
+        free(a.ticket_jti_copy);
         return rc;
     }
 
@@ -266,6 +263,8 @@ ticketctl_revoke(int argc, char **argv)
     if (ctx.c != NULL) {
         redisFree(ctx.c);
     }
+
+    free(a.ticket_jti_copy);
 
     return rc;
 }
@@ -316,6 +315,12 @@ ticketctl_revoke_options(ticketctl_revoke_args_t *a, int argc, char **argv)
             break;
         case TICKETCTL_REVOKE_KID:
             field = &a->kid;
+            break;
+        case TICKETCTL_REVOKE_TICKET:
+            field = &a->ticket;
+            break;
+        case TICKETCTL_REVOKE_JTI_CLAIM:
+            field = &a->jti_claim;
             break;
         case TICKETCTL_REVOKE_REASON:
             field = &a->reason;
@@ -383,7 +388,7 @@ ticketctl_revoke_option(const char **field, const char *name)
 
 static int
 ticketctl_revoke_check(ticketctl_revoke_args_t *a,
-    ticketctl_revoke_list_e *list)
+    ticket_rev_list_t *list)
 {
     int          n;
     const char  *p;
@@ -404,6 +409,21 @@ ticketctl_revoke_check(ticketctl_revoke_args_t *a,
 
     if (a->prefix != NULL && a->prefix[0] == '\0') {
         return ticketctl_usage_error("empty --prefix");
+    }
+
+    if (a->jti_claim != NULL && a->ticket == NULL) {
+        return ticketctl_usage_error("--jti-claim goes with --ticket");
+    }
+
+    if (a->ticket != NULL) {
+        if (a->jti != NULL || a->exp != NULL) {
+            return ticketctl_usage_error("--ticket gives the jti and exp: "
+                                         "no --jti or --exp with it");
+        }
+
+        if (ticketctl_revoke_ticket(a) != 0) {
+            return TICKETCTL_ERROR;
+        }
     }
 
     n = (a->jti != NULL) + (a->sub != NULL) + (a->sid != NULL)
@@ -435,29 +455,29 @@ ticketctl_revoke_check(ticketctl_revoke_args_t *a,
     }
 
     if (a->jti != NULL) {
-        *list = TICKETCTL_LIST_JTI;
+        *list = TICKET_REV_JTI;
         p = a->jti;
 
     } else if (a->sub != NULL) {
-        *list = TICKETCTL_LIST_SUB;
+        *list = TICKET_REV_SUB;
         p = a->sub;
 
     } else if (a->sid != NULL) {
-        *list = TICKETCTL_LIST_SID;
+        *list = TICKET_REV_SID;
         p = a->sid;
 
     } else if (a->kid != NULL) {
-        *list = TICKETCTL_LIST_KID;
+        *list = TICKET_REV_KID;
         p = a->kid;
 
     } else {
-        *list = TICKETCTL_LIST_TENANT;
+        *list = TICKET_REV_TENANT;
         p = a->tenant;
     }
 
     if (p[0] == '\0') {
         return ticketctl_usage_error("empty --%s",
-                                     ticketctl_revoke_lists[*list].name);
+                                     ticket_rev_list_name(*list));
     }
 
     if (a->tenant != NULL) {
@@ -478,7 +498,7 @@ ticketctl_revoke_check(ticketctl_revoke_args_t *a,
     }
 
     if (a->at != NULL
-        && (*list == TICKETCTL_LIST_JTI || *list == TICKETCTL_LIST_KID))
+        && (*list == TICKET_REV_JTI || *list == TICKET_REV_KID))
     {
         return ticketctl_usage_error("--at goes with --sub, --sid or "
                                      "--tenant");
@@ -489,6 +509,91 @@ ticketctl_revoke_check(ticketctl_revoke_args_t *a,
     }
 
     return -1;
+}
+
+
+/*
+ * --ticket: the jti (or the "fp:" id) and exp as the gateway reads them,
+ * by the core's own parser, without verifying: revoking a forged ticket
+ * revokes nothing a gateway would accept.
+ */
+
+static int
+ticketctl_revoke_ticket(ticketctl_revoke_args_t *a)
+{
+    int               rc;
+    size_t            len;
+    ticket_t          t;
+    const char       *token;
+    unsigned char    *buf;
+    ticket_reason_t   reason;
+    ticket_policy_t   policy;
+
+    buf = NULL;
+    token = a->ticket;
+
+    if (strcmp(token, "-") == 0) {
+        if (ticketctl_read_stdin(&buf, &len) != 0) {
+            return -1;
+        }
+
+        token = (const char *) buf;
+
+    } else {
+        len = strlen(token);
+    }
+
+    while (len > 0 && strchr(" \t\r\n\v\f", token[len - 1]) != NULL) {
+        len--;
+    }
+
+    memset(&policy, 0, sizeof(ticket_policy_t));
+
+    /* the kind does not matter here: every ticket has one */
+
+    policy.kind_other = TICKET_KIND_USER;
+    policy.kind_default = TICKET_KIND_USER;
+    policy.jti_optional = 1;
+
+    if (a->jti_claim != NULL) {
+        policy.jti_path.data = a->jti_claim;
+        policy.jti_path.len = strlen(a->jti_claim);
+    }
+
+    rc = -1;
+
+    reason = ticket_parse_policy(&t, token, len, &policy);
+
+    if (reason != TICKET_OK) {
+        ticketctl_usage_error("--ticket: %s%s%s", ticket_reason_name(reason),
+                              t.why[0] ? ": " : "", t.why);
+        goto done;
+    }
+
+    a->ticket_jti_copy = malloc(t.jti.len + 1);
+    if (a->ticket_jti_copy == NULL
+        || memchr(t.jti.data, '\0', t.jti.len) != NULL)
+    {
+        ticketctl_error("--ticket: the jti is not a string");
+        goto done;
+    }
+
+    memcpy(a->ticket_jti_copy, t.jti.data, t.jti.len);
+    a->ticket_jti_copy[t.jti.len] = '\0';
+
+    snprintf(a->ticket_exp, sizeof(a->ticket_exp), "%lld",
+             (long long) t.exp);
+
+    a->jti = a->ticket_jti_copy;
+    a->exp = a->ticket_exp;
+    rc = 0;
+
+done:
+
+    ticket_free(&t);
+    free(buf);
+
+    return rc;
 }
 
 
@@ -665,12 +770,14 @@ ticketctl_revoke_auth(ticketctl_revoke_ctx_t *ctx, const char *file)
 
 static int
 ticketctl_revoke_write(ticketctl_revoke_ctx_t *ctx,
-    ticketctl_revoke_args_t *a, ticketctl_revoke_list_e list)
+    ticketctl_revoke_args_t *a, ticket_rev_list_t list)
 {
-    int          rc, i;
-    char        *member, *shown;
-    int64_t      now, value, pruned;
-    redisReply  *result, *id;
+    int           rc, i;
+    char         *member, *shown;
+    size_t        n;
+    int64_t       now, value, pruned;
+    redisReply   *result, *id;
+    ticket_str_t  tenant, sub;
 
     now = (int64_t) time(NULL);
     value = now;
@@ -678,7 +785,7 @@ ticketctl_revoke_write(ticketctl_revoke_ctx_t *ctx,
     result = NULL;
     shown = NULL;
 
-    if (list == TICKETCTL_LIST_JTI
+    if (list == TICKET_REV_JTI
         && ticketctl_parse_time(a->exp, now, &value) != 0)
     {
         return ticketctl_usage_error("invalid --exp \"%s\"", a->exp);
@@ -689,21 +796,26 @@ ticketctl_revoke_write(ticketctl_revoke_ctx_t *ctx,
     }
 
     switch (list) {
-    case TICKETCTL_LIST_JTI:
+    case TICKET_REV_JTI:
         member = strdup(a->jti);
         break;
-    case TICKETCTL_LIST_SUB:
-        /* "/SUB" without a tenant: no two subjects share a field */
-        member = malloc(strlen(a->tenant ? a->tenant : "")
-                        + strlen(a->sub) + 2);
+    case TICKET_REV_SUB:
+        tenant.data = a->tenant;
+        tenant.len = a->tenant ? strlen(a->tenant) : 0;
+        sub.data = a->sub;
+        sub.len = strlen(a->sub);
+
+        n = ticket_rev_sub_member(NULL, 0, &tenant, &sub);
+
+        member = malloc(n + 1);
         if (member != NULL) {
-            sprintf(member, "%s/%s", a->tenant ? a->tenant : "", a->sub);
+            (void) ticket_rev_sub_member(member, n + 1, &tenant, &sub);
         }
         break;
-    case TICKETCTL_LIST_SID:
+    case TICKET_REV_SID:
         member = strdup(a->sid);
         break;
-    case TICKETCTL_LIST_TENANT:
+    case TICKET_REV_TENANT:
         member = strdup(a->tenant);
         break;
     default:
@@ -716,7 +828,7 @@ ticketctl_revoke_write(ticketctl_revoke_ctx_t *ctx,
         return TICKETCTL_ERROR;
     }
 
-    if (list == TICKETCTL_LIST_JTI
+    if (list == TICKET_REV_JTI
         && value + TICKETCTL_REVOKE_LEEWAY < now)
     {
         ticketctl_warn("the ticket expired at %lld: no gateway accepts it "
@@ -756,12 +868,12 @@ ticketctl_revoke_write(ticketctl_revoke_ctx_t *ctx,
         goto done;
     }
 
-    printf("revoked %s \"%s\"", ticketctl_revoke_lists[list].name, shown);
+    printf("revoked %s \"%s\"", ticket_rev_list_name(list), shown);
 
-    if (list == TICKETCTL_LIST_JTI) {
+    if (list == TICKET_REV_JTI) {
         printf(" exp %lld", (long long) value);
 
-    } else if (list != TICKETCTL_LIST_KID) {
+    } else if (list != TICKET_REV_KID) {
         printf(" at %lld", (long long) value);
     }
 
@@ -793,23 +905,26 @@ done:
 
 static int
 ticketctl_revoke_exec(ticketctl_revoke_ctx_t *ctx,
-    ticketctl_revoke_list_e list, const char *member, int64_t *value,
+    ticket_rev_list_t list, const char *member, int64_t *value,
     ticketctl_revoke_args_t *a, int64_t now, redisReply **result)
 {
     /* TICKETCTL_OK, TICKETCTL_ERROR (reported), -1: EXEC aborted, retry */
 
-    int          rc, argc, i, failed;
-    char        *key, *jti_key, *events, val[24], horizon[24];
-    size_t       k;
-    const char  *actor, *argv[18], *cmd;   /* XADD: 18 at most */
-    redisReply  *r, *e;
+    int                  rc, argc, i, failed;
+    char                *key, *jti_key, *events, val[TICKET_REV_VALUE_LEN];
+    char                 horizon[24];
+    size_t               k, n, lens[6 + TICKET_REV_MAX_FIELDS];
+    const char          *actor, *argv[6 + TICKET_REV_MAX_FIELDS], *cmd;
+    redisReply          *r, *e;
+    ticket_str_t         fields[TICKET_REV_MAX_FIELDS];
+    ticket_rev_entry_t   entry;
 
     rc = TICKETCTL_ERROR;
     r = NULL;
 
-    key = ticketctl_revoke_key(ctx->prefix, ticketctl_revoke_lists[list].name);
-    jti_key = ticketctl_revoke_key(ctx->prefix, "jti");
-    events = ticketctl_revoke_key(ctx->prefix, NULL);
+    key = ticketctl_revoke_key(ctx->prefix, list);
+    jti_key = ticketctl_revoke_key(ctx->prefix, TICKET_REV_JTI);
+    events = ticketctl_revoke_key(ctx->prefix, TICKETCTL_REVOKE_EVENTS);
 
     if (key == NULL || jti_key == NULL || events == NULL) {
         ticketctl_error("out of memory");
@@ -822,8 +937,6 @@ ticketctl_revoke_exec(ticketctl_revoke_ctx_t *ctx,
         goto done;
     }
 
-    snprintf(val, sizeof(val), "%lld", (long long) *value);
-
     /*
      * A jti matches nothing once its exp and the leeway are past; the
      * margin covers a ticketctl clock behind the gateways' and a
@@ -833,6 +946,34 @@ ticketctl_revoke_exec(ticketctl_revoke_ctx_t *ctx,
     snprintf(horizon, sizeof(horizon), "(%lld",
              (long long) (now - TICKETCTL_REVOKE_LEEWAY
                           - TICKETCTL_REVOKE_MARGIN));
+
+    /* the stream entry, as the core encodes it; val its value's text */
+
+    actor = a->actor;
+
+    if (actor == NULL) {
+        actor = getenv("USER");
+
+        if (actor == NULL || actor[0] == '\0') {
+            actor = "ticketctl";
+        }
+    }
+
+    memset(&entry, 0, sizeof(ticket_rev_entry_t));
+    entry.list = list;
+    entry.member.data = member;
+    entry.member.len = strlen(member);
+    entry.value = (list == TICKET_REV_KID) ? 0 : *value;
+    entry.reason.data = a->reason;
+    entry.reason.len = a->reason ? strlen(a->reason) : 0;
+    entry.actor.data = actor;
+    entry.actor.len = strlen(actor);
+
+    n = ticket_rev_encode_entry(&entry, fields, val);
+    if (n == 0) {
+        ticketctl_revoke_redis_error(ctx, NULL, "cannot encode the entry");
+        goto done;
+    }
 
     argv[0] = "MULTI";
 
@@ -849,40 +990,28 @@ ticketctl_revoke_exec(ticketctl_revoke_ctx_t *ctx,
         goto oom;
     }
 
+    argv[0] = ticket_rev_list_info(list)->add;
+    argv[1] = key;
+
     switch (list) {
-    case TICKETCTL_LIST_JTI:
-        argv[0] = "ZADD";
+    case TICKET_REV_JTI:
         argv[2] = val;
         argv[3] = member;
         break;
-    case TICKETCTL_LIST_KID:
-        argv[0] = "SADD";
+    case TICKET_REV_KID:
         argv[2] = member;
         break;
     default:
-        argv[0] = "HSET";
         argv[2] = member;
         argv[3] = val;
         break;
     }
 
-    argv[1] = key;
-
-    if (redisAppendCommandArgv(ctx->c, list == TICKETCTL_LIST_KID ? 3 : 4,
+    if (redisAppendCommandArgv(ctx->c, list == TICKET_REV_KID ? 3 : 4,
                                argv, NULL)
         != REDIS_OK)
     {
         goto oom;
-    }
-
-    actor = a->actor;
-
-    if (actor == NULL) {
-        actor = getenv("USER");
-
-        if (actor == NULL || actor[0] == '\0') {
-            actor = "ticketctl";
-        }
     }
 
     argc = 0;
@@ -892,27 +1021,17 @@ ticketctl_revoke_exec(ticketctl_revoke_ctx_t *ctx,
     argv[argc++] = "~";
     argv[argc++] = TICKETCTL_REVOKE_MAXLEN;
     argv[argc++] = "*";
-    argv[argc++] = "op";
-    argv[argc++] = "revoke";
-    argv[argc++] = "list";
-    argv[argc++] = ticketctl_revoke_lists[list].name;
-    argv[argc++] = "member";
-    argv[argc++] = member;
 
-    if (list != TICKETCTL_LIST_KID) {
-        argv[argc++] = "value";
-        argv[argc++] = val;
+    for (k = 0; k < (size_t) argc; k++) {
+        lens[k] = strlen(argv[k]);
     }
 
-    if (a->reason != NULL && a->reason[0] != '\0') {
-        argv[argc++] = "reason";
-        argv[argc++] = a->reason;
+    for (k = 0; k < n; k++) {
+        argv[argc] = fields[k].data;
+        lens[argc++] = fields[k].len;
     }
 
-    argv[argc++] = "actor";
-    argv[argc++] = actor;
-
-    if (redisAppendCommandArgv(ctx->c, argc, argv, NULL) != REDIS_OK) {
+    if (redisAppendCommandArgv(ctx->c, argc, argv, lens) != REDIS_OK) {
         goto oom;
     }
 
@@ -1023,7 +1142,7 @@ done:
 
 static int
 ticketctl_revoke_prepare(ticketctl_revoke_ctx_t *ctx,
-    ticketctl_revoke_list_e list, const char *member, int64_t *value)
+    ticket_rev_list_t list, const char *member, int64_t *value)
 {
     /*
      * WATCH the three keys the transaction writes and check their
@@ -1041,10 +1160,9 @@ ticketctl_revoke_prepare(ticketctl_revoke_ctx_t *ctx,
     rc = -1;
     r = NULL;
 
-    keys[0] = ticketctl_revoke_key(ctx->prefix,
-                                   ticketctl_revoke_lists[list].name);
-    keys[1] = ticketctl_revoke_key(ctx->prefix, "jti");
-    keys[2] = ticketctl_revoke_key(ctx->prefix, NULL);
+    keys[0] = ticketctl_revoke_key(ctx->prefix, list);
+    keys[1] = ticketctl_revoke_key(ctx->prefix, TICKET_REV_JTI);
+    keys[2] = ticketctl_revoke_key(ctx->prefix, TICKETCTL_REVOKE_EVENTS);
 
     if (keys[0] == NULL || keys[1] == NULL || keys[2] == NULL) {
         ticketctl_error("out of memory");
@@ -1067,7 +1185,7 @@ ticketctl_revoke_prepare(ticketctl_revoke_ctx_t *ctx,
     r = NULL;
 
     for (i = 0; i < 3; i++) {
-        want = (i == 0) ? ticketctl_revoke_lists[list].type
+        want = (i == 0) ? ticket_rev_list_info(list)->type
              : (i == 1) ? "zset" : "stream";
 
         argv[0] = "TYPE";
@@ -1096,7 +1214,7 @@ ticketctl_revoke_prepare(ticketctl_revoke_ctx_t *ctx,
         r = NULL;
     }
 
-    if (ticketctl_revoke_lists[list].type[0] == 'h') {
+    if (ticket_rev_list_info(list)->type[0] == 'h') {
 
         /* a cut-off never moves back: that would un-revoke tickets */
 
@@ -1116,7 +1234,7 @@ ticketctl_revoke_prepare(ticketctl_revoke_ctx_t *ctx,
             && stored > *value)
         {
             ticketctl_warn("%s already revoked up to %lld, later than "
-                           "%lld: kept", ticketctl_revoke_lists[list].name,
+                           "%lld: kept", ticket_rev_list_name(list),
                            (long long) stored, (long long) *value);
             *value = stored;
         }
@@ -1157,7 +1275,7 @@ ticketctl_revoke_list(ticketctl_revoke_ctx_t *ctx)
         printf("{\n");
     }
 
-    for (i = 0; i < TICKETCTL_LIST_N; i++) {
+    for (i = 0; i < TICKET_REV_LISTS; i++) {
         if (ticketctl_revoke_scan(ctx, i) != 0) {
             return TICKETCTL_ERROR;
         }
@@ -1182,26 +1300,28 @@ ticketctl_revoke_list(ticketctl_revoke_ctx_t *ctx)
 
 static int
 ticketctl_revoke_scan(ticketctl_revoke_ctx_t *ctx,
-    ticketctl_revoke_list_e list)
+    ticket_rev_list_t list)
 {
     /*
      * A cursor, never KEYS or one whole ZRANGE: Redis serves every
      * gateway meanwhile.  A row changed during the scan may show twice.
      */
 
-    int          rc, step;
-    char        *key, *cursor;
-    size_t       i;
-    const char  *argv[5], *scan;
-    redisReply  *r, *rows;
+    int                rc;
+    char              *key, *cursor;
+    size_t             i, step;
+    const char        *argv[5], *scan;
+    redisReply        *r;
+    ticket_str_t       next;
+    const redisReply  *rows;
 
     rc = -1;
     r = NULL;
     cursor = NULL;
-    scan = ticketctl_revoke_lists[list].scan;
-    step = (list == TICKETCTL_LIST_KID) ? 1 : 2;
+    scan = ticket_rev_list_info(list)->scan;
+    step = ticket_rev_scan_step(list);
 
-    key = ticketctl_revoke_key(ctx->prefix, ticketctl_revoke_lists[list].name);
+    key = ticketctl_revoke_key(ctx->prefix, list);
     cursor = strdup("0");
 
     if (key == NULL || cursor == NULL) {
@@ -1210,7 +1330,7 @@ ticketctl_revoke_scan(ticketctl_revoke_ctx_t *ctx,
     }
 
     if (ctx->json) {
-        printf("  \"%s\": [", ticketctl_revoke_lists[list].name);
+        printf("  \"%s\": [", ticket_rev_list_name(list));
         ctx->rows = 0;
     }
 
@@ -1228,16 +1348,12 @@ ticketctl_revoke_scan(ticketctl_revoke_ctx_t *ctx,
             goto done;
         }
 
-        if (r->type != REDIS_REPLY_ARRAY || r->elements != 2
-            || r->element[0]->type != REDIS_REPLY_STRING
-            || r->element[1]->type != REDIS_REPLY_ARRAY
-            || r->element[1]->elements % step != 0)
+        if (ticket_rev_reply_scan(r, list, SIZE_MAX, &next, &rows)
+            != TICKET_REV_REPLY_OK)
         {
             ticketctl_revoke_redis_error(ctx, scan, "unexpected reply");
             goto done;
         }
-
-        rows = r->element[1];
 
         for (i = 0; i < rows->elements; i += step) {
             if (rows->element[i]->type != REDIS_REPLY_STRING
@@ -1253,7 +1369,7 @@ ticketctl_revoke_scan(ticketctl_revoke_ctx_t *ctx,
         }
 
         free(cursor);
-        cursor = strndup(r->element[0]->str, r->element[0]->len);
+        cursor = strndup(next.data, next.len);
 
         if (cursor == NULL) {
             ticketctl_error("out of memory");
@@ -1286,14 +1402,14 @@ done:
 
 static void
 ticketctl_revoke_row(ticketctl_revoke_ctx_t *ctx,
-    ticketctl_revoke_list_e list, redisReply *member, redisReply *value)
+    ticket_rev_list_t list, redisReply *member, redisReply *value)
 {
     const char  *name;
 
-    name = ticketctl_revoke_lists[list].value;
+    name = ticket_rev_list_info(list)->value;
 
     if (!ctx->json) {
-        printf("%s  ", ticketctl_revoke_lists[list].name);
+        printf("%s  ", ticket_rev_list_name(list));
         ticketctl_revoke_put_text(member->str, member->len);
 
         if (value != NULL) {
@@ -1323,16 +1439,17 @@ ticketctl_revoke_row(ticketctl_revoke_ctx_t *ctx,
 static int
 ticketctl_revoke_events(ticketctl_revoke_ctx_t *ctx)
 {
-    int          rc;
-    char        *key;
-    const char  *argv[6];
-    redisReply  *len, *last, *id;
+    int            rc;
+    char          *key;
+    const char    *argv[6];
+    redisReply    *len, *last;
+    ticket_str_t   id;
 
     rc = -1;
     len = NULL;
     last = NULL;
 
-    key = ticketctl_revoke_key(ctx->prefix, NULL);
+    key = ticketctl_revoke_key(ctx->prefix, TICKETCTL_REVOKE_EVENTS);
     if (key == NULL) {
         ticketctl_error("out of memory");
         return -1;
@@ -1362,24 +1479,19 @@ ticketctl_revoke_events(ticketctl_revoke_ctx_t *ctx)
         goto done;
     }
 
-    if (len->type != REDIS_REPLY_INTEGER || last->type != REDIS_REPLY_ARRAY
-        || (last->elements == 1
-            && (last->element[0]->type != REDIS_REPLY_ARRAY
-                || last->element[0]->elements != 2
-                || last->element[0]->element[0]->type != REDIS_REPLY_STRING)))
+    if (len->type != REDIS_REPLY_INTEGER
+        || ticket_rev_reply_range_id(last, &id) != TICKET_REV_REPLY_OK)
     {
         ticketctl_revoke_redis_error(ctx, "XREVRANGE", "unexpected reply");
         goto done;
     }
 
-    id = (last->elements == 1) ? last->element[0]->element[0] : NULL;
-
     if (ctx->json) {
         printf("  \"events\": {\"length\": %lld, \"last_id\": ",
                len->integer);
 
-        if (id != NULL) {
-            ticketctl_revoke_put_json(id->str, id->len);
+        if (id.data != NULL) {
+            ticketctl_revoke_put_json(id.data, id.len);
 
         } else {
             printf("null");
@@ -1390,8 +1502,8 @@ ticketctl_revoke_events(ticketctl_revoke_ctx_t *ctx)
     } else {
         printf("events  length %lld  last-id ", len->integer);
 
-        if (id != NULL) {
-            ticketctl_revoke_put_text(id->str, id->len);
+        if (id.data != NULL) {
+            ticketctl_revoke_put_text(id.data, id.len);
 
         } else {
             putchar('-');
@@ -1540,25 +1652,29 @@ ticketctl_revoke_redis_error(ticketctl_revoke_ctx_t *ctx, const char *what,
 
 
 static char *
-ticketctl_revoke_key(const char *prefix, const char *name)
+ticketctl_revoke_key(const char *prefix, int list)
 {
-    /* PREFIXrevoked:NAME, or PREFIXevents without a name */
+    /* the list's key, or the stream's for TICKETCTL_REVOKE_EVENTS */
 
     char    *key;
-    size_t   size;
+    size_t   size, plen;
 
-    size = strlen(prefix) + sizeof("revoked:") + (name ? strlen(name) : 6);
+    plen = strlen(prefix);
 
-    key = malloc(size);
+    size = (list == TICKETCTL_REVOKE_EVENTS)
+           ? ticket_rev_events_key(NULL, 0, prefix, plen)
+           : ticket_rev_key(NULL, 0, prefix, plen, list);
+
+    key = malloc(size + 1);
     if (key == NULL) {
         return NULL;
     }
 
-    if (name == NULL) {
-        snprintf(key, size, "%sevents", prefix);
+    if (list == TICKETCTL_REVOKE_EVENTS) {
+        (void) ticket_rev_events_key(key, size + 1, prefix, plen);
 
     } else {
-        snprintf(key, size, "%srevoked:%s", prefix, name);
+        (void) ticket_rev_key(key, size + 1, prefix, plen, list);
     }
 
     return key;
@@ -1593,55 +1709,6 @@ ticketctl_revoke_integer(const char *s, size_t len, int64_t *out)
 }
 
 
-static size_t
-ticketctl_revoke_utf8(const unsigned char *p, size_t n)
-{
-    /*
-     * The length of the well-formed UTF-8 character at p, 0 if there is
-     * none (RFC 3629: no overlongs, surrogates, or past U+10FFFF).
-     */
-
-    size_t         len, i;
-    unsigned char  c, lo, hi;
-
-    c = p[0];
-    lo = 0x80;
-    hi = 0xbf;
-
-    if (c < 0x80) {
-        return 1;
-
-    } else if (c >= 0xc2 && c <= 0xdf) {
-        len = 2;
-
-    } else if (c >= 0xe0 && c <= 0xef) {
-        len = 3;
-        lo = (c == 0xe0) ? 0xa0 : 0x80;
-        hi = (c == 0xed) ? 0x9f : 0xbf;
-
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        len = 4;
-        lo = (c == 0xf0) ? 0x90 : 0x80;
-        hi = (c == 0xf4) ? 0x8f : 0xbf;
-
-    } else {
-        return 0;
-    }
-
-    if (n < len || p[1] < lo || p[1] > hi) {
-        return 0;
-    }
-
-    for (i = 2; i < len; i++) {
-        if (p[i] < 0x80 || p[i] > 0xbf) {
-            return 0;
-        }
-    }
-
-    return len;
-}
-
-
 static char *
 ticketctl_revoke_text(const char *s, size_t len, int flags)
 {
@@ -1665,7 +1732,7 @@ ticketctl_revoke_text(const char *s, size_t len, int flags)
     q = out;
 
     for (i = 0; i < len; i += n) {
-        n = ticketctl_revoke_utf8(p + i, len - i);
+        n = ticket_utf8_len(p + i, len - i);
 
         if (n == 2 && p[i] == 0xc2 && p[i + 1] < 0xa0) {
             n = 0;   /* C1 controls */
@@ -1725,41 +1792,28 @@ ticketctl_revoke_put_text(const char *p, size_t len)
 static void
 ticketctl_revoke_put_json(const char *s, size_t len)
 {
-    /* a JSON string; bytes that are not UTF-8 become U+FFFD */
+    /* a JSON string by the one escaper (ticket_json.h) */
 
-    size_t                i, n;
-    const unsigned char  *p;
+    char    *buf, *end;
+    size_t   n;
 
-    p = (const unsigned char *) s;
+    n = ticket_json_escape_len(s, len);
 
-    putchar('"');
-
-    for (i = 0; i < len; i += n) {
-        n = ticketctl_revoke_utf8(p + i, len - i);
-
-        if (n == 0) {
-            fputs("\\ufffd", stdout);
-            n = 1;
-
-        } else if (n == 2 && p[i] == 0xc2 && p[i + 1] < 0xa0) {
-            printf("\\u%04x", p[i + 1]);
-
-        } else if (n > 1) {
-            fwrite(p + i, 1, n, stdout);
-
-        } else if (p[i] == '"' || p[i] == '\\') {
-            putchar('\\');
-            putchar(p[i]);
-
-        } else if (p[i] < 0x20 || p[i] == 0x7f) {
-            printf("\\u%04x", p[i]);
-
-        } else {
-            putchar(p[i]);
-        }
+    buf = malloc(n ? n : 1);
+    if (buf == NULL) {
+        /* stdout's error flag makes the listing fail at its end */
+        fputs("\"?\"", stdout);
+        ticketctl_error("out of memory");
+        return;
     }
 
+    end = ticket_json_escape(buf, s, len);
+
     putchar('"');
+    fwrite(buf, 1, (size_t) (end - buf), stdout);
+    putchar('"');
+
+    free(buf);
 }
 
 
