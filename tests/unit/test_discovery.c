@@ -14,7 +14,9 @@ test_url(void **state)
     char          err[TICKET_ERRLEN];
     ticket_url_t  u;
 
-    assert_int_equal(ticket_url_parse(URL("https://idp.example.com:8443/a/jwks" "?x=1"), &u, err, sizeof(err)), 0);
+    assert_int_equal(ticket_url_parse(
+        URL("https://idp.example.com:8443/a/jwks?x=1"), &u, err,
+        sizeof(err)), 0);
     assert_string_equal(u.host, "idp.example.com");
     assert_int_equal(u.port, 8443);
     assert_string_equal(u.path, "/a/jwks?x=1");
