@@ -131,6 +131,7 @@ my $slowp = $slow->sockport;
 my $downp = $t->port('down');    # nobody listens there
 
 my $ca = "$kd/test-ca.pem";
+my $evilp = $ks->port('evil');
 
 $t->start(<<"EOF", workers => 3);
     ticket_keys_trusted_certificate $ca;
@@ -159,11 +160,11 @@ $t->start(<<"EOF", workers => 3);
             ticket_keys_url https://localhost:$ksp/big.json;
             proxy_pass http://127.0.0.1:%%PORT:backend%%; }
         location /evil { ticket user;
-            ticket_keys_url https://localhost:%%PORT:evil%%/jwks.json;
+            ticket_keys_url https://localhost:$evilp/jwks.json;
             proxy_pass http://127.0.0.1:%%PORT:backend%%; }
         location /system { ticket user;
             ticket_keys_trusted_certificate "";
-            ticket_keys_url https://localhost:$ksp/count.json;
+            ticket_keys_url https://localhost:$ksp/count.json?system;
             proxy_pass http://127.0.0.1:%%PORT:backend%%; }
         location /down { ticket user;
             ticket_keys_url https://127.0.0.1:$downp/jwks.json;
@@ -275,7 +276,7 @@ for my $case ([ '/e500', '500.json', 'http_error' ],
               [ '/big', 'big.json', 'too_large' ],
               [ '/evil', 'jwks.json', 'tls_error', "https://localhost:"
                                                    . $ks->port('evil') ],
-              [ '/system', 'count.json', 'tls_error' ],
+              [ '/system', 'count.json?system', 'tls_error' ],
               [ '/down', 'jwks.json', 'connect_error',
                 "https://127.0.0.1:$downp" ])
 {
