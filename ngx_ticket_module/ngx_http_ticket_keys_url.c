@@ -524,6 +524,16 @@ ngx_http_ticket_keys_url_store(ngx_http_ticket_keysrc_t *src, u_char *body,
 
     sh = src->sh;
 
+    /* the zone holds TICKET_KEYS_MAX_DOC; the response may hold more */
+
+    if (len > TICKET_KEYS_MAX_DOC) {
+        ngx_log_error(NGX_LOG_ERR, src->fetch.log, 0,
+                      "keys of \"%V\" not replaced: a document of %uz "
+                      "bytes, more than %uz", &src->url, len,
+                      (size_t) TICKET_KEYS_MAX_DOC);
+        return NGX_HTTP_TICKET_FETCH_TOO_LARGE;
+    }
+
     /* this worker's keys as the zone has them, to log the difference */
 
     ngx_http_ticket_keys_url_sync(src, src->fetch.log);
