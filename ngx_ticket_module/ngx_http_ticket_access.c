@@ -60,6 +60,13 @@ ngx_http_ticket_handler(ngx_http_request_t *r)
         return NGX_DECLINED;
     }
 
+    if (tlcf->keysrc != NULL
+        && ngx_http_ticket_keys_url_wait(r, tlcf->keysrc) == NGX_AGAIN)
+    {
+        /* the very first use of a key service: its first document */
+        return NGX_AGAIN;
+    }
+
     if (tlcf->preflight == NGX_HTTP_TICKET_PREFLIGHT_PASS
         && ngx_http_ticket_is_preflight(r))
     {

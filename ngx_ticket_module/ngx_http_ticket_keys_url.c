@@ -22,10 +22,12 @@
  * verifying, and a cached ticket bound to it by fingerprint stops
  * hitting).  Past max_stale the set is emptied: unknown_key.
  *
- * Before the first document (at start, or a key service down since), a
- * scope has no key: its tickets are refused as unknown_key (401) at once
- * rather than held; the fetch starts with the worker, so this lasts one
- * round trip.  A reload keeps the zone, so the keys stay.
+ * Before the first document ever fetched (a fresh start, the workers of
+ * a new binary after USR2), a request waits for it, as limit_req delays
+ * one (polled every NGX_HTTP_TICKET_KEYS_POLL ms), for at most
+ * NGX_HTTP_TICKET_KEYS_FIRST ms and only while no fetch has failed; then
+ * its ticket is unknown_key (401).  After the first document no request
+ * ever waits.  A reload keeps the zone, so the keys stay.
  */
 
 
@@ -38,6 +40,8 @@
 #define NGX_HTTP_TICKET_KEYS_RETRY      5         /* s: unknown kid, error */
 #define NGX_HTTP_TICKET_KEYS_TIMEOUT    10000     /* ms, each step */
 #define NGX_HTTP_TICKET_KEYS_LOCK       45        /* s: a fetch's deadline */
+#define NGX_HTTP_TICKET_KEYS_FIRST      3000      /* ms: the first use waits */
+#define NGX_HTTP_TICKET_KEYS_POLL       50        /* ms */
 
 #define NGX_HTTP_TICKET_KEYS_HTTP       NGX_HTTP_TICKET_FETCH_NRESULTS
 #define NGX_HTTP_TICKET_KEYS_INVALID    (NGX_HTTP_TICKET_FETCH_NRESULTS + 1)
@@ -113,6 +117,7 @@ static ngx_int_t ngx_http_ticket_keys_url_address(ngx_conf_t *cf,
     ngx_http_ticket_keysrc_t *src, ticket_url_t *u);
 static ngx_int_t ngx_http_ticket_keys_url_init_zone(ngx_shm_zone_t *shm_zone,
     void *data);
+static void ngx_http_ticket_keys_url_waited(ngx_http_request_t *r);
 static void ngx_http_ticket_keys_url_tick(ngx_event_t *ev);
 static void ngx_http_ticket_keys_url_fetched(ngx_http_ticket_fetch_t *f,
     ngx_uint_t result);
@@ -279,6 +284,75 @@ ngx_http_ticket_keys_url_sync(void *keysrc, ngx_log_t *log)
     src->generation = gen;
 
     ngx_free(doc);
+}
+
+
+ngx_int_t
+ngx_http_ticket_keys_url_wait(ngx_http_request_t *r, void *keysrc)
+{
+    ngx_http_ticket_keysrc_t *src = keysrc;
+
+    ngx_uint_t                      i;
+    ngx_msec_int_t                  ms;
+    ngx_time_t                     *tp;
+    ngx_http_ticket_keys_url_sh_t  *sh;
+
+    sh = src->sh;
+
+    if (sh == NULL || sh->generation != 0) {
+        return NGX_OK;
+    }
+
+    for (i = 1; i < NGX_HTTP_TICKET_KEYS_NRESULTS; i++) {
+        if (sh->results[i]) {
+            /* the key service failed: waiting would only delay the 401 */
+            return NGX_OK;
+        }
+    }
+
+    tp = ngx_timeofday();
+    ms = (ngx_msec_int_t) ((tp->sec - r->start_sec) * 1000
+                           + (tp->msec - r->start_msec));
+
+    if (ms >= NGX_HTTP_TICKET_KEYS_FIRST) {
+        return NGX_OK;
+    }
+
+    r->read_event_handler = ngx_http_test_reading;
+    r->write_event_handler = ngx_http_ticket_keys_url_waited;
+    r->connection->write->delayed = 1;
+    ngx_add_timer(r->connection->write, NGX_HTTP_TICKET_KEYS_POLL);
+
+    return NGX_AGAIN;
+}
+
+
+static void
+ngx_http_ticket_keys_url_waited(ngx_http_request_t *r)
+{
+    ngx_event_t  *wev;
+
+    wev = r->connection->write;
+
+    /* ngx_http_request_handler() clears delayed when the timer fired */
+
+    if (wev->delayed) {
+        if (ngx_handle_write_event(wev, 0) != NGX_OK) {
+            ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        }
+
+        return;
+    }
+
+    if (ngx_handle_read_event(r->connection->read, 0) != NGX_OK) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    r->read_event_handler = ngx_http_block_reading;
+    r->write_event_handler = ngx_http_core_run_phases;
+
+    ngx_http_core_run_phases(r);
 }
 
 

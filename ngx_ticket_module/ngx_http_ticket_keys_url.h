@@ -18,6 +18,9 @@ extern ngx_module_t  ngx_http_ticket_keys_url_module;
 /* the request path: a newer document of the zone parsed, a stale set
  * emptied; then the scope's keyset is current */
 void ngx_http_ticket_keys_url_sync(void *keysrc, ngx_log_t *log);
+/* NGX_AGAIN: the first use, before any document: the request waits */
+ngx_int_t ngx_http_ticket_keys_url_wait(ngx_http_request_t *r,
+    void *keysrc);
 /* a ticket named a kid the set lacks: fetch at once (rate-limited) */
 void ngx_http_ticket_keys_url_unknown(void *keysrc);
 /* ticket_status: room for, and the lines of, every source */
