@@ -6,6 +6,9 @@
 #                   then the same again built with AddressSanitizer and
 #                   UBSan, then every fuzz target for 10 s (FUZZ_TIME)
 #   make demo       local backend + nginx with the module, real tickets
+#   make test-matrix  the same on Debian 12 (here), 13 and unstable
+#                   (debootstrap chroots, scripts/matrix.sh), packages too
+#   make docker-test  the image built, compose run, tickets through it
 #   make bench      benchmarks (bench/): revocation propagation, zone size,
 #                   ticket checks against plain proxy (wrk, callgrind)
 #
@@ -176,7 +179,7 @@ DEB_SRCS   := $(MOD_SRCS) $(CLI_SRCS) $(CLI_HDRS) $(CORE_SRCS) $(CORE_HDRS) \
               $(wildcard debian/* debian/source/* docs/*.md examples/*.conf) \
               scripts/build-module.sh man/ticketctl.1 README.md Makefile
 
-.PHONY: deb deb-test install
+.PHONY: deb deb-test install test-matrix docker-test
 
 deb: $(DEB_DIR)/.built
 
@@ -195,6 +198,16 @@ $(DEB_DIR)/.built: $(DEB_SRCS)
 
 deb-test: deb
 	TICKET_PACKAGE_TEST=1 prove -v t/package.t
+
+# Every Debian release a user runs (scripts/matrix.sh): build, unit, t/ and
+# the packages in debootstrap chroots; one line per platform at the end.
+test-matrix:
+	bash scripts/matrix.sh $(MATRIX)
+
+# The image of docker/Dockerfile built and run by docker/compose.yaml on a
+# real engine (scripts/docker.sh starts one), tickets sent through it.
+docker-test: all
+	TICKET_DOCKER_TEST=1 TICKET_BUILD=$(TOP)/build prove -v t/docker.t
 
 # From source: the module where Debian's nginx looks for modules, its
 # load_module snippet where Debian keeps them (enable it with a symlink in

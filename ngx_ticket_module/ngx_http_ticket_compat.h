@@ -5,9 +5,12 @@
  * nginx 1.23.0 linked headers of one name through ngx_table_elt_t's
  * "next" (so a header pushed onto a list must have it cleared) and made
  * ngx_http_parse_multi_header_lines() walk that chain of the request's
- * cookies instead of an array.  Debian 12 ships 1.22.1, Debian 13 1.26,
- * unstable 1.30: every difference the module meets is answered here, as
- * nginx's own modules do, by nginx_version.
+ * cookies instead of an array.  nginx 1.29.6 made that function split at
+ * commas only and parses cookies, split at semicolons, with
+ * ngx_http_parse_cookie_lines() (its "$cookie_" fix): with the old call a
+ * ticket cookie after another cookie went unseen.  Debian 12 ships
+ * 1.22.1, Debian 13 1.26, unstable 1.30: every difference the module meets
+ * is answered here, as nginx's own modules do, by nginx_version.
  */
 
 
@@ -38,7 +41,15 @@ static ngx_inline ngx_int_t
 ngx_http_ticket_cookie(ngx_http_request_t *r, ngx_str_t *name,
     ngx_str_t *value)
 {
-#if (nginx_version >= 1023000)
+#if (nginx_version >= 1029006)
+
+    if (ngx_http_parse_cookie_lines(r, r->headers_in.cookie, name, value)
+        == NULL)
+    {
+        return NGX_DECLINED;
+    }
+
+#elif (nginx_version >= 1023000)
 
     if (ngx_http_parse_multi_header_lines(r, r->headers_in.cookie, name,
                                           value)

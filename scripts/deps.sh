@@ -1,11 +1,31 @@
 #!/usr/bin/env bash
 # Installs what the build, the tests and the demo need, where missing.
-# Debian 12 packages only; nothing is downloaded from anywhere else.
+# Debian packages only, by names that exist on Debian 12, 13 and unstable
+# alike (libclang-rt-dev, not libclang-rt-14-dev: llvm-defaults points it at
+# each release's clang); nothing is downloaded from anywhere else.
+#
+# Usage: scripts/deps.sh [build|valkey]
+#
+#   (none)   everything: build, unit tests, t/, fuzzing, packages, bench
+#   build    only what builds the module, ticketctl and the Debian packages
+#            (docker/Dockerfile's build stage)
+#   valkey   valkey-server too (the matrix runs t/ against it on Debian 13)
+#   docker   the container engine and compose (t/docker.t, make docker-test)
 set -euo pipefail
 
-pkgs=(nginx nginx-dev libjwt-dev libhiredis-dev libjansson-dev libssl-dev
-      redis-server libcmocka-dev gcc make pkg-config curl perl
-      libclang-rt-14-dev lintian debhelper dpkg-dev wrk valgrind zlib1g-dev clang)
+build=(nginx nginx-dev libjwt-dev libhiredis-dev libjansson-dev libssl-dev
+       zlib1g-dev gcc make build-essential pkg-config debhelper dpkg-dev)
+pkgs=("${build[@]}"
+      redis-server libcmocka-dev curl perl lintian man-db groff-base
+      clang libclang-rt-dev wrk valgrind)
+
+case ${1:-} in
+"") ;;
+build) pkgs=("${build[@]}") ;;
+valkey) pkgs+=(valkey-server) ;;
+docker) pkgs=(docker.io docker-compose iptables) ;;
+*) echo "usage: scripts/deps.sh [build|valkey|docker]" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${pkgs[@]}"; do

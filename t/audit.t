@@ -402,13 +402,18 @@ case('evil kid: unknown_key', '/api/evil-kid', ticket => $kid_tk,
      jti => 'j-kid', kid => $evil_kid);
 
 # request data: invalid UTF-8, quotes and control bytes in Host and path
+# (nginx 1.29.4 validates Host as RFC 3986 does and answers 400 before any
+# module runs: there such bytes can come in the path only)
 my $raw_path = qq{/api/r\xff"%ff\xc3\x28\xe9};
-case('invalid UTF-8 and quotes in path and Host', $raw_path,
+my $bad_host = $t->nginx_version < 1029004;
+case('invalid UTF-8 and quotes in path' . ($bad_host ? ' and Host' : ''),
+     $raw_path,
      raw => "GET $raw_path?q=\xff HTTP/1.1\r\n"
-          . qq{Host: ev"il\xfe\xff.example\r\n}
-          . "Connection: close\r\n\r\n",
+          . 'Host: ' . ($bad_host ? qq{ev"il\xfe\xff.example} : 'localhost')
+          . "\r\nConnection: close\r\n\r\n",
      http_status => 401, event => 'denied', reason => 'missing',
-     status => 401, host => qq{ev"il\x{fffd}\x{fffd}.example},
+     status => 401,
+     host => $bad_host ? qq{ev"il\x{fffd}\x{fffd}.example} : 'localhost',
      uri => qq{/api/r\x{fffd}"%ff\x{fffd}(\x{fffd}});
 
 my $bs_path = qq{/api/c"\\"};

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "ticket_json.h"
+#include "ticket_compat.h"
 
 
 static int ticket_json_depth_ok(const char *buf, size_t len);
@@ -232,7 +233,7 @@ dump:
      * text reads back as the same double ("0.10000000000000001").
      */
 
-    dump = json_dumps(value, JSON_ENCODE_ANY|JSON_COMPACT);
+    dump = json_dumps(value, JSON_ENCODE_ANY|JSON_COMPACT|TICKET_JSON_REALS);
     if (dump == NULL) {
         return 0;
     }

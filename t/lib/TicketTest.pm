@@ -9,6 +9,8 @@ package TicketTest;
 #   TICKET_BUILD   build directory (default: build)
 #   TICKET_MODULE  module .so to load (default: $TICKET_BUILD/nginx/objs/...)
 #   TICKET_NGINX   nginx binary (default: /usr/sbin/nginx)
+#   TICKET_REDIS   Redis server binary (default: /usr/bin/redis-server;
+#                  the matrix runs /usr/bin/valkey-server too)
 #   TICKETCTL      ticketctl binary (default: $TICKET_BUILD/ticketctl)
 #   SAN=1          the build has ASan/UBSan: preload the runtime into nginx
 #   TICKET_KEEP=1  keep the temp directory
@@ -59,6 +61,14 @@ sub new {
 }
 
 sub dir { $_[0]{dir} }
+
+# the nginx under test's version as nginx.h writes it: 1.29.4 is 1029004
+sub nginx_version {
+    my ($self) = @_;
+    my $v = `$self->{nginx} -v 2>&1`;
+    my @v = $v =~ m{nginx/(\d+)\.(\d+)\.(\d+)} or die "nginx -v: $v\n";
+    return $v[0] * 1000000 + $v[1] * 1000 + $v[2];
+}
 sub ctl { $_[0]{ctl} }
 
 # A free TCP port on loopback, stable per name within a test.
