@@ -127,6 +127,7 @@ for my $c (1 .. $clients) {
                 next;
             }
             my ($code, $again) = keepalive_get($s, $req);
+            last if $stop && !$code;    # TERM cut the last request short
             $st{$code}++;
             undef $s unless $again;
         }
