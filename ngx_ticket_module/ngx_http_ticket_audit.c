@@ -16,8 +16,12 @@
 #include "ngx_http_ticket_audit.h"
 #include "ngx_http_ticket_decision.h"
 #include "ngx_http_ticket_status.h"
+#include "ngx_http_ticket_alert.h"
 
 #include <ticket_audit.h>
+#include <ticket_policy.h>
+
+#include <grp.h>
 
 
 #define NGX_HTTP_TICKET_AUDIT_BUF     (64 * 1024)
@@ -40,6 +44,10 @@ typedef struct {
 
 
 static ngx_int_t ngx_http_ticket_audit_handler(ngx_http_request_t *r);
+static void ngx_http_ticket_audit_alerts(ngx_http_request_t *r,
+    ngx_http_ticket_ctx_t *ctx, ticket_audit_event_t event);
+static void ngx_http_ticket_audit_emit(ngx_http_request_t *r,
+    ngx_http_ticket_audit_log_t *log, ticket_audit_record_t *rec);
 static ticket_audit_event_t ngx_http_ticket_audit_event_of(
     ngx_http_ticket_ctx_t *ctx);
 static void ngx_http_ticket_audit_fill(ngx_http_request_t *r,
@@ -54,6 +62,11 @@ static void ngx_http_ticket_audit_flush(ngx_open_file_t *file,
 static void ngx_http_ticket_audit_write(ngx_open_file_t *file, u_char *data,
     size_t len, ngx_uint_t records, ngx_log_t *log);
 static void ngx_http_ticket_audit_flush_handler(ngx_event_t *ev);
+static void ngx_http_ticket_audit_buffered_add(ngx_int_t n);
+static void ngx_http_ticket_audit_reap(ngx_cycle_t *cycle,
+    ngx_http_ticket_main_conf_t *tmcf);
+static ngx_int_t ngx_http_ticket_audit_init_zone(ngx_shm_zone_t *shm_zone,
+    void *data);
 static ngx_int_t ngx_http_ticket_audit_required_add(ngx_conf_t *cf,
     ngx_array_t *a, const char *prefix, ngx_str_t *name, ngx_str_t *values,
     ngx_uint_t n, ticket_str_t *tvalues);
@@ -61,19 +74,43 @@ static ngx_int_t ngx_http_ticket_audit_required_add(ngx_conf_t *cf,
 
 static ngx_int_t  ngx_http_ticket_request_id_index = NGX_ERROR;
 
+/*
+ * A writer is one process: gateway-pid-start.  Its seq lives in the
+ * process, as its buffer does, and is taken when a record is made, so
+ * that every record the process loses (a failed write, a full buffer
+ * when it is killed) is a gap.  A reload starts new processes: new
+ * writers, each gapless from 1.
+ */
+/*
+ * What a worker holds unwritten, published in a shared zone: a worker
+ * killed (SIGKILL, a crash) takes its buffer with it, and the worker that
+ * starts next counts those records as dropped and says so.  One slot a
+ * live worker: its pid and how many records it has buffered.
+ */
+
+#define NGX_HTTP_TICKET_AUDIT_SLOTS  256
+
+typedef struct {
+    ngx_atomic_t                pid;         /* 0: free */
+    ngx_atomic_t                buffered;
+} ngx_http_ticket_audit_slot_t;
+
+static ngx_str_t  ngx_http_ticket_audit_zone_name = ngx_string("ticket_audit");
+static ngx_http_ticket_audit_slot_t  *ngx_http_ticket_audit_slot;
+static ngx_uint_t                     ngx_http_ticket_audit_buffered;
+
+static ngx_str_t  ngx_http_ticket_audit_gateway_name;
+static ngx_str_t  ngx_http_ticket_audit_writer;
+static uint64_t   ngx_http_ticket_audit_seq;
+
 
 static ngx_int_t
 ngx_http_ticket_audit_handler(ngx_http_request_t *r)
 {
-    size_t                        len;
-    u_char                       *buf, *p;
     ticket_audit_event_t          event, e;
     ticket_audit_record_t         rec;
     ngx_http_ticket_ctx_t        *ctx, *main;
-    ngx_http_ticket_metrics_t    *m;
     ngx_http_ticket_loc_conf_t   *tlcf;
-    ngx_http_ticket_main_conf_t  *tmcf;
-    ngx_http_ticket_audit_log_t  *log;
 
     if (r != r->main) {
         /* log_subrequest on: the main request's record is its own */
@@ -107,22 +144,133 @@ ngx_http_ticket_audit_handler(ngx_http_request_t *r)
     /* the scope that decided says where its records go */
 
     tlcf = ctx->conf;
-    log = tlcf->audit_log;
 
-    if (log == NULL
-        || !(tlcf->audit_events & TICKET_AUDIT_EVENT_MASK(event)))
+    if (tlcf->audit_log != NULL
+        && (tlcf->audit_events & TICKET_AUDIT_EVENT_MASK(event)))
     {
-        return NGX_OK;
+        ngx_memzero(&rec, sizeof(ticket_audit_record_t));
+        ngx_http_ticket_audit_fill(r, ctx, &rec);
+
+        rec.event = event;
+        rec.reason = (event == TICKET_AUDIT_EXCESS_PRIVILEGE)
+                     ? TICKET_EXCESS_PRIVILEGE : ctx->reason;
+
+        ngx_http_ticket_audit_emit(r, tlcf->audit_log, &rec);
     }
 
-    ngx_memzero(&rec, sizeof(ticket_audit_record_t));
-    ngx_http_ticket_audit_fill(r, ctx, &rec);
+    if (tlcf->alerts_set) {
+        ngx_http_ticket_audit_alerts(r, ctx, event);
+    }
 
-    rec.event = event;
-    rec.reason = (event == TICKET_AUDIT_EXCESS_PRIVILEGE)
-                 ? TICKET_EXCESS_PRIVILEGE : ctx->reason;
+    return NGX_OK;
+}
 
-    len = ticket_audit_record_len(&rec);
+
+/*
+ * ticket_alert: an over_privilege refusal counts for its subject, a
+ * trusted ticket's request for its jti and client address; the request
+ * that crosses a threshold writes an "alert" record after its own.
+ */
+
+static void
+ngx_http_ticket_audit_alerts(ngx_http_request_t *r,
+    ngx_http_ticket_ctx_t *ctx, ticket_audit_event_t event)
+{
+    u_char                       *p;
+    ngx_str_t                     key, addr;
+    ngx_uint_t                    rule, count;
+    ticket_t                     *t;
+    ticket_audit_record_t         rec;
+    ngx_http_ticket_metrics_t    *m;
+    ngx_http_ticket_loc_conf_t   *tlcf;
+    ngx_http_ticket_main_conf_t  *tmcf;
+
+    static const char  *reasons[] = { "over_privilege_burst", "shared_ticket" };
+
+    tlcf = ctx->conf;
+    t = &ctx->ticket;
+
+    if (!t->verified || !ctx->parsed) {
+        return;                  /* only what a trusted ticket says */
+    }
+
+    for (rule = 0; rule < NGX_HTTP_TICKET_ALERT_RULES; rule++) {
+
+        if (rule == NGX_HTTP_TICKET_ALERT_OVER) {
+            if (event != TICKET_AUDIT_OVER_PRIVILEGE || t->sub.data == NULL) {
+                continue;
+            }
+
+            /* "TENANT/SUB", as the revocation row names a subject */
+
+            key.len = t->tenant.len + 1 + t->sub.len;
+            key.data = ngx_pnalloc(r->pool, key.len);
+            if (key.data == NULL) {
+                return;
+            }
+
+            p = ngx_cpymem(key.data, t->tenant.data, t->tenant.len);
+            *p++ = '/';
+            ngx_memcpy(p, t->sub.data, t->sub.len);
+
+            count = ngx_http_ticket_alert_count(r, tlcf, rule, &key, NULL);
+
+        } else {
+            if (t->jti.data == NULL) {
+                continue;
+            }
+
+            key.data = (u_char *) t->jti.data;
+            key.len = t->jti.len;
+            addr = r->connection->addr_text;
+
+            count = ngx_http_ticket_alert_count(r, tlcf, rule, &key, &addr);
+        }
+
+        if (count == 0) {
+            continue;
+        }
+
+        tmcf = ngx_http_get_module_main_conf(r, ngx_http_ticket_module);
+        m = ngx_http_ticket_metrics(tmcf);
+
+        if (m != NULL) {
+            (void) ngx_atomic_fetch_add(&m->alerts[rule], 1);
+        }
+
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "ticket alert: %s, %ui in %T s",
+                      reasons[rule], count, tlcf->alerts[rule].window);
+
+        if (tlcf->audit_log == NULL) {
+            continue;
+        }
+
+        ngx_memzero(&rec, sizeof(ticket_audit_record_t));
+        ngx_http_ticket_audit_fill(r, ctx, &rec);
+
+        rec.event = TICKET_AUDIT_ALERT;
+        rec.reason = ctx->reason;
+        rec.alert_reason = reasons[rule];
+        rec.alert_count = count;
+        rec.alert_window = (unsigned) tlcf->alerts[rule].window;
+        rec.alert_revoke = tlcf->alerts[rule].revoke;
+
+        ngx_http_ticket_audit_emit(r, tlcf->audit_log, &rec);
+    }
+}
+
+
+static void
+ngx_http_ticket_audit_emit(ngx_http_request_t *r,
+    ngx_http_ticket_audit_log_t *log, ticket_audit_record_t *rec)
+{
+    size_t                        len;
+    u_char                       *buf, *p;
+    ngx_http_ticket_metrics_t    *m;
+    ngx_http_ticket_main_conf_t  *tmcf;
+
+    len = ticket_audit_record_len(rec);
 
     tmcf = ngx_http_get_module_main_conf(r, ngx_http_ticket_module);
     m = ngx_http_ticket_metrics(tmcf);
@@ -133,13 +281,13 @@ ngx_http_ticket_audit_handler(ngx_http_request_t *r)
             (void) ngx_atomic_fetch_add(&m->audit_dropped, 1);
         }
 
-        return NGX_OK;
+        return;
     }
 
     if (log->syslog) {
-        ngx_http_ticket_audit_syslog(log->syslog, r->pool, &rec, len, m,
+        ngx_http_ticket_audit_syslog(log->syslog, r->pool, rec, len, m,
                                      r->connection->log);
-        return NGX_OK;
+        return;
     }
 
     buf = ngx_pnalloc(r->pool, len);
@@ -148,14 +296,12 @@ ngx_http_ticket_audit_handler(ngx_http_request_t *r)
             (void) ngx_atomic_fetch_add(&m->audit_dropped, 1);
         }
 
-        return NGX_OK;
+        return;
     }
 
-    p = (u_char *) ticket_audit_record_write((char *) buf, &rec);
+    p = (u_char *) ticket_audit_record_write((char *) buf, rec);
 
     ngx_http_ticket_audit_file(log->file, buf, p - buf, r->connection->log);
-
-    return NGX_OK;
 }
 
 
@@ -164,6 +310,10 @@ ngx_http_ticket_audit_event_of(ngx_http_ticket_ctx_t *ctx)
 {
     ngx_uint_t                   excess;
     ngx_http_ticket_loc_conf_t  *tlcf;
+
+    if (ctx->preflight) {
+        return TICKET_AUDIT_PREFLIGHT;
+    }
 
     if (ctx->decision == NGX_HTTP_TICKET_NONE) {
         return TICKET_AUDIT_NONE;
@@ -183,10 +333,12 @@ static void
 ngx_http_ticket_audit_fill(ngx_http_request_t *r, ngx_http_ticket_ctx_t *ctx,
     ticket_audit_record_t *rec)
 {
+    int                          i;
     u_char                      *q;
     ticket_t                    *t;
     ngx_time_t                  *tp;
     ngx_http_variable_value_t   *vv;
+    ngx_http_core_loc_conf_t    *clcf;
     ngx_http_ticket_loc_conf_t  *tlcf;
 
     tlcf = ctx->conf;
@@ -196,7 +348,7 @@ ngx_http_ticket_audit_fill(ngx_http_request_t *r, ngx_http_ticket_ctx_t *ctx,
     rec->time_ms = (int64_t) tp->sec * 1000 + tp->msec;
     rec->status = r->headers_out.status ? r->headers_out.status
                                         : (unsigned) r->err_status;
-    rec->enforced = (tlcf->mode == NGX_HTTP_TICKET_ENFORCE);
+    rec->enforced = (tlcf->mode == NGX_HTTP_TICKET_ENFORCE && !ctx->admitted);
     rec->verified = t->verified;
 
     rec->client.data = (const char *) r->connection->addr_text.data;
@@ -245,8 +397,54 @@ ngx_http_ticket_audit_fill(ngx_http_request_t *r, ngx_http_ticket_ctx_t *ctx,
         rec->roles_list = &t->roles_list;
     }
 
+    rec->format = (ticket_audit_format_t) tlcf->audit_format;
     rec->required = tlcf->required;
     rec->nrequired = tlcf->nrequired;
+
+    if (ctx->parsed) {
+        rec->exp = t->exp;
+        rec->has_exp = 1;
+    }
+
+    switch (ctx->reason) {
+
+    case TICKET_WRONG_KIND:
+    case TICKET_WRONG_AUDIENCE:
+    case TICKET_INSUFFICIENT_ROLE:
+    case TICKET_CLAIM_MISMATCH:
+        i = ticket_unmet(t, &tlcf->policy);
+
+        if (i >= 0 && (size_t) i < tlcf->nrequired) {
+            rec->unmet = tlcf->required[i];
+        }
+
+        break;
+
+    default:
+        break;
+    }
+
+    /*
+     * Under "satisfy any", another access module (allow, auth_basic)
+     * admitted a request the ticket refused: the refusal was not
+     * enforced, and the record says so rather than "denied, 200".
+     */
+
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
+
+    if (ctx->decision == NGX_HTTP_TICKET_DENY
+        && clcf->satisfy == NGX_HTTP_SATISFY_ANY
+        && r->access_code == 0
+        && rec->status < NGX_HTTP_BAD_REQUEST)
+    {
+        rec->enforced = 0;
+    }
+
+    rec->gateway.data = (const char *) ngx_http_ticket_audit_gateway_name.data;
+    rec->gateway.len = ngx_http_ticket_audit_gateway_name.len;
+    rec->writer.data = (const char *) ngx_http_ticket_audit_writer.data;
+    rec->writer.len = ngx_http_ticket_audit_writer.len;
+    rec->seq = ++ngx_http_ticket_audit_seq;
 
     if (ctx->token.len) {
         rec->token = ctx->token.data;
@@ -275,6 +473,7 @@ ngx_http_ticket_audit_file(ngx_open_file_t *file, u_char *rec, size_t len,
 
     b->pos = ngx_cpymem(b->pos, rec, len);
     b->records++;
+    ngx_http_ticket_audit_buffered_add(1);
 
     if (!b->event->timer_set) {
         ngx_add_timer(b->event, NGX_HTTP_TICKET_AUDIT_FLUSH);
@@ -336,8 +535,114 @@ ngx_http_ticket_audit_flush(ngx_open_file_t *file, ngx_log_t *log)
                                     b->records, log);
     }
 
+    ngx_http_ticket_audit_buffered_add(-(ngx_int_t) b->records);
+
     b->pos = b->start;
     b->records = 0;
+}
+
+
+static void
+ngx_http_ticket_audit_buffered_add(ngx_int_t n)
+{
+    ngx_http_ticket_audit_buffered += n;
+
+    if (ngx_http_ticket_audit_slot != NULL) {
+        ngx_http_ticket_audit_slot->buffered = ngx_http_ticket_audit_buffered;
+    }
+}
+
+
+/*
+ * At a worker's start: the records of workers that died with records
+ * buffered (a normal exit writes them and frees its slot) are counted as
+ * dropped, and this worker takes a slot.
+ */
+
+static void
+ngx_http_ticket_audit_reap(ngx_cycle_t *cycle,
+    ngx_http_ticket_main_conf_t *tmcf)
+{
+    ngx_uint_t                     i;
+    ngx_atomic_uint_t              pid, n;
+    ngx_http_ticket_metrics_t     *m;
+    ngx_http_ticket_audit_slot_t  *slots;
+
+    slots = tmcf->audit_zone->data;
+    m = ngx_http_ticket_metrics(tmcf);
+
+    for (i = 0; i < NGX_HTTP_TICKET_AUDIT_SLOTS; i++) {
+        pid = slots[i].pid;
+
+        if (pid == 0 || (ngx_pid_t) pid == ngx_pid
+            || kill((ngx_pid_t) pid, 0) == 0 || ngx_errno != NGX_ESRCH)
+        {
+            continue;
+        }
+
+        n = slots[i].buffered;
+
+        /* one reaper a slot, however many workers start at once */
+
+        if (!ngx_atomic_cmp_set(&slots[i].pid, pid, 0)) {
+            continue;
+        }
+
+        if (n == 0) {
+            continue;
+        }
+
+        if (m != NULL) {
+            (void) ngx_atomic_fetch_add(&m->audit_dropped, n);
+        }
+
+        ngx_log_error(NGX_LOG_CRIT, cycle->log, 0,
+                      "ticket audit: worker process %P exited with %uA "
+                      "records not written, dropped", (ngx_pid_t) pid, n);
+    }
+
+    for (i = 0; i < NGX_HTTP_TICKET_AUDIT_SLOTS; i++) {
+        if (slots[i].pid == 0
+            && ngx_atomic_cmp_set(&slots[i].pid, 0, (ngx_atomic_uint_t) ngx_pid))
+        {
+            slots[i].buffered = 0;
+            ngx_http_ticket_audit_slot = &slots[i];
+            return;
+        }
+    }
+
+    /* more workers than slots: their buffers go uncounted, as before */
+}
+
+
+static ngx_int_t
+ngx_http_ticket_audit_init_zone(ngx_shm_zone_t *shm_zone, void *data)
+{
+    ngx_slab_pool_t  *shpool;
+
+    if (data != NULL) {
+        /* reload: the slots of the old workers go on */
+        shm_zone->data = data;
+        return NGX_OK;
+    }
+
+    shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
+
+    if (shm_zone->shm.exists) {
+        shm_zone->data = shpool->data;
+        return NGX_OK;
+    }
+
+    shm_zone->data = ngx_slab_calloc(shpool,
+                         NGX_HTTP_TICKET_AUDIT_SLOTS
+                         * sizeof(ngx_http_ticket_audit_slot_t));
+    if (shm_zone->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    shpool->data = shm_zone->data;
+
+    return NGX_OK;
 }
 
 
@@ -345,8 +650,12 @@ static void
 ngx_http_ticket_audit_write(ngx_open_file_t *file, u_char *data, size_t len,
     ngx_uint_t records, ngx_log_t *log)
 {
+    off_t                         tail;
+    size_t                        whole;
     ssize_t                       n;
     ngx_err_t                     err;
+    ngx_uint_t                    written;
+    ngx_file_info_t               fi;
     ngx_http_ticket_metrics_t    *m;
     ngx_http_ticket_audit_buf_t  *b;
 
@@ -356,6 +665,36 @@ ngx_http_ticket_audit_write(ngx_open_file_t *file, u_char *data, size_t len,
     n = ngx_write_fd(file->fd, data, len);
 
     if (n == (ssize_t) len) {
+
+        /*
+         * Written to a file that is no longer there (deleted, not yet
+         * reopened by USR1): nobody will read these records, count them
+         * as lost.  A file created world-readable by a reopen loses its
+         * "other" bits: records name people and their addresses.
+         */
+
+        if (ngx_fd_info(file->fd, &fi) != NGX_FILE_ERROR) {
+            if (fi.st_nlink == 0) {
+                if (m != NULL) {
+                    (void) ngx_atomic_fetch_add(&m->audit_dropped, records);
+                }
+
+                if (ngx_time() - b->error_logged >= 60) {
+                    b->error_logged = ngx_time();
+                    ngx_log_error(NGX_LOG_CRIT, log, 0,
+                                  "ticket audit: \"%s\" was deleted, "
+                                  "%ui records lost until it is reopened",
+                                  file->name.data, records);
+                }
+
+                return;
+            }
+
+            if (fi.st_mode & S_IRWXO) {
+                (void) fchmod(file->fd, fi.st_mode & 0770);
+            }
+        }
+
         if (m != NULL) {
             (void) ngx_atomic_fetch_add(&m->audit_records, records);
         }
@@ -364,9 +703,42 @@ ngx_http_ticket_audit_write(ngx_open_file_t *file, u_char *data, size_t len,
     }
 
     err = (n == -1) ? ngx_errno : 0;
+    written = 0;
+
+    if (n > 0) {
+
+        /*
+         * A short write (a full disk): the whole records it holds stay,
+         * the cut one is truncated away, so that the next record starts
+         * a line of its own and no intact record is lost with it.
+         */
+
+        for (whole = n; whole > 0 && data[whole - 1] != '\n'; whole--) {
+            /* void */
+        }
+
+        for (tail = 0; (size_t) tail < whole; tail++) {
+            if (data[tail] == '\n') {
+                written++;
+            }
+        }
+
+        tail = n - whole;
+
+        if (tail > 0
+            && (ngx_fd_info(file->fd, &fi) == NGX_FILE_ERROR
+                || fi.st_size < tail
+                || ftruncate(file->fd, fi.st_size - tail) == -1))
+        {
+            ngx_log_error(NGX_LOG_CRIT, log, ngx_errno,
+                          "ticket audit: a cut record could not be removed "
+                          "from \"%s\"", file->name.data);
+        }
+    }
 
     if (m != NULL) {
-        (void) ngx_atomic_fetch_add(&m->audit_dropped, records);
+        (void) ngx_atomic_fetch_add(&m->audit_records, written);
+        (void) ngx_atomic_fetch_add(&m->audit_dropped, records - written);
     }
 
     /* once a minute: a full disk must not flood the error log too */
@@ -385,7 +757,8 @@ ngx_http_ticket_audit_write(ngx_open_file_t *file, u_char *data, size_t len,
     } else {
         ngx_log_error(NGX_LOG_CRIT, log, 0,
                       "ticket audit: write to \"%s\" was incomplete: "
-                      "%z of %uz bytes", file->name.data, n, len);
+                      "%z of %uz bytes, %ui records dropped",
+                      file->name.data, n, len, records - written);
     }
 }
 
@@ -394,6 +767,115 @@ static void
 ngx_http_ticket_audit_flush_handler(ngx_event_t *ev)
 {
     ngx_http_ticket_audit_flush(ev->data, ev->log);
+}
+
+
+/*
+ * In a worker: its writer name, and the audit files as Debian keeps its
+ * logs, readable by the workers' user and group adm only.  The master
+ * opened them as root; a worker owns nothing it could change but the
+ * mode, so the master's init_module does the owner (below).
+ */
+
+ngx_int_t
+ngx_http_ticket_audit_init_process(ngx_cycle_t *cycle)
+{
+    u_char                       *p;
+    size_t                        len;
+    ngx_http_ticket_main_conf_t  *tmcf;
+
+    tmcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_ticket_module);
+
+    if (tmcf == NULL) {
+        return NGX_OK;
+    }
+
+    if (tmcf->audit_gateway.len) {
+        ngx_http_ticket_audit_gateway_name = tmcf->audit_gateway;
+
+    } else {
+        ngx_http_ticket_audit_gateway_name = cycle->hostname;
+    }
+
+    len = ngx_http_ticket_audit_gateway_name.len
+          + 1 + NGX_INT64_LEN + 1 + NGX_TIME_T_LEN;
+
+    p = ngx_pnalloc(cycle->pool, len);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_http_ticket_audit_writer.data = p;
+    ngx_http_ticket_audit_writer.len =
+        ngx_sprintf(p, "%V-%P-%T", &ngx_http_ticket_audit_gateway_name,
+                    ngx_pid, ngx_time())
+        - p;
+
+    ngx_http_ticket_audit_seq = 0;
+
+    if (tmcf->audit_zone != NULL && ngx_process == NGX_PROCESS_WORKER) {
+        ngx_http_ticket_audit_reap(cycle, tmcf);
+    }
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_ticket_audit_init_module(ngx_cycle_t *cycle)
+{
+    gid_t             gid;
+    ngx_uint_t        i;
+    struct group     *gr;
+    ngx_list_part_t  *part;
+    ngx_open_file_t  *file;
+    ngx_core_conf_t  *ccf;
+
+    if (geteuid() != 0) {
+        return NGX_OK;
+    }
+
+    ccf = (ngx_core_conf_t *) ngx_get_conf(cycle->conf_ctx, ngx_core_module);
+
+    gr = getgrnam("adm");
+    gid = (gr != NULL) ? gr->gr_gid : (gid_t) -1;
+
+    part = &cycle->open_files.part;
+    file = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            file = part->elts;
+            i = 0;
+        }
+
+        if (file[i].flush != ngx_http_ticket_audit_flush
+            || file[i].fd == NGX_INVALID_FILE)
+        {
+            continue;
+        }
+
+        if (fchown(file[i].fd, (ccf->user == (ngx_uid_t) NGX_CONF_UNSET_UINT)
+                               ? (uid_t) -1 : ccf->user, gid)
+            == -1)
+        {
+            ngx_log_error(NGX_LOG_WARN, cycle->log, ngx_errno,
+                          "fchown(\"%s\") failed", file[i].name.data);
+        }
+
+        if (fchmod(file[i].fd, 0640) == -1) {
+            ngx_log_error(NGX_LOG_WARN, cycle->log, ngx_errno,
+                          "fchmod(\"%s\") failed", file[i].name.data);
+        }
+    }
+
+    return NGX_OK;
 }
 
 
@@ -425,6 +907,12 @@ ngx_http_ticket_audit_exit(ngx_cycle_t *cycle)
             ngx_http_ticket_audit_flush(&file[i], cycle->log);
         }
     }
+
+    if (ngx_http_ticket_audit_slot != NULL) {
+        ngx_http_ticket_audit_slot->buffered = 0;
+        ngx_http_ticket_audit_slot->pid = 0;
+        ngx_http_ticket_audit_slot = NULL;
+    }
 }
 
 
@@ -440,6 +928,7 @@ ngx_http_ticket_audit_log(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     ngx_open_file_t              *file;
     ngx_http_ticket_audit_buf_t  *b;
     ngx_http_ticket_audit_log_t  *log;
+    ngx_http_ticket_main_conf_t  *tmcf;
 
     if (tlcf->audit_log != NGX_CONF_UNSET_PTR) {
         return "is duplicate";
@@ -475,6 +964,20 @@ ngx_http_ticket_audit_log(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     file = ngx_conf_open_file(cf->cycle, &value[1]);
     if (file == NULL) {
         return NGX_CONF_ERROR;
+    }
+
+    tmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_ticket_module);
+
+    if (tmcf->audit_zone == NULL) {
+        tmcf->audit_zone = ngx_shared_memory_add(cf,
+                                          &ngx_http_ticket_audit_zone_name,
+                                          8 * ngx_pagesize,
+                                          &ngx_http_ticket_module);
+        if (tmcf->audit_zone == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        tmcf->audit_zone->init = ngx_http_ticket_audit_init_zone;
     }
 
     if (file->data == NULL) {
@@ -531,6 +1034,38 @@ ngx_http_ticket_audit_log(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
 
 char *
+ngx_http_ticket_audit_gateway(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_ticket_main_conf_t *tmcf = conf;
+
+    ngx_str_t   *value;
+    ngx_uint_t   i;
+
+    if (tmcf->audit_gateway.data != NULL) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (value[1].len == 0 || value[1].len > 255) {
+        return "takes a name of 1 to 255 bytes";
+    }
+
+    for (i = 0; i < value[1].len; i++) {
+        if (value[1].data[i] <= ' ' || value[1].data[i] == 0x7f) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid gateway name \"%V\"", &value[1]);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    tmcf->audit_gateway = value[1];
+
+    return NGX_CONF_OK;
+}
+
+
+char *
 ngx_http_ticket_audit_events(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_ticket_loc_conf_t *tlcf = conf;
@@ -553,7 +1088,8 @@ ngx_http_ticket_audit_events(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                "invalid event \"%V\", it must be "
                                "\"denied\", \"over_privilege\", "
-                               "\"excess_privilege\" or \"allowed\"",
+                               "\"excess_privilege\", \"allowed\" or "
+                               "\"preflight\"",
                                &value[i]);
             return NGX_CONF_ERROR;
         }

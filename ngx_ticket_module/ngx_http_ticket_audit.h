@@ -14,7 +14,11 @@ char *ngx_http_ticket_audit_log(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_http_ticket_audit_events(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+char *ngx_http_ticket_audit_gateway(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 ngx_int_t ngx_http_ticket_audit_init(ngx_conf_t *cf);
+ngx_int_t ngx_http_ticket_audit_init_process(ngx_cycle_t *cycle);
+ngx_int_t ngx_http_ticket_audit_init_module(ngx_cycle_t *cycle);
 ngx_int_t ngx_http_ticket_audit_required(ngx_conf_t *cf,
     ngx_http_ticket_loc_conf_t *conf);
 void ngx_http_ticket_audit_exit(ngx_cycle_t *cycle);

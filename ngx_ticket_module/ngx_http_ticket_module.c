@@ -21,7 +21,9 @@
 #include "ngx_http_ticket_types.h"
 #include "ngx_http_ticket_access.h"
 #include "ngx_http_ticket_audit.h"
+#include "ngx_http_ticket_alert.h"
 #include "ngx_http_ticket_cache.h"
+#include "ngx_http_ticket_decision.h"
 #include "ngx_http_ticket_keys.h"
 #include "ngx_http_ticket_revocation.h"
 #include "ngx_http_ticket_status.h"
@@ -72,7 +74,16 @@ static ngx_int_t ngx_http_ticket_strlist(ngx_conf_t *cf, ngx_array_t *a,
 static ngx_int_t ngx_http_ticket_www_auth(ngx_conf_t *cf, ngx_str_t *realm,
     const char *error, ngx_str_t *out);
 static ngx_int_t ngx_http_ticket_init(ngx_conf_t *cf);
+static ngx_int_t ngx_http_ticket_init_process(ngx_cycle_t *cycle);
 static void ngx_http_ticket_exit_process(ngx_cycle_t *cycle);
+
+
+static ngx_conf_enum_t  ngx_http_ticket_audit_formats[] = {
+    { ngx_string("json"), TICKET_AUDIT_FORMAT_JSON },
+    { ngx_string("ecs"), TICKET_AUDIT_FORMAT_ECS },
+    { ngx_string("ocsf"), TICKET_AUDIT_FORMAT_OCSF },
+    { ngx_null_string, 0 }
+};
 
 
 static ngx_conf_enum_t  ngx_http_ticket_kinds[] = {
@@ -250,6 +261,27 @@ static ngx_command_t  ngx_http_ticket_commands[] = {
       0,
       NULL },
 
+    { ngx_string("ticket_audit_format"),
+      NGX_HTTP_TICKET_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_enum_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_ticket_loc_conf_t, audit_format),
+      &ngx_http_ticket_audit_formats },
+
+    { ngx_string("ticket_alert"),
+      NGX_HTTP_TICKET_CONF|NGX_CONF_TAKE23,
+      ngx_http_ticket_alert,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("ticket_audit_gateway"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_ticket_audit_gateway,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("ticket_status"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
       ngx_http_ticket_status,
@@ -289,8 +321,8 @@ ngx_module_t  ngx_http_ticket_module = {
     ngx_http_ticket_commands,              /* module directives */
     NGX_HTTP_MODULE,                       /* module type */
     NULL,                                  /* init master */
-    NULL,                                  /* init module */
-    NULL,                                  /* init process */
+    ngx_http_ticket_audit_init_module,     /* init module */
+    ngx_http_ticket_init_process,          /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
     ngx_http_ticket_exit_process,          /* exit process */
@@ -602,7 +634,8 @@ ngx_http_ticket_set_header(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     static char  *reserved[] = {
         "host", "content-length", "content-type", "transfer-encoding",
         "connection", "upgrade", "te", "expect", "keep-alive",
-        "authorization", "cookie", NULL
+        "authorization", "cookie", "ticket-decision", "ticket_decision",
+        NULL
     };
 
     value = cf->args->elts;
@@ -645,6 +678,17 @@ ngx_http_ticket_set_header(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     /* stripped from every request, whichever scope forwards it */
 
     tmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_ticket_module);
+
+    if (tmcf->forwarded.nelts == 0) {
+        /* the decision header goes with forwarded claims */
+
+        fwd = ngx_array_push(&tmcf->forwarded);
+        if (fwd == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        ngx_str_set(fwd, "ticket-decision");
+    }
 
     fwd = tmcf->forwarded.elts;
 
@@ -1059,6 +1103,7 @@ ngx_http_ticket_create_loc_conf(ngx_conf_t *cf)
     conf->preflight = NGX_CONF_UNSET_UINT;
     conf->audit_log = NGX_CONF_UNSET_PTR;
     conf->audit_events = NGX_CONF_UNSET_UINT;
+    conf->audit_format = NGX_CONF_UNSET_UINT;
 
     return conf;
 }
@@ -1130,6 +1175,13 @@ ngx_http_ticket_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                               NGX_HTTP_TICKET_PREFLIGHT_CHECK);
     ngx_conf_merge_str_value(conf->realm, prev->realm, "ticket");
     ngx_conf_merge_ptr_value(conf->audit_log, prev->audit_log, NULL);
+    if (!conf->alerts_set) {
+        ngx_memcpy(conf->alerts, prev->alerts, sizeof(conf->alerts));
+        conf->alerts_set = prev->alerts_set;
+    }
+
+    ngx_conf_merge_uint_value(conf->audit_format, prev->audit_format,
+                              TICKET_AUDIT_FORMAT_JSON);
     ngx_conf_merge_uint_value(conf->audit_events, prev->audit_events,
                               TICKET_AUDIT_DEFAULT_EVENTS);
 
@@ -1384,6 +1436,13 @@ ngx_http_ticket_init(ngx_conf_t *cf)
 
     *h = ngx_http_ticket_handler;
 
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_PRECONTENT_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_ticket_admitted_handler;
+
     if (ngx_http_ticket_audit_init(cf) != NGX_OK) {
         return NGX_ERROR;
     }
@@ -1398,6 +1457,13 @@ ngx_http_ticket_init(ngx_conf_t *cf)
     }
 
     return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_ticket_init_process(ngx_cycle_t *cycle)
+{
+    return ngx_http_ticket_audit_init_process(cycle);
 }
 
 

@@ -513,15 +513,25 @@ static void
 ngx_http_ticket_redis_lost(ngx_http_ticket_redis_t *rd)
 {
     rd->pending = 0;
-    rd->is_ready = 0;
 
     if (rd->deadline.timer_set) {
         ngx_del_timer(&rd->deadline);
     }
 
-    /* the next attempt goes to the next address: a replica may answer */
+    /*
+     * An address that failed to connect: the next one, a replica may
+     * answer.  A connection lost after it was ready: the addresses again
+     * in order, so that the primary is preferred as soon as it is back.
+     */
 
-    rd->current++;
+    if (rd->is_ready) {
+        rd->current = 0;
+
+    } else {
+        rd->current++;
+    }
+
+    rd->is_ready = 0;
 
     if (rd->down) {
         rd->down(rd);

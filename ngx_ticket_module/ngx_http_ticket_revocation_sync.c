@@ -31,6 +31,18 @@
 #define NGX_HTTP_TICKET_SCAN_COUNT     "1000"
 #define NGX_HTTP_TICKET_PRUNE_BATCH    1000
 #define NGX_HTTP_TICKET_PRUNE_EVERY    10000  /* ms */
+#define NGX_HTTP_TICKET_FULL_LOG_EVERY 60000  /* ms */
+
+/*
+ * Reconnecting: a refused connect is cheap, so try often enough that the
+ * 503 ends within a second of Redis returning; a server that answers but
+ * refuses a command (an ACL, WRONGTYPE) would be asked for a whole load
+ * each time: back off further.
+ */
+#define NGX_HTTP_TICKET_RETRY_FIRST    100    /* ms */
+#define NGX_HTTP_TICKET_RETRY_MAX      250    /* ms */
+#define NGX_HTTP_TICKET_REFUSED_FIRST  1000   /* ms */
+#define NGX_HTTP_TICKET_REFUSED_MAX    8000   /* ms */
 
 
 /* the worker's own sync state */
@@ -42,6 +54,10 @@ typedef struct {
     ngx_event_t                     tick;
     ngx_event_t                     retry;
     ngx_msec_t                      backoff;
+    ngx_msec_t                      refused_backoff;
+    ngx_msec_t                      round_at;   /* the last XREAD answered */
+    ngx_msec_t                      full_logged;
+    ngx_uint_t                      full_refused;
     ngx_uint_t                      state;
     ngx_uint_t                      list;
     ngx_uint_t                      prune_list;
@@ -58,12 +74,17 @@ typedef struct {
     u_char                          last_id[TICKET_REV_ID_LEN];
     u_char                          from_id[TICKET_REV_ID_LEN];
     size_t                          from_id_len;
+    int64_t                         added;    /* entries-added at load_id;
+                                                 -1: not reported */
+    int64_t                         read;     /* entries read since */
     ngx_str_t                       keys[TICKET_REV_LISTS];
     ngx_str_t                       events;
     unsigned                        owner:1;
     unsigned                        gap:1;
     unsigned                        load_full:1;
     unsigned                        confirm:1;  /* next XREAD: no BLOCK */
+    unsigned                        refused:1;  /* closed on an error reply */
+    unsigned                        full_logged_once:1;
 } ngx_http_ticket_rev_sync_t;
 
 
@@ -73,9 +94,11 @@ static void ngx_http_ticket_rev_release(ngx_http_ticket_rev_sync_t *s);
 static void ngx_http_ticket_rev_ready(ngx_http_ticket_redis_t *rd);
 static void ngx_http_ticket_rev_down(ngx_http_ticket_redis_t *rd);
 static void ngx_http_ticket_rev_load(ngx_http_ticket_rev_sync_t *s);
-static void ngx_http_ticket_rev_range(ngx_http_ticket_rev_sync_t *s,
-    const char *cmd, const char *from, const char *to,
+static void ngx_http_ticket_rev_send(ngx_http_ticket_rev_sync_t *s,
+    const char *a0, const char *a1, const char *a2,
     ngx_http_ticket_redis_reply_pt handler);
+static void ngx_http_ticket_rev_replication_reply(
+    ngx_http_ticket_redis_t *rd, redisReply *reply, void *data);
 static void ngx_http_ticket_rev_load_id(ngx_http_ticket_redis_t *rd,
     redisReply *reply, void *data);
 static void ngx_http_ticket_rev_scan(ngx_http_ticket_rev_sync_t *s);
@@ -92,7 +115,14 @@ static ngx_int_t ngx_http_ticket_rev_apply(ngx_http_ticket_rev_sync_t *s,
 static ngx_int_t ngx_http_ticket_rev_reply_ok(ngx_http_ticket_rev_sync_t *s,
     redisReply *reply, const char *what);
 static void ngx_http_ticket_rev_prune(ngx_http_ticket_rev_sync_t *s);
-static void ngx_http_ticket_rev_contact(ngx_http_ticket_rev_sync_t *s);
+static void ngx_http_ticket_rev_contact(ngx_http_ticket_rev_sync_t *s,
+    ngx_msec_t lag);
+static ngx_uint_t ngx_http_ticket_rev_is_gap(ngx_http_ticket_rev_sync_t *s,
+    ticket_rev_stream_info_t *info);
+static int64_t ngx_http_ticket_rev_hold(ngx_http_ticket_rev_sync_t *s,
+    ticket_rev_list_t list, int64_t value);
+static void ngx_http_ticket_rev_full(ngx_http_ticket_rev_sync_t *s,
+    ngx_uint_t refused);
 
 
 static ngx_http_ticket_rev_sync_t  ngx_http_ticket_rev_sync;
@@ -156,7 +186,8 @@ ngx_http_ticket_rev_init_process(ngx_cycle_t *cycle)
     s->redis.ready = ngx_http_ticket_rev_ready;
     s->redis.down = ngx_http_ticket_rev_down;
     s->redis.data = s;
-    s->backoff = 100;
+    s->backoff = NGX_HTTP_TICKET_RETRY_FIRST;
+    s->refused_backoff = NGX_HTTP_TICKET_REFUSED_FIRST;
 
     s->tick.handler = ngx_http_ticket_rev_tick;
     s->tick.data = s;
@@ -268,7 +299,7 @@ ngx_http_ticket_rev_retry(ngx_event_t *ev)
 
     if (ngx_http_ticket_redis_connect(&s->redis) != NGX_OK) {
         ngx_add_timer(&s->retry, s->backoff);
-        s->backoff = ngx_min(s->backoff * 2, 2000);
+        s->backoff = ngx_min(s->backoff * 2, NGX_HTTP_TICKET_RETRY_MAX);
     }
 }
 
@@ -309,7 +340,8 @@ ngx_http_ticket_rev_ready(ngx_http_ticket_redis_t *rd)
 
     /*
      * Not yet contact: what was revoked while Redis was away is still
-     * missing here; the state is fresh again once the load is in.
+     * missing here; the state is fresh again once the load is in and a
+     * round of following has found no gap.
      */
 
     ngx_log_error(NGX_LOG_NOTICE, rd->log, 0,
@@ -324,24 +356,57 @@ ngx_http_ticket_rev_down(ngx_http_ticket_redis_t *rd)
 {
     ngx_http_ticket_rev_sync_t  *s = rd->data;
 
+    ngx_msec_t  delay;
+
     s->state = NGX_HTTP_TICKET_SYNC_IDLE;
     s->zone->sh->redis_up = 0;
 
+    if (s->refused) {
+        s->refused = 0;
+        delay = s->refused_backoff;
+        s->refused_backoff = ngx_min(s->refused_backoff * 2,
+                                     NGX_HTTP_TICKET_REFUSED_MAX);
+
+    } else {
+        delay = s->backoff;
+        s->backoff = ngx_min(s->backoff * 2, NGX_HTTP_TICKET_RETRY_MAX);
+    }
+
     if (s->owner && !ngx_exiting && !s->retry.timer_set) {
-        ngx_add_timer(&s->retry, s->backoff);
-        s->backoff = ngx_min(s->backoff * 2, 2000);
+        ngx_add_timer(&s->retry, delay);
     }
 }
 
 
+/*
+ * The state is current as of the last XREAD answered in a round that
+ * found no gap, less what a replica lags behind its primary.
+ */
+
 static void
-ngx_http_ticket_rev_contact(ngx_http_ticket_rev_sync_t *s)
+ngx_http_ticket_rev_contact(ngx_http_ticket_rev_sync_t *s, ngx_msec_t lag)
 {
-    s->zone->sh->contact = ngx_current_msec;
+    ngx_msec_t                 at;
+    ngx_http_ticket_rev_sh_t  *sh;
+
+    sh = s->zone->sh;
+    at = s->round_at - lag;
+
+    if ((ngx_msec_int_t) (at - (ngx_msec_t) sh->contact) > 0) {
+        sh->contact = at;
+    }
+
+    /* a round that worked proves the connection useful */
+
+    s->backoff = NGX_HTTP_TICKET_RETRY_FIRST;
+    s->refused_backoff = NGX_HTTP_TICKET_REFUSED_FIRST;
 }
 
 
-/* full load: the stream position first, then every list by SCAN */
+/*
+ * A full load: is the server current (a replica may not be), where does
+ * the stream stand, then every list by SCAN.
+ */
 
 static void
 ngx_http_ticket_rev_load(ngx_http_ticket_rev_sync_t *s)
@@ -351,44 +416,110 @@ ngx_http_ticket_rev_load(ngx_http_ticket_rev_sync_t *s)
     s->load_full = 0;
     s->load_started = ngx_current_msec;
 
-    /* the newest entry: where following resumes once the lists are in */
-
-    ngx_http_ticket_rev_range(s, "XREVRANGE", "+", "-",
-                              ngx_http_ticket_rev_load_id);
+    ngx_http_ticket_rev_send(s, "INFO", "replication", NULL,
+                             ngx_http_ticket_rev_replication_reply);
 }
 
 
-/* one stream entry, the newest or the oldest */
-
 static void
-ngx_http_ticket_rev_range(ngx_http_ticket_rev_sync_t *s, const char *cmd,
-    const char *from, const char *to, ngx_http_ticket_redis_reply_pt handler)
+ngx_http_ticket_rev_send(ngx_http_ticket_rev_sync_t *s, const char *a0,
+    const char *a1, const char *a2, ngx_http_ticket_redis_reply_pt handler)
 {
-    size_t       argvlen[6];
-    const char  *argv[6];
+    int          n;
+    size_t       argvlen[3];
+    const char  *argv[3];
 
-    argv[0] = cmd;
-    argv[1] = (const char *) s->events.data;
-    argv[2] = from;
-    argv[3] = to;
-    argv[4] = "COUNT";
-    argv[5] = "1";
+    n = 0;
+    argv[n] = a0;
+    argvlen[n++] = ngx_strlen(a0);
+    argv[n] = a1;
+    argvlen[n++] = ngx_strlen(a1);
 
-    argvlen[0] = ngx_strlen(cmd);
-    argvlen[1] = s->events.len;
-    argvlen[2] = 1;
-    argvlen[3] = 1;
-    argvlen[4] = 5;
-    argvlen[5] = 1;
+    if (a2 != NULL) {
+        argv[n] = a2;
+        argvlen[n++] = ngx_strlen(a2);
+    }
 
-    if (ngx_http_ticket_redis_command(&s->redis, handler, s, 0, 6, argv,
+    if (ngx_http_ticket_redis_command(&s->redis, handler, s, 0, n, argv,
                                       argvlen)
         != NGX_OK)
     {
-        ngx_http_ticket_redis_close(&s->redis, "cannot send a stream range");
+        ngx_http_ticket_redis_close(&s->redis, "cannot send a command");
     }
 }
 
+
+/*
+ * INFO replication, at each load and each round of following: a replica
+ * is current only while its link to the primary is up and the primary
+ * was heard from within ticket_revocation_max_stale.  One that is not
+ * is no contact at all: the next address is tried, starting again from
+ * the first.
+ */
+
+static void
+ngx_http_ticket_rev_replication_reply(ngx_http_ticket_redis_t *rd,
+    redisReply *reply, void *data)
+{
+    ngx_http_ticket_rev_sync_t  *s = data;
+
+    u_char                    buf[160];
+    ngx_msec_t                lag;
+    ticket_rev_replication_t  repl;
+
+    if (ngx_http_ticket_rev_reply_ok(s, reply, "INFO") != NGX_OK) {
+        return;
+    }
+
+    if (ticket_rev_reply_replication(reply, &repl) != TICKET_REV_REPLY_OK) {
+        ngx_http_ticket_redis_close(rd, "unexpected INFO reply");
+        return;
+    }
+
+    lag = 0;
+
+    if (repl.replica) {
+        if (!repl.link_up || repl.last_io < 0
+            || repl.last_io > (int64_t) (s->rmcf->max_stale / 1000))
+        {
+            ngx_snprintf(buf, sizeof(buf), "a replica not replicating "
+                         "(master_link_status:%s, "
+                         "master_last_io_seconds_ago:%L): not trusted%Z",
+                         repl.link_up ? "up" : "down", repl.last_io);
+            ngx_http_ticket_redis_close(rd, (char *) buf);
+            return;
+        }
+
+        lag = (ngx_msec_t) repl.last_io * 1000;
+    }
+
+    if (s->state == NGX_HTTP_TICKET_SYNC_LOADING) {
+        ngx_http_ticket_rev_send(s, "XINFO", "STREAM",
+                                 (const char *) s->events.data,
+                                 ngx_http_ticket_rev_load_id);
+        return;
+    }
+
+    /* a round without a gap on a current server: contact */
+
+    ngx_http_ticket_rev_contact(s, lag);
+
+    if (s->gap) {
+        /* an invalid entry, or a full zone: load the lists again */
+        ngx_http_ticket_rev_load(s);
+        return;
+    }
+
+    ngx_http_ticket_rev_follow(s);
+}
+
+
+/*
+ * Where the stream stands when the load begins: the last id it generated
+ * (not the last entry left: a trimmed stream keeps its place) and how
+ * many entries were ever added.  Following resumes there once the lists
+ * are in, and each round checks that no entry past it was deleted unread.
+ */
 
 static void
 ngx_http_ticket_rev_load_id(ngx_http_ticket_redis_t *rd, redisReply *reply,
@@ -396,33 +527,37 @@ ngx_http_ticket_rev_load_id(ngx_http_ticket_redis_t *rd, redisReply *reply,
 {
     ngx_http_ticket_rev_sync_t  *s = data;
 
-    ngx_int_t     rc;
-    ticket_str_t  id;
+    ngx_int_t                 rc;
+    ticket_rev_stream_info_t  info;
 
-    if (ngx_http_ticket_rev_reply_ok(s, reply, "XREVRANGE") != NGX_OK) {
+    if (reply != NULL && ticket_rev_reply_no_stream(reply)) {
+        /* no stream yet: everything it will hold is new */
+        ngx_memcpy(s->load_id, "0-0", 3);
+        s->load_id_len = 3;
+        s->added = 0;
+        goto scan;
+    }
+
+    if (ngx_http_ticket_rev_reply_ok(s, reply, "XINFO STREAM") != NGX_OK) {
         return;
     }
 
-    rc = ticket_rev_reply_range_id(reply, &id);
+    rc = ticket_rev_reply_stream_info(reply, &info);
 
     if (rc != TICKET_REV_REPLY_OK) {
-        ngx_http_ticket_redis_close(rd,
-                       rc == TICKET_REV_REPLY_BAD
-                       ? "unexpected XREVRANGE reply"
-                       : rc == TICKET_REV_REPLY_BAD_ENTRY
-                         ? "unexpected XREVRANGE entry"
-                         : "invalid stream id");
+        ngx_http_ticket_redis_close(rd, rc == TICKET_REV_REPLY_BAD
+                                        ? "unexpected XINFO STREAM reply"
+                                        : "invalid stream id");
         return;
     }
 
-    s->load_id_len = 3;
-    ngx_memcpy(s->load_id, "0-0", 3);
+    ngx_memcpy(s->load_id, info.last_id.data, info.last_id.len);
+    s->load_id_len = info.last_id.len;
+    s->added = info.added;
 
-    if (id.data != NULL) {
-        ngx_memcpy(s->load_id, id.data, id.len);
-        s->load_id_len = id.len;
-    }
+scan:
 
+    s->read = 0;
     s->list = TICKET_REV_JTI;
     s->cursor[0] = '0';
     s->cursor_len = 1;
@@ -509,6 +644,7 @@ ngx_http_ticket_rev_scan_reply(ngx_http_ticket_redis_t *rd,
         }
 
         hash = ticket_rev_hash(s->list, member.data, member.len);
+        value = ngx_http_ticket_rev_hold(s, s->list, value);
 
         if (ngx_http_ticket_rev_insert_locked(zone, s->list, hash, value)
             != NGX_OK)
@@ -527,9 +663,7 @@ ngx_http_ticket_rev_scan_reply(ngx_http_ticket_redis_t *rd,
     }
 
     if (s->load_full) {
-        ngx_log_error(NGX_LOG_CRIT, rd->log, 0,
-                      "ticket: revocation zone is full (ticket_shm_size): "
-                      "failing closed");
+        ngx_http_ticket_rev_full(s, (items->elements - i) / step);
     }
 
     if (cursor.len != 1 || cursor.data[0] != '0') {
@@ -552,17 +686,23 @@ ngx_http_ticket_rev_scan_reply(ngx_http_ticket_redis_t *rd,
     zone->sh->full = s->load_full;
     zone->sh->loaded = 1;
 
-    /* current as of the stream position taken when the load began; an
-     * XREAD that does not block then confirms it is current now */
-    zone->sh->contact = s->load_started;
-    s->confirm = 1;
+    /* every row Redis holds is in again, kept under today's lifetimes */
+    if (!s->load_full) {
+        ngx_shmtx_lock(&zone->shpool->mutex);
+        zone->sh->pruned = 0;
+        ngx_shmtx_unlock(&zone->shpool->mutex);
+    }
 
-    /* only a whole load proves the connection useful: errors that recur
-     * after connecting (WRONGTYPE) keep backing off */
-    s->backoff = 100;
+    /*
+     * Not contact yet: an XREAD that does not block, then the gap check,
+     * prove that the stream can be followed from where the load began.
+     */
+    s->confirm = 1;
 
     ngx_memcpy(s->last_id, s->load_id, s->load_id_len);
     s->last_id_len = s->load_id_len;
+    ngx_memcpy(s->from_id, s->load_id, s->load_id_len);
+    s->from_id_len = s->load_id_len;
 
     pages = (zone->shpool->end - zone->shpool->start) / ngx_pagesize;
 
@@ -585,11 +725,11 @@ ngx_http_ticket_rev_scan_reply(ngx_http_ticket_redis_t *rd,
 
 
 /*
- * Following: a blocking XREAD from the last id applied.  An XREAD that
- * times out empty still counts as contact; one that never returns trips
- * the command deadline.  After a batch, the stream's first id tells
- * whether entries after the batch's start were trimmed before they could
- * be read (or the stream is gone): then the lists are loaded again.
+ * Following, a round at a time: a blocking XREAD from the last id
+ * applied (one that never returns trips the command deadline), the
+ * entries applied, then XINFO STREAM: was an entry past the position
+ * deleted before it was read (a gap: load the lists again), then INFO
+ * replication.  Only a whole round is contact.
  */
 
 static void
@@ -646,8 +786,9 @@ ngx_http_ticket_rev_follow(ngx_http_ticket_rev_sync_t *s)
 static void
 ngx_http_ticket_rev_check_gap(ngx_http_ticket_rev_sync_t *s)
 {
-    ngx_http_ticket_rev_range(s, "XRANGE", "-", "+",
-                              ngx_http_ticket_rev_gap_reply);
+    ngx_http_ticket_rev_send(s, "XINFO", "STREAM",
+                             (const char *) s->events.data,
+                             ngx_http_ticket_rev_gap_reply);
 }
 
 
@@ -657,52 +798,37 @@ ngx_http_ticket_rev_gap_reply(ngx_http_ticket_redis_t *rd, redisReply *reply,
 {
     ngx_http_ticket_rev_sync_t  *s = data;
 
-    ngx_int_t     rc;
-    ticket_str_t  id;
+    ngx_int_t                 rc;
+    ngx_uint_t                gap;
+    ticket_rev_stream_info_t  info;
 
-    if (ngx_http_ticket_rev_reply_ok(s, reply, "XRANGE") != NGX_OK) {
-        return;
-    }
-
-    rc = ticket_rev_reply_range_id(reply, &id);
-
-    if (rc == TICKET_REV_REPLY_BAD) {
-        ngx_http_ticket_redis_close(rd, "unexpected XRANGE reply");
-        return;
-    }
-
-    ngx_http_ticket_rev_contact(s);
-
-    if (rc != TICKET_REV_REPLY_OK) {
-        ngx_http_ticket_redis_close(rd, rc == TICKET_REV_REPLY_BAD_ENTRY
-                                        ? "unexpected XRANGE entry"
-                                        : "invalid stream id");
-        return;
-    }
-
-    if (id.data == NULL) {
-        /* the batch was just read, yet the stream is empty: trimmed */
-        s->gap = 1;
+    if (reply != NULL && ticket_rev_reply_no_stream(reply)) {
+        /* gone: a gap unless there never was anything (added is -1 on
+         * Redis 6: then the position says) */
+        gap = (s->added > 0 || s->read != 0
+               || !(s->last_id_len == 3
+                    && ngx_strncmp(s->last_id, "0-0", 3) == 0));
 
     } else {
-
-        /*
-         * The oldest entry left is newer than where the batch started:
-         * what lay between may be gone unread.  (A stream that was empty
-         * at load, read from 0-0, cannot say; its first batch is whole
-         * unless more than a batch arrived and was trimmed meanwhile.)
-         */
-
-        if (!(s->from_id_len == 3 && ngx_strncmp(s->from_id, "0-0", 3) == 0)
-            && ticket_rev_id_cmp(id.data, id.len, (char *) s->from_id,
-                                 s->from_id_len)
-               > 0)
+        if (ngx_http_ticket_rev_reply_ok(s, reply, "XINFO STREAM")
+            != NGX_OK)
         {
-            s->gap = 1;
+            return;
         }
+
+        rc = ticket_rev_reply_stream_info(reply, &info);
+
+        if (rc != TICKET_REV_REPLY_OK) {
+            ngx_http_ticket_redis_close(rd, rc == TICKET_REV_REPLY_BAD
+                                            ? "unexpected XINFO STREAM reply"
+                                            : "invalid stream id");
+            return;
+        }
+
+        gap = ngx_http_ticket_rev_is_gap(s, &info);
     }
 
-    if (s->gap) {
+    if (gap) {
         ngx_log_error(NGX_LOG_WARN, rd->log, 0,
                       "ticket: gap in \"%V\": loading the lists again",
                       &s->events);
@@ -710,7 +836,86 @@ ngx_http_ticket_rev_gap_reply(ngx_http_ticket_redis_t *rd, redisReply *reply,
         return;
     }
 
-    ngx_http_ticket_rev_follow(s);
+    ngx_http_ticket_rev_send(s, "INFO", "replication", NULL,
+                             ngx_http_ticket_rev_replication_reply);
+}
+
+
+/*
+ * Entries deleted before they were read (a trim, XDEL, the stream deleted
+ * and made again) leave a mark in what Redis 7 reports: entries-added
+ * counts every entry ever added, so the entries added since the load
+ * less those read are the entries never read.  None of them may lie at
+ * or before the position (XREAD returns all there are): when the oldest
+ * entry left is past the position (or none is), the unread are exactly
+ * the stream's length, and when the position is the stream's last id
+ * there are none.  A deficit persists until a round can tell.  XDEL past
+ * the position also shows as max-deleted-entry-id (Redis 7.0 leaves it
+ * at 0-0 on a trim, hence the count).
+ */
+
+static ngx_uint_t
+ngx_http_ticket_rev_is_gap(ngx_http_ticket_rev_sync_t *s,
+    ticket_rev_stream_info_t *info)
+{
+    int      last;
+    int64_t  unread;
+
+    last = ticket_rev_id_cmp(info->last_id.data, info->last_id.len,
+                             (char *) s->last_id, s->last_id_len);
+
+    if (last < 0) {
+        /* the stream is behind what was read: made again */
+        return 1;
+    }
+
+    if (info->added >= 0 && s->added >= 0) {
+
+        if (info->max_deleted.data != NULL
+            && ticket_rev_id_cmp(info->max_deleted.data,
+                                 info->max_deleted.len,
+                                 (char *) s->last_id, s->last_id_len)
+               > 0)
+        {
+            return 1;
+        }
+
+        unread = info->added - (s->added + s->read);
+
+        if (unread < 0) {
+            return 1;
+        }
+
+        if (last == 0) {
+            return unread != 0;
+        }
+
+        if (info->first_id.data == NULL
+            || ticket_rev_id_cmp(info->first_id.data, info->first_id.len,
+                                 (char *) s->last_id, s->last_id_len)
+               > 0)
+        {
+            return unread != info->length;
+        }
+
+        /* entries on both sides of the position: a later round tells */
+
+        return 0;
+    }
+
+    /*
+     * A server without those fields (Redis 6): the oldest entry left past
+     * where the batch started, or none left past the position.
+     */
+
+    if (info->first_id.data == NULL) {
+        return last > 0;
+    }
+
+    return !(s->from_id_len == 3 && ngx_strncmp(s->from_id, "0-0", 3) == 0)
+           && ticket_rev_id_cmp(info->first_id.data, info->first_id.len,
+                                (char *) s->from_id, s->from_id_len)
+              > 0;
 }
 
 
@@ -728,21 +933,12 @@ ngx_http_ticket_rev_read_reply(ngx_http_ticket_redis_t *rd,
         return;
     }
 
-    /* an answer, even an empty one after the block: Redis is alive */
-
-    ngx_http_ticket_rev_contact(s);
+    s->round_at = ngx_current_msec;
 
     rc = ticket_rev_reply_read(reply, &entries);
 
     if (rc == TICKET_REV_REPLY_NIL) {
-
-        if (s->gap) {
-            /* the zone filled up: try a whole load again */
-            ngx_http_ticket_rev_load(s);
-            return;
-        }
-
-        ngx_http_ticket_rev_follow(s);
+        ngx_http_ticket_rev_check_gap(s);
         return;
     }
 
@@ -772,6 +968,7 @@ ngx_http_ticket_rev_apply(ngx_http_ticket_rev_sync_t *s,
     const redisReply *entry)
 {
     int                          rc, truncated;
+    int64_t                      value;
     uint64_t                     hash;
     ngx_int_t                    n;
     ticket_str_t                 id;
@@ -793,15 +990,14 @@ ngx_http_ticket_rev_apply(ngx_http_ticket_rev_sync_t *s,
     if (rc == TICKET_REV_ENTRY_OK) {
         zone = s->zone;
         hash = ticket_rev_hash(e.list, e.member.data, e.member.len);
+        value = ngx_http_ticket_rev_hold(s, e.list, e.value);
 
         ngx_shmtx_lock(&zone->shpool->mutex);
-        n = ngx_http_ticket_rev_insert_locked(zone, e.list, hash, e.value);
+        n = ngx_http_ticket_rev_insert_locked(zone, e.list, hash, value);
         ngx_shmtx_unlock(&zone->shpool->mutex);
 
         if (n != NGX_OK) {
-            ngx_log_error(NGX_LOG_CRIT, s->redis.log, 0,
-                          "ticket: revocation zone is full "
-                          "(ticket_shm_size): failing closed");
+            ngx_http_ticket_rev_full(s, 1);
         }
 
     } else if (rc == TICKET_REV_ENTRY_INVALID) {
@@ -814,8 +1010,7 @@ ngx_http_ticket_rev_apply(ngx_http_ticket_rev_sync_t *s,
 
     ngx_memcpy(s->last_id, id.data, id.len);
     s->last_id_len = id.len;
-
-    ngx_http_ticket_rev_contact(s);
+    s->read++;
 
     return NGX_OK;
 }
@@ -834,14 +1029,67 @@ ngx_http_ticket_rev_reply_ok(ngx_http_ticket_rev_sync_t *s,
     }
 
     if (ticket_rev_reply_error(reply, 200, &text)) {
-        /* WRONGTYPE, NOAUTH, OOM...: the lists cannot be trusted */
+        /* WRONGTYPE, NOPERM, OOM...: the lists cannot be trusted, nor
+         * followed: no contact, and a longer wait before the next try */
         ngx_snprintf(buf, sizeof(buf), "%s failed: %*s%Z", what,
                      text.len, text.data);
+        s->refused = 1;
         ngx_http_ticket_redis_close(&s->redis, (char *) buf);
         return NGX_ERROR;
     }
 
     return NGX_OK;
+}
+
+
+/*
+ * What a row keeps: a cut-off its value; a jti its exp, or, if later, the
+ * time it was applied plus the largest lifetime and leeway: the writer's
+ * exp may be wrong (SPEC: a jti row holds until the ticket it names can
+ * no longer be valid, whatever exp the writer gave).  Such a ticket was
+ * issued by then (iat at most leeway ahead) and lives at most the
+ * lifetime past its iat; pruning adds the exp leeway.
+ */
+
+static int64_t
+ngx_http_ticket_rev_hold(ngx_http_ticket_rev_sync_t *s,
+    ticket_rev_list_t list, int64_t value)
+{
+    int64_t  hold;
+
+    if (list != TICKET_REV_JTI) {
+        return value;
+    }
+
+    hold = (int64_t) ngx_time() + s->rmcf->max_lifetime + s->rmcf->max_leeway;
+
+    return ngx_max(value, hold);
+}
+
+
+/* a full zone: one crit line a minute, with what was refused meanwhile */
+
+static void
+ngx_http_ticket_rev_full(ngx_http_ticket_rev_sync_t *s, ngx_uint_t refused)
+{
+    s->full_refused += refused;
+
+    if (s->full_logged_once
+        && (ngx_msec_int_t) (ngx_current_msec - s->full_logged)
+           < NGX_HTTP_TICKET_FULL_LOG_EVERY)
+    {
+        return;
+    }
+
+    ngx_log_error(NGX_LOG_CRIT, s->redis.log, 0,
+                  "ticket: revocation zone is full (ticket_shm_size): "
+                  "%ui revocations refused%s, failing closed",
+                  s->full_refused,
+                  s->full_logged_once ? " in the last minute" : "");
+
+    s->full_logged = ngx_current_msec;
+    s->full_logged_once = 1;
+    s->full_refused = 0;
 }
 
 
@@ -851,6 +1099,7 @@ static void
 ngx_http_ticket_rev_prune(ngx_http_ticket_rev_sync_t *s)
 {
     time_t                       now, keep;
+    int64_t                      bound;
     ngx_uint_t                   n, done;
     ngx_rbtree_t                *tree;
     ngx_rbtree_node_t           *node, *next, *sentinel;
@@ -876,10 +1125,15 @@ ngx_http_ticket_rev_prune(ngx_http_ticket_rev_sync_t *s)
     sentinel = tree->sentinel;
     now = ngx_time();
 
+    /*
+     * A cut-off c matches an iat up to c + leeway, and such a ticket is
+     * accepted until iat + lifetime + leeway: c + lifetime + 2 leeway.
+     */
+
     keep = s->rmcf->max_leeway;
 
     if (s->prune_list != TICKET_REV_JTI) {
-        keep += s->rmcf->max_lifetime;
+        keep += s->rmcf->max_lifetime + s->rmcf->max_leeway;
     }
 
     done = 0;
@@ -908,6 +1162,16 @@ ngx_http_ticket_rev_prune(ngx_http_ticket_rev_sync_t *s)
         rn = (ngx_http_ticket_rev_node_t *) node;
 
         if (rn->value + keep < (int64_t) now) {
+
+            /* the latest iat (less leeway) this row could still match */
+            bound = (s->prune_list == TICKET_REV_JTI)
+                    ? rn->value - s->rmcf->max_lifetime - s->rmcf->max_leeway
+                    : rn->value;
+
+            if (bound > sh->pruned) {
+                sh->pruned = bound;
+            }
+
             ngx_rbtree_delete(tree, node);
             ngx_slab_free_locked(zone->shpool, node);
             sh->count[s->prune_list]--;

@@ -22,13 +22,15 @@ static ngx_msec_t  ngx_http_ticket_rev_stale_logged;
 ticket_reason_t
 ngx_http_ticket_revocation_check(ngx_http_request_t *r, const ticket_t *t)
 {
+    int64_t                           iat;
     uint64_t                          h[TICKET_REV_LISTS];
-    ngx_uint_t                        stale, revoked;
+    ngx_uint_t                        stale, revoked, pruned;
     ngx_msec_int_t                    age;
     ngx_http_ticket_rev_sh_t         *sh;
     ngx_http_ticket_rev_node_t       *node;
     ngx_http_ticket_rev_zone_t       *zone;
     ngx_http_ticket_rev_loc_conf_t   *rlcf;
+    ngx_http_ticket_loc_conf_t       *tlcf;
     ngx_http_ticket_rev_main_conf_t  *rmcf;
 
     rmcf = ngx_http_get_module_main_conf(r, ngx_http_ticket_revocation_module);
@@ -37,6 +39,16 @@ ngx_http_ticket_revocation_check(ngx_http_request_t *r, const ticket_t *t)
     if (rmcf->shm_zone == NULL || !rlcf->enabled) {
         return TICKET_OK;
     }
+
+    /*
+     * A ticket whose iat is up to ticket_leeway ahead of this clock is
+     * accepted, so one issued within the leeway after a cut-off may have
+     * been issued before it by a clock running ahead: it counts as
+     * revoked.
+     */
+
+    tlcf = ngx_http_get_module_loc_conf(r, ngx_http_ticket_module);
+    iat = t->iat - (int64_t) tlcf->leeway;
 
     zone = rmcf->shm_zone->data;
     sh = zone->sh;
@@ -73,14 +85,14 @@ ngx_http_ticket_revocation_check(ngx_http_request_t *r, const ticket_t *t)
 
     node = ngx_http_ticket_rev_lookup(&sh->tree[TICKET_REV_SUB],
                                       h[TICKET_REV_SUB]);
-    if (node != NULL && t->iat <= node->value) {
+    if (node != NULL && iat <= node->value) {
         revoked = 1;
     }
 
     if (h[TICKET_REV_SID]) {
         node = ngx_http_ticket_rev_lookup(&sh->tree[TICKET_REV_SID],
                                           h[TICKET_REV_SID]);
-        if (node != NULL && t->iat <= node->value) {
+        if (node != NULL && iat <= node->value) {
             revoked = 1;
         }
     }
@@ -88,10 +100,13 @@ ngx_http_ticket_revocation_check(ngx_http_request_t *r, const ticket_t *t)
     if (h[TICKET_REV_TENANT]) {
         node = ngx_http_ticket_rev_lookup(&sh->tree[TICKET_REV_TENANT],
                                           h[TICKET_REV_TENANT]);
-        if (node != NULL && t->iat <= node->value) {
+        if (node != NULL && iat <= node->value) {
             revoked = 1;
         }
     }
+
+    /* a row that may have matched was pruned under a shorter lifetime */
+    pruned = (sh->pruned != 0 && iat <= sh->pruned);
 
     ngx_shmtx_unlock(&zone->shpool->mutex);
 
@@ -105,7 +120,8 @@ ngx_http_ticket_revocation_check(ngx_http_request_t *r, const ticket_t *t)
     }
 
     age = (ngx_msec_int_t) (ngx_current_msec - sh->contact);
-    stale = !sh->loaded || age > (ngx_msec_int_t) rmcf->max_stale;
+    stale = !sh->loaded || age > (ngx_msec_int_t) rmcf->max_stale
+            || pruned;
 
     if (!stale) {
         return TICKET_OK;

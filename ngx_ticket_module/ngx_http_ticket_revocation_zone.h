@@ -29,6 +29,15 @@ typedef struct {
     ngx_atomic_t                    loaded;
     ngx_atomic_t                    full;
     ngx_atomic_t                    redis_up;
+
+    /*
+     * Rows pruned since the last full load could match a ticket whose
+     * iat less leeway is at or before this (0: none).  Under the
+     * lifetimes they were pruned with, no such ticket is valid; after a
+     * reload that raised ticket_max_lifetime one may be, and its row is
+     * back only with the next full load.
+     */
+    int64_t                         pruned;
 } ngx_http_ticket_rev_sh_t;
 
 

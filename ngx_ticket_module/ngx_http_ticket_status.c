@@ -74,10 +74,15 @@ ngx_http_ticket_status_handler(ngx_http_request_t *r)
         for (i = 0; i < TICKET_REASON_MAX; i++) {
             n = m->requests[d][i];
 
-            /* the common series always, the rest once they happened */
+            /*
+             * Every series that can happen, from the start, at 0: so that
+             * increase() sees the first bad_signature after a restart.
+             * An allowed request is always "ok" (excess_privilege is the
+             * audit record's); refusals are never "ok".
+             */
 
-            if (n == 0 && !(d == NGX_HTTP_TICKET_ALLOW && i == TICKET_OK)
-                && !(d == NGX_HTTP_TICKET_DENY && i == TICKET_MISSING))
+            if ((d == NGX_HTTP_TICKET_ALLOW) != (i == TICKET_OK)
+                || i == TICKET_EXCESS_PRIVILEGE)
             {
                 continue;
             }
@@ -88,6 +93,12 @@ ngx_http_ticket_status_handler(ngx_http_request_t *r)
                          ngx_http_ticket_decisions[d],
                          ticket_reason_name((ticket_reason_t) i), n);
         }
+    }
+
+    /* the revocation series only where ticket_redis is configured */
+
+    if (rv != NGX_OK) {
+        goto counters;
     }
 
     b->last = ngx_sprintf(b->last,
@@ -130,7 +141,12 @@ ngx_http_ticket_status_handler(ngx_http_request_t *r)
         "# HELP ticket_revocation_zone_full Whether the zone ran out of "
         "room (the gateway then fails closed).\n"
         "# TYPE ticket_revocation_zone_full gauge\n"
-        "ticket_revocation_zone_full %ui\n"
+        "ticket_revocation_zone_full %ui\n",
+        st.redis_up, st.loaded, st.full);
+
+counters:
+
+    b->last = ngx_sprintf(b->last,
         "# HELP ticket_cache_hits_total Verified-ticket cache hits.\n"
         "# TYPE ticket_cache_hits_total counter\n"
         "ticket_cache_hits_total %uA\n"
@@ -143,12 +159,15 @@ ngx_http_ticket_status_handler(ngx_http_request_t *r)
         "# HELP ticket_audit_dropped_total Audit records lost to a failing "
         "target.\n"
         "# TYPE ticket_audit_dropped_total counter\n"
-        "ticket_audit_dropped_total %uA\n",
-        rv == NGX_OK ? st.redis_up : 0,
-        rv == NGX_OK ? st.loaded : 0,
-        rv == NGX_OK ? st.full : 0,
+        "ticket_audit_dropped_total %uA\n"
+        "# HELP ticket_alerts_total Alerts raised by ticket_alert rules.\n"
+        "# TYPE ticket_alerts_total counter\n"
+        "ticket_alerts_total{rule=\"over_privilege\"} %uA\n"
+        "ticket_alerts_total{rule=\"shared_ticket\"} %uA\n",
         m->cache_hits, m->cache_misses,
-        m->audit_records, m->audit_dropped);
+        m->audit_records, m->audit_dropped,
+        m->alerts[NGX_HTTP_TICKET_ALERT_OVER],
+        m->alerts[NGX_HTTP_TICKET_ALERT_SHARED]);
 
     b->last = ngx_http_ticket_keys_url_status(r, b->last);
 

@@ -71,8 +71,24 @@ typedef struct {
     ngx_shm_zone_t             *cache_zone;   /* NULL: no "ticket" scope */
     ngx_shm_zone_t             *metrics_zone; /* NULL: no ticket_status */
 
+    ngx_str_t                   audit_gateway; /* empty: the host name */
+    ngx_shm_zone_t             *alert_zone;   /* NULL: no ticket_alert */
+    ngx_shm_zone_t             *audit_zone;   /* NULL: no audit file */
+
     unsigned                    checks:1;     /* some scope sets "ticket" */
 } ngx_http_ticket_main_conf_t;
+
+
+#define NGX_HTTP_TICKET_ALERT_OVER    0  /* ticket_alert over_privilege */
+#define NGX_HTTP_TICKET_ALERT_SHARED  1  /* ticket_alert shared_ticket */
+#define NGX_HTTP_TICKET_ALERT_RULES   2
+
+
+typedef struct {
+    ngx_uint_t                  n;           /* 0: off */
+    time_t                      window;      /* seconds */
+    unsigned                    revoke:1;
+} ngx_http_ticket_alert_rule_t;
 
 
 typedef struct {
@@ -89,6 +105,7 @@ typedef struct {
     ngx_atomic_t                audit_dropped;
     ngx_atomic_t                cache_hits;
     ngx_atomic_t                cache_misses;
+    ngx_atomic_t                alerts[NGX_HTTP_TICKET_ALERT_RULES];
 } ngx_http_ticket_metrics_t;
 
 
@@ -138,6 +155,9 @@ typedef struct {
 
     ngx_http_ticket_audit_log_t *audit_log;  /* NULL: off */
     ngx_uint_t                  audit_events;
+    ngx_uint_t                  audit_format; /* TICKET_AUDIT_FORMAT_* */
+    ngx_http_ticket_alert_rule_t alerts[NGX_HTTP_TICKET_ALERT_RULES];
+    unsigned                    alerts_set:1;
 
     /* built at merge time from the above */
     ticket_str_t               *required;    /* "kind:user", "role:a|b" */
@@ -162,6 +182,12 @@ struct ngx_http_ticket_ctx_s {
     ticket_reason_t             reason;
     ngx_uint_t                  decision;
     unsigned                    parsed:1;    /* ticket holds claims */
+    unsigned                    preflight:1; /* passed unchecked */
+    unsigned                    refused:1;   /* the access phase refused:
+                                                stands in error pages */
+    unsigned                    admitted:1;  /* refused, but satisfy any
+                                                let another module admit */
+    void                      **refused_loc; /* r->loc_conf it refused in */
 
     /* the most severe decision of scopes an internal redirect left,
      * kept for the audit record */

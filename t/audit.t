@@ -27,6 +27,7 @@ $t->start(<<'EOF');
     ticket_keys %%DIR%%/keys/k1.jwks;
     ticket_key hs1 HS256 %%DIR%%/hs.secret;
     ticket_audit_log %%DIR%%/logs/audit.jsonl;
+    ticket_audit_gateway gw-test;
     ticket_privileged_roles admin;
 
     server {
@@ -94,7 +95,7 @@ my $now = int time;
 my $json = JSON::PP->new->utf8->canonical;
 my @ORDER = qw(time event reason status enforced client method host uri
                request_id verified sub kind tenant jti kid iss sid roles
-               required token_fp);
+               required token_fp exp unmet gateway writer seq);
 my @secrets;             # every ticket sent: never to be found in logs/
 
 sub fp { defined $_[0] ? substr(sha256_hex($_[0]), 0, 16) : undef }
@@ -205,7 +206,8 @@ sub base {
             host => 'localhost', verified => 0, sub => undef,
             kind => undef, tenant => undef, jti => undef, kid => undef,
             iss => undef, sid => undef, roles => [],
-            required => ['kind:user'], token_fp => undef);
+            required => ['kind:user'], token_fp => undef, exp => undef,
+            unmet => undef, gateway => 'gw-test');
 }
 
 sub case {
@@ -220,6 +222,16 @@ sub case {
     my $exp;
     if (!delete $o{none}) {
         $exp = { base(), token_fp => fp($ticket), %o };
+        # one role line in these locations: it is the unmet one
+        if (!exists $o{unmet} && ($exp->{reason} // '') eq 'insufficient_role')
+        {
+            ($exp->{unmet}) = grep { /^role:/ } @{$exp->{required}};
+        }
+        # exp as the ticket claims it, where it was read (sub is then too)
+        if (!exists $o{exp} && defined $ticket && defined $exp->{sub}) {
+            my $p = (split /\./, $ticket)[1];
+            $exp->{exp} = $json->decode(TicketTest::b64url_decode($p))->{exp};
+        }
         $exp->{uri} //= ($uri =~ s/\?.*//sr);
     }
     push @cases, [$name, defined $exp ? $exp->{uri} : ($uri =~ s/\?.*//sr),
@@ -260,13 +272,14 @@ case('over_privilege insufficient_role', '/reader/o-role', ticket => $writer,
      http_status => 403, event => 'over_privilege',
      reason => 'insufficient_role', status => 403, verified => 1,
      sub => 'bob', kind => 'user', jti => 'j-writer', kid => 'k1',
-     roles => ['writer'], required => ['kind:user', 'role:reader']);
+     roles => ['writer'], required => ['kind:user', 'role:reader'],
+     unmet => 'role:reader');
 
 case('over_privilege wrong_kind', '/svc/o-kind', ticket => $writer,
      http_status => 403, event => 'over_privilege', reason => 'wrong_kind',
      status => 403, verified => 1, sub => 'bob', kind => 'user',
      jti => 'j-writer', kid => 'k1', roles => ['writer'],
-     required => ['kind:service']);
+     required => ['kind:service'], unmet => 'kind:service');
 
 my @REQ = ('kind:user', 'aud:a|b', 'role:x|y', 'role:z',
            'claim:dept=sales|eng');
@@ -277,7 +290,7 @@ case('over_privilege wrong_audience', '/req/o-aud', ticket => $wrong_aud,
      http_status => 403, event => 'over_privilege',
      reason => 'wrong_audience', status => 403, verified => 1,
      sub => 'carol', kind => 'user', jti => 'j-aud', kid => 'k1',
-     roles => ['x', 'z'], required => \@REQ);
+     roles => ['x', 'z'], required => \@REQ, unmet => 'aud:a|b');
 
 my $wrong_claim = mint(sub => 'carol', kind => 'user', jti => 'j-claim',
                        roles => 'y,z', aud => ['b', 'c'],
@@ -286,7 +299,8 @@ case('over_privilege claim_mismatch', '/req/o-claim', ticket => $wrong_claim,
      http_status => 403, event => 'over_privilege',
      reason => 'claim_mismatch', status => 403, verified => 1,
      sub => 'carol', kind => 'user', jti => 'j-claim', kid => 'k1',
-     roles => ['y', 'z'], required => \@REQ);
+     roles => ['y', 'z'], required => \@REQ,
+     unmet => 'claim:dept=sales|eng');
 
 my $req_ok = mint(sub => 'carol', kind => 'user', jti => 'j-reqok',
                   roles => 'y,z', aud => 'a', claim => ['dept="eng"']);
@@ -483,8 +497,11 @@ sub check_record {
          "$name: request_id is 32 hex");
     my $line = $t_log{$rec->{request_id} // '-'};
     ok(defined $line, "$name: request_id is nginx's \$request_id");
+    like($rec->{writer} // '', qr/^gw-test-\d+-\d+$/,
+         "$name: writer is gateway-pid-start");
+    like($raw{seq} // '', qr/^[1-9]\d*$/, "$name: seq is a number");
     my %got = %$rec;
-    delete @got{qw(time request_id)};
+    delete @got{qw(time request_id writer seq)};
     for my $b (qw(enforced verified)) {
         $got{$b} = JSON::PP::is_bool($got{$b}) ? ($got{$b} ? 1 : 0)
                                                : "not a boolean: $got{$b}";
@@ -585,6 +602,17 @@ is_deeply([sort @old], [sort(map("/p/a-$_", 1 .. 5), map("/p/b-$_", 1 .. 5))],
 is_deeply([sort @new], [sort(map("/p/c-$_", 1 .. 7), map("/p/d-$_", 1 .. 3))],
           'usr1: the new file holds every record after USR1, '
           . 'the last ones flushed at exit');
+
+# seq across the reopen: no gap, no repeat, and a gap is named
+my ($crc, $cout) = $t2->ticketctl('audit', '--check', "$d2/logs/audit.jsonl.1",
+                                  "$d2/logs/audit.jsonl");
+is($crc, 0, 'usr1: --check exit 0');
+like($cout, qr/^complete: 20 records, 1 writers$/m,
+     'usr1: --check says complete over both files');
+($crc, $cout) = $t2->ticketctl('audit', '--check', "$d2/logs/audit.jsonl");
+is($crc, 1, 'usr1: --check on the new file alone: exit 1');
+like($cout, qr/^writer \S+: seq 1-10 missing$/m,
+     'usr1: --check names the gap');
 
 $t2->done;
 

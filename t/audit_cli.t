@@ -34,7 +34,7 @@ my $dir = tempdir('audit-cli-t-XXXXXX', TMPDIR => 1,
                   CLEANUP => !$ENV{TICKET_KEEP});
 my $json = JSON::PP->new->utf8->canonical;
 
-plan(tests => 80);
+plan(tests => 84);
 
 ok(-x $ctl, "ticketctl built: $ctl")
     or BAIL_OUT("no ticketctl at $ctl: build it (make ticketctl)");
@@ -614,9 +614,13 @@ EOF
        && $err eq "ticketctl: audit: $n lines skipped\n",
        'skipped: the same through gzip on stdin');
 
-    # the last record without its newline still counts, printed with one
-    ($rc, $out) = ctl({ stdin => substr($all, 0, -1) }, 'audit');
-    ok($rc == 0 && $out eq $all, 'last line without newline: a record');
+    # a last line without its newline is a record still being written
+    # (issue 16): only whole lines are records
+    (my $but_last = $all) =~ s/[^\n]*\n\z//;
+    ($rc, $out, $err) = ctl({ stdin => substr($all, 0, -1) }, 'audit');
+    ok($rc == 0 && $out eq $but_last
+       && $err eq "ticketctl: audit: 1 lines skipped\n",
+       'last line without newline: being written, not a record');
 
     # CRLF: whitespace after the object
     (my $crlf = $all) =~ s/\n/\r\n/g;
@@ -657,4 +661,26 @@ EOF
        && 7 == scalar(grep { defined eval { $json->decode($_) } }
                       split(/\n/, $out)),
        '--json without --top: the records, JSON already');
+}
+
+# ---- C1 and bidi controls never reach the analyst's terminal raw --------
+# (issue 16) valid UTF-8, so the gateway writes them as they are; CSI
+# (U+009B) drives a terminal as ESC [ does, RLO (U+202E) reorders a line
+{
+    my $csi = "x\xc2\x9b31mred\xe2\x80\xaeevil\xe2\x81\xa6";
+    my $line = rec(t => '2026-11-23T13:00:00.000Z', e => $OR, sub => $csi,
+                   tenant => 'acme', uri => '/admin');
+    spew("$dir/c1.jsonl", $line);
+    my ($rc, $out) = ctl('audit', "$dir/c1.jsonl");
+    ok($rc == 0 && $out !~ /\xc2[\x80-\x9f]|\xe2\x80[\xaa-\xae]|\xe2\x81[\xa6-\xa9]/,
+       'records printed: no raw C1 or bidi control');
+    my $a = eval { $json->decode($out) } // {};
+    my $b = eval { $json->decode($line) } // {};
+    ok(defined $a->{sub} && $a->{sub} eq ($b->{sub} // ''),
+       'records printed: still the same JSON (\\u escapes)');
+    ($rc, $out) = ctl('audit', '--top', '3', "$dir/c1.jsonl");
+    ok($rc == 0 && $out !~ /\xc2[\x80-\x9f]|\xe2\x80[\xaa-\xae]/,
+       '--top text: no raw C1 or bidi control');
+    like($out, qr/x\\u009b31mred\\u202eevil\\u2066/,
+         '--top text: shown as \\uXXXX');
 }

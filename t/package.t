@@ -20,7 +20,7 @@ use Cwd qw(abs_path);
 use TicketTest;
 
 # the install part counts only where it runs (make deb-test): never a skip
-plan(tests => 19 + ($ENV{TICKET_PACKAGE_TEST} ? 14 : 0));
+plan(tests => 20 + ($ENV{TICKET_PACKAGE_TEST} ? 14 : 0));
 
 my $root = abs_path("$FindBin::Bin/..");
 my $t = TicketTest->new;
@@ -85,6 +85,8 @@ like($provides, qr/(^|,\s*)\Q$abi\E(,|$)/,
 
 my $doc = '/usr/share/doc/libnginx-mod-http-ticket';
 my @mod_files = sort('/usr/lib/nginx/modules/ngx_http_ticket_module.so',
+    '/etc/logrotate.d/libnginx-mod-http-ticket',
+    "$doc/examples/ticket-alerts.yml",
     '/usr/share/nginx/modules-available/mod-http-ticket.conf',
     "$doc/README.md.gz", "$doc/operators.md.gz", "$doc/soc.md.gz",
     "$doc/changelog.Debian.gz", "$doc/copyright",
@@ -93,6 +95,9 @@ my @mod_files = sort('/usr/lib/nginx/modules/ngx_http_ticket_module.so',
     '/usr/share/lintian/overrides/libnginx-mod-http-ticket');
 is_deeply(files($mod), \@mod_files, 'module: the exact file list')
     or diag(explain(files($mod)));
+is(member($mod, '/etc/logrotate.d/libnginx-mod-http-ticket'),
+   $t->read_file("$FindBin::Bin/../debian/libnginx-mod-http-ticket.logrotate"),
+   'module: the audit trail\'s logrotate rule (t/audit_seq.t runs it)');
 is(member($mod, '/usr/share/nginx/modules-available/mod-http-ticket.conf'),
    "load_module modules/ngx_http_ticket_module.so;\n",
    'module: mod-http-ticket.conf loads modules/ngx_http_ticket_module.so');

@@ -50,6 +50,10 @@ $t->start(<<'EOF', workers => 2);
     ticket_redis 127.0.0.1:%%PORT:redis%% timeout=300ms;
     ticket_revocation_max_stale 2s;
 
+    # cut-offs take ticket_leeway of slack (revocation_leeway.t): tickets
+    # "issued after" a cut-off below have an iat past cut-off + 1 s
+    ticket_leeway 1s;
+
     log_format t '$status $ticket_reason $ticket_sub $ticket_jti $pid';
 
     server {
@@ -138,8 +142,8 @@ EOF
     is(status($globex), 200, 'sub acme/alice: alice of globex 200');
     is(status($plain), 200, 'sub acme/alice: alice without tenant 200');
 
-    # iat in the future, within leeway, after a cut-off of "now"
-    my $cut2 = int(time);
+    # iat after cut-off + ticket_leeway
+    my $cut2 = int(time) - 10;
     my $bob = mint(sub => 'bob', iat => $cut2 - 30);
     my $bob_new = mint(sub => 'bob', iat => $cut2 + 2);
     my $bob_acme = mint(sub => 'bob', tenant => 'acme', iat => $cut2 - 30);
@@ -156,7 +160,7 @@ EOF
 # ---- sid: a lost phone ----------------------------------------------------
 
 {
-    my $cut = int(time);
+    my $cut = int(time) - 10;
     my $phone = mint(sub => 'dave', tenant => 'acme', sid => 'phone1',
                      iat => $cut - 30);
     my $laptop = mint(sub => 'dave', tenant => 'acme', sid => 'laptop',
@@ -257,7 +261,7 @@ EOF
 # ---- tenant ---------------------------------------------------------------
 
 {
-    my $cut = int(time);
+    my $cut = int(time) - 10;
     my @acme = map { mint(sub => "user$_", tenant => 'acme',
                           iat => $cut - 30) } 1 .. 3;
     my $acme_new = mint(sub => 'user9', tenant => 'acme', iat => $cut + 2);
@@ -281,7 +285,7 @@ EOF
 {
     my @k2 = (mint(sub => 'gina', key => $k2, kid => 'k2'),
               mint(sub => 'hank', tenant => 'globex', key => $k2, kid => 'k2',
-                   iat => int(time) + 2));
+                   iat => int(time) + 1));
     my $k1t = mint(sub => 'gina');
     my $hst = hs(sub => 'gina', jti => 'jti-hs-kid', iat => int(time) - 5);
     is(status($k2[0]), 200, 'kid: k2 ticket 200 before');
@@ -300,7 +304,7 @@ EOF
 {
     my $cut = int(time) - 100;
     my $old = mint(sub => 'ivan', tenant => 'globex', iat => $cut - 1);
-    my $new = mint(sub => 'ivan', tenant => 'globex', iat => $cut + 1);
+    my $new = mint(sub => 'ivan', tenant => 'globex', iat => $cut + 2);
     revoke('sub', 'globex/ivan', $cut);
     my ($r) = poll($old, 401);
     is($r->{status}, 401, 'cut-off in the past: older ticket 401');

@@ -216,15 +216,20 @@ my $SAM = mint($t, $k, sub => 'sam', tenant => 'acme', iat => $cut - 60);
     cmp_ok(rcmd($t, 'XTRIM', 'ticket:events', 'MAXLEN', '0'), '>=', 3,
            'trim: XTRIM MAXLEN 0 removed the entries');
     is(rcmd($t, 'XLEN', 'ticket:events'), 0, 'trim: the stream is empty');
-    # a row whose entry is gone (as if trimmed before it was read) ...
-    rcmd($t, 'ZADD', "${PRE}jti", $exp, 'jti-trim-4');
+    # a revocation whose entry is trimmed before it can be read ...
+    my @t4 = (rcmd($t, 'MULTI'),
+              rcmd($t, 'ZADD', "${PRE}jti", $exp, 'jti-trim-4'),
+              rcmd($t, 'XADD', 'ticket:events', '*', 'op', 'revoke',
+                   'list', 'jti', 'member', 'jti-trim-4', 'value', $exp),
+              rcmd($t, 'XTRIM', 'ticket:events', 'MAXLEN', '0'),
+              rcmd($t, 'EXEC'));
     # ... and a proper entry for another row
     revoke($t, 'jti', 'jti-trim-5', $exp);
 
     $w = watch($t, $tk{5}, until => 401);
     ok($w->{reached}, 'trim: the new entry applied');
     $w = watch($t, $tk{4}, until => 401);
-    ok($w->{reached}, 'trim: the row without stream entry applied too '
+    ok($w->{reached}, 'trim: the entry trimmed unread applied too '
                       . '(gap -> full load)')
         or diag('error log since start: '
                 . join("\n", grep { /gap in|lists loaded/ }

@@ -190,9 +190,14 @@ sub http_conf {
     my $redis = $o{redis} ? "ticket_redis 127.0.0.1:$o{redis} timeout=1s;\n"
                           . "    ticket_revocation off;" : '';
     my $audit = $o{audit} // '%%DIR%%/logs/audit.jsonl';
+    # BENCH_ALERTS=1: both ticket_alert rules on every ticket location (a
+    # repeated ticket then counts its jti and address in the alert zone)
     my $common = "ticket user;\n"
                . "            ticket_audience orders;\n"
                . "            ticket_require_role reader;\n"
+               . ($ENV{BENCH_ALERTS}
+                  ? "            ticket_alert over_privilege 5/10m;\n"
+                    . "            ticket_alert shared_ticket 3/1h;\n" : '')
                . "            proxy_pass http://backend;";
     my $loc = sub {
         my ($name, $kid, $more) = @_;

@@ -16,6 +16,9 @@
 
 #include <openssl/evp.h>
 
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
 #include "ticket_audit.h"
 
 
@@ -36,6 +39,8 @@ static void ticket_audit_member(ticket_json_out_t *out,
 static void ticket_audit_time(ticket_json_out_t *out, int64_t time_ms);
 static char *ticket_audit_digits(char *p, unsigned long value, size_t n);
 static void ticket_audit_uint(ticket_json_out_t *out, unsigned value);
+static void ticket_audit_u64(ticket_json_out_t *out, uint64_t value);
+static void ticket_audit_int64(ticket_json_out_t *out, int64_t value);
 static void ticket_audit_roles(ticket_json_out_t *out, json_t *roles);
 static void ticket_audit_list(ticket_json_out_t *out,
     const ticket_strlist_t *list);
@@ -53,10 +58,12 @@ static void ticket_audit_record_out(ticket_json_out_t *out,
 
 static const char  *ticket_audit_event_names[] = {
     NULL,
+    "preflight",
     "allowed",
     "excess_privilege",
     "over_privilege",
-    "denied"
+    "denied",
+    "alert"
 };
 
 #define TICKET_AUDIT_NEVENTS                                                 \
@@ -67,7 +74,9 @@ static const char  ticket_audit_hex[] = "0123456789abcdef";
 
 
 #define TICKET_AUDIT_M(name, type)                                           \
-    { name, sizeof(name) - 1, TICKET_AUDIT_ ## type }
+    { name, sizeof(name) - 1, TICKET_AUDIT_ ## type, 0 }
+#define TICKET_AUDIT_M_SINCE(name, type)                                     \
+    { name, sizeof(name) - 1, TICKET_AUDIT_ ## type, 1 }
 
 const ticket_audit_member_t  ticket_audit_members[TICKET_AUDIT_MEMBERS] = {
     TICKET_AUDIT_M("time", STRING),
@@ -90,7 +99,12 @@ const ticket_audit_member_t  ticket_audit_members[TICKET_AUDIT_MEMBERS] = {
     TICKET_AUDIT_M("sid", STRING_NULL),
     TICKET_AUDIT_M("roles", ARRAY),
     TICKET_AUDIT_M("required", ARRAY),
-    TICKET_AUDIT_M("token_fp", STRING_NULL)
+    TICKET_AUDIT_M("token_fp", STRING_NULL),
+    TICKET_AUDIT_M_SINCE("exp", NUMBER_NULL),
+    TICKET_AUDIT_M_SINCE("unmet", STRING_NULL),
+    TICKET_AUDIT_M_SINCE("gateway", STRING),
+    TICKET_AUDIT_M_SINCE("writer", STRING),
+    TICKET_AUDIT_M_SINCE("seq", NUMBER)
 };
 
 
@@ -114,7 +128,7 @@ ticket_audit_event_from_name(const char *name, size_t len)
         return -1;
     }
 
-    for (i = 1; i < TICKET_AUDIT_NEVENTS; i++) {
+    for (i = 1; i < TICKET_AUDIT_ALERT; i++) {  /* a request's events */
         if (len == strlen(ticket_audit_event_names[i])
             && memcmp(name, ticket_audit_event_names[i], len) == 0)
         {
@@ -342,6 +356,37 @@ ticket_audit_uint(ticket_json_out_t *out, unsigned value)
 }
 
 
+static void
+ticket_audit_u64(ticket_json_out_t *out, uint64_t value)
+{
+    char  buf[20], *p;
+
+    p = buf + sizeof(buf);
+
+    do {
+        *--p = (char) ('0' + value % 10);
+        value /= 10;
+    } while (value != 0);
+
+    ticket_json_out(out, p, (size_t) (buf + sizeof(buf) - p));
+}
+
+
+static void
+ticket_audit_int64(ticket_json_out_t *out, int64_t value)
+{
+    if (value < 0) {
+        ticket_json_out(out, "-", 1);
+
+        /* no overflow: INT64_MIN's magnitude fits in uint64_t */
+        ticket_audit_u64(out, (uint64_t) -(value + 1) + 1);
+        return;
+    }
+
+    ticket_audit_u64(out, (uint64_t) value);
+}
+
+
 /* as ticket_has_role() reads them: words of a string, or the strings of
  * an array; anything else holds no role */
 
@@ -514,10 +559,167 @@ ticket_audit_sha256_fp(const unsigned char *token, size_t len, char fp[17])
 }
 
 
+/* the pieces the ECS and OCSF writers share with the native one */
+
+void
+ticket_audit_out_string(ticket_json_out_t *out, const ticket_str_t *s)
+{
+    if (s->data == NULL) {
+        ticket_json_out(out, "null", 4);
+        return;
+    }
+
+    ticket_audit_string(out, s->data, s->len);
+}
+
+
+void
+ticket_audit_out_cstr(ticket_json_out_t *out, const char *s)
+{
+    ticket_audit_string(out, s, strlen(s));
+}
+
+
+void
+ticket_audit_out_time(ticket_json_out_t *out, int64_t time_ms)
+{
+    ticket_audit_time(out, time_ms);
+}
+
+
+void
+ticket_audit_out_u64(ticket_json_out_t *out, uint64_t value)
+{
+    ticket_audit_u64(out, value);
+}
+
+
+void
+ticket_audit_out_exp(ticket_json_out_t *out, const ticket_audit_record_t *rec)
+{
+    if (rec->has_exp) {
+        ticket_audit_int64(out, rec->exp);
+
+    } else {
+        ticket_json_out(out, "null", 4);
+    }
+}
+
+
+void
+ticket_audit_out_roles(ticket_json_out_t *out,
+    const ticket_audit_record_t *rec)
+{
+    if (rec->roles_list != NULL) {
+        ticket_audit_list(out, rec->roles_list);
+
+    } else {
+        ticket_audit_roles(out, rec->roles);
+    }
+}
+
+
+void
+ticket_audit_out_required(ticket_json_out_t *out,
+    const ticket_audit_record_t *rec)
+{
+    ticket_audit_required(out, rec);
+}
+
+
+/* the value only: "0123456789abcdef" or null, its length fixed as the
+ * native member's is */
+
+void
+ticket_audit_out_fp(ticket_json_out_t *out, const ticket_audit_record_t *rec)
+{
+    char  fp[TICKET_AUDIT_FP_LEN + 1];
+
+    if (rec->token == NULL) {
+        ticket_json_out(out, "null", 4);
+        return;
+    }
+
+    if (out->pos == NULL
+        || ticket_audit_sha256_fp(rec->token, rec->token_len, fp) != 0)
+    {
+        ticket_json_out(out, "null              ", TICKET_AUDIT_FP_LEN + 2);
+        return;
+    }
+
+    ticket_json_out(out, "\"", 1);
+    ticket_json_out(out, fp, TICKET_AUDIT_FP_LEN);
+    ticket_json_out(out, "\"", 1);
+}
+
+
+void
+ticket_audit_out_reason(ticket_json_out_t *out,
+    const ticket_audit_record_t *rec)
+{
+    if (rec->event == TICKET_AUDIT_ALERT && rec->alert_reason != NULL) {
+        ticket_audit_out_cstr(out, rec->alert_reason);
+        return;
+    }
+
+    ticket_audit_out_cstr(out, ticket_reason_name(rec->reason));
+}
+
+
+/* "count":N,"window":W,"action":"record"|"revoke" (no braces) */
+
+void
+ticket_audit_out_alert(ticket_json_out_t *out,
+    const ticket_audit_record_t *rec)
+{
+    ticket_json_out(out, "\"count\":", sizeof("\"count\":") - 1);
+    ticket_audit_u64(out, rec->alert_count);
+    ticket_json_out(out, ",\"window\":", sizeof(",\"window\":") - 1);
+    ticket_audit_u64(out, rec->alert_window);
+    ticket_json_out(out, ",\"action\":", sizeof(",\"action\":") - 1);
+    ticket_audit_out_cstr(out, rec->alert_revoke ? "revoke" : "record");
+}
+
+
+/* an address as the record has it, if it is an IP literal (ECS source.ip
+ * and OCSF src_endpoint.ip are typed: "unix:" is not one) */
+
+int
+ticket_audit_is_ip(const ticket_str_t *s)
+{
+    char           buf[64];
+    unsigned char  addr[16];
+
+    if (s->data == NULL || s->len == 0 || s->len >= sizeof(buf)) {
+        return 0;
+    }
+
+    memcpy(buf, s->data, s->len);
+    buf[s->len] = '\0';
+
+    return inet_pton(AF_INET, buf, addr) == 1
+           || inet_pton(AF_INET6, buf, addr) == 1;
+}
+
+
 static void
 ticket_audit_record_out(ticket_json_out_t *out,
     const ticket_audit_record_t *rec)
 {
+    switch (rec->format) {
+
+    case TICKET_AUDIT_FORMAT_ECS:
+        ticket_audit_ecs_out(out, rec);
+        return;
+
+    case TICKET_AUDIT_FORMAT_OCSF:
+        ticket_audit_ocsf_out(out, rec);
+        return;
+
+    default:
+        break;
+    }
+
     const char  *name;
 
     ticket_audit_name(out, TICKET_AUDIT_M_TIME);
@@ -536,8 +738,7 @@ ticket_audit_record_out(ticket_json_out_t *out,
     }
 
     ticket_audit_name(out, TICKET_AUDIT_M_REASON);
-    name = ticket_reason_name(rec->reason);
-    ticket_audit_string(out, name, strlen(name));
+    ticket_audit_out_reason(out, rec);
 
     ticket_audit_name(out, TICKET_AUDIT_M_STATUS);
     ticket_audit_uint(out, rec->status);
@@ -575,6 +776,27 @@ ticket_audit_record_out(ticket_json_out_t *out,
     ticket_audit_required(out, rec);
 
     ticket_audit_fp_member(out, rec);
+
+    ticket_audit_name(out, TICKET_AUDIT_M_EXP);
+
+    if (rec->has_exp) {
+        ticket_audit_int64(out, rec->exp);
+
+    } else {
+        ticket_json_out(out, "null", 4);
+    }
+
+    ticket_audit_member(out, TICKET_AUDIT_M_UNMET, &rec->unmet);
+    ticket_audit_member(out, TICKET_AUDIT_M_GATEWAY, &rec->gateway);
+    ticket_audit_member(out, TICKET_AUDIT_M_WRITER, &rec->writer);
+
+    ticket_audit_name(out, TICKET_AUDIT_M_SEQ);
+    ticket_audit_u64(out, rec->seq);
+
+    if (rec->event == TICKET_AUDIT_ALERT) {
+        ticket_json_out(out, ",", 1);
+        ticket_audit_out_alert(out, rec);
+    }
 
     ticket_json_out(out, "}\n", 2);
 }

@@ -8,6 +8,7 @@
  *
  *   time        "2026-11-23T11:12:37.123Z" (RFC 3339, ms, UTC)
  *   event       "denied" | "over_privilege" | "excess_privilege" | "allowed"
+ *               | "preflight" (a CORS preflight passed unchecked)
  *   reason      a reason name (ticket_reason_name)
  *   status      number: the status actually sent
  *   enforced    boolean: false in ticket_mode audit
@@ -24,6 +25,13 @@
  *   required    array of strings ("kind:user", "aud:A|B", "role:A|B",
  *               "claim:NAME=V1|V2")
  *   token_fp    string (16 lowercase hex digits) or null (no ticket)
+ *   exp         number: the ticket's exp as claimed, or null
+ *   unmet       string: the first requirement the ticket failed, in
+ *               required's notation, or null
+ *   gateway     string: ticket_audit_gateway
+ *   writer      string: one writing process of that gateway
+ *   seq         number: grows by exactly one with each record of that
+ *               writer, so that a missing record shows as a gap
  *
  * Every string is escaped by ticket_json_escape(): '"', '\\', control
  * bytes (\n \r \t \b \f or \u00XX) and DEL as \u007f; a byte that is
@@ -41,10 +49,12 @@
 
 typedef enum {
     TICKET_AUDIT_NONE = 0,
+    TICKET_AUDIT_PREFLIGHT,      /* passed without a ticket check */
     TICKET_AUDIT_ALLOWED,
     TICKET_AUDIT_EXCESS_PRIVILEGE,
     TICKET_AUDIT_OVER_PRIVILEGE,
-    TICKET_AUDIT_DENIED
+    TICKET_AUDIT_DENIED,
+    TICKET_AUDIT_ALERT            /* ticket_alert: no request's event */
 } ticket_audit_event_t;          /* ordered by severity */
 
 
@@ -55,7 +65,15 @@ typedef enum {
      | TICKET_AUDIT_EVENT_MASK(TICKET_AUDIT_EXCESS_PRIVILEGE))
 
 
+typedef enum {
+    TICKET_AUDIT_FORMAT_JSON = 0,        /* the native record below */
+    TICKET_AUDIT_FORMAT_ECS,             /* ticket_audit_ecs.c */
+    TICKET_AUDIT_FORMAT_OCSF             /* ticket_audit_ocsf.c */
+} ticket_audit_format_t;
+
+
 typedef struct {
+    ticket_audit_format_t   format;
     int64_t                 time_ms;      /* unix time in milliseconds */
     ticket_audit_event_t    event;
     ticket_reason_t         reason;
@@ -87,6 +105,20 @@ typedef struct {
 
     const unsigned char    *token;        /* the ticket; only its SHA-256 */
     size_t                  token_len;    /* fingerprint is written */
+
+    int64_t                 exp;
+    unsigned                has_exp:1;    /* 0: exp null */
+    ticket_str_t            unmet;        /* data NULL: null */
+    ticket_str_t            gateway;
+    ticket_str_t            writer;
+    uint64_t                seq;
+
+    /* event TICKET_AUDIT_ALERT: its reason replaces reason's name, and
+     * count, window and action follow seq */
+    const char             *alert_reason;
+    unsigned                alert_count;
+    unsigned                alert_window;  /* seconds */
+    unsigned                alert_revoke:1;
 } ticket_audit_record_t;
 
 
@@ -101,7 +133,8 @@ typedef enum {
     TICKET_AUDIT_NUMBER,
     TICKET_AUDIT_BOOL,
     TICKET_AUDIT_STRING_NULL,                /* a string, or null */
-    TICKET_AUDIT_ARRAY                       /* of strings */
+    TICKET_AUDIT_ARRAY,                      /* of strings */
+    TICKET_AUDIT_NUMBER_NULL                 /* a number, or null */
 } ticket_audit_type_t;
 
 
@@ -109,6 +142,10 @@ typedef struct {
     const char             *name;
     size_t                  len;
     ticket_audit_type_t     type;
+    unsigned                since:1;         /* added later: a reader
+                                                accepts an older
+                                                gateway's record
+                                                without it */
 } ticket_audit_member_t;
 
 
@@ -134,6 +171,11 @@ typedef enum {
     TICKET_AUDIT_M_ROLES,
     TICKET_AUDIT_M_REQUIRED,
     TICKET_AUDIT_M_TOKEN_FP,
+    TICKET_AUDIT_M_EXP,
+    TICKET_AUDIT_M_UNMET,
+    TICKET_AUDIT_M_GATEWAY,
+    TICKET_AUDIT_M_WRITER,
+    TICKET_AUDIT_M_SEQ,
     TICKET_AUDIT_MEMBERS
 } ticket_audit_member_e;
 
@@ -157,6 +199,34 @@ ticket_audit_event_t ticket_audit_event(ticket_reason_t reason,
  * writer returns the end of what it wrote (exactly _len bytes) */
 size_t ticket_audit_record_len(const ticket_audit_record_t *rec);
 char *ticket_audit_record_write(char *dst, const ticket_audit_record_t *rec);
+
+/*
+ * The same facts as an Elastic Common Schema 8 document or an OCSF 1.x
+ * event (rec->format says which; ticket_audit_record_len/_write write
+ * them), and the pieces those writers share with the native one.
+ */
+void ticket_audit_ecs_out(ticket_json_out_t *out,
+    const ticket_audit_record_t *rec);
+void ticket_audit_ocsf_out(ticket_json_out_t *out,
+    const ticket_audit_record_t *rec);
+
+void ticket_audit_out_string(ticket_json_out_t *out, const ticket_str_t *s);
+void ticket_audit_out_cstr(ticket_json_out_t *out, const char *s);
+void ticket_audit_out_time(ticket_json_out_t *out, int64_t time_ms);
+void ticket_audit_out_u64(ticket_json_out_t *out, uint64_t value);
+void ticket_audit_out_exp(ticket_json_out_t *out,
+    const ticket_audit_record_t *rec);
+void ticket_audit_out_roles(ticket_json_out_t *out,
+    const ticket_audit_record_t *rec);
+void ticket_audit_out_required(ticket_json_out_t *out,
+    const ticket_audit_record_t *rec);
+void ticket_audit_out_fp(ticket_json_out_t *out,
+    const ticket_audit_record_t *rec);
+void ticket_audit_out_reason(ticket_json_out_t *out,
+    const ticket_audit_record_t *rec);
+void ticket_audit_out_alert(ticket_json_out_t *out,
+    const ticket_audit_record_t *rec);
+int ticket_audit_is_ip(const ticket_str_t *s);
 
 /* first 16 hex digits of SHA-256(token) and a NUL into fp[17] */
 void ticket_audit_token_fp(const unsigned char *token, size_t len,

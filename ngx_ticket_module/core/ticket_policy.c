@@ -17,19 +17,48 @@ static int ticket_str_eq(const char *a, size_t alen, const char *b,
 static int ticket_in_list(const char *s, size_t len,
     const ticket_strlist_t *list);
 static int ticket_value_matches(json_t *value, const ticket_strlist_t *list);
+static ticket_reason_t ticket_check(const ticket_t *t,
+    const ticket_policy_t *p, int *unmet);
 
 
 ticket_reason_t
 ticket_authorize(const ticket_t *t, const ticket_policy_t *p)
 {
+    int  unmet;
+
+    return ticket_check(t, p, &unmet);
+}
+
+
+int
+ticket_unmet(const ticket_t *t, const ticket_policy_t *p)
+{
+    int  unmet;
+
+    (void) ticket_check(t, p, &unmet);
+
+    return unmet;
+}
+
+
+/* one walk for both, so that the index names the check that refused */
+
+static ticket_reason_t
+ticket_check(const ticket_t *t, const ticket_policy_t *p, int *unmet)
+{
+    int                        base;
     size_t                     i, j;
     json_t                    *value;
     const ticket_strlist_t    *line;
     const ticket_claim_req_t  *req;
 
+    *unmet = 0;
+
     if ((p->kinds & t->kind) == 0) {
         return TICKET_WRONG_KIND;
     }
+
+    base = 1;
 
     /* RFC 7519: an array aud is accepted when one of its members is */
 
@@ -43,8 +72,11 @@ ticket_authorize(const ticket_t *t, const ticket_policy_t *p)
         }
 
         if (i == t->aud_list.n) {
+            *unmet = base;
             return TICKET_WRONG_AUDIENCE;
         }
+
+        base++;
     }
 
     for (i = 0; i < p->nrole_reqs; i++) {
@@ -58,9 +90,12 @@ ticket_authorize(const ticket_t *t, const ticket_policy_t *p)
         }
 
         if (j == line->n) {
+            *unmet = base + (int) i;
             return TICKET_INSUFFICIENT_ROLE;
         }
     }
+
+    base += (int) p->nrole_reqs;
 
     for (i = 0; i < p->nclaim_reqs; i++) {
         req = &p->claim_reqs[i];
@@ -72,9 +107,12 @@ ticket_authorize(const ticket_t *t, const ticket_policy_t *p)
                 : NULL;
 
         if (!ticket_value_matches(value, &req->values)) {
+            *unmet = base + (int) i;
             return TICKET_CLAIM_MISMATCH;
         }
     }
+
+    *unmet = -1;
 
     return TICKET_OK;
 }

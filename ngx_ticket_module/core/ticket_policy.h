@@ -16,6 +16,14 @@
  * or TICKET_OK */
 ticket_reason_t ticket_authorize(const ticket_t *t, const ticket_policy_t *p);
 
+/*
+ * The first requirement the ticket fails, as an index into the list a
+ * record's "required" names: kind first, then aud when audiences are
+ * required, then each role line, then each claim line; -1 when it
+ * fails none.
+ */
+int ticket_unmet(const ticket_t *t, const ticket_policy_t *p);
+
 /* 1 if the ticket holds the role (exact, case-sensitive) */
 int ticket_has_role(const ticket_t *t, const char *role, size_t len);
 

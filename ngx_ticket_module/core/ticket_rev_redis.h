@@ -79,4 +79,46 @@ int ticket_rev_reply_entry(const redisReply *entry, ticket_str_t *id,
     ticket_rev_entry_t *e, int *rc, int *truncated);
 
 
+/*
+ * XINFO STREAM KEY (RESP2: name, value, ...), as Redis 7 and 8 and Valkey
+ * 8 answer it.  Redis 7 added max-deleted-entry-id and entries-added:
+ * with them a reader that holds a position can tell that an entry past it
+ * was deleted before it could be read.
+ */
+
+typedef struct {
+    ticket_str_t            last_id;      /* last-generated-id */
+    ticket_str_t            max_deleted;  /* data NULL: not reported */
+    int64_t                 added;        /* entries-added; -1: not
+                                             reported */
+    int64_t                 length;
+    ticket_str_t            first_id;     /* data NULL: no entry */
+} ticket_rev_stream_info_t;
+
+/* TICKET_REV_REPLY_OK, _BAD or _BAD_ID */
+int ticket_rev_reply_stream_info(const redisReply *reply,
+    ticket_rev_stream_info_t *info);
+
+/* "ERR no such key": 1, the stream does not exist; else 0 */
+int ticket_rev_reply_no_stream(const redisReply *reply);
+
+
+/*
+ * INFO replication: whether the server is a replica and, for a replica,
+ * whether its link to the primary is up and how many seconds ago it last
+ * heard from it.
+ */
+
+typedef struct {
+    int                     replica;      /* role:slave */
+    int                     link_up;      /* master_link_status:up */
+    int64_t                 last_io;      /* master_last_io_seconds_ago;
+                                             -1: not reported */
+} ticket_rev_replication_t;
+
+/* TICKET_REV_REPLY_OK or _BAD (no role line) */
+int ticket_rev_reply_replication(const redisReply *reply,
+    ticket_rev_replication_t *repl);
+
+
 #endif /* TICKET_REV_REDIS_H_INCLUDED_ */

@@ -28,7 +28,7 @@
 
 #define FUZZ_NSTR       12
 #define FUZZ_MAX_REQ    64
-#define FUZZ_MEMBERS    21
+#define FUZZ_MEMBERS    26
 
 
 static const char  *fuzz_names[FUZZ_NSTR] = {
@@ -81,6 +81,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     rec.time_ms = (int64_t) u;
     rec.event = (ticket_audit_event_t) (data[8] & 0x7f);
+
+    if (rec.event == TICKET_AUDIT_ALERT) {
+        /* a request's record here; alert records: test_audit_formats */
+        rec.event = (ticket_audit_event_t) 0x7f;
+    }
     rec.reason = (ticket_reason_t) data[9];
     rec.status = (unsigned) data[10] | (unsigned) data[11] << 8
                  | (unsigned) data[12] << 16 | (unsigned) data[13] << 24;

@@ -28,6 +28,8 @@ static void fuzz_check_entry(int rc, const ticket_rev_entry_t *e,
 static void fuzz_resp(const uint8_t *data, size_t size);
 static int fuzz_resp_sane(const uint8_t *data, size_t size);
 static void fuzz_reply(const redisReply *r);
+static void fuzz_xinfo(const redisReply *r);
+static void fuzz_role(const redisReply *r);
 static void fuzz_rows(const redisReply *r, ticket_rev_list_t list);
 static void fuzz_entries(const redisReply *r);
 static void fuzz_id(const ticket_str_t *id);
@@ -269,7 +271,14 @@ fuzz_reply(const redisReply *r)
         return;
     }
 
-    /* XREVRANGE at load, XRANGE after a batch */
+    (void) ticket_rev_reply_no_stream(r);
+
+    /* XINFO STREAM at load and after each batch, INFO replication */
+
+    fuzz_xinfo(r);
+    fuzz_role(r);
+
+    /* XREVRANGE, XRANGE */
 
     rc = ticket_rev_reply_range_id(r, &id);
 
@@ -286,6 +295,52 @@ fuzz_reply(const redisReply *r)
     fuzz_rows(r, TICKET_REV_KID);
 
     fuzz_entries(r);
+}
+
+
+/* XINFO STREAM: every id it hands on valid, counts not negative */
+
+static void
+fuzz_xinfo(const redisReply *r)
+{
+    int                       rc;
+    ticket_rev_stream_info_t  info;
+
+    rc = ticket_rev_reply_stream_info(r, &info);
+
+    FUZZ_CHECK(rc == TICKET_REV_REPLY_OK || rc == TICKET_REV_REPLY_BAD
+               || rc == TICKET_REV_REPLY_BAD_ID);
+
+    if (rc != TICKET_REV_REPLY_OK) {
+        return;
+    }
+
+    FUZZ_CHECK(info.added >= -1 && info.length >= 0);
+    fuzz_id(&info.last_id);
+
+    if (info.max_deleted.data != NULL) {
+        fuzz_id(&info.max_deleted);
+    }
+
+    if (info.first_id.data != NULL) {
+        fuzz_id(&info.first_id);
+    }
+}
+
+
+/* INFO replication: a primary has no link to judge */
+
+static void
+fuzz_role(const redisReply *r)
+{
+    ticket_rev_replication_t  repl;
+
+    if (ticket_rev_reply_replication(r, &repl) != TICKET_REV_REPLY_OK) {
+        return;
+    }
+
+    FUZZ_CHECK(repl.replica || (!repl.link_up && repl.last_io == -1));
+    FUZZ_CHECK(repl.last_io >= -1);
 }
 
 

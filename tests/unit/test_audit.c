@@ -7,13 +7,14 @@
 #include <ticket_audit.h>
 
 
-#define NMEMBERS  21
+#define NMEMBERS  26
 
 
 static const char  *member_names[NMEMBERS] = {
     "time", "event", "reason", "status", "enforced", "client", "method",
     "host", "uri", "request_id", "verified", "sub", "kind", "tenant", "jti",
-    "kid", "iss", "sid", "roles", "required", "token_fp"
+    "kid", "iss", "sid", "roles", "required", "token_fp", "exp", "unmet",
+    "gateway", "writer", "seq"
 };
 
 
@@ -304,6 +305,7 @@ test_event_names(void **state)
         { TICKET_AUDIT_OVER_PRIVILEGE, "over_privilege" },
         { TICKET_AUDIT_EXCESS_PRIVILEGE, "excess_privilege" },
         { TICKET_AUDIT_ALLOWED, "allowed" },
+        { TICKET_AUDIT_PREFLIGHT, "preflight" },
     };
 
     for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -317,7 +319,10 @@ test_event_names(void **state)
     }
 
     assert_null(ticket_audit_event_name(TICKET_AUDIT_NONE));
-    assert_null(ticket_audit_event_name((ticket_audit_event_t) 5));
+    assert_string_equal(ticket_audit_event_name(TICKET_AUDIT_ALERT), "alert");
+    assert_int_equal(ticket_audit_event_from_name("alert", 5), -1);
+    assert_null(ticket_audit_event_name(
+                    (ticket_audit_event_t) (TICKET_AUDIT_ALERT + 1)));
     assert_null(ticket_audit_event_name((ticket_audit_event_t) -1));
 
     assert_int_equal(ticket_audit_event_from_name(NULL, 0), -1);
@@ -334,7 +339,8 @@ test_event_names(void **state)
                      TICKET_AUDIT_ALLOWED);
 
     /* severity order, which the module's "most severe" relies on */
-    assert_true(TICKET_AUDIT_NONE < TICKET_AUDIT_ALLOWED);
+    assert_true(TICKET_AUDIT_NONE < TICKET_AUDIT_PREFLIGHT);
+    assert_true(TICKET_AUDIT_PREFLIGHT < TICKET_AUDIT_ALLOWED);
     assert_true(TICKET_AUDIT_ALLOWED < TICKET_AUDIT_EXCESS_PRIVILEGE);
     assert_true(TICKET_AUDIT_EXCESS_PRIVILEGE < TICKET_AUDIT_OVER_PRIVILEGE);
     assert_true(TICKET_AUDIT_OVER_PRIVILEGE < TICKET_AUDIT_DENIED);
@@ -1189,7 +1195,9 @@ test_record_golden(void **state)
         "\"iss\":\"https://idp.example.com\",\"sid\":null,"
         "\"roles\":[\"reader\",\"admin\"],"
         "\"required\":[\"kind:user\",\"role:admin|auditor\"],"
-        "\"token_fp\":\"ba7816bf8f01cfea\"}\n";
+        "\"token_fp\":\"ba7816bf8f01cfea\",\"exp\":1795432400,"
+        "\"unmet\":\"role:admin|auditor\",\"gateway\":\"gw-1\","
+        "\"writer\":\"gw-1-4242-1795400000\",\"seq\":9007199254740991}\n";
 
     record_init(&r);
     r.rec.verified = 0;
@@ -1210,6 +1218,12 @@ test_record_golden(void **state)
     r.rec.nrequired = 2;
     r.rec.token = (const unsigned char *) "abc";
     r.rec.token_len = 3;
+    r.rec.exp = 1795432400;
+    r.rec.has_exp = 1;
+    r.rec.unmet = r.required[1];
+    RECORD_STR(&r, gateway, "gw-1");
+    RECORD_STR(&r, writer, "gw-1-4242-1795400000");
+    r.rec.seq = 9007199254740991ULL;
 
     assert_int_equal(ticket_audit_record_len(&r.rec), sizeof(expected) - 1);
 
@@ -1240,7 +1254,8 @@ test_record_empty(void **state)
         "\"request_id\":\"\",\"verified\":false,\"sub\":null,"
         "\"kind\":null,\"tenant\":null,\"jti\":null,\"kid\":null,"
         "\"iss\":null,\"sid\":null,\"roles\":[],\"required\":[],"
-        "\"token_fp\":null}\n";
+        "\"token_fp\":null,\"exp\":null,\"unmet\":null,\"gateway\":\"\","
+        "\"writer\":\"\",\"seq\":0}\n";
 
     /* nothing set: every member still there, with its type */
 
@@ -1265,7 +1280,7 @@ test_record_empty(void **state)
     obj = write_record(&rec, &text, &len);
     assert_non_null(strstr(text, ",\"sub\":\"\",\"kind\":null,"));
     assert_non_null(strstr(text, ",\"required\":[],"));
-    assert_non_null(strstr(text, ",\"token_fp\":\"e3b0c44298fc1c14\"}\n"));
+    assert_non_null(strstr(text, ",\"token_fp\":\"e3b0c44298fc1c14\","));
     assert_non_null(strstr(text, ",\"status\":4294967295,"));
     json_decref(obj);
     free(text);
@@ -1633,6 +1648,9 @@ random_record(record_t *r)
     }
 
     r->rec.event = (ticket_audit_event_t) rng_below(6);
+    if (r->rec.event == TICKET_AUDIT_ALERT) {
+        r->rec.event = (ticket_audit_event_t) 6;    /* no name: null */
+    }
     r->rec.reason = (ticket_reason_t) rng_below(TICKET_REASON_MAX + 2);
     r->rec.status = rng_below(3) ? rng_below(600) : rng();
     r->rec.enforced = rng_below(2);

@@ -321,6 +321,108 @@ test_replies(void **state)
 }
 
 
+/* XINFO STREAM as Redis 7.0 answers it after XADD and XTRIM MAXLEN 0 */
+
+static void
+test_stream_info(void **state)
+{
+    redisReply                *r;
+    ticket_rev_stream_info_t   info;
+    ticket_rev_replication_t   repl;
+
+    r = reply("*20\r\n$6\r\nlength\r\n:0\r\n$15\r\nradix-tree-keys\r\n:0\r\n"
+              "$16\r\nradix-tree-nodes\r\n:1\r\n"
+              "$17\r\nlast-generated-id\r\n$15\r\n1796399012673-0\r\n"
+              "$20\r\nmax-deleted-entry-id\r\n$3\r\n0-0\r\n"
+              "$13\r\nentries-added\r\n:1\r\n"
+              "$23\r\nrecorded-first-entry-id\r\n$3\r\n0-0\r\n"
+              "$6\r\ngroups\r\n:0\r\n"
+              "$11\r\nfirst-entry\r\n*-1\r\n$10\r\nlast-entry\r\n*-1\r\n");
+    assert_int_equal(ticket_rev_reply_stream_info(r, &info),
+                     TICKET_REV_REPLY_OK);
+    assert_int_equal(info.last_id.len, 15);
+    assert_memory_equal(info.last_id.data, "1796399012673-0", 15);
+    assert_int_equal(info.added, 1);
+    assert_int_equal(info.length, 0);
+    assert_non_null(info.max_deleted.data);
+    assert_null(info.first_id.data);
+    freeReplyObject(r);
+
+    /* Redis 6: no entries-added, no max-deleted-entry-id; a first entry */
+
+    r = reply("*6\r\n$6\r\nlength\r\n:1\r\n"
+              "$17\r\nlast-generated-id\r\n$3\r\n9-1\r\n"
+              "$11\r\nfirst-entry\r\n*2\r\n$3\r\n9-1\r\n*2\r\n$2\r\nop\r\n"
+              "$6\r\nrevoke\r\n");
+    assert_int_equal(ticket_rev_reply_stream_info(r, &info),
+                     TICKET_REV_REPLY_OK);
+    assert_int_equal(info.added, -1);
+    assert_null(info.max_deleted.data);
+    assert_memory_equal(info.first_id.data, "9-1", 3);
+    freeReplyObject(r);
+
+    /* no last id, a bad id, an odd array */
+
+    r = reply("*2\r\n$6\r\nlength\r\n:0\r\n");
+    assert_int_equal(ticket_rev_reply_stream_info(r, &info),
+                     TICKET_REV_REPLY_BAD);
+    freeReplyObject(r);
+
+    r = reply("*2\r\n$17\r\nlast-generated-id\r\n$2\r\nxx\r\n");
+    assert_int_equal(ticket_rev_reply_stream_info(r, &info),
+                     TICKET_REV_REPLY_BAD_ID);
+    freeReplyObject(r);
+
+    r = reply("*1\r\n$6\r\nlength\r\n");
+    assert_int_equal(ticket_rev_reply_stream_info(r, &info),
+                     TICKET_REV_REPLY_BAD);
+    freeReplyObject(r);
+
+    r = reply("-ERR no such key\r\n");
+    assert_true(ticket_rev_reply_no_stream(r));
+    freeReplyObject(r);
+
+    r = reply("-NOPERM this user has no permissions\r\n");
+    assert_false(ticket_rev_reply_no_stream(r));
+    freeReplyObject(r);
+
+    /* INFO replication: a primary, a replica up, a replica down */
+
+    r = reply("$48\r\n# Replication\r\nrole:master\r\n"
+              "connected_slaves:0\r\n\r\n");
+    assert_int_equal(ticket_rev_reply_replication(r, &repl),
+                     TICKET_REV_REPLY_OK);
+    assert_false(repl.replica);
+    freeReplyObject(r);
+
+    r = reply("$103\r\n# Replication\r\nrole:slave\r\n"
+              "master_host:127.0.0.1\r\n"
+              "master_link_status:up\r\nmaster_last_io_seconds_ago:3\r\n\r\n");
+    assert_int_equal(ticket_rev_reply_replication(r, &repl),
+                     TICKET_REV_REPLY_OK);
+    assert_true(repl.replica);
+    assert_true(repl.link_up);
+    assert_int_equal(repl.last_io, 3);
+    freeReplyObject(r);
+
+    r = reply("$106\r\n# Replication\r\nrole:slave\r\n"
+              "master_host:127.0.0.1\r\n"
+              "master_link_status:down\r\n"
+              "master_last_io_seconds_ago:-1\r\n\r\n");
+    assert_int_equal(ticket_rev_reply_replication(r, &repl),
+                     TICKET_REV_REPLY_OK);
+    assert_true(repl.replica);
+    assert_false(repl.link_up);
+    assert_int_equal(repl.last_io, -1);
+    freeReplyObject(r);
+
+    r = reply("$15\r\n# Replication\r\n\r\n");
+    assert_int_equal(ticket_rev_reply_replication(r, &repl),
+                     TICKET_REV_REPLY_BAD);
+    freeReplyObject(r);
+}
+
+
 int
 main(void)
 {
@@ -330,6 +432,7 @@ main(void)
         cmocka_unit_test(test_keys_and_verbs),
         cmocka_unit_test(test_stream_ids),
         cmocka_unit_test(test_replies),
+        cmocka_unit_test(test_stream_info),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

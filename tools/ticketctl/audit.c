@@ -22,6 +22,8 @@
 #include <sys/stat.h>
 #include <zlib.h>
 
+#include <jansson.h>
+
 #include "ticketctl.h"
 #include "audit.h"
 
@@ -42,7 +44,8 @@ enum {
     TICKETCTL_AUDIT_TENANT,
     TICKETCTL_AUDIT_REASON,
     TICKETCTL_AUDIT_TOP,
-    TICKETCTL_AUDIT_JSON
+    TICKETCTL_AUDIT_JSON,
+    TICKETCTL_AUDIT_CHECK
 };
 
 
@@ -64,6 +67,7 @@ typedef struct {
     size_t                  nreason;
     const char             *top;
     int                     json;
+    int                     check;
 } ticketctl_audit_args_t;
 
 
@@ -121,6 +125,7 @@ typedef struct {
 
     size_t                    top;     /* 0: print the records */
     int                       json;
+    ticketctl_audit_check_t  *check;   /* --check */
 
     unsigned char            *buf;
     unsigned char            *scratch;
@@ -143,6 +148,8 @@ static int ticketctl_audit_file(ticketctl_audit_ctx_t *ctx,
     const char *name);
 static int ticketctl_audit_line(ticketctl_audit_ctx_t *ctx,
     const unsigned char *line, size_t len);
+static int ticketctl_audit_record(ticketctl_audit_ctx_t *ctx,
+    const unsigned char *line, size_t len, ticketctl_audit_rec_t *rec);
 static int ticketctl_audit_match(ticketctl_audit_ctx_t *ctx,
     ticketctl_audit_rec_t *rec);
 static int ticketctl_audit_is(const ticketctl_audit_str_t *s,
@@ -171,6 +178,9 @@ static void ticketctl_audit_events_out(ticketctl_audit_ctx_t *ctx);
 static void ticketctl_audit_split(const ticketctl_audit_entry_t *e,
     ticketctl_audit_str_t v[3]);
 static void ticketctl_audit_put_text(const ticketctl_audit_str_t *s);
+static void ticketctl_audit_put_record(const unsigned char *line,
+    size_t len);
+static unsigned ticketctl_audit_unsafe(const unsigned char *p, size_t n);
 static void ticketctl_audit_put_json(const ticketctl_audit_str_t *s);
 static void ticketctl_audit_free(ticketctl_audit_ctx_t *ctx);
 
@@ -205,6 +215,12 @@ const ticketctl_cmd_t  ticketctl_audit_cmd = {
     "                       over_privilege records), a \"COUNT  VALUE\"\n"
     "                       line each.  Its memory grows with the number\n"
     "                       of distinct values, not with the records\n"
+    "  --check              instead of records: whether the records of\n"
+    "                       the FILEs are complete, each writer's seq\n"
+    "                       1..N with no gap and no repeat; says\n"
+    "                       \"complete\" (exit 0) or each gap (exit 1).\n"
+    "                       Give all the files a gateway wrote, rotated\n"
+    "                       ones too\n"
     "  --json               with --top: the summary as one JSON object\n"
     "                       {\"records\":N,\"skipped\":N,\"events\":{...},\n"
     "                       \"subjects\":[{\"value\":..,\"count\":..}],\n"
@@ -217,7 +233,10 @@ const ticketctl_cmd_t  ticketctl_audit_cmd = {
     "T is unix seconds, RFC 3339 (2025-01-31T12:00:00Z), \"now\", or\n"
     "relative to now: \"-1h\", \"-2d\".  Values are compared exactly, as\n"
     "the JSON strings decode.  Text output shows bytes below 0x21, 0x7f\n"
-    "and bytes that are not UTF-8 as \\xNN, a backslash as \\\\.\n"
+    "and bytes that are not UTF-8 as \\xNN, a backslash as \\\\, C1 and\n"
+    "bidi controls as \\uXXXX (also in the records printed, where that\n"
+    "is the same JSON).  Only whole lines are records: a last line\n"
+    "without its newline (being written) is skipped.\n"
     "A line that is not a record, or longer than 1 MiB, is skipped; how\n"
     "many is said on stderr at the end.  Records are streamed: memory does\n"
     "not grow with the size of the log.\n"
@@ -235,6 +254,7 @@ static const struct option  ticketctl_audit_long[] = {
     { "reason", required_argument, NULL, TICKETCTL_AUDIT_REASON },
     { "top",    required_argument, NULL, TICKETCTL_AUDIT_TOP },
     { "json",   no_argument,       NULL, TICKETCTL_AUDIT_JSON },
+    { "check",  no_argument,       NULL, TICKETCTL_AUDIT_CHECK },
     { "help",   no_argument,       NULL, 'h' },
     { NULL, 0, NULL, 0 }
 };
@@ -298,6 +318,12 @@ ticketctl_audit(int argc, char **argv)
         rc = ticketctl_audit_summary(&ctx);
     }
 
+    if (rc == TICKETCTL_OK && ctx.check != NULL
+        && ticketctl_audit_check_report(ctx.check) != 0)
+    {
+        rc = TICKETCTL_NEGATIVE;
+    }
+
     if (fflush(stdout) != 0 || ferror(stdout)) {
         ticketctl_error("cannot write the output: %s", strerror(errno));
         rc = TICKETCTL_ERROR;
@@ -311,6 +337,7 @@ ticketctl_audit(int argc, char **argv)
 done:
 
     ticketctl_audit_free(&ctx);
+    ticketctl_audit_check_free(ctx.check);
     free(a.event);
     free(a.reason);
 
@@ -354,6 +381,9 @@ ticketctl_audit_options(ticketctl_audit_args_t *a, int argc, char **argv)
             break;
         case TICKETCTL_AUDIT_JSON:
             a->json = 1;
+            break;
+        case TICKETCTL_AUDIT_CHECK:
+            a->check = 1;
             break;
         case 'h':
             return ticketctl_help();
@@ -404,10 +434,15 @@ ticketctl_audit_setup(ticketctl_audit_ctx_t *ctx, ticketctl_audit_args_t *a)
             }
         }
 
-        if (ticketctl_audit_events[j] == NULL) {
+        /* alert records (ticket_alert) are no request's: filtered, not
+         * in the summary's events */
+
+        if (ticketctl_audit_events[j] == NULL
+            && strcmp(a->event[i], "alert") != 0)
+        {
             return ticketctl_usage_error("unknown --event \"%s\"; one of "
                                          "denied, over_privilege, "
-                                         "excess_privilege, allowed",
+                                         "excess_privilege, allowed, alert",
                                          a->event[i]);
         }
     }
@@ -444,6 +479,21 @@ ticketctl_audit_setup(ticketctl_audit_ctx_t *ctx, ticketctl_audit_args_t *a)
     ctx->tenant = a->tenant;
     ctx->tenant_len = a->tenant ? strlen(a->tenant) : 0;
     ctx->json = a->json;
+
+    if (a->check) {
+        if (a->since || a->until || a->nevent || a->sub || a->tenant
+            || a->nreason || a->top || a->json)
+        {
+            return ticketctl_usage_error("--check takes files only: every "
+                                         "record counts");
+        }
+
+        ctx->check = ticketctl_audit_check_new();
+        if (ctx->check == NULL) {
+            ticketctl_error("out of memory");
+            return TICKETCTL_ERROR;
+        }
+    }
 
     ctx->buf = malloc(TICKETCTL_AUDIT_BUF);
     ctx->scratch = malloc(TICKETCTL_AUDIT_BUF);
@@ -607,12 +657,13 @@ ticketctl_audit_file(ticketctl_audit_ctx_t *ctx, const char *name)
 
     gzclose(gz);
 
-    /* the last line without its "\n" */
+    /*
+     * A last line without its "\n" is a record still being written (or
+     * cut by a crash): only whole lines are records.
+     */
 
     if (have > 0 && !discard) {
-        if (ticketctl_audit_line(ctx, ctx->buf, have) != 0) {
-            return TICKETCTL_ERROR;
-        }
+        ctx->skipped++;
     }
 
     return TICKETCTL_OK;
@@ -623,10 +674,63 @@ static int
 ticketctl_audit_line(ticketctl_audit_ctx_t *ctx, const unsigned char *line,
     size_t len)
 {
+    int                    rc;
+    json_t                *doc;
     ticketctl_audit_rec_t  rec;
 
+    memset(&rec, 0, sizeof(ticketctl_audit_rec_t));
+
+    doc = NULL;
+
     if (ticketctl_audit_scan(line, len, &rec) != 0) {
-        ctx->skipped++;
+
+        /* an ECS or OCSF document (ticket_audit_format) */
+
+        memset(&rec, 0, sizeof(ticketctl_audit_rec_t));
+
+        doc = ticketctl_audit_doc(line, len, &rec);
+
+        if (doc == NULL) {
+            ctx->skipped++;
+            return 0;
+        }
+    }
+
+    rc = ticketctl_audit_record(ctx, line, len, &rec);
+
+    json_decref(doc);
+
+    return rc;
+}
+
+
+static int
+ticketctl_audit_record(ticketctl_audit_ctx_t *ctx, const unsigned char *line,
+    size_t len, ticketctl_audit_rec_t *rec_p)
+{
+    unsigned char          *scratch;
+    ticketctl_audit_rec_t   rec;
+
+    rec = *rec_p;
+
+    if (ctx->check != NULL) {
+        scratch = ctx->scratch;
+
+        if (rec.writer.data != NULL && rec.has_seq) {
+            ticketctl_audit_unescape(&rec.writer, &scratch);
+
+        } else {
+            rec.writer.data = NULL;
+        }
+
+        if (ticketctl_audit_check_add(ctx->check, rec.writer.data,
+                                      rec.writer.len, rec.seq)
+            != 0)
+        {
+            ticketctl_error("out of memory");
+            return -1;
+        }
+
         return 0;
     }
 
@@ -640,8 +744,7 @@ ticketctl_audit_line(ticketctl_audit_ctx_t *ctx, const unsigned char *line,
         return ticketctl_audit_count(ctx, &rec);
     }
 
-    fwrite(line, 1, len, stdout);
-    putchar('\n');
+    ticketctl_audit_put_record(line, len);
 
     return 0;
 }
@@ -1371,9 +1474,11 @@ ticketctl_audit_split(const ticketctl_audit_entry_t *e,
 static void
 ticketctl_audit_put_text(const ticketctl_audit_str_t *s)
 {
-    /* a terminal line: no control byte, no space, nothing but UTF-8 */
+    /* a terminal line: no control byte, no space, nothing but UTF-8,
+     * no C1 or bidi control */
 
     size_t                n;
+    unsigned              c;
     const unsigned char  *p, *end;
 
     if (s->data == NULL) {
@@ -1396,13 +1501,99 @@ ticketctl_audit_put_text(const ticketctl_audit_str_t *s)
             putchar(*p++);
 
         } else if ((n = ticket_utf8_len(p, end - p)) > 0) {
-            fwrite(p, 1, n, stdout);
+            c = ticketctl_audit_unsafe(p, n);
+
+            if (c != 0) {
+                printf("\\u%04x", c);
+
+            } else {
+                fwrite(p, 1, n, stdout);
+            }
+
             p += n;
 
         } else {
             printf("\\x%02x", *p++);
         }
     }
+}
+
+
+/*
+ * A record as it is in the log, but for the characters a terminal acts
+ * on although they are valid UTF-8: C1 controls (CSI among them) and
+ * bidi controls, written as the JSON escape of the same character, so
+ * that the line is still the same JSON.  Outside strings a record holds
+ * ASCII only: every such character is inside a string.
+ */
+
+static void
+ticketctl_audit_put_record(const unsigned char *line, size_t len)
+{
+    size_t                n;
+    unsigned              c;
+    const unsigned char  *p, *end, *q;
+
+    p = line;
+    end = line + len;
+    q = p;
+
+    while (p < end) {
+        if (*p < 0x80) {
+            p++;
+            continue;
+        }
+
+        n = ticket_utf8_len(p, end - p);
+
+        if (n == 0) {
+            p++;
+            continue;
+        }
+
+        c = ticketctl_audit_unsafe(p, n);
+
+        if (c != 0) {
+            fwrite(q, 1, p - q, stdout);
+            printf("\\u%04x", c);
+            q = p + n;
+        }
+
+        p += n;
+    }
+
+    fwrite(q, 1, end - q, stdout);
+    putchar('\n');
+}
+
+
+/* the code point of a C1 or bidi control at p (n bytes of UTF-8), else 0 */
+
+static unsigned
+ticketctl_audit_unsafe(const unsigned char *p, size_t n)
+{
+    unsigned  c;
+
+    if (n == 2) {
+        c = ((p[0] & 0x1fu) << 6) | (p[1] & 0x3fu);
+
+    } else if (n == 3) {
+        c = ((p[0] & 0x0fu) << 12) | ((p[1] & 0x3fu) << 6) | (p[2] & 0x3fu);
+
+    } else {
+        return 0;
+    }
+
+    if ((c >= 0x80 && c <= 0x9f)               /* C1, CSI at 0x9b */
+        || c == 0x061c                          /* ARABIC LETTER MARK */
+        || c == 0x200e || c == 0x200f           /* LRM, RLM */
+        || (c >= 0x202a && c <= 0x202e)         /* embeddings, overrides */
+        || (c >= 0x2066 && c <= 0x2069))        /* isolates */
+    {
+        return c;
+    }
+
+    return 0;
 }
 
 

@@ -34,6 +34,9 @@ typedef struct {
     ticketctl_audit_str_t   uri;
     ticketctl_audit_str_t   sub;       /* data NULL: null */
     ticketctl_audit_str_t   tenant;    /* data NULL: null */
+    ticketctl_audit_str_t   writer;    /* data NULL: none (older record) */
+    uint64_t                seq;
+    unsigned                has_seq:1;
 } ticketctl_audit_rec_t;
 
 
@@ -53,6 +56,35 @@ void ticketctl_audit_unescape(ticketctl_audit_str_t *s,
 /* "2026-11-23T11:12:37.123Z" (fraction and an offset optional) */
 int ticketctl_audit_parse_time(const unsigned char *p, size_t len,
     int64_t *ms);
+
+
+/*
+ * A record written as an ECS or OCSF document (audit_doc.c): the same
+ * values, read with jansson; the document returned holds them (NULL:
+ * not one), to be json_decref()ed when the line is done.
+ */
+struct json_t;
+struct json_t *ticketctl_audit_doc(const unsigned char *line, size_t len,
+    ticketctl_audit_rec_t *rec);
+
+
+/* --check (audit_check.c): each writer's seqs complete from 1 */
+
+typedef struct {
+    unsigned char          *name;      /* the writer, unescaped */
+    size_t                  len;
+    uint64_t               *seqs;
+    size_t                  nseq;
+    size_t                  nalloc;
+} ticketctl_audit_writer_t;
+
+typedef struct ticketctl_audit_check_s  ticketctl_audit_check_t;
+
+ticketctl_audit_check_t *ticketctl_audit_check_new(void);
+int ticketctl_audit_check_add(ticketctl_audit_check_t *c,
+    const unsigned char *writer, size_t len, uint64_t seq);
+int ticketctl_audit_check_report(ticketctl_audit_check_t *c);
+void ticketctl_audit_check_free(ticketctl_audit_check_t *c);
 
 
 #endif /* TICKETCTL_AUDIT_H_INCLUDED_ */

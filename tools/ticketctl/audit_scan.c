@@ -17,10 +17,6 @@
 #include "audit.h"
 
 
-/* every member of the contract (ticket_audit_members), seen */
-
-#define TICKETCTL_AUDIT_ALL      ((1u << TICKET_AUDIT_MEMBERS) - 1)
-
 
 static const unsigned char *ticketctl_audit_ws(const unsigned char *p,
     const unsigned char *end);
@@ -158,6 +154,9 @@ ticketctl_audit_scan(const unsigned char *line, size_t len,
             case TICKET_AUDIT_M_TENANT:
                 dst = &rec->tenant;
                 break;
+            case TICKET_AUDIT_M_WRITER:
+                dst = &rec->writer;
+                break;
             }
 
             if (dst != NULL) {
@@ -176,8 +175,8 @@ ticketctl_audit_scan(const unsigned char *line, size_t len,
                 break;
             }
 
-            if (ticket_audit_members[m].type
-                != TICKET_AUDIT_STRING_NULL)
+            if (ticket_audit_members[m].type != TICKET_AUDIT_STRING_NULL
+                && ticket_audit_members[m].type != TICKET_AUDIT_NUMBER_NULL)
             {
                 return -1;
             }
@@ -231,14 +230,34 @@ ticketctl_audit_scan(const unsigned char *line, size_t len,
                 return -1;                /* also '{': nothing nested */
             }
 
-            p = q;
-
             if (m >= 0
-                && ticket_audit_members[m].type
-                   != TICKET_AUDIT_NUMBER)
+                && ticket_audit_members[m].type != TICKET_AUDIT_NUMBER
+                && ticket_audit_members[m].type != TICKET_AUDIT_NUMBER_NULL)
             {
                 return -1;
             }
+
+            if (m == TICKET_AUDIT_M_SEQ) {
+                /* a whole number of at most 19 digits: no overflow */
+
+                if (q - p > 19 || *p == '-') {
+                    return -1;
+                }
+
+                rec->seq = 0;
+
+                while (p < q) {
+                    if (*p < '0' || *p > '9') {
+                        return -1;
+                    }
+
+                    rec->seq = rec->seq * 10 + (*p++ - '0');
+                }
+
+                rec->has_seq = 1;
+            }
+
+            p = q;
 
             break;
         }
@@ -264,7 +283,13 @@ ticketctl_audit_scan(const unsigned char *line, size_t len,
         return -1;                        /* anything after the object */
     }
 
-    return (seen == TICKETCTL_AUDIT_ALL) ? 0 : -1;
+    for (m = 0; m < TICKET_AUDIT_MEMBERS; m++) {
+        if (!ticket_audit_members[m].since && !(seen & (1u << m))) {
+            return -1;
+        }
+    }
+
+    return 0;
 }
 
 

@@ -1,0 +1,318 @@
+
+/*
+ * ngx_ticket_module: ticket_alert, detection across all the workers of a
+ * gateway, in a shared zone of fixed size.
+ *
+ * A slot counts one subject (over_privilege) or one ticket (shared_ticket)
+ * for one window: its key (a 64-bit hash of rule and key), when the
+ * window started, the count, whether it alerted, and for shared_ticket
+ * the hashes of the distinct client addresses seen (a threshold is at
+ * most NGX_HTTP_TICKET_ALERT_MAX_ADDRS).  A key probes a few slots from
+ * its hash; with none its own or free, it takes the one whose window
+ * started first: a flood of distinct subjects evicts old windows, never
+ * grows anything and never waits.  The lock is held for a few slot
+ * compares, as limit_req holds its own.
+ */
+
+
+#include "ngx_http_ticket_types.h"
+#include "ngx_http_ticket_alert.h"
+
+
+#define NGX_HTTP_TICKET_ALERT_ZONE_SIZE  (1024 * 1024)
+#define NGX_HTTP_TICKET_ALERT_PROBES     8
+#define NGX_HTTP_TICKET_ALERT_MAX_ADDRS  16
+#define NGX_HTTP_TICKET_ALERT_MAX_WINDOW 86400
+
+
+typedef struct {
+    uint64_t                    key;         /* 0: free */
+    uint32_t                    start;       /* window start, unix time */
+    uint32_t                    window;
+    uint32_t                    count;
+    uint8_t                     alerted;
+    uint8_t                     naddrs;
+    uint32_t                    addrs[NGX_HTTP_TICKET_ALERT_MAX_ADDRS];
+} ngx_http_ticket_alert_slot_t;
+
+
+typedef struct {
+    ngx_uint_t                  nslots;
+    ngx_http_ticket_alert_slot_t slots[1];
+} ngx_http_ticket_alert_sh_t;
+
+
+static ngx_int_t ngx_http_ticket_alert_init_zone(ngx_shm_zone_t *shm_zone,
+    void *data);
+static uint64_t ngx_http_ticket_alert_hash(ngx_uint_t rule, ngx_str_t *key);
+
+
+static ngx_str_t  ngx_http_ticket_alert_zone_name =
+    ngx_string("ticket_alert");
+
+static const char  *ngx_http_ticket_alert_rules[] = {
+    "over_privilege", "shared_ticket"
+};
+
+
+ngx_uint_t
+ngx_http_ticket_alert_count(ngx_http_request_t *r,
+    ngx_http_ticket_loc_conf_t *tlcf, ngx_uint_t rule, ngx_str_t *key,
+    ngx_str_t *addr)
+{
+    time_t                         now;
+    uint32_t                       a;
+    uint64_t                       h;
+    ngx_uint_t                     i, k, count, ended;
+    ngx_slab_pool_t               *shpool;
+    ngx_http_ticket_alert_sh_t    *sh;
+    ngx_http_ticket_alert_rule_t  *ar;
+    ngx_http_ticket_alert_slot_t  *s, *mine, *old;
+    ngx_http_ticket_main_conf_t   *tmcf;
+
+    ar = &tlcf->alerts[rule];
+
+    if (ar->n == 0 || key->len == 0) {
+        return 0;
+    }
+
+    tmcf = ngx_http_get_module_main_conf(r, ngx_http_ticket_module);
+
+    if (tmcf->alert_zone == NULL) {
+        return 0;
+    }
+
+    shpool = (ngx_slab_pool_t *) tmcf->alert_zone->shm.addr;
+    sh = tmcf->alert_zone->data;
+
+    now = ngx_time();
+    h = ngx_http_ticket_alert_hash(rule, key);
+    a = (addr != NULL) ? ngx_crc32_long(addr->data, addr->len) : 0;
+    count = 0;
+
+    ngx_shmtx_lock(&shpool->mutex);
+
+    mine = NULL;
+    old = NULL;
+    ended = 0;
+
+    for (i = 0; i < NGX_HTTP_TICKET_ALERT_PROBES; i++) {
+        s = &sh->slots[(h + i) % sh->nslots];
+
+        if (s->key == h) {
+            mine = s;
+            break;
+        }
+
+        /* a free slot or an ended window first, else the oldest window */
+
+        if (s->key == 0 || (time_t) (s->start + s->window) <= now) {
+            if (!ended) {
+                old = s;
+                ended = 1;
+            }
+
+            continue;
+        }
+
+        if (!ended && (old == NULL || s->start < old->start)) {
+            old = s;
+        }
+    }
+
+    if (mine != NULL && (time_t) (mine->start + mine->window) <= now) {
+        mine->key = 0;                    /* its window ended: a new one */
+        old = mine;
+        mine = NULL;
+    }
+
+    if (mine == NULL) {
+        mine = old;
+        ngx_memzero(mine, sizeof(ngx_http_ticket_alert_slot_t));
+        mine->key = h;
+        mine->start = (uint32_t) now;
+        mine->window = (uint32_t) ar->window;
+    }
+
+    if (rule == NGX_HTTP_TICKET_ALERT_SHARED) {
+        for (k = 0; k < mine->naddrs; k++) {
+            if (mine->addrs[k] == a) {
+                break;
+            }
+        }
+
+        if (k == mine->naddrs && k < NGX_HTTP_TICKET_ALERT_MAX_ADDRS) {
+            mine->addrs[mine->naddrs++] = a;
+        }
+
+        mine->count = mine->naddrs;
+
+    } else if (mine->count < UINT32_MAX) {
+        mine->count++;
+    }
+
+    if (mine->count >= ar->n && !mine->alerted) {
+        mine->alerted = 1;
+        count = mine->count;
+    }
+
+    ngx_shmtx_unlock(&shpool->mutex);
+
+    return count;
+}
+
+
+static uint64_t
+ngx_http_ticket_alert_hash(ngx_uint_t rule, ngx_str_t *key)
+{
+    uint64_t  h;
+
+    /* two independent 32-bit hashes: a collision needs both */
+
+    h = ((uint64_t) ngx_crc32_long(key->data, key->len) << 32)
+        | ngx_murmur_hash2(key->data, key->len);
+
+    h ^= (uint64_t) (rule + 1) * 0x9e3779b97f4a7c15ULL;
+
+    return h ? h : 1;
+}
+
+
+/* ticket_alert over_privilege|shared_ticket N/WINDOW [revoke] */
+
+char *
+ngx_http_ticket_alert(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_ticket_loc_conf_t *tlcf = conf;
+
+    u_char                        *slash;
+    time_t                         window;
+    ngx_int_t                      n;
+    ngx_str_t                     *value, w;
+    ngx_uint_t                     rule;
+    ngx_http_ticket_main_conf_t   *tmcf;
+    ngx_http_ticket_alert_rule_t  *ar;
+
+    value = cf->args->elts;
+
+    for (rule = 0; rule < NGX_HTTP_TICKET_ALERT_RULES; rule++) {
+        if (ngx_strcmp(value[1].data, ngx_http_ticket_alert_rules[rule]) == 0)
+        {
+            break;
+        }
+    }
+
+    if (rule == NGX_HTTP_TICKET_ALERT_RULES) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid rule \"%V\", it must be "
+                           "\"over_privilege\" or \"shared_ticket\"",
+                           &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    ar = &tlcf->alerts[rule];
+
+    if (ar->n != 0) {
+        return "is duplicate";
+    }
+
+    slash = ngx_strlchr(value[2].data, value[2].data + value[2].len, '/');
+
+    if (slash == NULL) {
+        goto invalid;
+    }
+
+    n = ngx_atoi(value[2].data, slash - value[2].data);
+
+    w.data = slash + 1;
+    w.len = value[2].data + value[2].len - w.data;
+    window = ngx_parse_time(&w, 1);
+
+    if (n < 1 || window == (time_t) NGX_ERROR || window < 1
+        || window > NGX_HTTP_TICKET_ALERT_MAX_WINDOW
+        || (rule == NGX_HTTP_TICKET_ALERT_SHARED
+            && n > NGX_HTTP_TICKET_ALERT_MAX_ADDRS))
+    {
+        goto invalid;
+    }
+
+    if (cf->args->nelts == 4) {
+        if (ngx_strcmp(value[3].data, "revoke") != 0) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid parameter \"%V\"", &value[3]);
+            return NGX_CONF_ERROR;
+        }
+
+        /* not yet: a revocation must never be promised and not written */
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"revoke\" is not supported yet");
+        return NGX_CONF_ERROR;
+    }
+
+    ar->n = n;
+    ar->window = window;
+    tlcf->alerts_set = 1;
+
+    tmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_ticket_module);
+
+    if (tmcf->alert_zone == NULL) {
+        tmcf->alert_zone = ngx_shared_memory_add(cf,
+                                          &ngx_http_ticket_alert_zone_name,
+                                          NGX_HTTP_TICKET_ALERT_ZONE_SIZE,
+                                          &ngx_http_ticket_module);
+        if (tmcf->alert_zone == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        tmcf->alert_zone->init = ngx_http_ticket_alert_init_zone;
+    }
+
+    return NGX_CONF_OK;
+
+invalid:
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "invalid threshold \"%V\", it must be N/WINDOW "
+                       "(N from 1%s, WINDOW up to 1d)", &value[2],
+                       rule == NGX_HTTP_TICKET_ALERT_SHARED ? " to 16" : "");
+    return NGX_CONF_ERROR;
+}
+
+
+static ngx_int_t
+ngx_http_ticket_alert_init_zone(ngx_shm_zone_t *shm_zone, void *data)
+{
+    size_t                       size;
+    ngx_slab_pool_t             *shpool;
+    ngx_http_ticket_alert_sh_t  *sh;
+
+    if (data != NULL) {
+        /* reload: the windows go on */
+        shm_zone->data = data;
+        return NGX_OK;
+    }
+
+    shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
+
+    if (shm_zone->shm.exists) {
+        shm_zone->data = shpool->data;
+        return NGX_OK;
+    }
+
+    /* as many slots as the zone holds after the slab's own pages */
+
+    size = NGX_HTTP_TICKET_ALERT_ZONE_SIZE / 2;
+
+    sh = ngx_slab_calloc(shpool, size);
+    if (sh == NULL) {
+        return NGX_ERROR;
+    }
+
+    sh->nslots = (size - offsetof(ngx_http_ticket_alert_sh_t, slots))
+                 / sizeof(ngx_http_ticket_alert_slot_t);
+
+    shm_zone->data = sh;
+    shpool->data = sh;
+
+    return NGX_OK;
+}
