@@ -54,7 +54,8 @@ MOD_SRCS   := $(wildcard ngx_ticket_module/*.c ngx_ticket_module/*.h) \
 MODULE     := $(B)/nginx/objs/ngx_http_ticket_module.so
 
 .PHONY: all core module ticketctl unit test test-plain test-san test-fuzz t deps \
-        demo demo-stop bench bench-revocation bench-audit soak clean
+        demo demo-stop bench bench-revocation bench-audit bench-keyrotation \
+        soak clean
 
 all: module ticketctl
 
@@ -117,10 +118,14 @@ demo-stop:
 	@bash scripts/demo.sh stop
 
 # Benchmarks print figures; they assert nothing and are not part of test.
-bench: bench-revocation bench-audit bench-speed bench-callgrind
+bench: bench-revocation bench-audit bench-speed bench-callgrind \
+       bench-keyrotation
 
 bench-revocation: deps all
 	TICKET_BUILD=$(TOP)/build perl bench/revocation.pl
+
+bench-keyrotation: deps all
+	TICKET_BUILD=$(TOP)/build perl bench/keyrotation.pl
 
 bench-audit: deps ticketctl
 	TICKET_BUILD=$(TOP)/build bash bench/audit.sh

@@ -11,6 +11,7 @@
 #include "ngx_http_ticket_types.h"
 #include "ngx_http_ticket_access.h"
 #include "ngx_http_ticket_cache.h"
+#include "ngx_http_ticket_keys_url.h"
 #include "ngx_http_ticket_compat.h"
 #include "ngx_http_ticket_decision.h"
 #include "ngx_http_ticket_forward.h"
@@ -64,6 +65,13 @@ ngx_http_ticket_handler(ngx_http_request_t *r)
 
     if (tlcf->kinds == NGX_HTTP_TICKET_OFF) {
         return NGX_DECLINED;
+    }
+
+    if (tlcf->keysrc != NULL
+        && ngx_http_ticket_keys_url_wait(r, tlcf->keysrc) == NGX_AGAIN)
+    {
+        /* the very first use of a key service: its first document */
+        return NGX_AGAIN;
     }
 
     if (tlcf->preflight == NGX_HTTP_TICKET_PREFLIGHT_PASS) {
@@ -230,6 +238,11 @@ ngx_http_ticket_verify(ngx_http_request_t *r,
     t = &ctx->ticket;
     now = (int64_t) ngx_time();
 
+    if (tlcf->keysrc != NULL) {
+        /* a document the key service published since: parsed once */
+        ngx_http_ticket_keys_url_sync(tlcf->keysrc, r->connection->log);
+    }
+
     if (ngx_http_ticket_cache_get(r, tmcf, tlcf, &ctx->token, t, &reason)
         == NGX_OK)
     {
@@ -257,6 +270,11 @@ ngx_http_ticket_verify(ngx_http_request_t *r,
     reason = ticket_validate(t, (const char *) ctx->token.data,
                              ctx->token.len, tlcf->keyset, &tlcf->policy,
                              now);
+
+    if (reason == TICKET_UNKNOWN_KEY && tlcf->keysrc != NULL) {
+        /* perhaps published moments ago: fetched now, not in an hour */
+        ngx_http_ticket_keys_url_unknown(tlcf->keysrc);
+    }
 
     /* verified (whatever came after), or a signature that failed */
 

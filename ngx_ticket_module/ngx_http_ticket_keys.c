@@ -214,6 +214,13 @@ ngx_http_ticket_keyset(ngx_conf_t *cf, ngx_http_ticket_loc_conf_t *tlcf)
     ticket_keyset_t     *ks;
     ngx_pool_cleanup_t  *cln;
 
+    if (tlcf->keysrc != NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "key files cannot be combined with a key "
+                           "service in one scope");
+        return NULL;
+    }
+
     if (tlcf->keyset != NULL) {
         return tlcf->keyset;
     }

@@ -1144,6 +1144,7 @@ ngx_http_ticket_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
     if (conf->keyset == NULL) {
         conf->keyset = prev->keyset;
+        conf->keysrc = prev->keysrc;
     }
 
     if (conf->sources == NGX_CONF_UNSET_PTR) {
@@ -1202,11 +1203,12 @@ ngx_http_ticket_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                               TICKET_AUDIT_DEFAULT_EVENTS);
 
     if (conf->kinds != NGX_HTTP_TICKET_OFF
-        && (conf->keyset == NULL || conf->keyset->nkeys == 0))
+        && (conf->keyset == NULL
+            || (conf->keyset->nkeys == 0 && conf->keysrc == NULL)))
     {
         ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
-                      "\"ticket\" has no key: add \"ticket_keys\" or "
-                      "\"ticket_key\" in %V:%ui",
+                      "\"ticket\" has no key: add \"ticket_keys\", "
+                      "\"ticket_key\" or \"ticket_keys_url\" in %V:%ui",
                       &conf->kinds_file, conf->kinds_line);
         return NGX_CONF_ERROR;
     }

@@ -7,6 +7,7 @@
 
 #include "ngx_http_ticket_types.h"
 #include "ngx_http_ticket_status.h"
+#include "ngx_http_ticket_keys_url.h"
 #include "ngx_http_ticket_revocation_zone.h"
 
 #include <ticket_revocation.h>
@@ -56,7 +57,8 @@ ngx_http_ticket_status_handler(ngx_http_request_t *r)
 
     rv = ngx_http_ticket_revocation_stats(r, &st);
 
-    size = 4096 + 4 * TICKET_REASON_MAX * 128;
+    size = 4096 + 4 * TICKET_REASON_MAX * 128
+           + ngx_http_ticket_keys_url_status_size(r);
 
     b = ngx_create_temp_buf(r->pool, size);
     if (b == NULL) {
@@ -166,6 +168,8 @@ counters:
         m->audit_records, m->audit_dropped,
         m->alerts[NGX_HTTP_TICKET_ALERT_OVER],
         m->alerts[NGX_HTTP_TICKET_ALERT_SHARED]);
+
+    b->last = ngx_http_ticket_keys_url_status(r, b->last);
 
     r->headers_out.status = NGX_HTTP_OK;
     r->headers_out.content_length_n = b->last - b->pos;

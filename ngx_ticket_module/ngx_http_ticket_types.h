@@ -144,6 +144,8 @@ typedef struct {
     ngx_uint_t                  kinds_line;
 
     ticket_keyset_t            *keyset;
+    void                       *keysrc;      /* a key service: the
+                                                keyset is its */
     ngx_array_t                *sources;     /* ngx_http_ticket_source_t */
     ngx_array_t                *issuers;     /* ngx_str_t */
     ngx_array_t                *audiences;   /* ngx_str_t */

@@ -82,7 +82,9 @@ build_module() {
         cp -r "$ngx_src" "$dir/nginx"
     fi
 
-    local args=(--with-compat "${conf_flags[@]}"
+    # --with-http_ssl_module: the key service client (ngx_http_ticket_fetch.c)
+    # runs on nginx's SSL layer, as the distribution's nginx is built
+    local args=(--with-compat --with-http_ssl_module "${conf_flags[@]}"
                 --with-cc-opt="$cc_opt" --with-ld-opt="$ld_opt"
                 --add-dynamic-module="$top")
     local want

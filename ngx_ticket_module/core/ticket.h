@@ -39,6 +39,7 @@
 #include "ticket_verify.h"
 #include "ticket_policy.h"
 #include "ticket_snapshot.h"
+#include "ticket_discovery.h"
 
 
 #endif /* TICKET_H_INCLUDED_ */

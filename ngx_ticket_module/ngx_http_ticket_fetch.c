@@ -1,0 +1,486 @@
+
+/*
+ * ngx_ticket_module: the key service client.  One HTTPS GET at a time per
+ * source, as nginx's upstream does it: ngx_event_connect_peer(), then
+ * ngx_ssl_create_connection() and ngx_ssl_handshake(), every step under a
+ * timer.  The certificate must chain to the trusted certificates (or the
+ * system store) and name the host; the request is HTTP/1.0 with
+ * "Connection: close", so the response ends when the server closes, and
+ * it is read into a buffer that never grows past max_size: a bigger one
+ * is refused, not truncated.
+ */
+
+
+#include "ngx_http_ticket_fetch.h"
+
+
+static void ngx_http_ticket_fetch_connected(ngx_event_t *ev);
+static void ngx_http_ticket_fetch_handshaked(ngx_connection_t *c);
+static void ngx_http_ticket_fetch_write(ngx_event_t *ev);
+static void ngx_http_ticket_fetch_read(ngx_event_t *ev);
+static void ngx_http_ticket_fetch_finish(ngx_http_ticket_fetch_t *f,
+    ngx_uint_t result);
+static void ngx_http_ticket_fetch_close(ngx_http_ticket_fetch_t *f);
+
+
+ngx_int_t
+ngx_http_ticket_fetch_start(ngx_http_ticket_fetch_t *f, ngx_str_t *path,
+    ngx_log_t *log)
+{
+    u_char            *p;
+    ngx_int_t          rc;
+    ngx_connection_t  *c;
+
+    if (f->running) {
+        return NGX_ERROR;
+    }
+
+    f->pool = ngx_create_pool(1024, log);
+    if (f->pool == NULL) {
+        return NGX_ERROR;
+    }
+
+    f->log = log;
+    f->path = *path;
+    f->len = 0;
+    f->sent = 0;
+    f->size = ngx_min(16384, f->max_size + 1);
+
+    f->buf = ngx_alloc(f->size, log);
+    if (f->buf == NULL) {
+        ngx_destroy_pool(f->pool);
+        f->pool = NULL;
+        return NGX_ERROR;
+    }
+
+    f->request_len = sizeof("GET  HTTP/1.0" CRLF "Host: " CRLF
+                            "Accept: application/json" CRLF
+                            "Connection: close" CRLF
+                            "User-Agent: ngx_ticket_module" CRLF CRLF) - 1
+                     + path->len + f->host.len;
+
+    f->request = ngx_pnalloc(f->pool, f->request_len);
+    if (f->request == NULL) {
+        ngx_http_ticket_fetch_close(f);
+        return NGX_ERROR;
+    }
+
+    p = ngx_sprintf(f->request, "GET %V HTTP/1.0" CRLF "Host: %V" CRLF
+                    "Accept: application/json" CRLF
+                    "Connection: close" CRLF
+                    "User-Agent: ngx_ticket_module" CRLF CRLF,
+                    path, &f->host);
+    f->request_len = p - f->request;
+
+    ngx_memzero(&f->peer, sizeof(ngx_peer_connection_t));
+    f->peer.sockaddr = f->addr.sockaddr;
+    f->peer.socklen = f->addr.socklen;
+    f->peer.name = &f->addr.name;
+    f->peer.get = ngx_event_get_peer;
+    f->peer.log = log;
+    f->peer.log_error = NGX_ERROR_ERR;
+
+    f->running = 1;
+
+    rc = ngx_event_connect_peer(&f->peer);
+
+    if (rc == NGX_ERROR || rc == NGX_BUSY || rc == NGX_DECLINED) {
+        /* ngx_event_connect_peer() logged why */
+        ngx_http_ticket_fetch_finish(f, NGX_HTTP_TICKET_FETCH_CONNECT);
+        return NGX_OK;
+    }
+
+    c = f->peer.connection;
+    c->data = f;
+    c->pool = f->pool;
+    c->read->handler = ngx_http_ticket_fetch_connected;
+    c->write->handler = ngx_http_ticket_fetch_connected;
+
+    /* a worker that is told to quit does not wait for the key service */
+    c->read->cancelable = 1;
+    c->write->cancelable = 1;
+
+    ngx_add_timer(c->write, f->timeout);
+
+    if (rc == NGX_OK) {
+        ngx_http_ticket_fetch_connected(c->write);
+    }
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_ticket_fetch_connected(ngx_event_t *ev)
+{
+    int                       err;
+    socklen_t                 len;
+    ngx_int_t                 rc;
+    ngx_connection_t         *c;
+    ngx_http_ticket_fetch_t  *f;
+
+    c = ev->data;
+    f = c->data;
+
+    if (ev->timedout) {
+        ngx_log_error(NGX_LOG_ERR, f->log, NGX_ETIMEDOUT,
+                      "key service %V: connect timed out", &f->host);
+        ngx_http_ticket_fetch_finish(f, NGX_HTTP_TICKET_FETCH_TIMEOUT);
+        return;
+    }
+
+    err = 0;
+    len = sizeof(int);
+
+    if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, (void *) &err, &len) == -1) {
+        err = ngx_socket_errno;
+    }
+
+    if (err) {
+        ngx_log_error(NGX_LOG_ERR, f->log, err,
+                      "key service %V: connect() to %V failed", &f->host,
+                      &f->addr.name);
+        ngx_http_ticket_fetch_finish(f, NGX_HTTP_TICKET_FETCH_CONNECT);
+        return;
+    }
+
+    if (c->write->timer_set) {
+        ngx_del_timer(c->write);
+    }
+
+    if (ngx_ssl_create_connection(f->ssl, c, NGX_SSL_BUFFER|NGX_SSL_CLIENT)
+        != NGX_OK)
+    {
+        ngx_http_ticket_fetch_finish(f, NGX_HTTP_TICKET_FETCH_TLS);
+        return;
+    }
+
+    if (f->host_is_ip) {
+        if (X509_VERIFY_PARAM_set1_ip_asc(
+                SSL_get0_param(c->ssl->connection), (char *) f->host.data)
+            != 1)
+        {
+            ngx_http_ticket_fetch_finish(f, NGX_HTTP_TICKET_FETCH_TLS);
+            return;
+        }
+
+    } else if (SSL_set_tlsext_host_name(c->ssl->connection,
+                                        (char *) f->host.data) != 1
+               || SSL_set1_host(c->ssl->connection, (char *) f->host.data)
+                  != 1)
+    {
+        ngx_http_ticket_fetch_finish(f, NGX_HTTP_TICKET_FETCH_TLS);
+        return;
+    }
+
+    c->log->action = "TLS handshake with the key service";
+
+    rc = ngx_ssl_handshake(c);
+
+    if (rc == NGX_AGAIN) {
+        ngx_add_timer(c->read, f->timeout);
+        c->ssl->handler = ngx_http_ticket_fetch_handshaked;
+        return;
+    }
+
+    ngx_http_ticket_fetch_handshaked(c);
+}
+
+
+static void
+ngx_http_ticket_fetch_handshaked(ngx_connection_t *c)
+{
+    long                      v;
+    ngx_http_ticket_fetch_t  *f;
+
+    f = c->data;
+
+    c->log->action = NULL;
+
+    if (c->read->timer_set) {
+        ngx_del_timer(c->read);
+    }
+
+    if (!c->ssl->handshaked) {
+        if (c->read->timedout || c->write->timedout) {
+            ngx_log_error(NGX_LOG_ERR, f->log, NGX_ETIMEDOUT,
+                          "key service %V: TLS handshake timed out",
+                          &f->host);
+            ngx_http_ticket_fetch_finish(f, NGX_HTTP_TICKET_FETCH_TIMEOUT);
+            return;
+        }
+
+        ngx_log_error(NGX_LOG_ERR, f->log, 0,
+                      "key service %V: TLS handshake failed", &f->host);
+        ngx_http_ticket_fetch_finish(f, NGX_HTTP_TICKET_FETCH_TLS);
+        return;
+    }
+
+    /* SSL_VERIFY_PEER failed the handshake already; checked once more */
+
+    v = SSL_get_verify_result(c->ssl->connection);
+
+    if (v != X509_V_OK || SSL_get0_peer_certificate(c->ssl->connection)
+                          == NULL)
+    {
+        ngx_log_error(NGX_LOG_ERR, f->log, 0,
+                      "key service %V: certificate not verified: %s",
+                      &f->host, X509_verify_cert_error_string(v));
+        ngx_http_ticket_fetch_finish(f, NGX_HTTP_TICKET_FETCH_TLS);
+        return;
+    }
+
+    c->read->handler = ngx_http_ticket_fetch_read;
+    c->write->handler = ngx_http_ticket_fetch_write;
+
+    ngx_http_ticket_fetch_write(c->write);
+}
+
+
+static void
+ngx_http_ticket_fetch_write(ngx_event_t *ev)
+{
+    ssize_t                   n;
+    ngx_connection_t         *c;
+    ngx_http_ticket_fetch_t  *f;
+
+    c = ev->data;
+    f = c->data;
+
+    if (ev->timedout) {
+        ngx_log_error(NGX_LOG_ERR, f->log, NGX_ETIMEDOUT,
+                      "key service %V: sending the request timed out",
+                      &f->host);
+        ngx_http_ticket_fetch_finish(f, NGX_HTTP_TICKET_FETCH_TIMEOUT);
+        return;
+    }
+
+    while (f->sent < f->request_len) {
+        n = c->send(c, f->request + f->sent, f->request_len - f->sent);
+
+        if (n == NGX_AGAIN) {
+            if (ngx_handle_write_event(ev, 0) != NGX_OK) {
+                ngx_http_ticket_fetch_finish(f,
+                                             NGX_HTTP_TICKET_FETCH_CONNECT);
+                return;
+            }
+
+            ngx_add_timer(ev, f->timeout);
+            return;
+        }
+
+        if (n <= 0) {
+            ngx_http_ticket_fetch_finish(f, NGX_HTTP_TICKET_FETCH_CONNECT);
+            return;
+        }
+
+        f->sent += n;
+    }
+
+    if (ev->timer_set) {
+        ngx_del_timer(ev);
+    }
+
+    ngx_add_timer(c->read, f->timeout);
+
+    if (c->read->ready) {
+        ngx_http_ticket_fetch_read(c->read);
+    }
+}
+
+
+static void
+ngx_http_ticket_fetch_read(ngx_event_t *ev)
+{
+    u_char                   *buf;
+    size_t                    size;
+    ssize_t                   n;
+    ngx_connection_t         *c;
+    ngx_http_ticket_fetch_t  *f;
+
+    c = ev->data;
+    f = c->data;
+
+    if (ev->timedout) {
+        ngx_log_error(NGX_LOG_ERR, f->log, NGX_ETIMEDOUT,
+                      "key service %V: reading the response timed out",
+                      &f->host);
+        ngx_http_ticket_fetch_finish(f, NGX_HTTP_TICKET_FETCH_TIMEOUT);
+        return;
+    }
+
+    for ( ;; ) {
+
+        if (f->len == f->size) {
+
+            /* one byte more than allowed tells a too large response */
+
+            if (f->size > f->max_size) {
+                ngx_log_error(NGX_LOG_ERR, f->log, 0,
+                              "key service %V: response larger than %uz "
+                              "bytes", &f->host, f->max_size);
+                ngx_http_ticket_fetch_finish(f,
+                                             NGX_HTTP_TICKET_FETCH_TOO_LARGE);
+                return;
+            }
+
+            size = ngx_min(f->size * 2, f->max_size + 1);
+
+            buf = ngx_alloc(size, f->log);
+            if (buf == NULL) {
+                ngx_http_ticket_fetch_finish(f,
+                                             NGX_HTTP_TICKET_FETCH_CONNECT);
+                return;
+            }
+
+            ngx_memcpy(buf, f->buf, f->len);
+            ngx_free(f->buf);
+            f->buf = buf;
+            f->size = size;
+        }
+
+        n = c->recv(c, f->buf + f->len, f->size - f->len);
+
+        if (n == NGX_AGAIN) {
+            if (ngx_handle_read_event(ev, 0) != NGX_OK) {
+                ngx_http_ticket_fetch_finish(f,
+                                             NGX_HTTP_TICKET_FETCH_CONNECT);
+                return;
+            }
+
+            ngx_add_timer(ev, f->timeout);
+            return;
+        }
+
+        if (n == NGX_ERROR) {
+            ngx_http_ticket_fetch_finish(f, NGX_HTTP_TICKET_FETCH_CONNECT);
+            return;
+        }
+
+        if (n == 0) {
+            ngx_http_ticket_fetch_finish(f, NGX_HTTP_TICKET_FETCH_OK);
+            return;
+        }
+
+        f->len += n;
+    }
+}
+
+
+/* the handler sees f->buf and f->len; both are freed when it returns */
+
+static void
+ngx_http_ticket_fetch_finish(ngx_http_ticket_fetch_t *f, ngx_uint_t result)
+{
+    ngx_connection_t  *c;
+
+    c = f->peer.connection;
+
+    if (c != NULL) {
+        if (c->ssl) {
+            c->ssl->no_wait_shutdown = 1;
+            (void) ngx_ssl_shutdown(c);
+        }
+
+        ngx_close_connection(c);
+        f->peer.connection = NULL;
+    }
+
+    f->handler(f, result);
+
+    ngx_http_ticket_fetch_close(f);
+}
+
+
+void
+ngx_http_ticket_fetch_abort(ngx_http_ticket_fetch_t *f)
+{
+    ngx_connection_t  *c;
+
+    if (!f->running) {
+        return;
+    }
+
+    c = f->peer.connection;
+
+    if (c != NULL) {
+        if (c->ssl) {
+            c->ssl->no_wait_shutdown = 1;
+            c->ssl->no_send_shutdown = 1;
+            (void) ngx_ssl_shutdown(c);
+        }
+
+        ngx_close_connection(c);
+        f->peer.connection = NULL;
+    }
+
+    ngx_http_ticket_fetch_close(f);
+}
+
+
+static void
+ngx_http_ticket_fetch_close(ngx_http_ticket_fetch_t *f)
+{
+    if (f->buf != NULL) {
+        ngx_free(f->buf);
+        f->buf = NULL;
+    }
+
+    if (f->pool != NULL) {
+        ngx_destroy_pool(f->pool);
+        f->pool = NULL;
+    }
+
+    f->len = 0;
+    f->running = 0;
+}
+
+
+ngx_ssl_t *
+ngx_http_ticket_fetch_ssl(ngx_conf_t *cf, ngx_str_t *trusted)
+{
+    ngx_ssl_t           *ssl;
+    ngx_pool_cleanup_t  *cln;
+
+    ssl = ngx_pcalloc(cf->pool, sizeof(ngx_ssl_t));
+    if (ssl == NULL) {
+        return NULL;
+    }
+
+    ssl->log = cf->log;
+
+    if (ngx_ssl_create(ssl, NGX_SSL_TLSv1_2|NGX_SSL_TLSv1_3, NULL)
+        != NGX_OK)
+    {
+        return NULL;
+    }
+
+    cln = ngx_pool_cleanup_add(cf->pool, 0);
+    if (cln == NULL) {
+        ngx_ssl_cleanup_ctx(ssl);
+        return NULL;
+    }
+
+    cln->handler = ngx_ssl_cleanup_ctx;
+    cln->data = ssl;
+
+    if (trusted->len) {
+        if (ngx_ssl_trusted_certificate(cf, ssl, trusted, 8) != NGX_OK) {
+            return NULL;
+        }
+
+    } else if (SSL_CTX_set_default_verify_paths(ssl->ctx) != 1) {
+        ngx_ssl_error(NGX_LOG_EMERG, cf->log, 0,
+                      "SSL_CTX_set_default_verify_paths() failed");
+        return NULL;
+    }
+
+    /*
+     * the handshake itself fails on a certificate that does not verify
+     * (ngx_ssl_trusted_certificate() set a callback that only logs)
+     */
+
+    SSL_CTX_set_verify(ssl->ctx, SSL_VERIFY_PEER, NULL);
+
+    return ssl;
+}
