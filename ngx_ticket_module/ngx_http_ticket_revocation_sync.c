@@ -298,6 +298,8 @@ ngx_http_ticket_rev_retry(ngx_event_t *ev)
     }
 
     if (ngx_http_ticket_redis_connect(&s->redis) != NGX_OK) {
+        ngx_log_error(NGX_LOG_INFO, ev->log, 0,
+                      "ticket revocation: next connect in %M ms", s->backoff);
         ngx_add_timer(&s->retry, s->backoff);
         s->backoff = ngx_min(s->backoff * 2, NGX_HTTP_TICKET_RETRY_MAX);
     }
@@ -373,6 +375,8 @@ ngx_http_ticket_rev_down(ngx_http_ticket_redis_t *rd)
     }
 
     if (s->owner && !ngx_exiting && !s->retry.timer_set) {
+        ngx_log_error(NGX_LOG_INFO, rd->log, 0,
+                      "ticket revocation: next connect in %M ms", delay);
         ngx_add_timer(&s->retry, delay);
     }
 }

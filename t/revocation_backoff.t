@@ -15,7 +15,7 @@ use Time::HiRes qw(time sleep);
 use TicketTest;
 use RevTest;
 
-plan(tests => 8);
+plan(tests => 9);
 
 my $t = TicketTest->new;
 my $k = $t->keygen('ES256', 'k1');
@@ -56,6 +56,14 @@ for my $round (1, 2) {
         ok($w->{reached}, 'a revocation right after the restart applies');
         ok($tries > 1, 'while Redis is down: the gateway keeps trying')
             or diag("$tries attempts in $secs s");
+
+        # the promise rests on the backoff's cap, which each worker logs
+        # with every retry it schedules: no wait longer than 250 ms
+        my @waits = $t->error_log =~ /next connect in (\d+) ms/g;
+        my @long = grep { $_ > 250 } @waits;
+        ok(@waits && !@long,
+           'every reconnect scheduled within 250 ms (logged waits)')
+            or diag(scalar(@waits) . " waits logged, longer: @long");
     }
 }
 
