@@ -35,7 +35,7 @@ ALL_CFLAGS := -std=gnu99 $(CFLAGS) $(WARN) -fPIC $(SANFLAGS) \
               -Ingx_ticket_module/core
 LDFLAGS    += $(SANFLAGS)
 CORE_LIBS  := -ljansson -lcrypto
-CLI_LIBS   := $(CORE_LIBS) -ljwt -lhiredis -lz
+CLI_LIBS   := -lssl $(CORE_LIBS) -ljwt -lhiredis -lz
 
 CORE_SRCS  := $(wildcard ngx_ticket_module/core/*.c)
 CORE_HDRS  := $(wildcard ngx_ticket_module/core/*.h)

@@ -2,7 +2,7 @@
 # bench/revocation: how fast a revocation reaches every worker, and what a
 # revoked jti costs in the shared zone.
 #
-#   perl bench/revocation.pl [--revocations N] [--entries N]
+#   perl bench/revocation.pl [--revocations N] [--signals N] [--entries N]
 #
 # Two nginx instances with two workers each (listen reuseport, so new
 # connections spread over the workers; each answer names its worker in
@@ -10,6 +10,10 @@
 # revoke` runs, and from the moment it returns, new connections go to both
 # instances until every one of the four workers has answered 401; the
 # time to the first 401 of the last worker is the propagation time.
+# The signal path the same way: a CAEP session-revoked SET POSTed to one
+# instance's ticket_ssf_receiver (answered once Redis holds the row), from
+# the moment the POST is sent until every worker of both instances refuses
+# a ticket of that session.
 # Then the zone's bytes per revoked jti: N jtis written to Redis in one
 # pipeline, a fresh nginx loads them and logs how much of its zone is in
 # use, against the same figure for an empty list.
@@ -27,14 +31,18 @@ use Time::HiRes qw(time sleep);
 use TicketTest;
 
 my $revocations = 200;
+my $signals = 200;
 my $entries = 1_000_000;
-GetOptions('revocations=i' => \$revocations, 'entries=i' => \$entries)
-    or die "usage: $0 [--revocations N] [--entries N]\n";
+GetOptions('revocations=i' => \$revocations, 'signals=i' => \$signals,
+           'entries=i' => \$entries)
+    or die "usage: $0 [--revocations N] [--signals N] [--entries N]\n";
 
 my $ga = TicketTest->new;
 my $gb = TicketTest->new;
 my $rport = $ga->start_redis;
 my $k = $ga->keygen('HS256', 'k1');
+my $idp = $ga->keygen('HS256', 'idp');
+(my $idp_secret = $ga->read_file('keys/idp.key')) =~ s/\n+\z//;
 my $ctl = $ga->ctl;
 
 sub conf {
@@ -50,6 +58,10 @@ sub conf {
             ticket_key k1 HS256 $k->{key};
             root %%DIR%%/html;
             add_header X-Worker \$pid always;
+        }
+        location = /ssf {
+            ticket_key idp HS256 $idp->{key};
+            ticket_ssf_receiver;
         }
     }
 EOF
@@ -145,6 +157,66 @@ printf "  every worker refuses: p50 %.2f ms  p99 %.2f ms  max %.2f ms\n",
        pct(50, @all), pct(99, @all), pct(100, @all);
 printf "  first worker refuses: p50 %.2f ms  p99 %.2f ms\n",
        pct(50, @first), pct(99, @first);
+
+# ---- the signal path: SET POSTed -> every worker refuses -----------------
+
+my (@sall, @sfirst);
+my $CAEP = 'https://schemas.openid.net/secevent/caep/event-type/';
+
+for my $i (1 .. $signals) {
+    my $sid = "bench-sid-$i-" . int(rand 1e9);
+    my $ticket = $ga->mint(key => $k->{key}, kid => 'k1', sub => "s$i",
+                           kind => 'user', sid => $sid, ttl => '1h');
+    my $claims = sprintf('{"iss":"https://idp.bench/","jti":"%s-set",'
+                         . '"iat":%d,"aud":"https://gw.bench/",'
+                         . '"sub_id":{"format":"opaque","id":"%s"},'
+                         . '"events":{"%ssession-revoked":{}}}',
+                         $sid, time, $sid, $CAEP);
+    my $set = TicketTest::hs_token('{"typ":"secevent+jwt","alg":"HS256",'
+                                   . '"kid":"idp"}', $claims, $idp_secret);
+
+    my $t0 = time;
+    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1:' . $ga->port,
+                                  Proto => 'tcp') or die "connect: $!\n";
+    print $s "POST /ssf HTTP/1.1\r\nHost: b\r\nConnection: close\r\n"
+           . "Content-Type: application/secevent+jwt\r\n"
+           . "Content-Length: " . length($set) . "\r\n\r\n$set";
+    my $resp = '';
+    while (sysread($s, my $buf, 4096)) { $resp .= $buf; }
+    close $s;
+    die "the SET was not accepted: $resp\n" unless $resp =~ m{^HTTP/1\.1 202};
+
+    my %seen;
+    my $firstany;
+    my $deadline = $t0 + 5;
+    while (keys %seen < 4 && time < $deadline) {
+        for my $t (@inst) {
+            my ($st, $w) = probe($t, $ticket);
+            my $now = time;
+            if ($st == 401) {
+                $firstany //= $now - $t0;
+                $seen{"$t->{dir}:$w"} //= $now - $t0;
+            } elsif ($st == 200 && $seen{"$t->{dir}:$w"}) {
+                die "worker $w answered 200 after it had refused\n";
+            }
+        }
+    }
+    die "signal $i did not reach every worker within 5 s\n"
+        if keys %seen < 4;
+
+    my ($last) = sort { $b <=> $a } values %seen;
+    push @sall, $last * 1000;
+    push @sfirst, $firstany * 1000;
+}
+
+if (@sall) {
+    printf "signal (SSF push, CAEP session-revoked) over %d SETs, "
+         . "2 instances x 2 workers:\n", scalar @sall;
+    printf "  POST sent -> every worker refuses: p50 %.2f ms  p99 %.2f ms"
+         . "  max %.2f ms\n", pct(50, @sall), pct(99, @sall), pct(100, @sall);
+    printf "  POST sent -> first worker refuses: p50 %.2f ms  p99 %.2f ms\n",
+           pct(50, @sfirst), pct(99, @sfirst);
+}
 
 $ga->stop;
 $gb->stop;

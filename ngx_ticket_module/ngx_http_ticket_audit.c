@@ -305,6 +305,94 @@ ngx_http_ticket_audit_emit(ngx_http_request_t *r,
 }
 
 
+void
+ngx_http_ticket_audit_write_record(ngx_http_request_t *r,
+    ngx_http_ticket_loc_conf_t *tlcf, ticket_audit_record_t *rec)
+{
+    size_t                        len;
+    u_char                       *buf, *p, *q;
+    ngx_time_t                   *tp;
+    ngx_http_variable_value_t    *vv;
+    ngx_http_ticket_metrics_t    *m;
+    ngx_http_ticket_main_conf_t  *tmcf;
+    ngx_http_ticket_audit_log_t  *log;
+
+    log = tlcf->audit_log;
+
+    if (log == NULL) {
+        return;
+    }
+
+    tp = ngx_timeofday();
+    rec->time_ms = (int64_t) tp->sec * 1000 + tp->msec;
+
+    rec->client.data = (const char *) r->connection->addr_text.data;
+    rec->client.len = r->connection->addr_text.len;
+    rec->method.data = (const char *) r->method_name.data;
+    rec->method.len = r->method_name.len;
+    rec->host.data = (const char *) r->headers_in.server.data;
+    rec->host.len = r->headers_in.server.len;
+    rec->uri.data = (const char *) r->unparsed_uri.data;
+    rec->uri.len = r->unparsed_uri.len;
+
+    q = ngx_strlchr(r->unparsed_uri.data,
+                    r->unparsed_uri.data + r->unparsed_uri.len, '?');
+    if (q != NULL) {
+        rec->uri.len = q - r->unparsed_uri.data;
+    }
+
+    rec->request_id.data = "";
+    rec->request_id.len = 0;
+
+    if (ngx_http_ticket_request_id_index != NGX_ERROR) {
+        vv = ngx_http_get_indexed_variable(r,
+                                           ngx_http_ticket_request_id_index);
+        if (vv != NULL && !vv->not_found) {
+            rec->request_id.data = (const char *) vv->data;
+            rec->request_id.len = vv->len;
+        }
+    }
+
+    rec->gateway.data = (const char *) ngx_http_ticket_audit_gateway_name.data;
+    rec->gateway.len = ngx_http_ticket_audit_gateway_name.len;
+    rec->writer.data = (const char *) ngx_http_ticket_audit_writer.data;
+    rec->writer.len = ngx_http_ticket_audit_writer.len;
+    rec->seq = ++ngx_http_ticket_audit_seq;
+
+    len = ticket_audit_record_len(rec);
+
+    tmcf = ngx_http_get_module_main_conf(r, ngx_http_ticket_module);
+    m = ngx_http_ticket_metrics(tmcf);
+
+    if (len > 16 * 1024 * 1024) {
+        if (m != NULL) {
+            (void) ngx_atomic_fetch_add(&m->audit_dropped, 1);
+        }
+
+        return;
+    }
+
+    if (log->syslog) {
+        ngx_http_ticket_audit_syslog(log->syslog, r->pool, rec, len, m,
+                                     r->connection->log);
+        return;
+    }
+
+    buf = ngx_pnalloc(r->pool, len);
+    if (buf == NULL) {
+        if (m != NULL) {
+            (void) ngx_atomic_fetch_add(&m->audit_dropped, 1);
+        }
+
+        return;
+    }
+
+    p = (u_char *) ticket_audit_record_write((char *) buf, rec);
+
+    ngx_http_ticket_audit_file(log->file, buf, p - buf, r->connection->log);
+}
+
+
 static ticket_audit_event_t
 ngx_http_ticket_audit_event_of(ngx_http_ticket_ctx_t *ctx)
 {

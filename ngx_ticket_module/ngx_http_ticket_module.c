@@ -26,6 +26,8 @@
 #include "ngx_http_ticket_keys.h"
 #include "ngx_http_ticket_revocation.h"
 #include "ngx_http_ticket_status.h"
+#include "ngx_http_ticket_signal.h"
+#include "ngx_http_ticket_revocation_write.h"
 #include "ngx_http_ticket_variables.h"
 
 #include <ticket_audit.h>
@@ -286,6 +288,20 @@ static ngx_command_t  ngx_http_ticket_commands[] = {
       ngx_http_ticket_status,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
+      NULL },
+
+    { ngx_string("ticket_ssf_receiver"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS|NGX_CONF_TAKE1,
+      ngx_http_ticket_signal_receiver,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      TICKET_SIGNAL_SET,
+      NULL },
+
+    { ngx_string("ticket_backchannel_logout"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS|NGX_CONF_TAKE1,
+      ngx_http_ticket_signal_receiver,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      TICKET_SIGNAL_LOGOUT,
       NULL },
 
     { ngx_string("ticket_realm"),
@@ -1102,7 +1118,8 @@ ngx_http_ticket_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_ticket_loc_conf_t *prev = parent;
     ngx_http_ticket_loc_conf_t *conf = child;
 
-    ngx_http_ticket_source_t  *src;
+    ngx_http_ticket_source_t         *src;
+    ngx_http_ticket_rev_main_conf_t  *rmcf;
 
     if (conf->kinds == NGX_CONF_UNSET_UINT) {
         conf->kinds = prev->kinds;
@@ -1179,6 +1196,35 @@ ngx_http_ticket_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                       "\"ticket_key\" in %V:%ui",
                       &conf->kinds_file, conf->kinds_line);
         return NGX_CONF_ERROR;
+    }
+
+    if (conf->signal != NULL
+        && (conf->keyset == NULL || conf->keyset->nkeys == 0))
+    {
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "\"%s\" has no key: add \"ticket_keys\" or "
+                      "\"ticket_key\" in %V:%ui",
+                      conf->signal->kind == TICKET_SIGNAL_SET
+                      ? "ticket_ssf_receiver" : "ticket_backchannel_logout",
+                      &conf->signal->file, conf->signal->line);
+        return NGX_CONF_ERROR;
+    }
+
+    if (conf->signal != NULL && conf->mode == NGX_HTTP_TICKET_ENFORCE) {
+        rmcf = ngx_http_conf_get_module_main_conf(cf,
+                                          ngx_http_ticket_revocation_module);
+
+        if (rmcf == NULL || rmcf->redis.addrs == NULL) {
+            ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                          "\"%s\" writes revocations: add \"ticket_redis\" "
+                          "(or \"ticket_mode audit\" for a dry run) in "
+                          "%V:%ui",
+                          conf->signal->kind == TICKET_SIGNAL_SET
+                          ? "ticket_ssf_receiver"
+                          : "ticket_backchannel_logout",
+                          &conf->signal->file, conf->signal->line);
+            return NGX_CONF_ERROR;
+        }
     }
 
     if (ngx_http_ticket_www_auth(cf, &conf->realm, NULL, &conf->www_missing)
@@ -1448,5 +1494,6 @@ ngx_http_ticket_init_process(ngx_cycle_t *cycle)
 static void
 ngx_http_ticket_exit_process(ngx_cycle_t *cycle)
 {
+    ngx_http_ticket_rev_write_exit(cycle);
     ngx_http_ticket_audit_exit(cycle);
 }

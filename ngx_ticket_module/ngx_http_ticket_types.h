@@ -128,6 +128,16 @@ typedef struct {
 } ngx_http_ticket_jti_claim_t;
 
 
+/* ticket_ssf_receiver, ticket_backchannel_logout [tenant=T] */
+
+typedef struct {
+    ngx_uint_t                  kind;        /* TICKET_SIGNAL_SET, _LOGOUT */
+    ngx_str_t                   tenant;      /* empty: none */
+    ngx_str_t                   file;        /* where it was set */
+    ngx_uint_t                  line;
+} ngx_http_ticket_signal_conf_t;
+
+
 typedef struct {
     ngx_uint_t                  kinds;       /* 0: off, TICKET_KIND_* */
     ngx_str_t                   kinds_file;  /* where "ticket" was set */
@@ -150,6 +160,8 @@ typedef struct {
     ngx_uint_t                  mode;
     ngx_uint_t                  preflight;
     ngx_str_t                   realm;
+
+    ngx_http_ticket_signal_conf_t *signal;   /* NULL: not a receiver */
 
     ngx_http_ticket_audit_log_t *audit_log;  /* NULL: off */
     ngx_uint_t                  audit_events;

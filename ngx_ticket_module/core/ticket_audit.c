@@ -62,7 +62,8 @@ static const char  *ticket_audit_event_names[] = {
     "excess_privilege",
     "over_privilege",
     "denied",
-    "alert"
+    "alert",
+    "signal"
 };
 
 #define TICKET_AUDIT_NEVENTS                                                 \
@@ -103,7 +104,9 @@ const ticket_audit_member_t  ticket_audit_members[TICKET_AUDIT_MEMBERS] = {
     TICKET_AUDIT_M_SINCE("unmet", STRING_NULL),
     TICKET_AUDIT_M_SINCE("gateway", STRING),
     TICKET_AUDIT_M_SINCE("writer", STRING),
-    TICKET_AUDIT_M_SINCE("seq", NUMBER)
+    TICKET_AUDIT_M_SINCE("seq", NUMBER),
+    TICKET_AUDIT_M_SINCE("signal", STRING_NULL),
+    TICKET_AUDIT_M_SINCE("outcome", STRING_NULL)
 };
 
 
@@ -127,7 +130,11 @@ ticket_audit_event_from_name(const char *name, size_t len)
         return -1;
     }
 
-    for (i = 1; i < TICKET_AUDIT_ALERT; i++) {  /* a request's events */
+    for (i = 1; i < TICKET_AUDIT_NEVENTS; i++) {
+        if (i == TICKET_AUDIT_ALERT) {      /* no request's, not filtered */
+            continue;
+        }
+
         if (len == strlen(ticket_audit_event_names[i])
             && memcmp(name, ticket_audit_event_names[i], len) == 0)
         {
@@ -795,6 +802,13 @@ ticket_audit_record_out(ticket_json_out_t *out,
     if (rec->event == TICKET_AUDIT_ALERT) {
         ticket_json_out(out, ",", 1);
         ticket_audit_out_alert(out, rec);
+    }
+
+    /* a signal's own members: other records stay as they were */
+
+    if (rec->event == TICKET_AUDIT_SIGNAL) {
+        ticket_audit_member(out, TICKET_AUDIT_M_SIGNAL, &rec->signal);
+        ticket_audit_member(out, TICKET_AUDIT_M_OUTCOME, &rec->outcome);
     }
 
     ticket_json_out(out, "}\n", 2);

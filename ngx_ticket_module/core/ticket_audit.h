@@ -8,6 +8,7 @@
  *
  *   time        "2026-11-23T11:12:37.123Z" (RFC 3339, ms, UTC)
  *   event       "denied" | "over_privilege" | "excess_privilege" | "allowed"
+ *               | "signal"
  *   reason      a reason name (ticket_reason_name)
  *   status      number: the status actually sent
  *   enforced    boolean: false in ticket_mode audit
@@ -31,6 +32,11 @@
  *   writer      string: one writing process of that gateway
  *   seq         number: grows by exactly one with each record of that
  *               writer, so that a missing record shows as a gap
+ *   signal      only in records of event "signal": the event type of
+ *               an identity provider's event, or null
+ *   outcome     only in records of event "signal": what became of it ("applied",
+ *               "duplicate", "recorded", "audited", "refused",
+ *               "failed"), or null
  *
  * Every string is escaped by ticket_json_escape(): '"', '\\', control
  * bytes (\n \r \t \b \f or \u00XX) and DEL as \u007f; a byte that is
@@ -52,7 +58,9 @@ typedef enum {
     TICKET_AUDIT_EXCESS_PRIVILEGE,
     TICKET_AUDIT_OVER_PRIVILEGE,
     TICKET_AUDIT_DENIED,
-    TICKET_AUDIT_ALERT            /* ticket_alert: no request's event */
+    TICKET_AUDIT_ALERT,           /* ticket_alert: no request's event */
+    TICKET_AUDIT_SIGNAL           /* an identity provider's event: not a
+                                     request's decision, never compared */
 } ticket_audit_event_t;          /* ordered by severity */
 
 
@@ -110,6 +118,8 @@ typedef struct {
     ticket_str_t            gateway;
     ticket_str_t            writer;
     uint64_t                seq;
+    ticket_str_t            signal;       /* data NULL: null */
+    ticket_str_t            outcome;      /* data NULL: null */
 
     /* event TICKET_AUDIT_ALERT: its reason replaces reason's name, and
      * count, window and action follow seq */
@@ -174,6 +184,8 @@ typedef enum {
     TICKET_AUDIT_M_GATEWAY,
     TICKET_AUDIT_M_WRITER,
     TICKET_AUDIT_M_SEQ,
+    TICKET_AUDIT_M_SIGNAL,
+    TICKET_AUDIT_M_OUTCOME,
     TICKET_AUDIT_MEMBERS
 } ticket_audit_member_e;
 

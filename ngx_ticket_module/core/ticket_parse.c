@@ -399,7 +399,7 @@ static ticket_reason_t
 ticket_parse_claims(ticket_t *t, const char *token, size_t len,
     const ticket_policy_t *p)
 {
-    int              has_nbf;
+    int              has_nbf, has_exp, signal;
     char             name[48];
     size_t           path_len;
     json_t          *claims, *value;
@@ -408,23 +408,34 @@ ticket_parse_claims(ticket_t *t, const char *token, size_t len,
 
     claims = t->claims;
 
-    if (ticket_get_string(t, claims, "claim", "sub", 1, 1, &t->sub) != 0
+    /* a security event token (p->signal) may name no sub and no exp */
+
+    signal = p->signal ? 1 : 0;
+
+    if (ticket_get_string(t, claims, "claim", "sub", !signal, 1, &t->sub)
+        != 0
         || ticket_get_string(t, claims, "claim", "iss", 0, 0, &t->iss) != 0
         || ticket_get_string(t, claims, "claim", "tenant", 0, 1, &t->tenant)
            != 0
         || ticket_get_string(t, claims, "claim", "sid", 0, 1, &t->sid) != 0
         || ticket_get_time(t, claims, "iat", 1, &t->iat, NULL) != 0
-        || ticket_get_time(t, claims, "exp", 1, &t->exp, NULL) != 0
+        || ticket_get_time(t, claims, "exp", !signal, &t->exp, &has_exp)
+           != 0
         || ticket_get_time(t, claims, "nbf", 0, &t->nbf, &has_nbf) != 0)
     {
         return TICKET_MALFORMED;
     }
 
     t->has_nbf = has_nbf ? 1 : 0;
+    t->has_exp = has_exp ? 1 : 0;
 
-    rc = ticket_parse_kind(t, p);
-    if (rc != TICKET_OK) {
-        return rc;
+    /* a security event token has no kind: it is never a ticket */
+
+    if (!signal) {
+        rc = ticket_parse_kind(t, p);
+        if (rc != TICKET_OK) {
+            return rc;
+        }
     }
 
     rc = ticket_parse_jti(t, token, len, p);

@@ -221,6 +221,7 @@ ticket_snapshot_restore(ticket_t *t, unsigned char *buf, size_t len)
     t->exp = h.exp;
     t->nbf = h.nbf;
     t->has_nbf = h.has_nbf ? 1 : 0;
+    t->has_exp = 1;
     t->kind = h.kind;
     t->alg = (ticket_alg_t) h.alg;   /* no name lookup on a cache hit */
     t->restored = 1;

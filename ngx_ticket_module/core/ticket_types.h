@@ -111,6 +111,10 @@ typedef struct {
     ticket_claim_req_t     *claim_reqs;
     size_t                  nclaim_reqs;
     ticket_strlist_t        privileged_roles;
+
+    /* a security event token (ticket_signal_parse): no kind, sub and exp
+     * optional; last, so that positional initializers stay valid */
+    unsigned                signal:1;
 } ticket_policy_t;
 
 
@@ -147,6 +151,7 @@ typedef struct {
     int64_t                 exp;
     int64_t                 nbf;
     unsigned                has_nbf:1;
+    unsigned                has_exp:1;       /* always, but for a signal */
 
     /* a ticket without a jti where one is optional: jti points here */
     char                    jti_fp[TICKET_JTI_FP_LEN + 1];

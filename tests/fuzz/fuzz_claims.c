@@ -40,7 +40,7 @@ static ticket_claim_req_t  fuzz_claim_reqs[] = {
 static ticket_policy_t  fuzz_policy = {
     TICKET_KIND_ANY, 0, 0, S(""), S(""), NULL, 0, 0, 0, S(""), 0,
     { NULL, 0 }, { fuzz_audiences, 2 }, fuzz_role_reqs, 1,
-    fuzz_claim_reqs, 2, { fuzz_privileged, 2 }
+    fuzz_claim_reqs, 2, { fuzz_privileged, 2 }, 0
 };
 
 /* claims mapped as an identity provider's need: kind from "gty" (a map,
@@ -54,7 +54,7 @@ static ticket_kind_map_t  fuzz_kind_map[] = {
 static ticket_policy_t  fuzz_mapped = {
     TICKET_KIND_ANY, 0, 0, S("https://example.com/roles"), S("gty"),
     fuzz_kind_map, 2, 0, TICKET_KIND_USER, S("uti"), 1,
-    { NULL, 0 }, { NULL, 0 }, NULL, 0, NULL, 0, { NULL, 0 }
+    { NULL, 0 }, { NULL, 0 }, NULL, 0, NULL, 0, { NULL, 0 }, 0
 };
 
 static const ticket_str_t  fuzz_roles_paths[] = {

@@ -42,6 +42,7 @@ static const ticketctl_cmd_t  *ticketctl_commands[] = {
     &ticketctl_inspect_cmd,
     &ticketctl_revoke_cmd,
     &ticketctl_audit_cmd,
+    &ticketctl_ssf_cmd,
 
     &ticketctl_help_cmd,
     NULL

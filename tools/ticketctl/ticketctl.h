@@ -42,6 +42,7 @@ extern const ticketctl_cmd_t  ticketctl_mint_cmd;
 extern const ticketctl_cmd_t  ticketctl_inspect_cmd;
 extern const ticketctl_cmd_t  ticketctl_revoke_cmd;
 extern const ticketctl_cmd_t  ticketctl_audit_cmd;
+extern const ticketctl_cmd_t  ticketctl_ssf_cmd;
 
 
 /* messages: "ticketctl: CMD: ..." on stderr, one line */
