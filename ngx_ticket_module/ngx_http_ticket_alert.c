@@ -19,6 +19,7 @@
 #include "ngx_http_ticket_alert.h"
 #include "ngx_http_ticket_audit.h"
 #include "ngx_http_ticket_revocation_write.h"
+#include "ngx_http_ticket_status.h"
 
 
 #define NGX_HTTP_TICKET_ALERT_ZONE_SIZE  (1024 * 1024)
@@ -48,6 +49,7 @@ static ngx_int_t ngx_http_ticket_alert_init_zone(ngx_shm_zone_t *shm_zone,
     void *data);
 static uint64_t ngx_http_ticket_alert_hash(ngx_uint_t rule, ngx_str_t *key);
 static void ngx_http_ticket_alert_revoked(void *data, ngx_int_t rc);
+static void ngx_http_ticket_alert_revoke_failed(ngx_uint_t rule);
 
 
 /* what the writer's answer is logged with: outlives the request */
@@ -235,6 +237,8 @@ failed:
                   "no Redis writer",
                   ngx_http_ticket_alert_rules[rule],
                   ngx_http_ticket_alert_lists[rule], member);
+
+    ngx_http_ticket_alert_revoke_failed(rule);
 }
 
 
@@ -250,6 +254,8 @@ ngx_http_ticket_alert_revoked(void *data, ngx_int_t rc)
                       ngx_http_ticket_alert_rules[aw->rule],
                       ngx_http_ticket_alert_lists[aw->rule], &aw->member);
 
+        ngx_http_ticket_alert_revoke_failed(aw->rule);
+
     } else {
         ngx_log_error(NGX_LOG_NOTICE, ngx_cycle->log, 0,
                       "ticket alert: %s: %s \"%V\" revoked",
@@ -258,6 +264,28 @@ ngx_http_ticket_alert_revoked(void *data, ngx_int_t rc)
     }
 
     ngx_free(aw);
+}
+
+
+/* ticket_alert_revocations_failed_total{rule}, where ticket_status is */
+
+static void
+ngx_http_ticket_alert_revoke_failed(ngx_uint_t rule)
+{
+    ngx_http_ticket_metrics_t    *m;
+    ngx_http_ticket_main_conf_t  *tmcf;
+
+    tmcf = ngx_http_cycle_get_module_main_conf(ngx_cycle,
+                                               ngx_http_ticket_module);
+    if (tmcf == NULL) {
+        return;
+    }
+
+    m = ngx_http_ticket_metrics(tmcf);
+
+    if (m != NULL) {
+        (void) ngx_atomic_fetch_add(&m->alert_revokes_failed[rule], 1);
+    }
 }
 
 

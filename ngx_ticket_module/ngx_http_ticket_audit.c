@@ -242,9 +242,14 @@ ngx_http_ticket_audit_alerts(ngx_http_request_t *r,
                       "ticket alert: %s, %ui in %T s",
                       reasons[rule], count, tlcf->alerts[rule].window);
 
-        /* revoke: queued to this worker's Redis writer, never waited for */
+        /*
+         * revoke: queued to this worker's Redis writer, never waited for;
+         * ticket_mode audit is a dry run: the record says what would be
+         * done (enforced false), nothing is written
+         */
 
-        if (tlcf->alerts[rule].revoke) {
+        if (tlcf->alerts[rule].revoke && tlcf->mode == NGX_HTTP_TICKET_ENFORCE)
+        {
             if (rule == NGX_HTTP_TICKET_ALERT_OVER) {
                 ngx_http_ticket_alert_revoke(r, rule, &key, ngx_time());
 

@@ -79,6 +79,16 @@ $t->start(<<'EOF', workers => 2);
             ticket_alert shared_ticket 3/1h revoke;
             proxy_pass http://127.0.0.1:%%PORT:backend%%;
         }
+        location /dry/ {
+            ticket user;
+            ticket_mode audit;
+            ticket_require_role admin;
+            ticket_alert over_privilege 3/1h revoke;
+            proxy_pass http://127.0.0.1:%%PORT:backend%%;
+        }
+        location = /status {
+            ticket_status;
+        }
     }
     server {
         listen 127.0.0.1:%%PORT:backend%%;
@@ -229,6 +239,42 @@ is(wait_status('/api/s', $shared, 401), 401, 'the shared ticket: 401');
 is($t->get('/api/s', ticket => tk(sub => 'carol'))->{status}, 200,
    'carol\'s other ticket still works');
 
+# ---- ticket_mode audit: a dry run, nothing written -----------------------
+
+my $dora = tk(sub => 'dora', tenant => 'acme', roles => 'reader');
+for my $i (1 .. 3) {
+    is($t->get("/dry/d-$i", ticket => $dora)->{status}, 200,
+       "audit mode, over_privilege $i: 200");
+}
+ok(wait_for(sub { grep { ($_->{sub} // '') eq 'dora' } alerts() }),
+   'audit mode: the alert record');
+($al) = grep { ($_->{sub} // '') eq 'dora' } alerts();
+ok($al->{action} eq 'revoke' && !$al->{enforced},
+   'audit mode: action revoke, not enforced');
+# no poll for an absence: a later enforced alert's row lands first, then
+# dora's is looked for
+my $ed = tk(sub => 'ed', tenant => 'acme', roles => 'reader');
+$t->get("/admin/e-$_", ticket => $ed) for 1 .. 3;
+ok(wait_for(sub { defined $t->redis_cmd('HGET', 'ticket:revoked:sub',
+                                        'acme/ed') }),
+   'a later enforced alert: its row is in Redis');
+my $dora_admin = tk(sub => 'dora', tenant => 'acme', roles => 'admin');
+ok(!defined $t->redis_cmd('HGET', 'ticket:revoked:sub', 'acme/dora'),
+   'audit mode: no sub row');
+ok(!(grep { ($_->{member} // '') eq 'acme/dora' } events()),
+   'audit mode: no stream entry');
+is($t->get('/admin/ok', ticket => $dora_admin)->{status}, 200,
+   'audit mode: her tickets still work');
+
+sub metric {
+    my ($rule) = @_;
+    my ($v) = $t->get('/status')->{body}
+        =~ /^ticket_alert_revocations_failed_total\{rule="$rule"\} (\d+)$/m;
+    return $v;
+}
+is(metric('over_privilege'), 0, 'revocations failed: 0 while Redis is up');
+is(metric('shared_ticket'), 0, 'revocations failed (shared_ticket): 0');
+
 # ---- Redis down: logged at error, the request path unaffected -----------
 
 $t->stop_redis;
@@ -244,6 +290,8 @@ ok(wait_for(sub { $t->error_log =~ m{\[error\].*ticket alert: over_privilege: re
    'Redis down: the failed revocation is logged at error, with the subject');
 is($t->get('/admin/fine', ticket => tk(sub => 'amy', roles => 'admin'))
        ->{status}, 200, 'Redis down: other requests go on');
+ok(wait_for(sub { (metric('over_privilege') // 0) == 1 }),
+   'ticket_alert_revocations_failed_total{rule="over_privilege"} 1');
 
 $t->done;
 done_testing;
