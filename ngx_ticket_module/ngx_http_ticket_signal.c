@@ -144,6 +144,13 @@ ngx_http_ticket_signal_handler(ngx_http_request_t *r)
             return rc;
         }
 
+        /*
+         * The answer is finalized here, and NGX_DONE returned: the
+         * count taken for it is the one NGX_DONE gives back.
+         */
+
+        r->main->count++;
+
         ngx_http_ticket_signal_error(ctx, NGX_HTTP_BAD_REQUEST,
                                      TICKET_SIGNAL_INVALID_REQUEST,
                                      tlcf->signal->kind == TICKET_SIGNAL_SET
