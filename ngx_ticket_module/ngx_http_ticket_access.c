@@ -14,20 +14,26 @@
 #include "ngx_http_ticket_compat.h"
 #include "ngx_http_ticket_decision.h"
 #include "ngx_http_ticket_forward.h"
+#include "ngx_http_ticket_preflight.h"
 #include "ngx_http_ticket_revocation_zone.h"
 #include "ngx_http_ticket_status.h"
 
 
-static ngx_int_t ngx_http_ticket_is_preflight(ngx_http_request_t *r);
-static ngx_table_elt_t *ngx_http_ticket_header(ngx_http_request_t *r,
-    ngx_str_t *lowcase);
 static ticket_reason_t ngx_http_ticket_verify(ngx_http_request_t *r,
     ngx_http_ticket_main_conf_t *tmcf, ngx_http_ticket_loc_conf_t *tlcf,
     ngx_http_ticket_ctx_t *ctx, ngx_http_ticket_metrics_t *m);
 static ngx_int_t ngx_http_ticket_find_token(ngx_http_request_t *r,
     ngx_http_ticket_loc_conf_t *tlcf, ngx_str_t *token);
-static ngx_int_t ngx_http_ticket_header_token(ngx_http_request_t *r,
+static ngx_uint_t ngx_http_ticket_source(ngx_http_request_t *r,
     ngx_http_ticket_source_t *src, ngx_str_t *token);
+static ngx_uint_t ngx_http_ticket_header_copies(ngx_http_request_t *r,
+    ngx_http_ticket_source_t *src, ngx_table_elt_t **first);
+static ngx_int_t ngx_http_ticket_header_token(ngx_table_elt_t *h,
+    ngx_http_ticket_source_t *src, ngx_str_t *token);
+static ngx_uint_t ngx_http_ticket_cookie_copies(ngx_http_request_t *r,
+    ngx_str_t *name, ngx_str_t *first);
+static ngx_uint_t ngx_http_ticket_arg_copies(ngx_http_request_t *r,
+    ngx_str_t *name);
 static ngx_int_t ngx_http_ticket_deny(ngx_http_request_t *r,
     ngx_http_ticket_loc_conf_t *tlcf, ngx_http_ticket_ctx_t *ctx);
 
@@ -35,6 +41,7 @@ static ngx_int_t ngx_http_ticket_deny(ngx_http_request_t *r,
 ngx_int_t
 ngx_http_ticket_handler(ngx_http_request_t *r)
 {
+    ngx_int_t                     rc;
     ngx_http_ticket_ctx_t        *ctx;
     ngx_http_ticket_loc_conf_t   *tlcf;
     ngx_http_ticket_main_conf_t  *tmcf;
@@ -59,19 +66,28 @@ ngx_http_ticket_handler(ngx_http_request_t *r)
         return NGX_DECLINED;
     }
 
-    if (tlcf->preflight == NGX_HTTP_TICKET_PREFLIGHT_PASS
-        && ngx_http_ticket_is_preflight(r))
-    {
-        /* not checked: nothing for the variables to verify later either */
+    if (tlcf->preflight == NGX_HTTP_TICKET_PREFLIGHT_PASS) {
+        rc = ngx_http_ticket_preflight(r, tlcf);
 
-        ctx = ngx_http_ticket_ctx(r, ngx_http_ticket_get_ctx(r), tlcf);
-        if (ctx == NULL) {
+        if (rc == NGX_ERROR) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        ctx->decision = NGX_HTTP_TICKET_NONE;
+        if (rc == NGX_OK) {
+            /* not checked: nothing for the variables to verify later
+             * either; recorded as a preflight, never as allowed */
 
-        return NGX_DECLINED;
+            ctx = ngx_http_ticket_ctx(r, ngx_http_ticket_get_ctx(r), tlcf);
+            if (ctx == NULL) {
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
+
+            ctx->decision = NGX_HTTP_TICKET_NONE;
+            ctx->reason = TICKET_MISSING;
+            ctx->preflight = 1;
+
+            return NGX_DECLINED;
+        }
     }
 
     ctx = ngx_http_ticket_evaluate(r, tlcf);
@@ -97,53 +113,9 @@ ngx_http_ticket_handler(ngx_http_request_t *r)
         return NGX_DECLINED;
 
     default:
+        ctx->refused = 1;
+        ctx->refused_loc = r->loc_conf;
         return ngx_http_ticket_deny(r, tlcf, ctx);
-    }
-}
-
-
-static ngx_int_t
-ngx_http_ticket_is_preflight(ngx_http_request_t *r)
-{
-    static ngx_str_t  origin = ngx_string("origin");
-    static ngx_str_t  acrm = ngx_string("access-control-request-method");
-
-    return r->method == NGX_HTTP_OPTIONS
-           && ngx_http_ticket_header(r, &origin) != NULL
-           && ngx_http_ticket_header(r, &acrm) != NULL;
-}
-
-
-/* the first request header of that lowercase name */
-
-static ngx_table_elt_t *
-ngx_http_ticket_header(ngx_http_request_t *r, ngx_str_t *lowcase)
-{
-    ngx_uint_t        i;
-    ngx_list_part_t  *part;
-    ngx_table_elt_t  *h;
-
-    part = &r->headers_in.headers.part;
-    h = part->elts;
-
-    for (i = 0; /* void */; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                return NULL;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].key.len == lowcase->len
-            && ngx_strncmp(h[i].lowcase_key, lowcase->data, lowcase->len)
-               == 0)
-        {
-            return &h[i];
-        }
     }
 }
 
@@ -154,6 +126,7 @@ ngx_http_ticket_evaluate(ngx_http_request_t *r,
 {
     ngx_int_t                     rc;
     ngx_http_ticket_ctx_t        *ctx;
+    ngx_http_core_loc_conf_t     *clcf;
     ngx_http_ticket_metrics_t    *m;
     ngx_http_ticket_main_conf_t  *tmcf;
 
@@ -162,6 +135,21 @@ ngx_http_ticket_evaluate(ngx_http_request_t *r,
     ctx = ngx_http_ticket_get_ctx(r);
 
     if (ctx != NULL && ctx->conf == tlcf) {
+        return ctx;
+    }
+
+    /*
+     * An error page in a named location keeps the refused request's URI:
+     * the location inherits the server's requirements, not those of the
+     * location that refused, and would let a ticket without the role
+     * through to a backend asking for the very URI refused.  There the
+     * refusal stands ("ticket off" serves such a page).  An error page at
+     * a URI of its own is decided by its own scope.
+     */
+
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
+
+    if (ctx != NULL && ctx->refused && clcf->named) {
         return ctx;
     }
 
@@ -177,6 +165,9 @@ ngx_http_ticket_evaluate(ngx_http_request_t *r,
 
     if (rc == NGX_DECLINED) {
         ctx->reason = TICKET_MISSING;
+
+    } else if (rc == NGX_BUSY) {
+        ctx->reason = TICKET_MALFORMED;
 
     } else {
         ctx->reason = ngx_http_ticket_verify(r, tmcf, tlcf, ctx, m);
@@ -279,69 +270,176 @@ ngx_http_ticket_verify(ngx_http_request_t *r,
 }
 
 
+/*
+ * The ticket: NGX_OK, NGX_DECLINED when no source holds one, NGX_BUSY when
+ * any configured source is present more than once.  nginx finds the first
+ * copy and forwards them all; a backend that reads the ticket itself
+ * (Python's cookie and query parsers take the last copy) would act on one
+ * that was never verified.  So every source is looked at, not only the
+ * one that wins.
+ */
+
 static ngx_int_t
 ngx_http_ticket_find_token(ngx_http_request_t *r,
     ngx_http_ticket_loc_conf_t *tlcf, ngx_str_t *token)
 {
-    ngx_uint_t                 i;
+    ngx_str_t                  found;
+    ngx_uint_t                 i, n, have;
     ngx_http_ticket_source_t  *src;
 
     src = tlcf->sources->elts;
-
-    for (i = 0; i < tlcf->sources->nelts; i++) {
-
-        switch (src[i].type) {
-
-        case NGX_HTTP_TICKET_SRC_HEADER:
-            if (ngx_http_ticket_header_token(r, &src[i], token) == NGX_OK) {
-                return NGX_OK;
-            }
-
-            break;
-
-        case NGX_HTTP_TICKET_SRC_COOKIE:
-            if (ngx_http_ticket_cookie(r, &src[i].name, token) == NGX_OK
-                && token->len)
-            {
-                return NGX_OK;
-            }
-
-            break;
-
-        default: /* NGX_HTTP_TICKET_SRC_ARG */
-            if (ngx_http_arg(r, src[i].name.data, src[i].name.len, token)
-                == NGX_OK
-                && token->len)
-            {
-                return NGX_OK;
-            }
-
-            break;
-        }
-    }
+    have = 0;
 
     ngx_str_null(token);
 
-    return NGX_DECLINED;
+    for (i = 0; i < tlcf->sources->nelts; i++) {
+
+        n = ngx_http_ticket_source(r, &src[i], &found);
+
+        if (n > 1) {
+            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                          "ticket: source \"%V\" present %ui times",
+                          &src[i].name, n);
+            ngx_str_null(token);
+            return NGX_BUSY;
+        }
+
+        if (n == 1 && !have && found.data != NULL) {
+            *token = found;
+            have = 1;
+        }
+    }
+
+    return have ? NGX_OK : NGX_DECLINED;
+}
+
+
+/*
+ * How many copies of the source the request holds, and in value the
+ * ticket of the first as nginx finds it (data NULL: none to take).
+ */
+
+static ngx_uint_t
+ngx_http_ticket_source(ngx_http_request_t *r, ngx_http_ticket_source_t *src,
+    ngx_str_t *value)
+{
+    ngx_uint_t        n;
+    ngx_table_elt_t  *h;
+
+    ngx_str_null(value);
+
+    switch (src->type) {
+
+    case NGX_HTTP_TICKET_SRC_HEADER:
+        n = ngx_http_ticket_header_copies(r, src, &h);
+
+        if (h != NULL
+            && ngx_http_ticket_header_token(h, src, value) != NGX_OK)
+        {
+            ngx_str_null(value);
+        }
+
+        return n;
+
+    case NGX_HTTP_TICKET_SRC_COOKIE:
+        n = ngx_http_ticket_cookie_copies(r, &src->name, value);
+        break;
+
+    default: /* NGX_HTTP_TICKET_SRC_ARG */
+        n = ngx_http_ticket_arg_copies(r, &src->name);
+
+        if (n && ngx_http_arg(r, src->name.data, src->name.len, value)
+                 != NGX_OK)
+        {
+            ngx_str_null(value);
+        }
+
+        break;
+    }
+
+    /* an empty cookie or argument is no ticket: the next source may be */
+
+    if (value->len == 0) {
+        ngx_str_null(value);
+    }
+
+    return n;
+}
+
+
+/*
+ * Request headers of the source's name, case-insensitively, "_" counted
+ * as "-" (CGI and FastCGI backends see X_Ticket and X-Ticket as one
+ * HTTP_X_TICKET); first is the first of exactly that name.
+ */
+
+static ngx_uint_t
+ngx_http_ticket_header_copies(ngx_http_request_t *r,
+    ngx_http_ticket_source_t *src, ngx_table_elt_t **first)
+{
+    u_char            a, b;
+    ngx_uint_t        i, k, n;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    *first = NULL;
+    n = 0;
+
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].key.len != src->lowcase.len) {
+            continue;
+        }
+
+        for (k = 0; k < src->lowcase.len; k++) {
+            a = h[i].lowcase_key[k];
+            b = src->lowcase.data[k];
+
+            if ((a == '_' ? '-' : a) != (b == '_' ? '-' : b)) {
+                break;
+            }
+        }
+
+        if (k < src->lowcase.len) {
+            continue;
+        }
+
+        n++;
+
+        if (*first == NULL
+            && ngx_strncmp(h[i].lowcase_key, src->lowcase.data,
+                           src->lowcase.len)
+               == 0)
+        {
+            *first = &h[i];
+        }
+    }
+
+    return n;
 }
 
 
 static ngx_int_t
-ngx_http_ticket_header_token(ngx_http_request_t *r,
+ngx_http_ticket_header_token(ngx_table_elt_t *h,
     ngx_http_ticket_source_t *src, ngx_str_t *token)
 {
-    u_char           *p, *last;
-    ngx_table_elt_t  *found;
+    u_char  *p, *last;
 
-    found = src->bearer ? r->headers_in.authorization
-                        : ngx_http_ticket_header(r, &src->lowcase);
-
-    if (found == NULL) {
-        return NGX_DECLINED;
-    }
-
-    p = found->value.data;
-    last = p + found->value.len;
+    p = h->value.data;
+    last = p + h->value.len;
 
     if (src->bearer) {
         /* RFC 6750: the scheme is case-insensitive; other schemes are
@@ -376,6 +474,154 @@ ngx_http_ticket_header_token(ngx_http_request_t *r,
     return NGX_OK;
 }
 
+/*
+ * Cookies named name, compared as nginx's own lookup compares them
+ * (case-insensitively; cookies separated by ";", and by "," before nginx
+ * 1.29.6); first is the
+ * value of the first, up to the next ";", as nginx reads it.
+ */
+
+static ngx_uint_t
+ngx_http_ticket_cookie_copies(ngx_http_request_t *r, ngx_str_t *name,
+    ngx_str_t *first)
+{
+    u_char           *start, *end, *p, *last, ch;
+    ngx_uint_t        i, n;
+    ngx_table_elt_t  *h;
+
+    n = 0;
+    i = 0;
+
+    for (h = ngx_http_ticket_cookie_line(r, NULL, &i);
+         h != NULL;
+         h = ngx_http_ticket_cookie_line(r, h, &i))
+    {
+        start = h->value.data;
+        end = start + h->value.len;
+
+        while (start < end) {
+
+            if ((size_t) (end - start) > name->len
+                && ngx_strncasecmp(start, name->data, name->len) == 0)
+            {
+                for (p = start + name->len; p < end && *p == ' '; p++) {
+                    /* void */
+                }
+
+                if (p < end && *p == '=') {
+
+                    if (n++ == 0) {
+                        for (p++; p < end && *p == ' '; p++) {
+                            /* void */
+                        }
+
+                        for (last = p; last < end && *last != ';'; last++) {
+                            /* void */
+                        }
+
+                        first->data = p;
+                        first->len = last - p;
+                    }
+                }
+            }
+
+            /* the next cookie */
+
+            while (start < end) {
+                ch = *start++;
+
+                if (ch == ';' || (ch == ',' && NGX_HTTP_TICKET_COOKIE_COMMA)) {
+                    break;
+                }
+            }
+
+            while (start < end && *start == ' ') {
+                start++;
+            }
+        }
+    }
+
+    return n;
+}
+
+
+/*
+ * Arguments named name: case-insensitively as ngx_http_arg() finds them,
+ * and also percent-encoded or without "=", as a backend's query parser
+ * may read them ("%74=" is "t=" to Python's parse_qs).
+ */
+
+static ngx_uint_t
+ngx_http_ticket_arg_copies(ngx_http_request_t *r, ngx_str_t *name)
+{
+    u_char      *p, *last, *amp, *eq;
+    ngx_uint_t   n;
+
+    n = 0;
+
+    p = r->args.data;
+    last = p + r->args.len;
+
+    while (p < last) {
+        amp = ngx_strlchr(p, last, '&');
+        if (amp == NULL) {
+            amp = last;
+        }
+
+        eq = ngx_strlchr(p, amp, '=');
+        if (eq == NULL) {
+            eq = amp;
+        }
+
+        if (ngx_http_ticket_arg_name_is(p, eq, name)) {
+            n++;
+        }
+
+        p = amp + 1;
+    }
+
+    return n;
+}
+
+
+/* an argument's name, between p and last, percent-decoded, is name */
+
+ngx_uint_t
+ngx_http_ticket_arg_name_is(u_char *p, u_char *last, ngx_str_t *name)
+{
+    u_char      c;
+    ngx_int_t   hi, lo;
+    ngx_uint_t  k;
+
+    for (k = 0; p < last; k++) {
+
+        if (k == name->len) {
+            return 0;
+        }
+
+        c = *p++;
+
+        if (c == '+') {
+            c = ' ';
+
+        } else if (c == '%' && last - p >= 2) {
+            hi = ngx_hextoi(p, 1);
+            lo = ngx_hextoi(p + 1, 1);
+
+            if (hi != NGX_ERROR && lo != NGX_ERROR) {
+                c = (u_char) (hi * 16 + lo);
+                p += 2;
+            }
+        }
+
+        if (ngx_tolower(c) != ngx_tolower(name->data[k])) {
+            return 0;
+        }
+    }
+
+    return k == name->len;
+}
+
 
 static ngx_int_t
 ngx_http_ticket_deny(ngx_http_request_t *r, ngx_http_ticket_loc_conf_t *tlcf,
@@ -407,6 +653,14 @@ ngx_http_ticket_deny(ngx_http_request_t *r, ngx_http_ticket_loc_conf_t *tlcf,
         status = NGX_HTTP_SERVICE_UNAVAILABLE;
         value = &retry_after_value;
         break;
+    }
+
+    if (r->headers_out.www_authenticate != NULL
+        && status != NGX_HTTP_SERVICE_UNAVAILABLE)
+    {
+        /* refused again on the way to an error page: one challenge */
+        r->headers_out.www_authenticate->value = *value;
+        return status;
     }
 
     h = ngx_list_push(&r->headers_out.headers);

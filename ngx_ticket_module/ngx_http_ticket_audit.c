@@ -415,6 +415,10 @@ ngx_http_ticket_audit_event_of(ngx_http_ticket_ctx_t *ctx)
     ngx_uint_t                   excess;
     ngx_http_ticket_loc_conf_t  *tlcf;
 
+    if (ctx->preflight) {
+        return TICKET_AUDIT_PREFLIGHT;
+    }
+
     if (ctx->decision == NGX_HTTP_TICKET_NONE) {
         return TICKET_AUDIT_NONE;
     }
@@ -448,7 +452,7 @@ ngx_http_ticket_audit_fill(ngx_http_request_t *r, ngx_http_ticket_ctx_t *ctx,
     rec->time_ms = (int64_t) tp->sec * 1000 + tp->msec;
     rec->status = r->headers_out.status ? r->headers_out.status
                                         : (unsigned) r->err_status;
-    rec->enforced = (tlcf->mode == NGX_HTTP_TICKET_ENFORCE);
+    rec->enforced = (tlcf->mode == NGX_HTTP_TICKET_ENFORCE && !ctx->admitted);
     rec->verified = t->verified;
 
     rec->client.data = (const char *) r->connection->addr_text.data;
@@ -1195,7 +1199,8 @@ ngx_http_ticket_audit_events(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                "invalid event \"%V\", it must be "
                                "\"denied\", \"over_privilege\", "
-                               "\"excess_privilege\" or \"allowed\"",
+                               "\"excess_privilege\", \"allowed\" or "
+                               "\"preflight\"",
                                &value[i]);
             return NGX_CONF_ERROR;
         }

@@ -14,6 +14,12 @@
  * make room; the cache is sized from ticket_shm_size (a quarter of it, on
  * top of the revocation zone, so that it can never crowd a revocation
  * out).
+ *
+ * Anyone can make a failed entry, only a signed ticket a verified one: so
+ * failures live in a queue of their own, within a quarter of the zone
+ * counted in the slab's bytes, and make room only among themselves.  A
+ * flood of forged tickets, however large, never pushes a verified entry
+ * out, and the newest failures are always remembered.
  */
 
 
@@ -23,7 +29,6 @@
 
 
 #define NGX_HTTP_TICKET_CACHE_FAILED_TTL  10     /* s */
-#define NGX_HTTP_TICKET_CACHE_FAILED_MAX  4096   /* failed entries at most */
 #define NGX_HTTP_TICKET_CACHE_MIN         (1024 * 1024)
 
 
@@ -44,8 +49,10 @@ typedef struct {
 typedef struct {
     ngx_rbtree_t                    rbtree;
     ngx_rbtree_node_t               sentinel;
-    ngx_queue_t                     lru;
-    ngx_uint_t                      failed;     /* entries of failures */
+    ngx_queue_t                     lru;        /* verified entries */
+    ngx_queue_t                     failed;     /* failed signatures */
+    size_t                          failed_size;  /* their slab bytes */
+    size_t                          failed_max;
 } ngx_http_ticket_cache_sh_t;
 
 
@@ -63,6 +70,10 @@ static ngx_http_ticket_cache_node_t *ngx_http_ticket_cache_lookup(
     const ticket_str_t *path);
 static void ngx_http_ticket_cache_delete(ngx_http_ticket_cache_t *cache,
     ngx_http_ticket_cache_node_t *cn);
+static ngx_uint_t ngx_http_ticket_cache_expire(ngx_http_ticket_cache_t *cache,
+    ngx_queue_t *queue, ngx_uint_t n, ngx_uint_t dead);
+static size_t ngx_http_ticket_cache_size(ngx_http_ticket_cache_node_t *cn);
+static size_t ngx_http_ticket_cache_slab_size(size_t size);
 static u_char *ngx_http_ticket_cache_snapshot(
     ngx_http_ticket_cache_node_t *cn);
 static const ticket_key_t *ngx_http_ticket_cache_key(ticket_keyset_t *ks,
@@ -129,7 +140,8 @@ ngx_http_ticket_cache_get(ngx_http_request_t *r,
     }
 
     ngx_queue_remove(&cn->queue);
-    ngx_queue_insert_head(&cache->sh->lru, &cn->queue);
+    ngx_queue_insert_head(cn->snap_len ? &cache->sh->lru : &cache->sh->failed,
+                          &cn->queue);
 
     ngx_memcpy(fp, cn->key_fp, sizeof(fp));
 
@@ -186,7 +198,6 @@ ngx_http_ticket_cache_put(ngx_http_request_t *r,
     size_t                         size, snap_len;
     int64_t                        until;
     ngx_uint_t                     i;
-    ngx_queue_t                   *q;
     ticket_str_t                   parsed_as, *path;
     ngx_rbtree_key_t               hash;
     ngx_http_ticket_cache_t       *cache;
@@ -214,14 +225,6 @@ ngx_http_ticket_cache_put(ngx_http_request_t *r,
 
     cache = tmcf->cache_zone->data;
 
-    /* a flood of forged tickets must not push verified ones out */
-
-    if (snap_len == 0
-        && cache->sh->failed >= NGX_HTTP_TICKET_CACHE_FAILED_MAX)
-    {
-        return;
-    }
-
     hash = ngx_http_ticket_cache_hash(token);
 
     parsed_as.data = (const char *) tlcf->parse_key.data;
@@ -235,31 +238,51 @@ ngx_http_ticket_cache_put(ngx_http_request_t *r,
     ngx_shmtx_lock(&cache->shpool->mutex);
 
     old = ngx_http_ticket_cache_lookup(cache, hash, NULL, NULL);
+
     if (old != NULL) {
+        if (snap_len == 0 && old->snap_len) {
+            /* a failure never takes a verified entry's place */
+            ngx_shmtx_unlock(&cache->shpool->mutex);
+            return;
+        }
+
         ngx_http_ticket_cache_delete(cache, old);
     }
 
     /* the oldest entries go first when they are dead or room is short */
 
-    for (i = 0; i < 2 && !ngx_queue_empty(&cache->sh->lru); i++) {
-        q = ngx_queue_last(&cache->sh->lru);
-        cn = ngx_queue_data(q, ngx_http_ticket_cache_node_t, queue);
+    (void) ngx_http_ticket_cache_expire(cache, &cache->sh->failed, 2, 1);
+    (void) ngx_http_ticket_cache_expire(cache, &cache->sh->lru, 2, 1);
 
-        if (cn->until > (int64_t) ngx_time()) {
-            break;
+    if (snap_len == 0) {
+        /* failures make room among themselves, within their budget */
+
+        while (cache->sh->failed_size
+               + ngx_http_ticket_cache_slab_size(size)
+               > cache->sh->failed_max)
+        {
+            if (!ngx_http_ticket_cache_expire(cache, &cache->sh->failed, 1,
+                                              0))
+            {
+                ngx_shmtx_unlock(&cache->shpool->mutex);
+                return;
+            }
         }
-
-        ngx_http_ticket_cache_delete(cache, cn);
     }
 
     cn = ngx_slab_alloc_locked(cache->shpool, size);
 
-    for (i = 0; cn == NULL && i < 16 && !ngx_queue_empty(&cache->sh->lru);
-         i++)
-    {
-        q = ngx_queue_last(&cache->sh->lru);
-        ngx_http_ticket_cache_delete(cache,
-                      ngx_queue_data(q, ngx_http_ticket_cache_node_t, queue));
+    for (i = 0; cn == NULL && i < 16; i++) {
+
+        /* failures go first; a failure never makes a verified entry go */
+
+        if (!ngx_http_ticket_cache_expire(cache, &cache->sh->failed, 1, 0)
+            && (snap_len == 0
+                || !ngx_http_ticket_cache_expire(cache, &cache->sh->lru, 1,
+                                                 0)))
+        {
+            break;
+        }
 
         cn = ngx_slab_alloc_locked(cache->shpool, size);
     }
@@ -283,10 +306,13 @@ ngx_http_ticket_cache_put(ngx_http_request_t *r,
     }
 
     ngx_rbtree_insert(&cache->sh->rbtree, &cn->node);
-    ngx_queue_insert_head(&cache->sh->lru, &cn->queue);
 
-    if (snap_len == 0) {
-        cache->sh->failed++;
+    if (snap_len) {
+        ngx_queue_insert_head(&cache->sh->lru, &cn->queue);
+
+    } else {
+        ngx_queue_insert_head(&cache->sh->failed, &cn->queue);
+        cache->sh->failed_size += ngx_http_ticket_cache_slab_size(size);
     }
 
     ngx_shmtx_unlock(&cache->shpool->mutex);
@@ -373,13 +399,76 @@ static void
 ngx_http_ticket_cache_delete(ngx_http_ticket_cache_t *cache,
     ngx_http_ticket_cache_node_t *cn)
 {
-    if (cn->snap_len == 0 && cache->sh->failed) {
-        cache->sh->failed--;
+    size_t  size;
+
+    if (cn->snap_len == 0) {
+        size = ngx_http_ticket_cache_slab_size(ngx_http_ticket_cache_size(cn));
+        cache->sh->failed_size -= ngx_min(size, cache->sh->failed_size);
     }
 
     ngx_queue_remove(&cn->queue);
     ngx_rbtree_delete(&cache->sh->rbtree, &cn->node);
     ngx_slab_free_locked(cache->shpool, cn);
+}
+
+
+/*
+ * Up to n of the oldest entries of a queue go: only those past their
+ * time if dead is set (the queue's order is use, not time, so this stops
+ * at the first live one).  Returns how many went.
+ */
+
+static ngx_uint_t
+ngx_http_ticket_cache_expire(ngx_http_ticket_cache_t *cache,
+    ngx_queue_t *queue, ngx_uint_t n, ngx_uint_t dead)
+{
+    ngx_uint_t                     i;
+    ngx_queue_t                   *q;
+    ngx_http_ticket_cache_node_t  *cn;
+
+    for (i = 0; i < n && !ngx_queue_empty(queue); i++) {
+        q = ngx_queue_last(queue);
+        cn = ngx_queue_data(q, ngx_http_ticket_cache_node_t, queue);
+
+        if (dead && cn->until > (int64_t) ngx_time()) {
+            break;
+        }
+
+        ngx_http_ticket_cache_delete(cache, cn);
+    }
+
+    return i;
+}
+
+
+/* the bytes asked of the slab for an entry */
+
+static size_t
+ngx_http_ticket_cache_size(ngx_http_ticket_cache_node_t *cn)
+{
+    return ngx_align(offsetof(ngx_http_ticket_cache_node_t, data)
+                     + cn->token_len + cn->path_len, 16)
+           + cn->snap_len;
+}
+
+
+/* what the slab takes for size bytes: whole pages above half a page,
+ * else a power of two (ngx_slab_alloc_locked()'s classes) */
+
+static size_t
+ngx_http_ticket_cache_slab_size(size_t size)
+{
+    size_t  n;
+
+    if (size > ngx_pagesize / 2) {
+        return ngx_align(size, ngx_pagesize);
+    }
+
+    for (n = 8; n < size; n <<= 1) {
+        /* void */
+    }
+
+    return n;
 }
 
 
@@ -484,7 +573,9 @@ ngx_http_ticket_cache_init_zone(ngx_shm_zone_t *shm_zone, void *data)
     ngx_rbtree_init(&cache->sh->rbtree, &cache->sh->sentinel,
                     ngx_rbtree_insert_value);
     ngx_queue_init(&cache->sh->lru);
-    cache->sh->failed = 0;
+    ngx_queue_init(&cache->sh->failed);
+    cache->sh->failed_size = 0;
+    cache->sh->failed_max = shm_zone->shm.size / 4;
 
     cache->shpool->log_ctx = (u_char *) " in ticket cache zone";
     cache->shpool->log_nomem = 0;

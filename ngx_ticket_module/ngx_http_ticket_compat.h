@@ -6,11 +6,12 @@
  * "next" (so a header pushed onto a list must have it cleared) and made
  * ngx_http_parse_multi_header_lines() walk that chain of the request's
  * cookies instead of an array.  nginx 1.29.6 made that function split at
- * commas only and parses cookies, split at semicolons, with
- * ngx_http_parse_cookie_lines() (its "$cookie_" fix): with the old call a
- * ticket cookie after another cookie went unseen.  Debian 12 ships
- * 1.22.1, Debian 13 1.26, unstable 1.30: every difference the module meets
- * is answered here, as nginx's own modules do, by nginx_version.
+ * commas only and parses cookies, split at semicolons only, with
+ * ngx_http_parse_cookie_lines() (its "$cookie_" fix).  The module walks
+ * the Cookie lines itself, to find every copy of a cookie, splitting as
+ * the running nginx does.  Debian 12 ships 1.22.1, Debian 13 1.26,
+ * unstable 1.30: every difference the module meets is answered here, as
+ * nginx's own modules do, by nginx_version.
  */
 
 
@@ -34,42 +35,87 @@
 #endif
 
 
-/* the first cookie NAME of the request: NGX_OK and its value, or
- * NGX_DECLINED */
+/* a "," between cookies, as ";" (nginx before 1.29.6) */
 
-static ngx_inline ngx_int_t
-ngx_http_ticket_cookie(ngx_http_request_t *r, ngx_str_t *name,
-    ngx_str_t *value)
-{
 #if (nginx_version >= 1029006)
+#define NGX_HTTP_TICKET_COOKIE_COMMA  0
+#else
+#define NGX_HTTP_TICKET_COOKIE_COMMA  1
+#endif
 
-    if (ngx_http_parse_cookie_lines(r, r->headers_in.cookie, name, value)
-        == NULL)
-    {
-        return NGX_DECLINED;
-    }
 
-#elif (nginx_version >= 1023000)
+/*
+ * The request's Cookie header lines one by one: prev NULL and *i 0 for
+ * the first; NULL after the last.
+ */
 
-    if (ngx_http_parse_multi_header_lines(r, r->headers_in.cookie, name,
-                                          value)
-        == NULL)
-    {
-        return NGX_DECLINED;
-    }
+static ngx_inline ngx_table_elt_t *
+ngx_http_ticket_cookie_line(ngx_http_request_t *r, ngx_table_elt_t *prev,
+    ngx_uint_t *i)
+{
+#if (nginx_version >= 1023000)
+
+    return (prev == NULL) ? r->headers_in.cookie : prev->next;
 
 #else
 
-    if (ngx_http_parse_multi_header_lines(&r->headers_in.cookies, name,
-                                          value)
-        == NGX_DECLINED)
-    {
-        return NGX_DECLINED;
+    ngx_table_elt_t  **h;
+
+    if (*i >= r->headers_in.cookies.nelts) {
+        return NULL;
     }
 
+    h = r->headers_in.cookies.elts;
+
+    return h[(*i)++];
+
+#endif
+}
+
+
+/* the request's cookies forgotten (their header lines already removed) */
+
+static ngx_inline void
+ngx_http_ticket_cookies_clear(ngx_http_request_t *r)
+{
+#if (nginx_version >= 1023000)
+    r->headers_in.cookie = NULL;
+#else
+    r->headers_in.cookies.nelts = 0;
+#endif
+}
+
+
+/*
+ * Whether the request can carry a body: a length above zero or chunked
+ * framing; on HTTP/2 a stream its client has not closed; on HTTP/3
+ * (nginx 1.25) any length not known to be zero.
+ */
+
+static ngx_inline ngx_uint_t
+ngx_http_ticket_has_body(ngx_http_request_t *r)
+{
+    if (r->headers_in.content_length_n > 0 || r->headers_in.chunked
+        || r->headers_in.transfer_encoding != NULL)
+    {
+        return 1;
+    }
+
+#if (NGX_HTTP_V2)
+    if (r->stream != NULL && !r->stream->in_closed) {
+        return 1;
+    }
 #endif
 
-    return NGX_OK;
+#if (NGX_HTTP_V3)
+    if (r->http_version == NGX_HTTP_VERSION_30
+        && r->headers_in.content_length_n != 0)
+    {
+        return 1;
+    }
+#endif
+
+    return 0;
 }
 
 

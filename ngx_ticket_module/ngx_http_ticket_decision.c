@@ -91,6 +91,10 @@ ngx_http_ticket_ctx(ngx_http_request_t *r, ngx_http_ticket_ctx_t *ctx,
     ctx->conf = tlcf;
     ctx->reason = TICKET_OK;
     ctx->decision = NGX_HTTP_TICKET_NONE;
+    ctx->preflight = 0;
+    ctx->refused = 0;
+    ctx->admitted = 0;
+    ctx->refused_loc = NULL;
 
     return ctx;
 }
@@ -139,6 +143,34 @@ ngx_http_ticket_ctx_keep(ngx_http_request_t *r, ngx_http_ticket_ctx_t *ctx)
     } else {
         ticket_free(&e->ticket);
     }
+}
+
+
+/*
+ * Past the access phase, in the location the ticket was refused in: under
+ * "satisfy any" another access module (allow, auth_basic) admitted the
+ * request.  Its record says the refusal was not enforced.  An error page
+ * after a refusal runs in another location, or is refused again.
+ */
+
+ngx_int_t
+ngx_http_ticket_admitted_handler(ngx_http_request_t *r)
+{
+    ngx_http_ticket_ctx_t  *ctx;
+
+    if (r != r->main) {
+        return NGX_DECLINED;
+    }
+
+    ctx = ngx_http_ticket_get_ctx(r);
+
+    if (ctx != NULL && ctx->refused && ctx->refused_loc == r->loc_conf
+        && ctx->decision == NGX_HTTP_TICKET_DENY)
+    {
+        ctx->admitted = 1;
+    }
+
+    return NGX_DECLINED;
 }
 
 

@@ -17,6 +17,9 @@ ngx_http_ticket_ctx_t *ngx_http_ticket_get_ctx(ngx_http_request_t *r);
 ngx_http_ticket_ctx_t *ngx_http_ticket_ctx(ngx_http_request_t *r,
     ngx_http_ticket_ctx_t *ctx, ngx_http_ticket_loc_conf_t *tlcf);
 
+/* precontent phase: notes a refusal that satisfy any let pass */
+ngx_int_t ngx_http_ticket_admitted_handler(ngx_http_request_t *r);
+
 ngx_uint_t ngx_http_ticket_trusted(ngx_http_ticket_ctx_t *ctx);
 void ngx_http_ticket_log_decision(ngx_http_request_t *r,
     ngx_http_ticket_ctx_t *ctx);

@@ -14,9 +14,8 @@
 
 
 static ngx_int_t ngx_http_ticket_strip_walk(ngx_http_request_t *r,
-    ngx_http_ticket_main_conf_t *tmcf, ngx_list_t *out);
-static ngx_uint_t ngx_http_ticket_forwarded(ngx_http_ticket_main_conf_t *tmcf,
-    ngx_table_elt_t *h);
+    ngx_http_ticket_header_match_pt match, void *data, ngx_list_t *out);
+static ngx_uint_t ngx_http_ticket_forwarded(void *data, ngx_table_elt_t *h);
 
 
 /*
@@ -32,9 +31,21 @@ ngx_int_t
 ngx_http_ticket_strip_headers(ngx_http_request_t *r,
     ngx_http_ticket_main_conf_t *tmcf)
 {
+    return ngx_http_ticket_remove_headers(r, ngx_http_ticket_forwarded,
+                                          tmcf);
+}
+
+
+/* the request without the headers match() names (also a preflight's
+ * credentials) */
+
+ngx_int_t
+ngx_http_ticket_remove_headers(ngx_http_request_t *r,
+    ngx_http_ticket_header_match_pt match, void *data)
+{
     ngx_list_t  headers;
 
-    if (ngx_http_ticket_strip_walk(r, tmcf, NULL) == NGX_DECLINED) {
+    if (ngx_http_ticket_strip_walk(r, match, data, NULL) == NGX_DECLINED) {
         return NGX_OK;
     }
 
@@ -46,7 +57,7 @@ ngx_http_ticket_strip_headers(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    if (ngx_http_ticket_strip_walk(r, tmcf, &headers) != NGX_OK) {
+    if (ngx_http_ticket_strip_walk(r, match, data, &headers) != NGX_OK) {
         return NGX_ERROR;
     }
 
@@ -64,14 +75,14 @@ ngx_http_ticket_strip_headers(ngx_http_request_t *r,
 
 /*
  * One walk over the request's headers.  out NULL: NGX_OK at the first
- * forwarded one, NGX_DECLINED if there is none (the common case costs no
- * allocation).  Otherwise every header but the forwarded ones is copied
+ * one match() names, NGX_DECLINED if there is none (the common case costs no
+ * allocation).  Otherwise every header but the named ones is copied
  * into out.
  */
 
 static ngx_int_t
 ngx_http_ticket_strip_walk(ngx_http_request_t *r,
-    ngx_http_ticket_main_conf_t *tmcf, ngx_list_t *out)
+    ngx_http_ticket_header_match_pt match, void *data, ngx_list_t *out)
 {
     ngx_uint_t        i;
     ngx_list_part_t  *part;
@@ -92,7 +103,7 @@ ngx_http_ticket_strip_walk(ngx_http_request_t *r,
             i = 0;
         }
 
-        if (ngx_http_ticket_forwarded(tmcf, &h[i])) {
+        if (match(data, &h[i])) {
             if (out == NULL) {
                 return NGX_OK;
             }
@@ -119,9 +130,10 @@ ngx_http_ticket_strip_walk(ngx_http_request_t *r,
 
 
 static ngx_uint_t
-ngx_http_ticket_forwarded(ngx_http_ticket_main_conf_t *tmcf,
-    ngx_table_elt_t *h)
+ngx_http_ticket_forwarded(void *data, ngx_table_elt_t *h)
 {
+    ngx_http_ticket_main_conf_t  *tmcf = data;
+
     u_char      c;
     ngx_str_t  *name;
     ngx_uint_t  i, k;
@@ -165,7 +177,34 @@ ngx_http_ticket_forward_claims(ngx_http_request_t *r,
 
     t = &ctx->ticket;
 
-    if (tlcf->set_headers == NULL || !ngx_http_ticket_trusted(ctx)) {
+    if (tlcf->set_headers == NULL) {
+        return NGX_OK;
+    }
+
+    /*
+     * Audit mode lets refusals through, and a ticket refused only for
+     * kind, audience, role or claim still has its claims forwarded: the
+     * backend is told which it is, "allow" or "audit".
+     */
+
+    h = ngx_list_push(&r->headers_in.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_http_ticket_header_unlinked(h);
+    ngx_str_set(&h->key, "Ticket-Decision");
+    h->lowcase_key = (u_char *) "ticket-decision";
+    h->hash = ngx_hash_key(h->lowcase_key, h->key.len);
+
+    if (ctx->decision == NGX_HTTP_TICKET_ALLOW) {
+        ngx_str_set(&h->value, "allow");
+
+    } else {
+        ngx_str_set(&h->value, "audit");
+    }
+
+    if (!ngx_http_ticket_trusted(ctx)) {
         /* unverified, expired, revoked, another tenant's: not to be
          * acted on, even in audit mode */
         return NGX_OK;

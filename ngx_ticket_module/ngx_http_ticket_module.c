@@ -23,6 +23,7 @@
 #include "ngx_http_ticket_audit.h"
 #include "ngx_http_ticket_alert.h"
 #include "ngx_http_ticket_cache.h"
+#include "ngx_http_ticket_decision.h"
 #include "ngx_http_ticket_keys.h"
 #include "ngx_http_ticket_revocation.h"
 #include "ngx_http_ticket_status.h"
@@ -649,7 +650,8 @@ ngx_http_ticket_set_header(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     static char  *reserved[] = {
         "host", "content-length", "content-type", "transfer-encoding",
         "connection", "upgrade", "te", "expect", "keep-alive",
-        "authorization", "cookie", NULL
+        "authorization", "cookie", "ticket-decision", "ticket_decision",
+        NULL
     };
 
     value = cf->args->elts;
@@ -692,6 +694,17 @@ ngx_http_ticket_set_header(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     /* stripped from every request, whichever scope forwards it */
 
     tmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_ticket_module);
+
+    if (tmcf->forwarded.nelts == 0) {
+        /* the decision header goes with forwarded claims */
+
+        fwd = ngx_array_push(&tmcf->forwarded);
+        if (fwd == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        ngx_str_set(fwd, "ticket-decision");
+    }
 
     fwd = tmcf->forwarded.elts;
 
@@ -1482,6 +1495,13 @@ ngx_http_ticket_init(ngx_conf_t *cf)
     }
 
     *h = ngx_http_ticket_handler;
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_PRECONTENT_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_ticket_admitted_handler;
 
     if (ngx_http_ticket_audit_init(cf) != NGX_OK) {
         return NGX_ERROR;

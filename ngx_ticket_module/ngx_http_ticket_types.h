@@ -194,6 +194,12 @@ struct ngx_http_ticket_ctx_s {
     ticket_reason_t             reason;
     ngx_uint_t                  decision;
     unsigned                    parsed:1;    /* ticket holds claims */
+    unsigned                    preflight:1; /* passed unchecked */
+    unsigned                    refused:1;   /* the access phase refused:
+                                                stands in error pages */
+    unsigned                    admitted:1;  /* refused, but satisfy any
+                                                let another module admit */
+    void                      **refused_loc; /* r->loc_conf it refused in */
 
     /* the most severe decision of scopes an internal redirect left,
      * kept for the audit record */

@@ -376,21 +376,24 @@ static ngx_int_t
 ngx_http_ticket_roles_text(ngx_http_request_t *r, ticket_t *t,
     ngx_str_t *text)
 {
-    u_char              *p;
-    size_t               len;
+    char                *p;
+    size_t               len, off;
     ngx_uint_t           i;
     const ticket_str_t  *role;
 
     role = t->roles_list.values;
-    len = 0;
 
-    for (i = 0; i < t->roles_list.n; i++) {
-        len += role[i].len + 1;
-    }
-
-    if (len == 0) {
+    if (t->roles_list.n == 0) {
         ngx_str_null(text);
         return NGX_OK;
+    }
+
+    /* joined as array claims are: "," and "\\" inside a role escaped */
+
+    len = t->roles_list.n - 1;
+
+    for (i = 0; i < t->roles_list.n; i++) {
+        len = ticket_text_element(NULL, 0, len, role[i].data, role[i].len);
     }
 
     p = ngx_pnalloc(r->pool, len);
@@ -398,17 +401,18 @@ ngx_http_ticket_roles_text(ngx_http_request_t *r, ticket_t *t,
         return NGX_ERROR;
     }
 
-    text->data = p;
+    off = 0;
 
     for (i = 0; i < t->roles_list.n; i++) {
         if (i) {
-            *p++ = ',';
+            p[off++] = ',';
         }
 
-        p = ngx_cpymem(p, role[i].data, role[i].len);
+        off = ticket_text_element(p, len, off, role[i].data, role[i].len);
     }
 
-    text->len = p - text->data;
+    text->data = (u_char *) p;
+    text->len = len;
 
     /* control bytes as \xHH, as every other variable */
     return ngx_http_ticket_safe_str(r->pool, (char *) text->data, text->len,

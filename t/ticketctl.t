@@ -559,8 +559,8 @@ for my $case (
 
 {
     my ($rc, $o, $e) = ctl();
-    ok($rc == 2 && $e =~ /^Usage: ticketctl / && $o eq '',
-       'no command: usage on stderr, exit 2');
+    ok($rc == 2 && one_line($e) && $e =~ /"ticketctl --help"/ && $o eq '',
+       'no command: one line on stderr pointing at --help, exit 2');
 
     ($rc, $o, $e) = ctl('--help');
     ok($rc == 0 && $o =~ /^Usage: ticketctl /

@@ -58,6 +58,7 @@ static void ticket_audit_record_out(ticket_json_out_t *out,
 
 static const char  *ticket_audit_event_names[] = {
     NULL,
+    "preflight",
     "allowed",
     "excess_privilege",
     "over_privilege",

@@ -8,6 +8,7 @@
  *
  *   time        "2026-11-23T11:12:37.123Z" (RFC 3339, ms, UTC)
  *   event       "denied" | "over_privilege" | "excess_privilege" | "allowed"
+ *               | "preflight" (a CORS preflight passed unchecked)
  *               | "signal"
  *   reason      a reason name (ticket_reason_name)
  *   status      number: the status actually sent
@@ -54,6 +55,7 @@
 
 typedef enum {
     TICKET_AUDIT_NONE = 0,
+    TICKET_AUDIT_PREFLIGHT,      /* passed without a ticket check */
     TICKET_AUDIT_ALLOWED,
     TICKET_AUDIT_EXCESS_PRIVILEGE,
     TICKET_AUDIT_OVER_PRIVILEGE,

@@ -217,7 +217,7 @@ ticket_json_text(json_t *value, char *buf, size_t size)
             s = json_string_value(elt);
             len = json_string_length(elt);
 
-            off = ticket_json_put(buf, size, off, s, len);
+            off = ticket_text_element(buf, size, off, s, len);
         }
 
         return off;
@@ -259,6 +259,28 @@ ticket_json_put(char *buf, size_t size, size_t off, const char *src, size_t n)
     }
 
     return off + n;
+}
+
+
+size_t
+ticket_text_element(char *buf, size_t size, size_t off, const char *s,
+    size_t len)
+{
+    size_t  i, start;
+
+    start = 0;
+
+    for (i = 0; i < len; i++) {
+        if (s[i] != ',' && s[i] != '\\') {
+            continue;
+        }
+
+        off = ticket_json_put(buf, size, off, s + start, i - start);
+        off = ticket_json_put(buf, size, off, "\\", 1);
+        start = i;
+    }
+
+    return ticket_json_put(buf, size, off, s + start, len - start);
 }
 
 

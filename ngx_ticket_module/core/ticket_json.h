@@ -26,10 +26,20 @@ json_t *ticket_json_path(json_t *obj, const char *path, size_t len);
 /*
  * Text of a claim value for variables and headers: a string as it is,
  * a number and a boolean as JSON writes them, an array of strings
- * joined with ",", anything else compact JSON.  Returns the length
- * needed; writes at most size bytes to buf (buf may be NULL if size 0).
+ * joined with "," (each element as ticket_text_element() writes it),
+ * anything else compact JSON.  Returns the length needed; writes at most
+ * size bytes to buf (buf may be NULL if size 0).
  */
 size_t ticket_json_text(json_t *value, char *buf, size_t size);
+
+/*
+ * One element of a comma-joined list (array claims, $ticket_roles): ","
+ * and "\" inside it as "\," and "\\", so that the list splits back
+ * into exactly its elements ("reader,admin" stays one role).  Writes at
+ * off as ticket_json_text() does; returns the offset after it.
+ */
+size_t ticket_text_element(char *buf, size_t size, size_t off,
+    const char *s, size_t len);
 
 /*
  * The one JSON string escaper: the body of a JSON string (no quotes) for

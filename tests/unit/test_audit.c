@@ -308,6 +308,7 @@ test_event_names(void **state)
         { TICKET_AUDIT_EXCESS_PRIVILEGE, "excess_privilege" },
         { TICKET_AUDIT_ALLOWED, "allowed" },
         { TICKET_AUDIT_SIGNAL, "signal" },
+        { TICKET_AUDIT_PREFLIGHT, "preflight" },
     };
 
     for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -324,7 +325,8 @@ test_event_names(void **state)
     assert_string_equal(ticket_audit_event_name(TICKET_AUDIT_ALERT), "alert");
     assert_int_equal(ticket_audit_event_from_name("alert", 5), -1);
 
-    assert_null(ticket_audit_event_name((ticket_audit_event_t) 7));
+    assert_null(ticket_audit_event_name(
+                    (ticket_audit_event_t) (TICKET_AUDIT_SIGNAL + 1)));
     assert_null(ticket_audit_event_name((ticket_audit_event_t) -1));
 
     assert_int_equal(ticket_audit_event_from_name(NULL, 0), -1);
@@ -341,7 +343,8 @@ test_event_names(void **state)
                      TICKET_AUDIT_ALLOWED);
 
     /* severity order, which the module's "most severe" relies on */
-    assert_true(TICKET_AUDIT_NONE < TICKET_AUDIT_ALLOWED);
+    assert_true(TICKET_AUDIT_NONE < TICKET_AUDIT_PREFLIGHT);
+    assert_true(TICKET_AUDIT_PREFLIGHT < TICKET_AUDIT_ALLOWED);
     assert_true(TICKET_AUDIT_ALLOWED < TICKET_AUDIT_EXCESS_PRIVILEGE);
     assert_true(TICKET_AUDIT_EXCESS_PRIVILEGE < TICKET_AUDIT_OVER_PRIVILEGE);
     assert_true(TICKET_AUDIT_OVER_PRIVILEGE < TICKET_AUDIT_DENIED);

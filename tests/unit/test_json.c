@@ -491,6 +491,38 @@ test_text_truncated(void **state)
 }
 
 
+/* list elements: "," and "\\" escaped, so the joined form splits back */
+
+static void
+test_text_element(void **state)
+{
+    char     buf[32];
+    size_t   n, size;
+    json_t  *json;
+
+    (void) state;
+
+    json = parse_str("{\"a\":[\"reader,admin\",\"a\\\\b\",\"x\"]}");
+    assert_non_null(json);
+
+    n = ticket_json_text(json_object_get(json, "a"), buf, sizeof(buf));
+    assert_int_equal(n, 20);
+    assert_memory_equal(buf, "reader\\,admin,a\\\\b,x", 20);
+
+    for (size = 0; size <= 8; size++) {
+        memset(buf, '#', sizeof(buf));
+        n = ticket_text_element(buf, size, 0, "a,b\\", 4);
+        assert_int_equal(n, 6);
+        assert_memory_equal(buf, "a\\,b\\\\", size < 6 ? size : 6);
+        assert_int_equal(buf[size], '#');
+    }
+
+    assert_int_equal(ticket_text_element(NULL, 0, 3, "plain", 5), 8);
+
+    json_decref(json);
+}
+
+
 int
 main(void)
 {
@@ -507,6 +539,7 @@ main(void)
         cmocka_unit_test(test_path),
         cmocka_unit_test(test_text),
         cmocka_unit_test(test_text_truncated),
+        cmocka_unit_test(test_text_element),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -31,6 +31,7 @@ static void ticketctl_inspect_time(json_t *claims, const char *name,
     int64_t now);
 static void ticketctl_inspect_verdict(ticket_t *t, ticket_reason_t reason,
     const ticket_keyset_t *ks);
+static void ticketctl_inspect_text(const char *s);
 
 
 const ticketctl_cmd_t  ticketctl_inspect_cmd = {
@@ -404,7 +405,10 @@ ticketctl_inspect_segment(const char *name, const char *p, size_t len)
     free(buf);
 
     if (json == NULL) {
-        printf("%s: not JSON: %s\n", name, err.text);
+        /* jansson's text quotes the ticket's byte it stopped at */
+        printf("%s: not JSON: ", name);
+        ticketctl_inspect_text(err.text);
+        putchar('\n');
         return NULL;
     }
 
@@ -492,4 +496,25 @@ ticketctl_inspect_verdict(ticket_t *t, ticket_reason_t reason,
     }
 
     printf("verify: %s\n", ticket_reason_name(reason));
+}
+
+
+/* text from the ticket for a terminal: every byte that is not printable
+ * ASCII (C0, DEL, C1 such as CSI, UTF-8 of bidi overrides) as \xHH */
+
+static void
+ticketctl_inspect_text(const char *s)
+{
+    unsigned char  c;
+
+    for ( /* void */ ; *s != '\0'; s++) {
+        c = (unsigned char) *s;
+
+        if (c < 0x20 || c >= 0x7f || c == '\\') {
+            printf("\\x%02x", c);
+
+        } else {
+            putchar(c);
+        }
+    }
 }

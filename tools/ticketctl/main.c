@@ -17,7 +17,7 @@
 #include "ticketctl.h"
 
 
-static int ticketctl_main_usage(FILE *f);
+static int ticketctl_main_usage(void);
 static const ticketctl_cmd_t *ticketctl_find(const char *name);
 static int ticketctl_help_command(int argc, char **argv);
 static void ticketctl_vmessage(const char *what, const char *fmt,
@@ -58,7 +58,9 @@ main(int argc, char **argv)
     const char  *name;
 
     if (argc < 2) {
-        ticketctl_main_usage(stderr);
+        /* a usage error is one line, as every other (jq's habit) */
+        fprintf(stderr, "ticketctl: missing command; "
+                "see \"ticketctl --help\"\n");
         return TICKETCTL_ERROR;
     }
 
@@ -67,7 +69,7 @@ main(int argc, char **argv)
     name = argv[1];
 
     if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) {
-        return ticketctl_main_usage(stdout);
+        return ticketctl_main_usage();
     }
 
     if (strcmp(name, "--version") == 0 || strcmp(name, "-V") == 0) {
@@ -106,23 +108,23 @@ ticketctl_json_free(void *p)
 
 
 static int
-ticketctl_main_usage(FILE *f)
+ticketctl_main_usage(void)
 {
     const ticketctl_cmd_t  **c;
 
-    fprintf(f, "Usage: ticketctl COMMAND [OPTIONS]...\n"
-               "       ticketctl --help | --version\n\n"
-               "Keys and tickets of ngx_ticket_module.\n\n"
-               "Commands:\n");
+    printf("Usage: ticketctl COMMAND [OPTIONS]...\n"
+           "       ticketctl --help | --version\n\n"
+           "Keys and tickets of ngx_ticket_module.\n\n"
+           "Commands:\n");
 
     for (c = ticketctl_commands; *c != NULL; c++) {
-        fprintf(f, "  %-10s %s\n", (*c)->name, (*c)->summary);
+        printf("  %-10s %s\n", (*c)->name, (*c)->summary);
     }
 
-    fprintf(f, "\n\"ticketctl COMMAND --help\" shows the options of a "
-               "command.\n"
-               "Exit status: 0 success, 1 the ticket does not verify, "
-               "2 usage or other error.\n");
+    printf("\n\"ticketctl COMMAND --help\" shows the options of a "
+           "command.\n"
+           "Exit status: 0 success, 1 the ticket does not verify, "
+           "2 usage or other error.\n");
 
     return TICKETCTL_OK;
 }
@@ -147,7 +149,7 @@ static int
 ticketctl_help_command(int argc, char **argv)
 {
     if (argc < 2 || strcmp(argv[1], "--help") == 0) {
-        return ticketctl_main_usage(stdout);
+        return ticketctl_main_usage();
     }
 
     if (argc > 2) {
@@ -157,7 +159,8 @@ ticketctl_help_command(int argc, char **argv)
     ticketctl_cmd = ticketctl_find(argv[1]);
 
     if (ticketctl_cmd == NULL) {
-        fprintf(stderr, "ticketctl: help: unknown command \"%s\"\n", argv[1]);
+        fprintf(stderr, "ticketctl: help: unknown command \"%s\"; "
+                "see \"ticketctl --help\"\n", argv[1]);
         return TICKETCTL_ERROR;
     }
 
@@ -228,7 +231,8 @@ ticketctl_usage_error(const char *fmt, ...)
     va_end(args);
 
     if (ticketctl_cmd != NULL) {
-        fprintf(stderr, "; usage: %s\n", ticketctl_cmd->synopsis);
+        fprintf(stderr, "; see \"ticketctl %s --help\"\n",
+                ticketctl_cmd->name);
 
     } else {
         fputc('\n', stderr);
