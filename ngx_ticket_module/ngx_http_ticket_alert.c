@@ -20,6 +20,7 @@
 #include "ngx_http_ticket_audit.h"
 #include "ngx_http_ticket_revocation_write.h"
 #include "ngx_http_ticket_status.h"
+#include "ngx_http_ticket_text.h"
 
 
 #define NGX_HTTP_TICKET_ALERT_ZONE_SIZE  (1024 * 1024)
@@ -186,15 +187,24 @@ ngx_http_ticket_alert_revoke(ngx_http_request_t *r, ngx_uint_t rule,
     ngx_str_t *member, int64_t value)
 {
     u_char                         *p;
-    ngx_str_t                      *gw;
+    ngx_str_t                      *gw, text;
     ticket_rev_entry_t              e;
     ngx_http_ticket_alert_write_t  *aw;
 
     gw = ngx_http_ticket_audit_gateway_name_get();
 
-    /* one allocation: the answer's context, then the actor */
+    /* the member as the logs show it: control bytes as \xHH */
 
-    aw = ngx_alloc(sizeof(ngx_http_ticket_alert_write_t) + member->len
+    if (ngx_http_ticket_safe_str(r->pool, (const char *) member->data,
+                                 member->len, &text)
+        != NGX_OK)
+    {
+        ngx_str_set(&text, "?");
+    }
+
+    /* one allocation: the answer's context, its text, then the actor */
+
+    aw = ngx_alloc(sizeof(ngx_http_ticket_alert_write_t) + text.len
                    + sizeof("gateway:") - 1 + gw->len, r->connection->log);
     if (aw == NULL) {
         goto failed;
@@ -202,14 +212,14 @@ ngx_http_ticket_alert_revoke(ngx_http_request_t *r, ngx_uint_t rule,
 
     aw->rule = rule;
     aw->member.data = (u_char *) (aw + 1);
-    aw->member.len = member->len;
-    p = ngx_cpymem(aw->member.data, member->data, member->len);
+    aw->member.len = text.len;
+    p = ngx_cpymem(aw->member.data, text.data, text.len);
 
     ngx_memzero(&e, sizeof(ticket_rev_entry_t));
 
     e.list = (rule == NGX_HTTP_TICKET_ALERT_OVER) ? TICKET_REV_SUB
                                                   : TICKET_REV_JTI;
-    e.member.data = (const char *) aw->member.data;
+    e.member.data = (const char *) member->data;
     e.member.len = member->len;
     e.value = value;
     e.reason.data = ngx_http_ticket_alert_reasons[rule];
@@ -236,7 +246,7 @@ failed:
                   "ticket alert: %s: revoking %s \"%V\" failed: "
                   "no Redis writer",
                   ngx_http_ticket_alert_rules[rule],
-                  ngx_http_ticket_alert_lists[rule], member);
+                  ngx_http_ticket_alert_lists[rule], &text);
 
     ngx_http_ticket_alert_revoke_failed(rule);
 }
