@@ -17,6 +17,10 @@
 
 #include "ngx_http_ticket_types.h"
 #include "ngx_http_ticket_alert.h"
+#include "ngx_http_ticket_audit.h"
+#include "ngx_http_ticket_revocation_write.h"
+#include "ngx_http_ticket_status.h"
+#include "ngx_http_ticket_text.h"
 
 
 #define NGX_HTTP_TICKET_ALERT_ZONE_SIZE  (1024 * 1024)
@@ -45,6 +49,16 @@ typedef struct {
 static ngx_int_t ngx_http_ticket_alert_init_zone(ngx_shm_zone_t *shm_zone,
     void *data);
 static uint64_t ngx_http_ticket_alert_hash(ngx_uint_t rule, ngx_str_t *key);
+static void ngx_http_ticket_alert_revoked(void *data, ngx_int_t rc);
+static void ngx_http_ticket_alert_revoke_failed(ngx_uint_t rule);
+
+
+/* what the writer's answer is logged with: outlives the request */
+
+typedef struct {
+    ngx_uint_t                  rule;
+    ngx_str_t                   member;
+} ngx_http_ticket_alert_write_t;
 
 
 static ngx_str_t  ngx_http_ticket_alert_zone_name =
@@ -53,6 +67,12 @@ static ngx_str_t  ngx_http_ticket_alert_zone_name =
 static const char  *ngx_http_ticket_alert_rules[] = {
     "over_privilege", "shared_ticket"
 };
+
+static const char  *ngx_http_ticket_alert_reasons[] = {
+    "over_privilege_burst", "shared_ticket"
+};
+
+static const char  *ngx_http_ticket_alert_lists[] = { "subject", "jti" };
 
 
 ngx_uint_t
@@ -162,6 +182,123 @@ ngx_http_ticket_alert_count(ngx_http_request_t *r,
 }
 
 
+void
+ngx_http_ticket_alert_revoke(ngx_http_request_t *r, ngx_uint_t rule,
+    ngx_str_t *member, int64_t value)
+{
+    u_char                         *p;
+    ngx_str_t                      *gw, text;
+    ticket_rev_entry_t              e;
+    ngx_http_ticket_alert_write_t  *aw;
+
+    gw = ngx_http_ticket_audit_gateway_name_get();
+
+    /* the member as the logs show it: control bytes as \xHH */
+
+    if (ngx_http_ticket_safe_str(r->pool, (const char *) member->data,
+                                 member->len, &text)
+        != NGX_OK)
+    {
+        ngx_str_set(&text, "?");
+    }
+
+    /* one allocation: the answer's context, its text, then the actor */
+
+    aw = ngx_alloc(sizeof(ngx_http_ticket_alert_write_t) + text.len
+                   + sizeof("gateway:") - 1 + gw->len, r->connection->log);
+    if (aw == NULL) {
+        goto failed;
+    }
+
+    aw->rule = rule;
+    aw->member.data = (u_char *) (aw + 1);
+    aw->member.len = text.len;
+    p = ngx_cpymem(aw->member.data, text.data, text.len);
+
+    ngx_memzero(&e, sizeof(ticket_rev_entry_t));
+
+    e.list = (rule == NGX_HTTP_TICKET_ALERT_OVER) ? TICKET_REV_SUB
+                                                  : TICKET_REV_JTI;
+    e.member.data = (const char *) member->data;
+    e.member.len = member->len;
+    e.value = value;
+    e.reason.data = ngx_http_ticket_alert_reasons[rule];
+    e.reason.len = ngx_strlen(ngx_http_ticket_alert_reasons[rule]);
+    e.actor.data = (const char *) p;
+    p = ngx_cpymem(p, "gateway:", sizeof("gateway:") - 1);
+    p = ngx_cpymem(p, gw->data, gw->len);
+    e.actor.len = p - (u_char *) e.actor.data;
+
+    /* the writer copies the entry and calls back from a posted event */
+
+    if (ngx_http_ticket_rev_write(r->connection->log, &e, 1, NULL, 0,
+                                  ngx_http_ticket_alert_revoked, aw)
+        != NULL)
+    {
+        return;
+    }
+
+    ngx_free(aw);
+
+failed:
+
+    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                  "ticket alert: %s: revoking %s \"%V\" failed: "
+                  "no Redis writer",
+                  ngx_http_ticket_alert_rules[rule],
+                  ngx_http_ticket_alert_lists[rule], &text);
+
+    ngx_http_ticket_alert_revoke_failed(rule);
+}
+
+
+static void
+ngx_http_ticket_alert_revoked(void *data, ngx_int_t rc)
+{
+    ngx_http_ticket_alert_write_t  *aw = data;
+
+    if (rc == NGX_ERROR) {
+        ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0,
+                      "ticket alert: %s: revoking %s \"%V\" failed: "
+                      "Redis did not take the write",
+                      ngx_http_ticket_alert_rules[aw->rule],
+                      ngx_http_ticket_alert_lists[aw->rule], &aw->member);
+
+        ngx_http_ticket_alert_revoke_failed(aw->rule);
+
+    } else {
+        ngx_log_error(NGX_LOG_NOTICE, ngx_cycle->log, 0,
+                      "ticket alert: %s: %s \"%V\" revoked",
+                      ngx_http_ticket_alert_rules[aw->rule],
+                      ngx_http_ticket_alert_lists[aw->rule], &aw->member);
+    }
+
+    ngx_free(aw);
+}
+
+
+/* ticket_alert_revocations_failed_total{rule}, where ticket_status is */
+
+static void
+ngx_http_ticket_alert_revoke_failed(ngx_uint_t rule)
+{
+    ngx_http_ticket_metrics_t    *m;
+    ngx_http_ticket_main_conf_t  *tmcf;
+
+    tmcf = ngx_http_cycle_get_module_main_conf(ngx_cycle,
+                                               ngx_http_ticket_module);
+    if (tmcf == NULL) {
+        return;
+    }
+
+    m = ngx_http_ticket_metrics(tmcf);
+
+    if (m != NULL) {
+        (void) ngx_atomic_fetch_add(&m->alert_revokes_failed[rule], 1);
+    }
+}
+
+
 static uint64_t
 ngx_http_ticket_alert_hash(ngx_uint_t rule, ngx_str_t *key)
 {
@@ -243,10 +380,7 @@ ngx_http_ticket_alert(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
             return NGX_CONF_ERROR;
         }
 
-        /* not yet: a revocation must never be promised and not written */
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"revoke\" is not supported yet");
-        return NGX_CONF_ERROR;
+        ar->revoke = 1;
     }
 
     ar->n = n;

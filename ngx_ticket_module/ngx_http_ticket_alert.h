@@ -23,5 +23,14 @@ ngx_uint_t ngx_http_ticket_alert_count(ngx_http_request_t *r,
     ngx_http_ticket_loc_conf_t *tlcf, ngx_uint_t rule, ngx_str_t *key,
     ngx_str_t *addr);
 
+/*
+ * The revoke action: the subject ("TENANT/SUB", cut-off value) or the
+ * jti (value its exp) written to Redis as ticketctl revoke writes it,
+ * actor "gateway:NAME", through the worker's revocation writer; the
+ * request goes on at once, a write Redis does not take is logged.
+ */
+void ngx_http_ticket_alert_revoke(ngx_http_request_t *r, ngx_uint_t rule,
+    ngx_str_t *member, int64_t value);
+
 
 #endif /* _NGX_HTTP_TICKET_ALERT_H_INCLUDED_ */

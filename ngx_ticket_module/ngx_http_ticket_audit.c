@@ -242,6 +242,22 @@ ngx_http_ticket_audit_alerts(ngx_http_request_t *r,
                       "ticket alert: %s, %ui in %T s",
                       reasons[rule], count, tlcf->alerts[rule].window);
 
+        /*
+         * revoke: queued to this worker's Redis writer, never waited for;
+         * ticket_mode audit is a dry run: the record says what would be
+         * done (enforced false), nothing is written
+         */
+
+        if (tlcf->alerts[rule].revoke && tlcf->mode == NGX_HTTP_TICKET_ENFORCE)
+        {
+            if (rule == NGX_HTTP_TICKET_ALERT_OVER) {
+                ngx_http_ticket_alert_revoke(r, rule, &key, ngx_time());
+
+            } else {
+                ngx_http_ticket_alert_revoke(r, rule, &key, t->exp);
+            }
+        }
+
         if (tlcf->audit_log == NULL) {
             continue;
         }
@@ -864,6 +880,13 @@ ngx_http_ticket_audit_flush_handler(ngx_event_t *ev)
  * opened them as root; a worker owns nothing it could change but the
  * mode, so the master's init_module does the owner (below).
  */
+
+ngx_str_t *
+ngx_http_ticket_audit_gateway_name_get(void)
+{
+    return &ngx_http_ticket_audit_gateway_name;
+}
+
 
 ngx_int_t
 ngx_http_ticket_audit_init_process(ngx_cycle_t *cycle)

@@ -1242,6 +1242,22 @@ ngx_http_ticket_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         }
     }
 
+    if ((conf->alerts[NGX_HTTP_TICKET_ALERT_OVER].revoke
+         || conf->alerts[NGX_HTTP_TICKET_ALERT_SHARED].revoke)
+        && conf->mode == NGX_HTTP_TICKET_ENFORCE)
+    {
+        rmcf = ngx_http_conf_get_module_main_conf(cf,
+                                          ngx_http_ticket_revocation_module);
+
+        if (rmcf == NULL || rmcf->redis.addrs == NULL) {
+            ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                          "\"ticket_alert ... revoke\" writes revocations: "
+                          "add \"ticket_redis\" (or \"ticket_mode audit\" "
+                          "for a dry run)");
+            return NGX_CONF_ERROR;
+        }
+    }
+
     if (ngx_http_ticket_www_auth(cf, &conf->realm, NULL, &conf->www_missing)
         != NGX_OK
         || ngx_http_ticket_www_auth(cf, &conf->realm, "invalid_token",

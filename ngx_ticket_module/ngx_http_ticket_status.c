@@ -171,6 +171,21 @@ counters:
 
     b->last = ngx_http_ticket_keys_url_status(r, b->last);
 
+    /* a Redis series: only where ticket_redis is configured */
+
+    if (rv == NGX_OK) {
+        b->last = ngx_sprintf(b->last,
+            "# HELP ticket_alert_revocations_failed_total Revocations of "
+            "\"ticket_alert ... revoke\" that Redis did not take.\n"
+            "# TYPE ticket_alert_revocations_failed_total counter\n"
+            "ticket_alert_revocations_failed_total"
+            "{rule=\"over_privilege\"} %uA\n"
+            "ticket_alert_revocations_failed_total"
+            "{rule=\"shared_ticket\"} %uA\n",
+            m->alert_revokes_failed[NGX_HTTP_TICKET_ALERT_OVER],
+            m->alert_revokes_failed[NGX_HTTP_TICKET_ALERT_SHARED]);
+    }
+
     r->headers_out.status = NGX_HTTP_OK;
     r->headers_out.content_length_n = b->last - b->pos;
     ngx_str_set(&r->headers_out.content_type,

@@ -106,6 +106,8 @@ typedef struct {
     ngx_atomic_t                cache_hits;
     ngx_atomic_t                cache_misses;
     ngx_atomic_t                alerts[NGX_HTTP_TICKET_ALERT_RULES];
+    ngx_atomic_t                alert_revokes_failed[
+                                    NGX_HTTP_TICKET_ALERT_RULES];
 } ngx_http_ticket_metrics_t;
 
 

@@ -24,6 +24,7 @@ my @METRICS = (
     [ticket_audit_records_total          => 'counter'],
     [ticket_audit_dropped_total          => 'counter'],
     [ticket_alerts_total                 => 'counter'],
+    [ticket_alert_revocations_failed_total => 'counter'],
 );
 my @LISTS = qw(jti sub sid tenant kid);
 
@@ -90,7 +91,8 @@ like($r->{body}, qr/\n\z/, 'body ends with a newline');
 
 my %REDIS = map { $_ => 1 } qw(ticket_revocation_entries
     ticket_revocation_sync_age_seconds ticket_redis_up
-    ticket_revocation_loaded ticket_revocation_zone_full);
+    ticket_revocation_loaded ticket_revocation_zone_full
+    ticket_alert_revocations_failed_total);
 
 for my $x (@METRICS) {
     my ($name, $type) = @$x;

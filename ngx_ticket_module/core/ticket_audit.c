@@ -131,7 +131,11 @@ ticket_audit_event_from_name(const char *name, size_t len)
         return -1;
     }
 
-    for (i = 1; i < TICKET_AUDIT_ALERT; i++) {  /* a request's events */
+    for (i = 1; i < TICKET_AUDIT_NEVENTS; i++) {
+        if (i == TICKET_AUDIT_ALERT) {      /* no request's, not filtered */
+            continue;
+        }
+
         if (len == strlen(ticket_audit_event_names[i])
             && memcmp(name, ticket_audit_event_names[i], len) == 0)
         {

@@ -466,18 +466,19 @@ ticketctl_audit_setup(ticketctl_audit_ctx_t *ctx, ticketctl_audit_args_t *a)
             }
         }
 
-        /* alert (ticket_alert) and signal (an identity provider's event)
-         * records are no request's: filtered, not in the summary's
-         * events */
+        /* the SPEC's four, another event a record names (signal), or
+         * alert records (ticket_alert: no request's, not in the
+         * summary's events) */
 
         if (ticketctl_audit_events[j] == NULL
-            && strcmp(a->event[i], "alert") != 0
-            && strcmp(a->event[i], "signal") != 0)
+            && ticket_audit_event_from_name(a->event[i],
+                                            strlen(a->event[i])) < 0
+            && strcmp(a->event[i], "alert") != 0)
         {
             return ticketctl_usage_error("unknown --event \"%s\"; one of "
                                          "denied, over_privilege, "
-                                         "excess_privilege, allowed, alert, "
-                                         "signal", a->event[i]);
+                                         "excess_privilege, allowed, "
+                                         "signal, alert", a->event[i]);
         }
     }
 
