@@ -209,7 +209,12 @@ ngx_http_ticket_audit_alerts(ngx_http_request_t *r,
                 return;
             }
 
-            p = ngx_cpymem(key.data, t->tenant.data, t->tenant.len);
+            p = key.data;
+
+            if (t->tenant.len) {
+                p = ngx_cpymem(p, t->tenant.data, t->tenant.len);
+            }
+
             *p++ = '/';
             ngx_memcpy(p, t->sub.data, t->sub.len);
 

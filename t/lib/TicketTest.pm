@@ -246,7 +246,8 @@ sub env_for_nginx {
         chomp(my $ubsan = `gcc -print-file-name=libubsan.so`);
         $env{LD_PRELOAD} = "$asan $ubsan";
         $env{ASAN_OPTIONS} = "detect_leaks=0:log_path=$self->{dir}/san/asan"
-                           . ":abort_on_error=1";
+                           . ":abort_on_error=1"
+                           . ($self->{asan_extra} // '');
         $env{UBSAN_OPTIONS} = "print_stacktrace=1:halt_on_error=1"
                             . ":log_path=$self->{dir}/san/ubsan";
     }
