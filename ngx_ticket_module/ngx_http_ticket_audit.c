@@ -330,12 +330,9 @@ void
 ngx_http_ticket_audit_write_record(ngx_http_request_t *r,
     ngx_http_ticket_loc_conf_t *tlcf, ticket_audit_record_t *rec)
 {
-    size_t                        len;
-    u_char                       *buf, *p, *q;
+    u_char                       *q;
     ngx_time_t                   *tp;
     ngx_http_variable_value_t    *vv;
-    ngx_http_ticket_metrics_t    *m;
-    ngx_http_ticket_main_conf_t  *tmcf;
     ngx_http_ticket_audit_log_t  *log;
 
     log = tlcf->audit_log;
@@ -380,37 +377,7 @@ ngx_http_ticket_audit_write_record(ngx_http_request_t *r,
     rec->writer.len = ngx_http_ticket_audit_writer.len;
     rec->seq = ++ngx_http_ticket_audit_seq;
 
-    len = ticket_audit_record_len(rec);
-
-    tmcf = ngx_http_get_module_main_conf(r, ngx_http_ticket_module);
-    m = ngx_http_ticket_metrics(tmcf);
-
-    if (len > 16 * 1024 * 1024) {
-        if (m != NULL) {
-            (void) ngx_atomic_fetch_add(&m->audit_dropped, 1);
-        }
-
-        return;
-    }
-
-    if (log->syslog) {
-        ngx_http_ticket_audit_syslog(log->syslog, r->pool, rec, len, m,
-                                     r->connection->log);
-        return;
-    }
-
-    buf = ngx_pnalloc(r->pool, len);
-    if (buf == NULL) {
-        if (m != NULL) {
-            (void) ngx_atomic_fetch_add(&m->audit_dropped, 1);
-        }
-
-        return;
-    }
-
-    p = (u_char *) ticket_audit_record_write((char *) buf, rec);
-
-    ngx_http_ticket_audit_file(log->file, buf, p - buf, r->connection->log);
+    ngx_http_ticket_audit_emit(r, log, rec);
 }
 
 
