@@ -26,15 +26,18 @@ static ticket_reason_t ngx_http_ticket_verify(ngx_http_request_t *r,
 static ngx_int_t ngx_http_ticket_find_token(ngx_http_request_t *r,
     ngx_http_ticket_loc_conf_t *tlcf, ngx_str_t *token);
 static ngx_uint_t ngx_http_ticket_source(ngx_http_request_t *r,
-    ngx_http_ticket_source_t *src, ngx_str_t *token);
+    ngx_http_ticket_source_t *src, ngx_str_t *token, ngx_uint_t *hidden);
 static ngx_uint_t ngx_http_ticket_header_copies(ngx_http_request_t *r,
     ngx_http_ticket_source_t *src, ngx_table_elt_t **first);
 static ngx_int_t ngx_http_ticket_header_token(ngx_table_elt_t *h,
     ngx_http_ticket_source_t *src, ngx_str_t *token);
 static ngx_uint_t ngx_http_ticket_cookie_copies(ngx_http_request_t *r,
-    ngx_str_t *name, ngx_str_t *first);
+    ngx_str_t *name, ngx_str_t *first, ngx_uint_t *hidden);
 static ngx_uint_t ngx_http_ticket_arg_copies(ngx_http_request_t *r,
-    ngx_str_t *name);
+    ngx_str_t *name, ngx_uint_t *hidden);
+static ngx_uint_t ngx_http_ticket_name_is(u_char *p, u_char *last,
+    ngx_str_t *name, ngx_uint_t decode);
+static ngx_uint_t ngx_http_ticket_space(u_char c);
 static ngx_int_t ngx_http_ticket_deny(ngx_http_request_t *r,
     ngx_http_ticket_loc_conf_t *tlcf, ngx_http_ticket_ctx_t *ctx);
 
@@ -289,12 +292,22 @@ ngx_http_ticket_verify(ngx_http_request_t *r,
 
 
 /*
- * The ticket: NGX_OK, NGX_DECLINED when no source holds one, NGX_BUSY when
- * any configured source is present more than once.  nginx finds the first
- * copy and forwards them all; a backend that reads the ticket itself
- * (Python's cookie and query parsers take the last copy) would act on one
- * that was never verified.  So every source is looked at, not only the
- * one that wins.
+ * The ticket: NGX_OK, NGX_DECLINED when no source holds one, NGX_BUSY
+ * (malformed) when the request is ambiguous about it:
+ *
+ *   - a configured source present more than once: nginx finds the first
+ *     copy and forwards them all, and a backend that reads the ticket
+ *     itself (Python's cookie and query parsers take the last copy)
+ *     would act on one that was never verified;
+ *   - tickets in two sources (a header and a cookie): "first found wins"
+ *     would let a second copy hide behind the first, or be the one a
+ *     backend reading the other source acts on;
+ *   - a copy only a backend's parser finds (a cookie name after a tab, an
+ *     argument named "%20t"), holding a value: nginx cannot read it, so
+ *     it was never verified.
+ *
+ * So every source is looked at, not only the one that wins.  What is no
+ * ticket (another Authorization scheme, an empty cookie) does not count.
  */
 
 static ngx_int_t
@@ -302,7 +315,7 @@ ngx_http_ticket_find_token(ngx_http_request_t *r,
     ngx_http_ticket_loc_conf_t *tlcf, ngx_str_t *token)
 {
     ngx_str_t                  found;
-    ngx_uint_t                 i, n, have;
+    ngx_uint_t                 i, n, have, hidden;
     ngx_http_ticket_source_t  *src;
 
     src = tlcf->sources->elts;
@@ -312,34 +325,57 @@ ngx_http_ticket_find_token(ngx_http_request_t *r,
 
     for (i = 0; i < tlcf->sources->nelts; i++) {
 
-        n = ngx_http_ticket_source(r, &src[i], &found);
+        hidden = 0;
+
+        n = ngx_http_ticket_source(r, &src[i], &found, &hidden);
 
         if (n > 1) {
             ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                           "ticket: source \"%V\" present %ui times",
                           &src[i].name, n);
-            ngx_str_null(token);
-            return NGX_BUSY;
+            goto ambiguous;
         }
 
-        if (n == 1 && !have && found.data != NULL) {
-            *token = found;
-            have = 1;
+        if (hidden) {
+            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                          "ticket: source \"%V\" present in a form nginx "
+                          "does not read", &src[i].name);
+            goto ambiguous;
         }
+
+        if (found.data == NULL) {
+            continue;
+        }
+
+        if (have) {
+            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                          "ticket: more than one source holds a ticket");
+            goto ambiguous;
+        }
+
+        *token = found;
+        have = 1;
     }
 
     return have ? NGX_OK : NGX_DECLINED;
+
+ambiguous:
+
+    ngx_str_null(token);
+
+    return NGX_BUSY;
 }
 
 
 /*
  * How many copies of the source the request holds, and in value the
- * ticket of the first as nginx finds it (data NULL: none to take).
+ * ticket of the first as nginx finds it (data NULL: none to take);
+ * hidden is set when a copy with a value is one nginx does not find.
  */
 
 static ngx_uint_t
 ngx_http_ticket_source(ngx_http_request_t *r, ngx_http_ticket_source_t *src,
-    ngx_str_t *value)
+    ngx_str_t *value, ngx_uint_t *hidden)
 {
     ngx_uint_t        n;
     ngx_table_elt_t  *h;
@@ -360,11 +396,11 @@ ngx_http_ticket_source(ngx_http_request_t *r, ngx_http_ticket_source_t *src,
         return n;
 
     case NGX_HTTP_TICKET_SRC_COOKIE:
-        n = ngx_http_ticket_cookie_copies(r, &src->name, value);
+        n = ngx_http_ticket_cookie_copies(r, &src->name, value, hidden);
         break;
 
     default: /* NGX_HTTP_TICKET_SRC_ARG */
-        n = ngx_http_ticket_arg_copies(r, &src->name);
+        n = ngx_http_ticket_arg_copies(r, &src->name, hidden);
 
         if (n && ngx_http_arg(r, src->name.data, src->name.len, value)
                  != NGX_OK)
@@ -375,7 +411,7 @@ ngx_http_ticket_source(ngx_http_request_t *r, ngx_http_ticket_source_t *src,
         break;
     }
 
-    /* an empty cookie or argument is no ticket: the next source may be */
+    /* an empty cookie or argument is no ticket */
 
     if (value->len == 0) {
         ngx_str_null(value);
@@ -492,19 +528,24 @@ ngx_http_ticket_header_token(ngx_table_elt_t *h,
     return NGX_OK;
 }
 
+
 /*
- * Cookies named name, compared as nginx's own lookup compares them
- * (case-insensitively; cookies separated by ";", and by "," before nginx
- * 1.29.6); first is the
- * value of the first, up to the next ";", as nginx reads it.
+ * Cookies named name.  A copy as nginx's own lookup finds it: split at
+ * ";" (and "," before nginx 1.29.6), spaces skipped, the name compared
+ * case-insensitively; first is the value of the first such copy, up to
+ * the next ";", as nginx reads it.  A backend splits and trims more:
+ * Python's str.strip() and SimpleCookie drop tabs, \x1c-\x1f, NEL and
+ * NBSP around a name, some parsers split at "," too, PHP reads "." and
+ * " " in a name as "_".  Such a copy counts as well, and with a value
+ * sets hidden: nginx would not find it.
  */
 
 static ngx_uint_t
 ngx_http_ticket_cookie_copies(ngx_http_request_t *r, ngx_str_t *name,
-    ngx_str_t *first)
+    ngx_str_t *first, ngx_uint_t *hidden)
 {
-    u_char           *start, *end, *p, *last, ch;
-    ngx_uint_t        i, n;
+    u_char           *start, *end, *sep, *eq, *p, *last, *v;
+    ngx_uint_t        i, n, exact, nginx_start, next_start;
     ngx_table_elt_t  *h;
 
     n = 0;
@@ -516,46 +557,69 @@ ngx_http_ticket_cookie_copies(ngx_http_request_t *r, ngx_str_t *name,
     {
         start = h->value.data;
         end = start + h->value.len;
+        nginx_start = 1;
 
         while (start < end) {
 
-            if ((size_t) (end - start) > name->len
-                && ngx_strncasecmp(start, name->data, name->len) == 0)
+            for (sep = start; sep < end && *sep != ';' && *sep != ',';
+                 sep++)
             {
-                for (p = start + name->len; p < end && *p == ' '; p++) {
+                /* void */
+            }
+
+            next_start = (sep < end
+                          && (*sep == ';'
+                              || (*sep == ','
+                                  && NGX_HTTP_TICKET_COOKIE_COMMA)));
+
+            eq = ngx_strlchr(start, sep, '=');
+
+            if (eq != NULL && ngx_http_ticket_name_is(start, eq, name, 0)) {
+
+                /* as nginx compares: spaces only, before and after */
+
+                for (p = start; p < eq && *p == ' '; p++) {
                     /* void */
                 }
 
-                if (p < end && *p == '=') {
+                for (last = eq; last > p && last[-1] == ' '; last--) {
+                    /* void */
+                }
 
-                    if (n++ == 0) {
-                        for (p++; p < end && *p == ' '; p++) {
-                            /* void */
-                        }
+                exact = nginx_start
+                        && (size_t) (last - p) == name->len
+                        && ngx_strncasecmp(p, name->data, name->len) == 0;
 
-                        for (last = p; last < end && *last != ';'; last++) {
-                            /* void */
-                        }
+                if (exact && first->data == NULL) {
+                    for (v = eq + 1; v < end && *v == ' '; v++) {
+                        /* void */
+                    }
 
-                        first->data = p;
-                        first->len = last - p;
+                    for (last = v; last < end && *last != ';'; last++) {
+                        /* void */
+                    }
+
+                    first->data = v;
+                    first->len = last - v;
+                }
+
+                if (!exact) {
+                    for (v = eq + 1; v < sep && ngx_http_ticket_space(*v);
+                         v++)
+                    {
+                        /* void */
+                    }
+
+                    if (v < sep) {
+                        *hidden = 1;
                     }
                 }
+
+                n++;
             }
 
-            /* the next cookie */
-
-            while (start < end) {
-                ch = *start++;
-
-                if (ch == ';' || (ch == ',' && NGX_HTTP_TICKET_COOKIE_COMMA)) {
-                    break;
-                }
-            }
-
-            while (start < end && *start == ' ') {
-                start++;
-            }
+            nginx_start = next_start;
+            start = sep + 1;
         }
     }
 
@@ -564,65 +628,99 @@ ngx_http_ticket_cookie_copies(ngx_http_request_t *r, ngx_str_t *name,
 
 
 /*
- * Arguments named name: case-insensitively as ngx_http_arg() finds them,
- * and also percent-encoded or without "=", as a backend's query parser
- * may read them ("%74=" is "t=" to Python's parse_qs).
+ * Arguments named name.  nginx's ngx_http_arg() finds "name=" right
+ * after the start or a "&", case-insensitively.  A backend's parser
+ * finds more: names percent-decoded ("%74=" is "t=" to Python's
+ * parse_qs), "+" as a space, spaces stripped (PHP drops leading ones),
+ * a name cut at a NUL (C strings) or a "[" (PHP's t[0]), a ";" as a
+ * separator (Rack, older Python), a name without "=".  Every such copy
+ * counts; one with a value that ngx_http_arg() would not find sets
+ * hidden.
  */
 
 static ngx_uint_t
-ngx_http_ticket_arg_copies(ngx_http_request_t *r, ngx_str_t *name)
+ngx_http_ticket_arg_copies(ngx_http_request_t *r, ngx_str_t *name,
+    ngx_uint_t *hidden)
 {
-    u_char      *p, *last, *amp, *eq;
-    ngx_uint_t   n;
+    u_char      *p, *last, *sep, *eq;
+    ngx_uint_t   n, nginx_start, next_start;
 
     n = 0;
+    nginx_start = 1;
 
     p = r->args.data;
     last = p + r->args.len;
 
     while (p < last) {
-        amp = ngx_strlchr(p, last, '&');
-        if (amp == NULL) {
-            amp = last;
+
+        for (sep = p; sep < last && *sep != '&' && *sep != ';'; sep++) {
+            /* void */
         }
 
-        eq = ngx_strlchr(p, amp, '=');
+        next_start = (sep < last && *sep == '&');
+
+        eq = ngx_strlchr(p, sep, '=');
         if (eq == NULL) {
-            eq = amp;
+            eq = sep;
         }
 
-        if (ngx_http_ticket_arg_name_is(p, eq, name)) {
+        if (ngx_http_ticket_name_is(p, eq, name, 1)) {
             n++;
+
+            if (eq < sep && eq + 1 < sep
+                && !(nginx_start
+                     && (size_t) (eq - p) == name->len
+                     && ngx_strncasecmp(p, name->data, name->len) == 0))
+            {
+                *hidden = 1;
+            }
         }
 
-        p = amp + 1;
+        nginx_start = next_start;
+        p = sep + 1;
     }
 
     return n;
 }
 
 
-/* an argument's name, between p and last, percent-decoded, is name */
+/* an argument's name, between p and last, names the source arg as a
+ * backend's query parser may read it (see above) */
 
 ngx_uint_t
 ngx_http_ticket_arg_name_is(u_char *p, u_char *last, ngx_str_t *name)
 {
-    u_char      c;
+    return ngx_http_ticket_name_is(p, last, name, 1);
+}
+
+
+/*
+ * A cookie's or an argument's name, between p and last, is name to some
+ * backend: percent-decoded and "+" as a space (decode: arguments), cut
+ * at a NUL or a "[", white space around it dropped (ngx_http_ticket_
+ * space()), then compared case-insensitively, a "." or " " in it as "_".
+ */
+
+static ngx_uint_t
+ngx_http_ticket_name_is(u_char *p, u_char *last, ngx_str_t *name,
+    ngx_uint_t decode)
+{
+    u_char      c, a, b, buf[64];
     ngx_int_t   hi, lo;
-    ngx_uint_t  k;
+    ngx_uint_t  len, k, s, e;
 
-    for (k = 0; p < last; k++) {
+    /* decoded into buf: a name longer than the source's plus the white
+     * space allowed around it is another name */
 
-        if (k == name->len) {
-            return 0;
-        }
+    len = 0;
 
+    while (p < last) {
         c = *p++;
 
-        if (c == '+') {
+        if (decode && c == '+') {
             c = ' ';
 
-        } else if (c == '%' && last - p >= 2) {
+        } else if (decode && c == '%' && last - p >= 2) {
             hi = ngx_hextoi(p, 1);
             lo = ngx_hextoi(p + 1, 1);
 
@@ -632,12 +730,57 @@ ngx_http_ticket_arg_name_is(u_char *p, u_char *last, ngx_str_t *name)
             }
         }
 
-        if (ngx_tolower(c) != ngx_tolower(name->data[k])) {
+        if (c == '\0' || c == '[') {
+            break;
+        }
+
+        if (len == sizeof(buf)) {
+            return 0;
+        }
+
+        buf[len++] = c;
+    }
+
+    for (s = 0; s < len && ngx_http_ticket_space(buf[s]); s++) {
+        /* void */
+    }
+
+    for (e = len; e > s && ngx_http_ticket_space(buf[e - 1]); e--) {
+        /* void */
+    }
+
+    if (e - s != name->len) {
+        return 0;
+    }
+
+    for (k = 0; k < name->len; k++) {
+        a = ngx_tolower(buf[s + k]);
+        b = ngx_tolower(name->data[k]);
+
+        if (b == '_' && (a == '.' || a == ' ')) {
+            a = '_';
+        }
+
+        if (a != b) {
             return 0;
         }
     }
 
-    return k == name->len;
+    return 1;
+}
+
+
+/*
+ * White space to some backend around a name: ASCII's, and what Python's
+ * str.strip() and its regular expressions' \s also take on a Latin-1
+ * header (\x1c-\x1f, NEL, NBSP).
+ */
+
+static ngx_uint_t
+ngx_http_ticket_space(u_char c)
+{
+    return c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f)
+           || c == 0x85 || c == 0xa0;
 }
 
 

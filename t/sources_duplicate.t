@@ -4,7 +4,8 @@
 # on a copy the gateway did not verify.  Names are compared as nginx
 # compares them (header, cookie and argument names case-insensitively);
 # an argument name percent-encoded still names the same argument for a
-# backend that decodes it, so it counts too.
+# backend that decodes it, so it counts too.  Tickets in two different
+# sources: t/sources_two.t.
 
 use strict;
 use warnings;
@@ -102,10 +103,10 @@ case('header-then-cookie-twice', '/s/x',
 case('header-then-arg-twice', "/s/x?t=$forged&t=$forged",
      ['X-Ticket' => $good], 401, 'malformed');
 
-# one copy in each of two sources is not a duplicate: first found wins
+# one copy in each of two sources is as ambiguous (t/sources_two.t)
 
 case('header-and-cookie', '/s/x',
-     ['X-Ticket' => $good, Cookie => "tk=$forged"], 200, 'ok');
+     ['X-Ticket' => $good, Cookie => "tk=$forged"], 401, 'malformed');
 
 # Authorization: Bearer
 
