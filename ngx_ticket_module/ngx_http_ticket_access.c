@@ -24,7 +24,7 @@ static ticket_reason_t ngx_http_ticket_verify(ngx_http_request_t *r,
     ngx_http_ticket_main_conf_t *tmcf, ngx_http_ticket_loc_conf_t *tlcf,
     ngx_http_ticket_ctx_t *ctx, ngx_http_ticket_metrics_t *m);
 static ngx_int_t ngx_http_ticket_find_token(ngx_http_request_t *r,
-    ngx_http_ticket_loc_conf_t *tlcf, ngx_str_t *token);
+    ngx_http_ticket_loc_conf_t *tlcf, ngx_str_t *token, ngx_uint_t *type);
 static ngx_uint_t ngx_http_ticket_source(ngx_http_request_t *r,
     ngx_http_ticket_source_t *src, ngx_str_t *token, ngx_uint_t *hidden);
 static ngx_uint_t ngx_http_ticket_header_copies(ngx_http_request_t *r,
@@ -136,6 +136,7 @@ ngx_http_ticket_evaluate(ngx_http_request_t *r,
     ngx_http_ticket_loc_conf_t *tlcf)
 {
     ngx_int_t                     rc;
+    ngx_uint_t                    type;
     ngx_http_ticket_ctx_t        *ctx;
     ngx_http_core_loc_conf_t     *clcf;
     ngx_http_ticket_metrics_t    *m;
@@ -172,7 +173,11 @@ ngx_http_ticket_evaluate(ngx_http_request_t *r,
     tmcf = ngx_http_get_module_main_conf(r, ngx_http_ticket_module);
     m = ngx_http_ticket_metrics(tmcf);
 
-    rc = ngx_http_ticket_find_token(r, tlcf, &ctx->token);
+    type = NGX_HTTP_TICKET_SRC_HEADER;
+
+    rc = ngx_http_ticket_find_token(r, tlcf, &ctx->token, &type);
+
+    ctx->cookie = (rc == NGX_OK && type == NGX_HTTP_TICKET_SRC_COOKIE);
 
     if (rc == NGX_DECLINED) {
         ctx->reason = TICKET_MISSING;
@@ -308,11 +313,12 @@ ngx_http_ticket_verify(ngx_http_request_t *r,
  *
  * So every source is looked at, not only the one that wins.  What is no
  * ticket (another Authorization scheme, an empty cookie) does not count.
+ * type: the source's type, NGX_HTTP_TICKET_SRC_*, with NGX_OK.
  */
 
 static ngx_int_t
 ngx_http_ticket_find_token(ngx_http_request_t *r,
-    ngx_http_ticket_loc_conf_t *tlcf, ngx_str_t *token)
+    ngx_http_ticket_loc_conf_t *tlcf, ngx_str_t *token, ngx_uint_t *type)
 {
     ngx_str_t                  found;
     ngx_uint_t                 i, n, have, hidden;
@@ -354,6 +360,7 @@ ngx_http_ticket_find_token(ngx_http_request_t *r,
         }
 
         *token = found;
+        *type = src[i].type;
         have = 1;
     }
 

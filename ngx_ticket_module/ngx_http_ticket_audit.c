@@ -17,6 +17,7 @@
 #include "ngx_http_ticket_decision.h"
 #include "ngx_http_ticket_status.h"
 #include "ngx_http_ticket_alert.h"
+#include "ngx_http_ticket_text.h"
 
 #include <ticket_audit.h>
 #include <ticket_policy.h>
@@ -167,9 +168,11 @@ ngx_http_ticket_audit_handler(ngx_http_request_t *r)
 
 
 /*
- * ticket_alert: an over_privilege refusal counts for its subject, a
- * trusted ticket's request for its jti and client address; the request
- * that crosses a threshold writes an "alert" record after its own.
+ * ticket_alert: an insufficient_role refusal counts for its subject (a
+ * wrong kind, audience or claim is a client at the wrong place, not one
+ * reaching for privilege), a trusted ticket's request for its jti and
+ * client address; the request that crosses a threshold writes an "alert"
+ * record after its own.
  */
 
 static void
@@ -177,8 +180,8 @@ ngx_http_ticket_audit_alerts(ngx_http_request_t *r,
     ngx_http_ticket_ctx_t *ctx, ticket_audit_event_t event)
 {
     u_char                       *p;
-    ngx_str_t                     key, addr;
-    ngx_uint_t                    rule, count;
+    ngx_str_t                     key, addr, text;
+    ngx_uint_t                    rule, count, revoke;
     ticket_t                     *t;
     ticket_audit_record_t         rec;
     ngx_http_ticket_metrics_t    *m;
@@ -197,7 +200,10 @@ ngx_http_ticket_audit_alerts(ngx_http_request_t *r,
     for (rule = 0; rule < NGX_HTTP_TICKET_ALERT_RULES; rule++) {
 
         if (rule == NGX_HTTP_TICKET_ALERT_OVER) {
-            if (event != TICKET_AUDIT_OVER_PRIVILEGE || t->sub.data == NULL) {
+            if (event != TICKET_AUDIT_OVER_PRIVILEGE
+                || ctx->reason != TICKET_INSUFFICIENT_ROLE
+                || t->sub.data == NULL)
+            {
                 continue;
             }
 
@@ -248,13 +254,41 @@ ngx_http_ticket_audit_alerts(ngx_http_request_t *r,
                       reasons[rule], count, tlcf->alerts[rule].window);
 
         /*
+         * A ticket that came in a cookie is never revoked: any web page
+         * can make a victim's browser send its cookie to a forbidden
+         * path, and so get the victim revoked.  The alert is recorded.
+         */
+
+        revoke = tlcf->alerts[rule].revoke;
+
+        if (revoke && ctx->cookie) {
+            revoke = 0;
+
+            /* the member as the logs show it: control bytes as \xHH */
+
+            if (ngx_http_ticket_safe_str(r->pool, (const char *) key.data,
+                                         key.len, &text)
+                != NGX_OK)
+            {
+                ngx_str_set(&text, "?");
+            }
+
+            ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                          "ticket alert: %s: not revoking %s \"%V\": "
+                          "the ticket came in a cookie",
+                          rule == NGX_HTTP_TICKET_ALERT_OVER
+                          ? "over_privilege" : "shared_ticket",
+                          rule == NGX_HTTP_TICKET_ALERT_OVER
+                          ? "subject" : "jti", &text);
+        }
+
+        /*
          * revoke: queued to this worker's Redis writer, never waited for;
          * ticket_mode audit is a dry run: the record says what would be
          * done (enforced false), nothing is written
          */
 
-        if (tlcf->alerts[rule].revoke && tlcf->mode == NGX_HTTP_TICKET_ENFORCE)
-        {
+        if (revoke && tlcf->mode == NGX_HTTP_TICKET_ENFORCE) {
             if (rule == NGX_HTTP_TICKET_ALERT_OVER) {
                 ngx_http_ticket_alert_revoke(r, rule, &key, ngx_time());
 
@@ -275,7 +309,7 @@ ngx_http_ticket_audit_alerts(ngx_http_request_t *r,
         rec.alert_reason = reasons[rule];
         rec.alert_count = count;
         rec.alert_window = (unsigned) tlcf->alerts[rule].window;
-        rec.alert_revoke = tlcf->alerts[rule].revoke;
+        rec.alert_revoke = revoke;
 
         ngx_http_ticket_audit_emit(r, tlcf->audit_log, &rec);
     }

@@ -94,6 +94,7 @@ ngx_http_ticket_ctx(ngx_http_request_t *r, ngx_http_ticket_ctx_t *ctx,
     ctx->preflight = 0;
     ctx->refused = 0;
     ctx->admitted = 0;
+    ctx->cookie = 0;
     ctx->refused_loc = NULL;
 
     return ctx;

@@ -201,6 +201,9 @@ struct ngx_http_ticket_ctx_s {
                                                 stands in error pages */
     unsigned                    admitted:1;  /* refused, but satisfy any
                                                 let another module admit */
+    unsigned                    cookie:1;    /* the ticket came in a
+                                                cookie: never revoked by
+                                                an alert */
     void                      **refused_loc; /* r->loc_conf it refused in */
 
     /* the most severe decision of scopes an internal redirect left,
