@@ -15,6 +15,7 @@
  *   ticket_jwk.h        key import: JWKS documents and PEM files
  *   ticket_parse.h      parsing a ticket
  *   ticket_time.h       exp, nbf, iat, lifetime
+ *   ticket_typing.h     security event tokens are not tickets
  *   ticket_verify.h     key choice, signature, tenant and issuer binding
  *   ticket_policy.h     kind, audience, roles, claims, privilege
  *   ticket_snapshot.h   verified tickets flattened for the cache
@@ -36,6 +37,7 @@
 #include "ticket_jwk.h"
 #include "ticket_parse.h"
 #include "ticket_time.h"
+#include "ticket_typing.h"
 #include "ticket_verify.h"
 #include "ticket_policy.h"
 #include "ticket_snapshot.h"

@@ -20,6 +20,7 @@
 #include "ticket_keys.h"
 #include "ticket_parse.h"
 #include "ticket_time.h"
+#include "ticket_typing.h"
 #include "ticket_verify.h"
 
 
@@ -405,6 +406,13 @@ ticket_validate(ticket_t *t, const char *token, size_t len,
     ticket_reason_t  rc;
 
     rc = ticket_parse_policy(t, token, len, p);
+    if (rc != TICKET_OK) {
+        return rc;
+    }
+
+    /* a security event token is no ticket, whoever signed it */
+
+    rc = ticket_check_typing(t);
     if (rc != TICKET_OK) {
         return rc;
     }

@@ -30,8 +30,9 @@ ticket_reason_t ticket_check_binding(const ticket_t *t,
     const ticket_policy_t *p);
 
 /*
- * All of the above in the order the gateway uses: parse, select key,
- * time (before any signature work), signature, binding.
+ * All of the above in the order the gateway uses: parse, typing (no
+ * security event token, ticket_typing.h), select key, time (before any
+ * signature work), signature, binding.
  */
 ticket_reason_t ticket_validate(ticket_t *t, const char *token, size_t len,
     const ticket_keyset_t *ks, const ticket_policy_t *p, int64_t now);

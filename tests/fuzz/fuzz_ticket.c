@@ -243,6 +243,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(ticket_check_time(&t, p, now) == TICKET_OK);
         FUZZ_CHECK(ticket_check_binding(&t, p) == TICKET_OK);
 
+        /* never a security event token (ticket_typing.h) */
+
+        FUZZ_CHECK(ticket_check_typing(&t) == TICKET_OK);
+        FUZZ_CHECK(json_object_get(t.claims, "events") == NULL);
+
         FUZZ_CHECK(now < t.exp + p->leeway);
         FUZZ_CHECK(!t.has_nbf || t.nbf - p->leeway <= now);
         FUZZ_CHECK(t.iat - p->leeway <= now);
