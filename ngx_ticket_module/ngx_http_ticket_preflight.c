@@ -173,7 +173,11 @@ ngx_http_ticket_credential(void *data, ngx_table_elt_t *h)
 }
 
 
-/* the query string without the scope's argument sources, in any form */
+/*
+ * The query string without the scope's argument sources, in any form a
+ * backend may read (ngx_http_ticket_arg_name_is()), split at "&" and at
+ * ";" (Rack, older Python); a kept argument keeps the separator before it.
+ */
 
 static ngx_int_t
 ngx_http_ticket_strip_args(ngx_http_request_t *r,
@@ -199,9 +203,8 @@ ngx_http_ticket_strip_args(ngx_http_request_t *r,
     last = p + r->args.len;
 
     while (p < last) {
-        amp = ngx_strlchr(p, last, '&');
-        if (amp == NULL) {
-            amp = last;
+        for (amp = p; amp < last && *amp != '&' && *amp != ';'; amp++) {
+            /* void */
         }
 
         eq = ngx_strlchr(p, amp, '=');
@@ -222,7 +225,7 @@ ngx_http_ticket_strip_args(ngx_http_request_t *r,
 
         if (!drop && amp > p) {
             if (q > args) {
-                *q++ = '&';
+                *q++ = (p > r->args.data) ? p[-1] : '&';
             }
 
             q = ngx_cpymem(q, p, amp - p);

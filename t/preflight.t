@@ -14,7 +14,7 @@ use Test::More;
 use JSON::PP;
 use TicketTest;
 
-plan(tests => 26);
+plan(tests => 28);
 
 my $t = TicketTest->new;
 my $k = $t->keygen('ES256', 'k1');
@@ -70,6 +70,14 @@ my $r = $t->get("/pre/x?q=1&t=$tk&T=x", method => 'OPTIONS',
 is($r->{status}, 200, 'preflight: passed');
 is($r->{body}, "auth= cookie= xt= args=q=1\n",
    'preflight: no Authorization, Cookie or ticket source reached the backend');
+
+# argument copies only a backend's parser finds: after a ";" (Rack, older
+# Python), named "+t", "t%00x" or "t[0]"
+$r = $t->get("/pre/z?q=1;t=$tk;+t=$tk&t%00x=$tk&t[0]=$tk&b=2;c=3",
+             method => 'OPTIONS', headers => \@cors);
+is($r->{status}, 200, 'preflight, hidden argument copies: passed');
+is($r->{body}, "auth= cookie= xt= args=q=1&b=2;c=3\n",
+   'preflight: no copy of the argument source reached the backend');
 
 $r = $t->get('/pre/y', method => 'OPTIONS', headers => \@cors);
 is($r->{status}, 200, 'plain preflight: passed');
