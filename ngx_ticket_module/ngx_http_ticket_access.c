@@ -712,14 +712,14 @@ static ngx_uint_t
 ngx_http_ticket_name_is(u_char *p, u_char *last, ngx_str_t *name,
     ngx_uint_t decode)
 {
-    u_char      c, a, b, buf[64];
+    u_char      c, a, b;
     ngx_int_t   hi, lo;
-    ngx_uint_t  len, k, s, e;
+    ngx_uint_t  k, lead;
 
-    /* decoded into buf: a name longer than the source's plus the white
-     * space allowed around it is another name */
+    /* one pass, no copy: any amount of white space is skipped */
 
-    len = 0;
+    k = 0;
+    lead = 1;
 
     while (p < last) {
         c = *p++;
@@ -741,27 +741,23 @@ ngx_http_ticket_name_is(u_char *p, u_char *last, ngx_str_t *name,
             break;
         }
 
-        if (len == sizeof(buf)) {
-            return 0;
+        if (lead && ngx_http_ticket_space(c)) {
+            continue;
         }
 
-        buf[len++] = c;
-    }
+        lead = 0;
 
-    for (s = 0; s < len && ngx_http_ticket_space(buf[s]); s++) {
-        /* void */
-    }
+        if (k == name->len) {
+            /* after the name: white space only */
 
-    for (e = len; e > s && ngx_http_ticket_space(buf[e - 1]); e--) {
-        /* void */
-    }
+            if (!ngx_http_ticket_space(c)) {
+                return 0;
+            }
 
-    if (e - s != name->len) {
-        return 0;
-    }
+            continue;
+        }
 
-    for (k = 0; k < name->len; k++) {
-        a = ngx_tolower(buf[s + k]);
+        a = ngx_tolower(c);
         b = ngx_tolower(name->data[k]);
 
         if (b == '_' && (a == '.' || a == ' ')) {
@@ -771,9 +767,11 @@ ngx_http_ticket_name_is(u_char *p, u_char *last, ngx_str_t *name,
         if (a != b) {
             return 0;
         }
+
+        k++;
     }
 
-    return 1;
+    return k == name->len;
 }
 
 

@@ -15,7 +15,7 @@ use lib "$FindBin::Bin/lib";
 use Test::More;
 use TicketTest;
 
-plan(tests => 73);
+plan(tests => 77);
 
 my $t = TicketTest->new;
 my $k = $t->keygen('ES256', 'k1');
@@ -147,6 +147,11 @@ case('arg-nul-alone', "/s/x?t%00=$good", [], 401, 'malformed');
 case('arg-trailing-space', "/s/x?t%20=$good", [], 401, 'malformed');
 case('arg-dot-for-underscore', "/u/x?access_token=$good&access.token=$forged",
      [], 401, 'malformed');
+case('arg-long-space', '/s/x?' . ('%20' x 100) . "t=$forged",
+     ['X-Ticket' => $good], 401, 'malformed');
+case('cookie-long-space', '/s/x',
+     ['X-Ticket' => $good, Cookie => "a=1;" . ("\t" x 100) . "tk=$forged"],
+     401, 'malformed');
 case('arg-bare-alone', '/s/x?t', [], 401, 'missing');
 
 $t->stop;
