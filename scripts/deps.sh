@@ -4,13 +4,14 @@
 # alike (libclang-rt-dev, not libclang-rt-14-dev: llvm-defaults points it at
 # each release's clang); nothing is downloaded from anywhere else.
 #
-# Usage: scripts/deps.sh [build|valkey]
+# Usage: scripts/deps.sh [build|valkey|docker|matrix]
 #
 #   (none)   everything: build, unit tests, t/, fuzzing, packages, bench
 #   build    only what builds the module, ticketctl and the Debian packages
 #            (docker/Dockerfile's build stage)
 #   valkey   valkey-server too (the matrix runs t/ against it on Debian 13)
 #   docker   the container engine and compose (t/docker.t, make docker-test)
+#   matrix   debootstrap (scripts/matrix.sh makes the other releases' chroots)
 set -euo pipefail
 
 build=(nginx nginx-dev libjwt-dev libhiredis-dev libjansson-dev libssl-dev
@@ -24,7 +25,8 @@ case ${1:-} in
 build) pkgs=("${build[@]}") ;;
 valkey) pkgs+=(valkey-server) ;;
 docker) pkgs=(docker.io docker-compose iptables) ;;
-*) echo "usage: scripts/deps.sh [build|valkey|docker]" >&2; exit 2 ;;
+matrix) pkgs=(debootstrap) ;;
+*) echo "usage: scripts/deps.sh [build|valkey|docker|matrix]" >&2; exit 2 ;;
 esac
 
 missing=()

@@ -42,6 +42,8 @@ if [ ${#platforms[@]} -eq 0 ]; then
 fi
 
 mkdir -p "$logdir" "$cache"
+# a fresh machine has no debootstrap: the chroots need it
+bash "$top/scripts/deps.sh" matrix || { echo "matrix: cannot install debootstrap" >&2; exit 1; }
 summary=()
 failed=0
 
