@@ -258,6 +258,10 @@ ngx_http_ticket_redis_handshaked(ngx_connection_t *c)
 
     rd = c->data;
 
+    /* a certificate that does not verify is not fixed by asking again */
+
+    rd->refused = 1;
+
     if (!c->ssl->handshaked) {
         v = SSL_get_verify_result(c->ssl->connection);
 
@@ -281,6 +285,8 @@ ngx_http_ticket_redis_handshaked(ngx_connection_t *c)
         ngx_http_ticket_redis_close(rd, (char *) buf);
         return;
     }
+
+    rd->refused = 0;
 
     ngx_http_ticket_redis_open(rd);
 }
