@@ -22,7 +22,7 @@ use Test::More;
 use TicketTest;
 use RevTest;
 
-plan(tests => 22);
+plan(tests => 26);
 
 my $readme = TicketTest->new->read_file("$FindBin::Bin/../README.md");
 my %acl = $readme =~ /^ACL SETUSER (ticket-\w+) (.+)$/mg;
@@ -81,6 +81,23 @@ like($err, qr/NOPERM/, '... Redis says NOPERM');
                                   '--jti', 'jti-x', '--exp', '+1h');
 ok($rc == 2 && $err =~ /AUTH: WRONGPASS/,
    'ticketctl: a wrong password fails with WRONGPASS') or diag($err);
+
+# the URL's other forms: a password and a database in it, and mistakes
+($rc, $out, $err) = $t->ticketctl('revoke', '--redis',
+    "redis://ticket-writer:pw-ticket-writer\@127.0.0.1:$port/0", '--list');
+is($rc, 0, 'ticketctl: redis://USER:PASSWORD@HOST:PORT/DB') or diag($err);
+($rc, $out, $err) = $t->ticketctl('revoke', '--redis',
+    "redis://ticket-writer:wrong-pw\@127.0.0.1:$port", '--list');
+ok($rc == 2 && $err !~ /wrong-pw/,
+   'ticketctl: a failure never shows the URL\'s password') or diag($err);
+($rc, $out, $err) = $t->ticketctl('revoke', '--redis',
+    "redis://127.0.0.1:$port/x", '--list');
+ok($rc == 2 && $err =~ /invalid database/, 'ticketctl: a bad /DB is a '
+   . 'usage error') or diag($err);
+($rc, $out, $err) = $t->ticketctl('revoke', '--redis',
+    "redis://127.0.0.1:$port/0", '--db', '1', '--list');
+ok($rc == 2 && $err =~ /one of them/, 'ticketctl: /DB and --db together '
+   . 'are refused') or diag($err);
 
 # ---- a wrong password: never loaded, never 200, logged -------------------
 
