@@ -124,9 +124,14 @@ ngx_http_ticket_redis_connect(ngx_http_ticket_redis_t *rd)
 
     ngx_add_timer(&rd->deadline, rd->conf->timeout);
 
-    /* connected at once (a unix socket) or not: the caller hears later */
+    /*
+     * Connected at once (a unix socket): on from the event loop, so the
+     * caller hears later either way; else the write event tells.
+     */
 
-    ngx_post_event(c->write, &ngx_posted_events);
+    if (rc == NGX_OK) {
+        ngx_post_event(c->write, &ngx_posted_events);
+    }
 
     return NGX_OK;
 }
