@@ -21,7 +21,7 @@ use Test::More;
 use TicketTest;
 use RevTest;
 
-plan(tests => 30);
+plan(tests => 34);
 
 my $t = TicketTest->new;
 my $d = $t->dir;
@@ -183,6 +183,26 @@ is($rc, 0, 'ticketctl with --tls-cert and --tls-key revokes') or diag($err);
 $w = rev_watch($c, $ctk, until => 401, limit => 5);
 ok($w->{reached}, 'client certificate: the revocation arrives, 401');
 $c->done;
+
+# a gateway that writes (ticket_alert ... revoke) over the same TLS
+my $a = TicketTest->new;
+$a->{redis_port} = $rport;
+my $ak = $a->keygen('ES256', 'k1');
+$a->start(rev_conf(redis => "127.0.0.1:$tport tls tls_ca=$d/test-ca.pem "
+                            . "tls_cert=$d/gateway.pem "
+                            . "tls_key=$d/gateway.key",
+                   loc => "ticket_require_role admin;\n"
+                          . "            ticket_alert over_privilege 2/1h "
+                          . "revoke;"));
+my $eve = rev_mint($a, $ak, sub => 'eve', roles => 'reader', jti => 'eve-1');
+$w = rev_watch($a, $eve, until => 403, limit => 10);
+ok($w->{reached}, 'writer over TLS: lists loaded, a reader gets 403');
+$w = rev_watch($a, $eve, until => 401, limit => 5);
+ok($w->{reached}, 'writer over TLS: the alert\'s revocation of the subject '
+   . 'is written and read back, 401');
+ok(defined $t->redis_cmd('HGET', 'ticket:revoked:sub', '/eve'),
+   'writer over TLS: the sub row is in Redis');
+$a->done;
 
 my $n = TicketTest->new;
 $n->{redis_port} = $rport;
