@@ -2,7 +2,7 @@
 /*
  * ngx_ticket_module: the key service client.  One HTTPS GET at a time per
  * source, as nginx's upstream does it: ngx_event_connect_peer(), then
- * ngx_ssl_create_connection() and ngx_ssl_handshake(), every step under a
+ * TLS (ngx_http_ticket_tls.c) and ngx_ssl_handshake(), every step under a
  * timer.  The certificate must chain to the trusted certificates (or the
  * system store) and name the host; the request is HTTP/1.0 with
  * "Connection: close", so the response ends when the server closes, and
@@ -12,6 +12,7 @@
 
 
 #include "ngx_http_ticket_fetch.h"
+#include "ngx_http_ticket_tls.h"
 
 
 static void ngx_http_ticket_fetch_connected(ngx_event_t *ev);
@@ -148,27 +149,7 @@ ngx_http_ticket_fetch_connected(ngx_event_t *ev)
         ngx_del_timer(c->write);
     }
 
-    if (ngx_ssl_create_connection(f->ssl, c, NGX_SSL_BUFFER|NGX_SSL_CLIENT)
-        != NGX_OK)
-    {
-        ngx_http_ticket_fetch_finish(f, NGX_HTTP_TICKET_FETCH_TLS);
-        return;
-    }
-
-    if (f->host_is_ip) {
-        if (X509_VERIFY_PARAM_set1_ip_asc(
-                SSL_get0_param(c->ssl->connection), (char *) f->host.data)
-            != 1)
-        {
-            ngx_http_ticket_fetch_finish(f, NGX_HTTP_TICKET_FETCH_TLS);
-            return;
-        }
-
-    } else if (SSL_set_tlsext_host_name(c->ssl->connection,
-                                        (char *) f->host.data) != 1
-               || SSL_set1_host(c->ssl->connection, (char *) f->host.data)
-                  != 1)
-    {
+    if (ngx_http_ticket_tls_connection(f->ssl, c, &f->host) != NGX_OK) {
         ngx_http_ticket_fetch_finish(f, NGX_HTTP_TICKET_FETCH_TLS);
         return;
     }
@@ -190,7 +171,7 @@ ngx_http_ticket_fetch_connected(ngx_event_t *ev)
 static void
 ngx_http_ticket_fetch_handshaked(ngx_connection_t *c)
 {
-    long                      v;
+    const char               *why;
     ngx_http_ticket_fetch_t  *f;
 
     f = c->data;
@@ -216,16 +197,12 @@ ngx_http_ticket_fetch_handshaked(ngx_connection_t *c)
         return;
     }
 
-    /* SSL_VERIFY_PEER failed the handshake already; checked once more */
+    why = ngx_http_ticket_tls_unverified(c);
 
-    v = SSL_get_verify_result(c->ssl->connection);
-
-    if (v != X509_V_OK || SSL_get0_peer_certificate(c->ssl->connection)
-                          == NULL)
-    {
+    if (why != NULL) {
         ngx_log_error(NGX_LOG_ERR, f->log, 0,
                       "key service %V: certificate not verified: %s",
-                      &f->host, X509_verify_cert_error_string(v));
+                      &f->host, why);
         ngx_http_ticket_fetch_finish(f, NGX_HTTP_TICKET_FETCH_TLS);
         return;
     }
@@ -435,52 +412,3 @@ ngx_http_ticket_fetch_close(ngx_http_ticket_fetch_t *f)
     f->running = 0;
 }
 
-
-ngx_ssl_t *
-ngx_http_ticket_fetch_ssl(ngx_conf_t *cf, ngx_str_t *trusted)
-{
-    ngx_ssl_t           *ssl;
-    ngx_pool_cleanup_t  *cln;
-
-    ssl = ngx_pcalloc(cf->pool, sizeof(ngx_ssl_t));
-    if (ssl == NULL) {
-        return NULL;
-    }
-
-    ssl->log = cf->log;
-
-    if (ngx_ssl_create(ssl, NGX_SSL_TLSv1_2|NGX_SSL_TLSv1_3, NULL)
-        != NGX_OK)
-    {
-        return NULL;
-    }
-
-    cln = ngx_pool_cleanup_add(cf->pool, 0);
-    if (cln == NULL) {
-        ngx_ssl_cleanup_ctx(ssl);
-        return NULL;
-    }
-
-    cln->handler = ngx_ssl_cleanup_ctx;
-    cln->data = ssl;
-
-    if (trusted->len) {
-        if (ngx_ssl_trusted_certificate(cf, ssl, trusted, 8) != NGX_OK) {
-            return NULL;
-        }
-
-    } else if (SSL_CTX_set_default_verify_paths(ssl->ctx) != 1) {
-        ngx_ssl_error(NGX_LOG_EMERG, cf->log, 0,
-                      "SSL_CTX_set_default_verify_paths() failed");
-        return NULL;
-    }
-
-    /*
-     * the handshake itself fails on a certificate that does not verify
-     * (ngx_ssl_trusted_certificate() set a callback that only logs)
-     */
-
-    SSL_CTX_set_verify(ssl->ctx, SSL_VERIFY_PEER, NULL);
-
-    return ssl;
-}

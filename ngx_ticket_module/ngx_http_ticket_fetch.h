@@ -34,7 +34,6 @@ struct ngx_http_ticket_fetch_s {
     ngx_addr_t                     addr;
     ngx_str_t                      host;      /* NUL-terminated: SNI, Host,
                                                  the certificate's name */
-    ngx_uint_t                     host_is_ip;
     ngx_ssl_t                     *ssl;
     ngx_msec_t                     timeout;   /* each step */
     size_t                         max_size;  /* the whole response */
@@ -61,8 +60,6 @@ ngx_int_t ngx_http_ticket_fetch_start(ngx_http_ticket_fetch_t *f,
     ngx_str_t *path, ngx_log_t *log);
 /* closes a running GET without calling the handler (a worker exiting) */
 void ngx_http_ticket_fetch_abort(ngx_http_ticket_fetch_t *f);
-/* the client's TLS context: trusted (PEM) or the system store */
-ngx_ssl_t *ngx_http_ticket_fetch_ssl(ngx_conf_t *cf, ngx_str_t *trusted);
 
 
 #endif /* _NGX_HTTP_TICKET_FETCH_H_INCLUDED_ */

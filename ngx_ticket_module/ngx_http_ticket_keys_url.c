@@ -34,6 +34,7 @@
 #include "ngx_http_ticket_types.h"
 #include "ngx_http_ticket_keys_url.h"
 #include "ngx_http_ticket_fetch.h"
+#include "ngx_http_ticket_tls.h"
 
 
 #define NGX_HTTP_TICKET_KEYS_TICK       1000      /* ms */
@@ -1217,8 +1218,6 @@ ngx_http_ticket_keys_url_address(ngx_conf_t *cf,
 
     ngx_memcpy(src->fetch.host.data, u->host, u->host_len + 1);
     src->fetch.host.len = u->host_len;
-    src->fetch.host_is_ip = (ngx_inet_addr((u_char *) u->host, u->host_len)
-                             != INADDR_NONE);
     src->fetch.timeout = NGX_HTTP_TICKET_KEYS_TIMEOUT;
     src->fetch.max_size = TICKET_KEYS_MAX_DOC + 16384;  /* and the header */
     src->fetch.handler = ngx_http_ticket_keys_url_fetched;
@@ -1354,8 +1353,9 @@ ngx_http_ticket_keys_url_postconf(ngx_conf_t *cf)
     srcs = kmcf->sources.elts;
 
     for (i = 0; i < kmcf->sources.nelts; i++) {
-        srcs[i]->fetch.ssl = ngx_http_ticket_fetch_ssl(cf,
-                                                       &srcs[i]->conf->trusted);
+        srcs[i]->fetch.ssl = ngx_http_ticket_tls_create(cf,
+                                                        &srcs[i]->conf->trusted,
+                                                        NULL, NULL);
         if (srcs[i]->fetch.ssl == NULL) {
             return NGX_ERROR;
         }

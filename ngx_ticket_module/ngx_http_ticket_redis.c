@@ -1,119 +1,137 @@
 
 /*
- * ngx_ticket_module: hiredis's asynchronous context on nginx's event loop,
- * shaped as hiredis's own adapters (attach, add/del read and write,
- * cleanup).  hiredis 0.14 has no timeouts: one nginx timer bounds the
- * connect and every command, so a silent Redis (SIGSTOP) is noticed as
- * surely as a closed socket.  Addresses are numeric by the time they get
- * here (resolved at configuration load), so no lookup ever blocks.
+ * ngx_ticket_module: a Redis connection on nginx's event loop, owned as
+ * nginx's upstream owns one: ngx_event_connect_peer(), TLS on nginx's SSL
+ * layer (ngx_http_ticket_tls.c), reads and writes on nginx's events and
+ * timers.  hiredis only formats commands (redisFormatCommandArgv) and
+ * parses replies (redisReader, the parser tests/fuzz/fuzz_revocation.c
+ * feeds): its own I/O has no TLS in 0.14 (Debian 12), and one connection
+ * code for every platform is one to test.  One nginx timer bounds the
+ * connect, the handshake, the setup and every command, so a silent Redis
+ * (SIGSTOP) is noticed as surely as a closed socket.  Addresses are
+ * numeric by the time they get here (resolved at configuration load), so
+ * no lookup ever blocks.
+ *
+ * hiredis 0.14 and 1.x differ here in one thing: redisFormatCommandArgv()
+ * returns an int in 0.14, a long long from 1.0 (held in a long long).
  */
 
 
 #include "ngx_http_ticket_redis.h"
+#include "ngx_http_ticket_tls.h"
+
+
+#define NGX_HTTP_TICKET_REDIS_READ  16384
 
 
 typedef struct {
-    ngx_http_ticket_redis_t        *rd;
+    ngx_queue_t                     queue;
     ngx_http_ticket_redis_reply_pt  handler;
     void                           *data;
 } ngx_http_ticket_redis_cmd_t;
 
 
-static void ngx_http_ticket_redis_add_read(void *privdata);
-static void ngx_http_ticket_redis_del_read(void *privdata);
-static void ngx_http_ticket_redis_add_write(void *privdata);
-static void ngx_http_ticket_redis_del_write(void *privdata);
-static void ngx_http_ticket_redis_cleanup(void *privdata);
+static void ngx_http_ticket_redis_connected(ngx_event_t *ev);
+static void ngx_http_ticket_redis_handshaked(ngx_connection_t *c);
+static void ngx_http_ticket_redis_open(ngx_http_ticket_redis_t *rd);
 static void ngx_http_ticket_redis_read_handler(ngx_event_t *ev);
 static void ngx_http_ticket_redis_write_handler(ngx_event_t *ev);
 static void ngx_http_ticket_redis_deadline_handler(ngx_event_t *ev);
-static void ngx_http_ticket_redis_connected(const redisAsyncContext *ac,
-    int status);
-static void ngx_http_ticket_redis_disconnected(const redisAsyncContext *ac,
-    int status);
-static void ngx_http_ticket_redis_reply(redisAsyncContext *ac, void *r,
-    void *privdata);
+static ngx_int_t ngx_http_ticket_redis_append(ngx_http_ticket_redis_t *rd,
+    int argc, const char **argv, const size_t *argvlen);
+static void ngx_http_ticket_redis_dispatch(ngx_http_ticket_redis_t *rd,
+    redisReply *reply);
+static void ngx_http_ticket_redis_setup(ngx_http_ticket_redis_t *rd);
 static void ngx_http_ticket_redis_setup_reply(ngx_http_ticket_redis_t *rd,
     redisReply *reply, void *data);
+static void ngx_http_ticket_redis_teardown(ngx_http_ticket_redis_t *rd);
 static void ngx_http_ticket_redis_lost(ngx_http_ticket_redis_t *rd);
-static ngx_str_t *ngx_http_ticket_redis_name(ngx_http_ticket_redis_t *rd);
+static ngx_http_ticket_redis_addr_t *ngx_http_ticket_redis_addr(
+    ngx_http_ticket_redis_t *rd);
+
+
+/* the setup commands' replies: data says which */
+
+static char  ngx_http_ticket_redis_auth[] = "AUTH";
+static char  ngx_http_ticket_redis_select[] = "SELECT";
+static char  ngx_http_ticket_redis_ping[] = "PING";
 
 
 ngx_int_t
 ngx_http_ticket_redis_connect(ngx_http_ticket_redis_t *rd)
 {
+    ngx_int_t                      rc;
     ngx_connection_t              *c;
-    redisAsyncContext             *ac;
     ngx_http_ticket_redis_addr_t  *addr;
 
-    if (rd->ac != NULL) {
+    if (rd->conn != NULL) {
         return NGX_OK;
     }
 
-    addr = rd->conf->addrs->elts;
-    addr = &addr[rd->current % rd->conf->addrs->nelts];
+    addr = ngx_http_ticket_redis_addr(rd);
 
-    if (addr->path.len) {
-        ac = redisAsyncConnectUnix((const char *) addr->path.data);
-
-    } else {
-        ac = redisAsyncConnect((const char *) addr->host.data, addr->port);
-    }
-
-    if (ac == NULL) {
-        ngx_log_error(NGX_LOG_ERR, rd->log, 0,
-                      "ticket redis \"%V\": out of memory", &addr->name);
+    rd->pool = ngx_create_pool(1024, rd->log);
+    if (rd->pool == NULL) {
         return NGX_ERROR;
     }
 
-    if (ac->err) {
-        ngx_log_error(NGX_LOG_ERR, rd->log, 0,
-                      "ticket redis \"%V\": connect failed: %s",
-                      &addr->name, ac->errstr);
-        redisAsyncFree(ac);
-        rd->current++;
+    rd->reader = redisReaderCreate();
+    if (rd->reader == NULL) {
+        ngx_http_ticket_redis_teardown(rd);
         return NGX_ERROR;
     }
 
-    c = ngx_get_connection(ac->c.fd, rd->log);
-    if (c == NULL) {
-        redisAsyncFree(ac);
-        return NGX_ERROR;
-    }
-
-    c->data = rd;
-    c->log = rd->log;
-    c->read->log = rd->log;
-    c->write->log = rd->log;
-    c->read->handler = ngx_http_ticket_redis_read_handler;
-    c->write->handler = ngx_http_ticket_redis_write_handler;
-
-    rd->ac = ac;
-    rd->conn = c;
+    ngx_queue_init(&rd->cmds);
+    rd->out_len = 0;
+    rd->out_sent = 0;
     rd->pending = 0;
     rd->is_ready = 0;
-    rd->fail = NULL;
-
-    ac->data = rd;
-
-    /* the hooks first: setting the connect callback adds the write event */
-
-    ac->ev.data = rd;
-    ac->ev.addRead = ngx_http_ticket_redis_add_read;
-    ac->ev.delRead = ngx_http_ticket_redis_del_read;
-    ac->ev.addWrite = ngx_http_ticket_redis_add_write;
-    ac->ev.delWrite = ngx_http_ticket_redis_del_write;
-    ac->ev.cleanup = ngx_http_ticket_redis_cleanup;
+    rd->is_open = 0;
+    rd->refused = 0;
+    rd->generation++;
 
     rd->deadline.handler = ngx_http_ticket_redis_deadline_handler;
     rd->deadline.data = rd;
     rd->deadline.log = rd->log;
     rd->deadline.cancelable = 1;
 
+    ngx_memzero(&rd->peer, sizeof(ngx_peer_connection_t));
+    rd->peer.sockaddr = addr->addr.sockaddr;
+    rd->peer.socklen = addr->addr.socklen;
+    rd->peer.name = &addr->name;
+    rd->peer.get = ngx_event_get_peer;
+    rd->peer.log = rd->log;
+    rd->peer.log_error = NGX_ERROR_ERR;
+
+    rc = ngx_event_connect_peer(&rd->peer);
+
+    if (rc == NGX_ERROR || rc == NGX_BUSY || rc == NGX_DECLINED) {
+        /* ngx_event_connect_peer() logged why */
+        ngx_log_error(NGX_LOG_ERR, rd->log, 0,
+                      "ticket redis \"%V\": connect failed", &addr->name);
+        ngx_http_ticket_redis_teardown(rd);
+        rd->current++;
+        return NGX_ERROR;
+    }
+
+    c = rd->peer.connection;
+    c->data = rd;
+    c->pool = rd->pool;
+    c->read->handler = ngx_http_ticket_redis_connected;
+    c->write->handler = ngx_http_ticket_redis_connected;
+
+    rd->conn = c;
+
     ngx_add_timer(&rd->deadline, rd->conf->timeout);
 
-    redisAsyncSetDisconnectCallback(ac, ngx_http_ticket_redis_disconnected);
-    redisAsyncSetConnectCallback(ac, ngx_http_ticket_redis_connected);
+    /*
+     * Connected at once (a unix socket): on from the event loop, so the
+     * caller hears later either way; else the write event tells.
+     */
+
+    if (rc == NGX_OK) {
+        ngx_post_event(c->write, &ngx_posted_events);
+    }
 
     return NGX_OK;
 }
@@ -126,7 +144,7 @@ ngx_http_ticket_redis_command(ngx_http_ticket_redis_t *rd,
 {
     ngx_http_ticket_redis_cmd_t  *cmd;
 
-    if (rd->ac == NULL) {
+    if (rd->conn == NULL) {
         return NGX_ERROR;
     }
 
@@ -135,17 +153,15 @@ ngx_http_ticket_redis_command(ngx_http_ticket_redis_t *rd,
         return NGX_ERROR;
     }
 
-    cmd->rd = rd;
-    cmd->handler = handler;
-    cmd->data = data;
-
-    if (redisAsyncCommandArgv(rd->ac, ngx_http_ticket_redis_reply, cmd, argc,
-                              argv, argvlen)
-        != REDIS_OK)
-    {
+    if (ngx_http_ticket_redis_append(rd, argc, argv, argvlen) != NGX_OK) {
         ngx_free(cmd);
         return NGX_ERROR;
     }
+
+    cmd->handler = handler;
+    cmd->data = data;
+
+    ngx_queue_insert_tail(&rd->cmds, &cmd->queue);
 
     rd->pending++;
 
@@ -153,318 +169,244 @@ ngx_http_ticket_redis_command(ngx_http_ticket_redis_t *rd,
 
     ngx_add_timer(&rd->deadline, rd->conf->timeout + extra);
 
+    /* sent from the event loop, never from inside the caller */
+
+    if (rd->is_open) {
+        ngx_post_event(rd->conn->write, &ngx_posted_events);
+    }
+
     return NGX_OK;
 }
 
 
 /*
  * Drop the connection; the owner hears of it through rd->down and decides
- * when to try again.  Safe inside a hiredis callback: hiredis then defers
- * the free until the callback returns.
+ * when to try again.  Safe inside a reply handler: the read loop checks
+ * the connection's generation after each reply.
  */
 
 void
 ngx_http_ticket_redis_close(ngx_http_ticket_redis_t *rd, const char *why)
 {
-    redisAsyncContext  *ac;
-
-    ac = rd->ac;
-
-    if (ac == NULL) {
+    if (rd->conn == NULL) {
         return;
     }
 
     if (why != NULL) {
         ngx_log_error(NGX_LOG_ERR, rd->log, 0, "ticket redis \"%V\": %s",
-                      ngx_http_ticket_redis_name(rd), why);
+                      &ngx_http_ticket_redis_addr(rd)->name, why);
     }
 
-    rd->ac = NULL;
-    ac->data = NULL;
-
-    redisAsyncFree(ac);
-
+    ngx_http_ticket_redis_teardown(rd);
     ngx_http_ticket_redis_lost(rd);
 }
 
 
-/* the adapter: hiredis asks, nginx's event loop does */
-
 static void
-ngx_http_ticket_redis_add_read(void *privdata)
+ngx_http_ticket_redis_connected(ngx_event_t *ev)
 {
-    ngx_http_ticket_redis_t  *rd = privdata;
+    int                            err;
+    socklen_t                      len;
+    ngx_int_t                      rc;
+    ngx_connection_t              *c;
+    ngx_http_ticket_redis_t       *rd;
+    ngx_http_ticket_redis_addr_t  *addr;
 
-    ngx_connection_t  *c;
+    c = ev->data;
+    rd = c->data;
+    addr = ngx_http_ticket_redis_addr(rd);
 
-    c = rd->conn;
+    err = 0;
+    len = sizeof(int);
 
-    /* level-triggered: hiredis reads at most 16 KiB a call */
-
-    if (c != NULL && !c->read->active) {
-        if (ngx_add_event(c->read, NGX_READ_EVENT, NGX_LEVEL_EVENT)
-            != NGX_OK)
-        {
-            ngx_log_error(NGX_LOG_ALERT, rd->log, 0,
-                          "ticket redis: cannot add read event");
-        }
+    if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, (void *) &err, &len) == -1) {
+        err = ngx_socket_errno;
     }
-}
 
-
-static void
-ngx_http_ticket_redis_del_read(void *privdata)
-{
-    ngx_http_ticket_redis_t  *rd = privdata;
-
-    ngx_connection_t  *c;
-
-    c = rd->conn;
-
-    if (c != NULL && c->read->active) {
-        (void) ngx_del_event(c->read, NGX_READ_EVENT, 0);
-    }
-}
-
-
-static void
-ngx_http_ticket_redis_add_write(void *privdata)
-{
-    ngx_http_ticket_redis_t  *rd = privdata;
-
-    ngx_connection_t  *c;
-
-    c = rd->conn;
-
-    if (c != NULL && !c->write->active) {
-        if (ngx_add_event(c->write, NGX_WRITE_EVENT, NGX_LEVEL_EVENT)
-            != NGX_OK)
-        {
-            ngx_log_error(NGX_LOG_ALERT, rd->log, 0,
-                          "ticket redis: cannot add write event");
-        }
-    }
-}
-
-
-static void
-ngx_http_ticket_redis_del_write(void *privdata)
-{
-    ngx_http_ticket_redis_t  *rd = privdata;
-
-    ngx_connection_t  *c;
-
-    c = rd->conn;
-
-    if (c != NULL && c->write->active) {
-        (void) ngx_del_event(c->write, NGX_WRITE_EVENT, 0);
-    }
-}
-
-
-/* hiredis frees the context: the fd is its to close, the connection ours */
-
-static void
-ngx_http_ticket_redis_cleanup(void *privdata)
-{
-    ngx_http_ticket_redis_t  *rd = privdata;
-
-    ngx_connection_t  *c;
-
-    c = rd->conn;
-
-    if (c == NULL) {
+    if (err) {
+        ngx_log_error(NGX_LOG_ERR, rd->log, err,
+                      "ticket redis \"%V\": connect failed", &addr->name);
+        ngx_http_ticket_redis_close(rd, NULL);
         return;
     }
 
-    if (c->read->active) {
-        (void) ngx_del_event(c->read, NGX_READ_EVENT, 0);
+    if (rd->conf->ssl == NULL) {
+        ngx_http_ticket_redis_open(rd);
+        return;
     }
 
-    if (c->write->active) {
-        (void) ngx_del_event(c->write, NGX_WRITE_EVENT, 0);
+    if (ngx_http_ticket_tls_connection(rd->conf->ssl, c, &addr->tls_name)
+        != NGX_OK)
+    {
+        ngx_http_ticket_redis_close(rd, "cannot start TLS");
+        return;
     }
 
-    if (c->read->posted) {
-        ngx_delete_posted_event(c->read);
+    rc = ngx_ssl_handshake(c);
+
+    if (rc == NGX_AGAIN) {
+        c->ssl->handler = ngx_http_ticket_redis_handshaked;
+        return;
     }
 
-    if (c->write->posted) {
-        ngx_delete_posted_event(c->write);
+    ngx_http_ticket_redis_handshaked(c);
+}
+
+
+static void
+ngx_http_ticket_redis_handshaked(ngx_connection_t *c)
+{
+    long                      v;
+    u_char                    buf[160];
+    const char               *why;
+    ngx_http_ticket_redis_t  *rd;
+
+    rd = c->data;
+
+    /* a certificate that does not verify is not fixed by asking again */
+
+    rd->refused = 1;
+
+    if (!c->ssl->handshaked) {
+        v = SSL_get_verify_result(c->ssl->connection);
+
+        if (v != X509_V_OK) {
+            ngx_snprintf(buf, sizeof(buf), "TLS handshake failed: "
+                         "certificate not verified: %s%Z",
+                         X509_verify_cert_error_string(v));
+            ngx_http_ticket_redis_close(rd, (char *) buf);
+            return;
+        }
+
+        ngx_http_ticket_redis_close(rd, "TLS handshake failed");
+        return;
     }
 
-    ngx_free_connection(c);
+    why = ngx_http_ticket_tls_unverified(c);
 
-    c->fd = (ngx_socket_t) -1;
-    rd->conn = NULL;
+    if (why != NULL) {
+        ngx_snprintf(buf, sizeof(buf), "certificate not verified: %s%Z",
+                     why);
+        ngx_http_ticket_redis_close(rd, (char *) buf);
+        return;
+    }
+
+    rd->refused = 0;
+
+    ngx_http_ticket_redis_open(rd);
+}
+
+
+/* TCP (and TLS) up: the setup commands go first */
+
+static void
+ngx_http_ticket_redis_open(ngx_http_ticket_redis_t *rd)
+{
+    ngx_connection_t  *c;
+
+    c = rd->conn;
+
+    c->read->handler = ngx_http_ticket_redis_read_handler;
+    c->write->handler = ngx_http_ticket_redis_write_handler;
+
+    rd->is_open = 1;
+
+    ngx_http_ticket_redis_setup(rd);
 }
 
 
 static void
 ngx_http_ticket_redis_read_handler(ngx_event_t *ev)
 {
+    char                      buf[NGX_HTTP_TICKET_REDIS_READ];
+    void                     *reply;
+    ssize_t                   n;
+    ngx_uint_t                generation;
     ngx_connection_t         *c;
     ngx_http_ticket_redis_t  *rd;
 
     c = ev->data;
     rd = c->data;
+    generation = rd->generation;
 
-    /* the context may be freed in here: touch neither c nor rd->ac after */
+    /* until the socket is drained: nginx's events are edge-triggered */
 
-    if (rd->ac != NULL) {
-        redisAsyncHandleRead(rd->ac);
-    }
-}
+    for ( ;; ) {
+        n = c->recv(c, (u_char *) buf, sizeof(buf));
 
+        if (n == NGX_AGAIN) {
+            if (ngx_handle_read_event(ev, 0) != NGX_OK) {
+                ngx_http_ticket_redis_close(rd, "cannot add read event");
+            }
 
-static void
-ngx_http_ticket_redis_write_handler(ngx_event_t *ev)
-{
-    ngx_connection_t         *c;
-    ngx_http_ticket_redis_t  *rd;
+            return;
+        }
 
-    c = ev->data;
-    rd = c->data;
+        if (n == 0) {
+            ngx_http_ticket_redis_close(rd, "connection closed by the "
+                                            "server");
+            return;
+        }
 
-    if (rd->ac != NULL) {
-        redisAsyncHandleWrite(rd->ac);
-    }
-}
+        if (n == NGX_ERROR) {
+            ngx_http_ticket_redis_close(rd, "connection lost");
+            return;
+        }
 
+        if (redisReaderFeed(rd->reader, buf, n) != REDIS_OK) {
+            ngx_http_ticket_redis_close(rd, "out of memory");
+            return;
+        }
 
-static void
-ngx_http_ticket_redis_deadline_handler(ngx_event_t *ev)
-{
-    ngx_http_ticket_redis_t  *rd = ev->data;
+        for ( ;; ) {
+            reply = NULL;
 
-    ngx_http_ticket_redis_close(rd, rd->fail ? rd->fail
-                                    : rd->is_ready ? "timed out"
-                                                   : "connect timed out");
-}
+            if (redisReaderGetReply(rd->reader, &reply) != REDIS_OK) {
+                ngx_snprintf((u_char *) buf, sizeof(buf),
+                             "protocol error: %s%Z", rd->reader->errstr);
+                ngx_http_ticket_redis_close(rd, buf);
+                return;
+            }
 
+            if (reply == NULL) {
+                break;
+            }
 
-static void
-ngx_http_ticket_redis_connected(const redisAsyncContext *ac, int status)
-{
-    ngx_http_ticket_redis_t  *rd = ac->data;
+            ngx_http_ticket_redis_dispatch(rd, reply);
 
-    int          argc;
-    char         db[NGX_INT_T_LEN];
-    size_t       argvlen[2];
-    const char  *argv[2];
+            /* a handler may have closed it, or closed and opened anew */
 
-    if (rd == NULL) {
-        return;
-    }
-
-    if (status != REDIS_OK) {
-        /* hiredis frees a context whose connect failed by itself */
-        ngx_log_error(NGX_LOG_ERR, rd->log, 0,
-                      "ticket redis \"%V\": connect failed: %s",
-                      ngx_http_ticket_redis_name(rd),
-                      ac->errstr[0] ? ac->errstr : "unknown error");
-        rd->ac = NULL;
-        ngx_http_ticket_redis_lost(rd);
-        return;
-    }
-
-    if (rd->conf->password.len) {
-        argv[0] = "AUTH";
-        argvlen[0] = 4;
-        argv[1] = (const char *) rd->conf->password.data;
-        argvlen[1] = rd->conf->password.len;
-
-        if (ngx_http_ticket_redis_command(rd,
-                                          ngx_http_ticket_redis_setup_reply,
-                                          NULL, 0, 2, argv, argvlen)
-            != NGX_OK)
-        {
-            goto failed;
+            if (rd->conn == NULL || rd->generation != generation) {
+                return;
+            }
         }
     }
-
-    if (rd->conf->db) {
-        argv[0] = "SELECT";
-        argvlen[0] = 6;
-        argv[1] = db;
-        argvlen[1] = ngx_sprintf((u_char *) db, "%i", rd->conf->db)
-                     - (u_char *) db;
-
-        if (ngx_http_ticket_redis_command(rd,
-                                          ngx_http_ticket_redis_setup_reply,
-                                          NULL, 0, 2, argv, argvlen)
-            != NGX_OK)
-        {
-            goto failed;
-        }
-    }
-
-    /* the PING's answer says the connection is ready for the owner */
-
-    argc = 1;
-    argv[0] = "PING";
-    argvlen[0] = 4;
-
-    if (ngx_http_ticket_redis_command(rd, ngx_http_ticket_redis_setup_reply,
-                                      rd, 0, argc, argv, argvlen)
-        != NGX_OK)
-    {
-        goto failed;
-    }
-
-    return;
-
-failed:
-
-    /*
-     * Not here: hiredis calls this from its write handler without marking
-     * a callback, so a free now would pull the context from under it.
-     */
-
-    rd->fail = "cannot send setup commands";
-    ngx_add_timer(&rd->deadline, 1);
 }
 
 
 static void
-ngx_http_ticket_redis_disconnected(const redisAsyncContext *ac, int status)
+ngx_http_ticket_redis_dispatch(ngx_http_ticket_redis_t *rd,
+    redisReply *reply)
 {
-    ngx_http_ticket_redis_t  *rd = ac->data;
-
-    if (rd == NULL) {
-        /* we closed it ourselves */
-        return;
-    }
-
-    ngx_log_error(NGX_LOG_ERR, rd->log, 0,
-                  "ticket redis \"%V\": connection lost%s%s",
-                  ngx_http_ticket_redis_name(rd),
-                  ac->errstr[0] ? ": " : "", ac->errstr);
-
-    rd->ac = NULL;
-    ngx_http_ticket_redis_lost(rd);
-}
-
-
-static void
-ngx_http_ticket_redis_reply(redisAsyncContext *ac, void *r, void *privdata)
-{
-    ngx_http_ticket_redis_cmd_t  *cmd = privdata;
-
     void                            *data;
-    ngx_http_ticket_redis_t         *rd;
+    ngx_queue_t                     *q;
+    ngx_http_ticket_redis_cmd_t     *cmd;
     ngx_http_ticket_redis_reply_pt   handler;
 
-    rd = cmd->rd;
+    if (ngx_queue_empty(&rd->cmds)) {
+        freeReplyObject(reply);
+        ngx_http_ticket_redis_close(rd, "a reply to no command");
+        return;
+    }
+
+    q = ngx_queue_head(&rd->cmds);
+    cmd = ngx_queue_data(q, ngx_http_ticket_redis_cmd_t, queue);
+    ngx_queue_remove(q);
+
     handler = cmd->handler;
     data = cmd->data;
 
     ngx_free(cmd);
-
-    if (ac->data == NULL) {
-        /* the context is being freed: no reply, no one to tell */
-        return;
-    }
 
     if (rd->pending) {
         rd->pending--;
@@ -474,7 +416,191 @@ ngx_http_ticket_redis_reply(redisAsyncContext *ac, void *r, void *privdata)
         ngx_del_timer(&rd->deadline);
     }
 
-    handler(rd, r, data);
+    handler(rd, reply, data);
+
+    freeReplyObject(reply);
+}
+
+
+static void
+ngx_http_ticket_redis_write_handler(ngx_event_t *ev)
+{
+    ssize_t                   n;
+    ngx_connection_t         *c;
+    ngx_http_ticket_redis_t  *rd;
+
+    c = ev->data;
+    rd = c->data;
+
+    while (rd->out_sent < rd->out_len) {
+        n = c->send(c, rd->out + rd->out_sent, rd->out_len - rd->out_sent);
+
+        if (n == NGX_AGAIN) {
+            if (ngx_handle_write_event(ev, 0) != NGX_OK) {
+                ngx_http_ticket_redis_close(rd, "cannot add write event");
+            }
+
+            return;
+        }
+
+        if (n <= 0) {
+            ngx_http_ticket_redis_close(rd, "connection lost");
+            return;
+        }
+
+        rd->out_sent += n;
+    }
+
+    /* sent: the bytes wiped, an AUTH's password among them */
+
+    if (rd->out_len) {
+        ngx_explicit_memzero(rd->out, rd->out_len);
+        rd->out_len = 0;
+        rd->out_sent = 0;
+    }
+
+    if (ngx_handle_write_event(ev, 0) != NGX_OK) {
+        ngx_http_ticket_redis_close(rd, "cannot add write event");
+    }
+}
+
+
+static void
+ngx_http_ticket_redis_deadline_handler(ngx_event_t *ev)
+{
+    ngx_http_ticket_redis_t  *rd = ev->data;
+
+    ngx_http_ticket_redis_close(rd,
+                                rd->is_ready ? "timed out"
+                                : rd->is_open ? "setup timed out"
+                                : rd->conf->ssl ? "connect or TLS handshake "
+                                                  "timed out"
+                                : "connect timed out");
+}
+
+
+/* the command formatted by hiredis, copied after what is not sent yet */
+
+static ngx_int_t
+ngx_http_ticket_redis_append(ngx_http_ticket_redis_t *rd, int argc,
+    const char **argv, const size_t *argvlen)
+{
+    char       *cmd;
+    u_char     *out;
+    size_t      size, unsent;
+    long long   n;
+
+    n = redisFormatCommandArgv(&cmd, argc, argv, argvlen);
+
+    if (n < 0) {
+        return NGX_ERROR;
+    }
+
+    if (rd->out_len + n > rd->out_size) {
+        unsent = rd->out_len - rd->out_sent;
+        size = ngx_max(4096, 2 * (unsent + n));
+
+        out = ngx_alloc(size, rd->log);
+        if (out == NULL) {
+            ngx_explicit_memzero(cmd, n);
+            redisFreeCommand(cmd);
+            return NGX_ERROR;
+        }
+
+        /* a TLS write in progress may move (SSL_MODE_ACCEPT_MOVING...) */
+
+        if (rd->out != NULL) {
+            ngx_memcpy(out, rd->out + rd->out_sent, unsent);
+            ngx_explicit_memzero(rd->out, rd->out_size);
+            ngx_free(rd->out);
+        }
+
+        rd->out = out;
+        rd->out_size = size;
+        rd->out_len = unsent;
+        rd->out_sent = 0;
+    }
+
+    ngx_memcpy(rd->out + rd->out_len, cmd, n);
+    rd->out_len += n;
+
+    ngx_explicit_memzero(cmd, n);
+    redisFreeCommand(cmd);
+
+    return NGX_OK;
+}
+
+
+/*
+ * AUTH (with the username: an ACL user, Redis 6 and later), SELECT, and
+ * a PING whose answer says the connection is ready for the owner.
+ */
+
+static void
+ngx_http_ticket_redis_setup(ngx_http_ticket_redis_t *rd)
+{
+    int                            argc;
+    char                           db[NGX_INT_T_LEN];
+    size_t                         argvlen[3];
+    const char                    *argv[3];
+    ngx_http_ticket_redis_conf_t  *conf;
+
+    conf = rd->conf;
+
+    if (conf->password.len) {
+        argc = 0;
+        argv[argc] = "AUTH";
+        argvlen[argc++] = 4;
+
+        if (conf->username.len) {
+            argv[argc] = (const char *) conf->username.data;
+            argvlen[argc++] = conf->username.len;
+        }
+
+        argv[argc] = (const char *) conf->password.data;
+        argvlen[argc++] = conf->password.len;
+
+        if (ngx_http_ticket_redis_command(rd,
+                                          ngx_http_ticket_redis_setup_reply,
+                                          ngx_http_ticket_redis_auth, 0,
+                                          argc, argv, argvlen)
+            != NGX_OK)
+        {
+            goto failed;
+        }
+    }
+
+    if (conf->db) {
+        argv[0] = "SELECT";
+        argvlen[0] = 6;
+        argv[1] = db;
+        argvlen[1] = ngx_sprintf((u_char *) db, "%i", conf->db)
+                     - (u_char *) db;
+
+        if (ngx_http_ticket_redis_command(rd,
+                                          ngx_http_ticket_redis_setup_reply,
+                                          ngx_http_ticket_redis_select, 0,
+                                          2, argv, argvlen)
+            != NGX_OK)
+        {
+            goto failed;
+        }
+    }
+
+    argv[0] = "PING";
+    argvlen[0] = 4;
+
+    if (ngx_http_ticket_redis_command(rd, ngx_http_ticket_redis_setup_reply,
+                                      ngx_http_ticket_redis_ping, 0, 1,
+                                      argv, argvlen)
+        == NGX_OK)
+    {
+        return;
+    }
+
+failed:
+
+    ngx_http_ticket_redis_close(rd, "cannot send setup commands");
 }
 
 
@@ -482,30 +608,92 @@ static void
 ngx_http_ticket_redis_setup_reply(ngx_http_ticket_redis_t *rd,
     redisReply *reply, void *data)
 {
-    if (reply == NULL) {
-        return;
-    }
+    char  *what = data;
 
     if (reply->type == REDIS_REPLY_ERROR) {
+
+        /*
+         * WRONGPASS, NOAUTH, NOPERM: Redis's own words, the ACL's reason
+         * among them; asking again at once would only repeat them
+         */
+
         ngx_log_error(NGX_LOG_ERR, rd->log, 0,
-                      "ticket redis \"%V\": setup refused: %*s",
-                      ngx_http_ticket_redis_name(rd),
+                      "ticket redis \"%V\": %s refused: %*s",
+                      &ngx_http_ticket_redis_addr(rd)->name, what,
                       ngx_min(reply->len, 200), reply->str);
+        rd->refused = 1;
         ngx_http_ticket_redis_close(rd, NULL);
         return;
     }
 
-    if (data == NULL) {
+    if (what != ngx_http_ticket_redis_ping) {
         return;
     }
-
-    /* the PING */
 
     rd->is_ready = 1;
 
     if (rd->ready) {
         rd->ready(rd);
     }
+}
+
+
+/* everything of one connection freed; the owner is not told here */
+
+static void
+ngx_http_ticket_redis_teardown(ngx_http_ticket_redis_t *rd)
+{
+    ngx_queue_t                  *q;
+    ngx_connection_t             *c;
+    ngx_http_ticket_redis_cmd_t  *cmd;
+
+    c = rd->conn;
+
+    if (c != NULL) {
+        if (c->ssl) {
+            c->ssl->no_wait_shutdown = 1;
+            c->ssl->no_send_shutdown = 1;
+            (void) ngx_ssl_shutdown(c);
+        }
+
+        ngx_close_connection(c);
+
+        rd->conn = NULL;
+        rd->peer.connection = NULL;
+    }
+
+    /* the commands in flight are dropped: their owner hears rd->down */
+
+    if (rd->cmds.next != NULL) {
+        while (!ngx_queue_empty(&rd->cmds)) {
+            q = ngx_queue_head(&rd->cmds);
+            cmd = ngx_queue_data(q, ngx_http_ticket_redis_cmd_t, queue);
+            ngx_queue_remove(q);
+            ngx_free(cmd);
+        }
+    }
+
+    if (rd->reader != NULL) {
+        redisReaderFree(rd->reader);
+        rd->reader = NULL;
+    }
+
+    if (rd->out != NULL) {
+        ngx_explicit_memzero(rd->out, rd->out_size);
+        ngx_free(rd->out);
+        rd->out = NULL;
+    }
+
+    rd->out_size = 0;
+    rd->out_len = 0;
+    rd->out_sent = 0;
+
+    if (rd->pool != NULL) {
+        ngx_destroy_pool(rd->pool);
+        rd->pool = NULL;
+    }
+
+    rd->is_open = 0;
 }
 
 
@@ -539,12 +727,12 @@ ngx_http_ticket_redis_lost(ngx_http_ticket_redis_t *rd)
 }
 
 
-static ngx_str_t *
-ngx_http_ticket_redis_name(ngx_http_ticket_redis_t *rd)
+static ngx_http_ticket_redis_addr_t *
+ngx_http_ticket_redis_addr(ngx_http_ticket_redis_t *rd)
 {
     ngx_http_ticket_redis_addr_t  *addr;
 
     addr = rd->conf->addrs->elts;
 
-    return &addr[rd->current % rd->conf->addrs->nelts].name;
+    return &addr[rd->current % rd->conf->addrs->nelts];
 }

@@ -1,7 +1,8 @@
 
 /*
- * ngx_ticket_module: hiredis's asynchronous context on nginx's event loop.
- * Its configuration (ngx_http_ticket_redis_conf_t) is in the types header.
+ * ngx_ticket_module: a Redis connection on nginx's event loop, plain or
+ * TLS.  Its configuration (ngx_http_ticket_redis_conf_t) is in the types
+ * header.
  */
 
 #ifndef _NGX_HTTP_TICKET_REDIS_H_INCLUDED_
@@ -11,11 +12,11 @@
 #include <ngx_config.h>
 #include <ngx_core.h>
 #include <ngx_event.h>
+#include <ngx_event_connect.h>
 
 #include "ngx_http_ticket_types.h"
 
 #include <hiredis/hiredis.h>
-#include <hiredis/async.h>
 
 
 typedef struct ngx_http_ticket_redis_s  ngx_http_ticket_redis_t;
@@ -27,20 +28,31 @@ typedef void (*ngx_http_ticket_redis_reply_pt)(ngx_http_ticket_redis_t *rd,
 
 struct ngx_http_ticket_redis_s {
     ngx_http_ticket_redis_conf_t   *conf;
-    redisAsyncContext              *ac;
-    ngx_connection_t               *conn;
+    ngx_connection_t               *conn;      /* NULL: not connected */
     ngx_log_t                      *log;
+
+    ngx_peer_connection_t           peer;
+    ngx_pool_t                     *pool;      /* the connection's */
+    redisReader                    *reader;
+    ngx_queue_t                     cmds;      /* awaiting their replies */
+    u_char                         *out;       /* commands to send */
+    size_t                          out_len;
+    size_t                          out_sent;
+    size_t                          out_size;
+    ngx_uint_t                      generation;  /* a connection's number */
 
     ngx_event_t                     deadline;  /* connect and commands */
     ngx_uint_t                      current;   /* address in use */
     ngx_uint_t                      pending;   /* commands awaiting reply */
-    const char                     *fail;      /* why, for a deferred close */
 
     ngx_http_ticket_redis_handler_pt  ready;   /* connected, AUTH, SELECT */
     ngx_http_ticket_redis_handler_pt  down;    /* lost: try again later */
     void                           *data;
 
     unsigned                        is_ready:1;
+    unsigned                        is_open:1;   /* TCP and TLS up */
+    unsigned                        refused:1;   /* AUTH or SELECT refused:
+                                                    wait longer */
 };
 
 

@@ -12,6 +12,7 @@
 #include "ngx_http_ticket_revocation.h"
 #include "ngx_http_ticket_revocation_sync.h"
 #include "ngx_http_ticket_revocation_zone.h"
+#include "ngx_http_ticket_tls.h"
 
 
 static char *ngx_http_ticket_redis_directive(ngx_conf_t *cf,
@@ -145,8 +146,8 @@ ngx_http_ticket_redis_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     ngx_http_ticket_rev_main_conf_t *rmcf = conf;
 
     ngx_int_t                      n;
-    ngx_str_t                     *value, s;
-    ngx_uint_t                     i;
+    ngx_str_t                     *value, s, tls_ca, tls_cert, tls_key;
+    ngx_uint_t                     i, tls;
     ngx_http_ticket_redis_addr_t  *addr;
 
     if (rmcf->redis.addrs != NULL) {
@@ -161,7 +162,72 @@ ngx_http_ticket_redis_directive(ngx_conf_t *cf, ngx_command_t *cmd,
 
     value = cf->args->elts;
 
+    tls = 0;
+    ngx_str_null(&tls_ca);
+    ngx_str_null(&tls_cert);
+    ngx_str_null(&tls_key);
+
     for (i = 1; i < cf->args->nelts; i++) {
+
+        if (ngx_strcmp(value[i].data, "tls") == 0) {
+            tls = 1;
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "tls_ca=", 7) == 0) {
+            tls_ca.data = value[i].data + 7;
+            tls_ca.len = value[i].len - 7;
+
+            if (tls_ca.len == 0) {
+                goto invalid;
+            }
+
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "tls_cert=", 9) == 0) {
+            tls_cert.data = value[i].data + 9;
+            tls_cert.len = value[i].len - 9;
+
+            if (tls_cert.len == 0) {
+                goto invalid;
+            }
+
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "tls_key=", 8) == 0) {
+            tls_key.data = value[i].data + 8;
+            tls_key.len = value[i].len - 8;
+
+            if (tls_key.len == 0) {
+                goto invalid;
+            }
+
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "tls_name=", 9) == 0) {
+            rmcf->redis.tls_name.data = value[i].data + 9;
+            rmcf->redis.tls_name.len = value[i].len - 9;
+
+            if (rmcf->redis.tls_name.len == 0) {
+                goto invalid;
+            }
+
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "username=", 9) == 0) {
+            rmcf->redis.username.data = value[i].data + 9;
+            rmcf->redis.username.len = value[i].len - 9;
+
+            if (rmcf->redis.username.len == 0) {
+                goto invalid;
+            }
+
+            continue;
+        }
 
         if (ngx_strncmp(value[i].data, "password_file=", 14) == 0) {
             s.data = value[i].data + 14;
@@ -220,6 +286,60 @@ ngx_http_ticket_redis_directive(ngx_conf_t *cf, ngx_command_t *cmd,
         return "needs an address";
     }
 
+    if (rmcf->redis.username.len && rmcf->redis.password.len == 0) {
+        return "with \"username=\" needs \"password_file=\"";
+    }
+
+    if (!tls) {
+        if (tls_ca.len || tls_cert.len || tls_key.len
+            || rmcf->redis.tls_name.len)
+        {
+            return "with \"tls_ca=\", \"tls_cert=\", \"tls_key=\" or "
+                   "\"tls_name=\" needs \"tls\"";
+        }
+
+        return NGX_CONF_OK;
+    }
+
+    if ((tls_cert.len == 0) != (tls_key.len == 0)) {
+        return tls_cert.len ? "with \"tls_cert=\" needs \"tls_key=\""
+                            : "with \"tls_key=\" needs \"tls_cert=\"";
+    }
+
+    addr = rmcf->redis.addrs->elts;
+
+    for (i = 0; i < rmcf->redis.addrs->nelts; i++) {
+        if (addr[i].addr.sockaddr->sa_family == AF_UNIX) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"tls\" with the unix socket \"%V\": Redis "
+                               "speaks TLS on TCP only", &addr[i].name);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    /* files read now: a missing CA or key fails "nginx -t", not a worker */
+
+    rmcf->redis.ssl = ngx_http_ticket_tls_create(cf, &tls_ca, &tls_cert,
+                                                 &tls_key);
+    if (rmcf->redis.ssl == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (rmcf->redis.tls_name.len) {
+        s.len = rmcf->redis.tls_name.len;
+        s.data = ngx_pnalloc(cf->pool, s.len + 1);
+        if (s.data == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        ngx_memcpy(s.data, rmcf->redis.tls_name.data, s.len);
+        s.data[s.len] = '\0';
+
+        for (i = 0; i < rmcf->redis.addrs->nelts; i++) {
+            addr[i].tls_name = s;
+        }
+    }
+
     return NGX_CONF_OK;
 
 invalid:
@@ -231,38 +351,25 @@ invalid:
 }
 
 
-/* resolved here, once: hiredis's own lookup would block a worker */
+/* resolved here, once: a lookup in a worker would block it */
 
 static ngx_int_t
 ngx_http_ticket_redis_addr(ngx_conf_t *cf, ngx_str_t *value,
     ngx_http_ticket_redis_addr_t *addr)
 {
-    u_char     *p;
-    size_t      len;
-    ngx_url_t   u;
+    ngx_uint_t   i;
+    ngx_url_t    u;
+    ngx_addr_t  *a;
 
     ngx_memzero(addr, sizeof(ngx_http_ticket_redis_addr_t));
     addr->name = *value;
-
-    if (value->len > 5 && ngx_strncmp(value->data, "unix:", 5) == 0) {
-        addr->path.len = value->len - 5;
-        addr->path.data = ngx_pnalloc(cf->pool, addr->path.len + 1);
-        if (addr->path.data == NULL) {
-            return NGX_ERROR;
-        }
-
-        ngx_memcpy(addr->path.data, value->data + 5, addr->path.len);
-        addr->path.data[addr->path.len] = '\0';
-
-        return NGX_OK;
-    }
 
     ngx_memzero(&u, sizeof(ngx_url_t));
     u.url = *value;
     u.no_resolve = 0;
 
-    if (ngx_parse_url(cf->pool, &u) != NGX_OK || u.no_port
-        || u.naddrs == 0)
+    if (ngx_parse_url(cf->pool, &u) != NGX_OK
+        || (u.no_port && u.family != AF_UNIX) || u.naddrs == 0)
     {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "invalid redis address \"%V\"%s%s", value,
@@ -270,20 +377,29 @@ ngx_http_ticket_redis_addr(ngx_conf_t *cf, ngx_str_t *value,
         return NGX_ERROR;
     }
 
-    p = ngx_pnalloc(cf->pool, NGX_SOCKADDR_STRLEN + 1);
-    if (p == NULL) {
+    /* the first address the name resolves to, IPv4 if there is one */
+
+    a = &u.addrs[0];
+
+    for (i = 0; i < u.naddrs; i++) {
+        if (u.addrs[i].sockaddr->sa_family == AF_INET) {
+            a = &u.addrs[i];
+            break;
+        }
+    }
+
+    addr->addr = *a;
+
+    /* the host as written: what the server's certificate names */
+
+    addr->tls_name.len = u.host.len;
+    addr->tls_name.data = ngx_pnalloc(cf->pool, u.host.len + 1);
+    if (addr->tls_name.data == NULL) {
         return NGX_ERROR;
     }
 
-    /* the first address the name resolves to, as text without the port */
-
-    len = ngx_sock_ntop(u.addrs[0].sockaddr, u.addrs[0].socklen, p,
-                        NGX_SOCKADDR_STRLEN, 0);
-    p[len] = '\0';
-
-    addr->host.data = p;
-    addr->host.len = len;
-    addr->port = u.port;
+    ngx_memcpy(addr->tls_name.data, u.host.data, u.host.len);
+    addr->tls_name.data[u.host.len] = '\0';
 
     return NGX_OK;
 }

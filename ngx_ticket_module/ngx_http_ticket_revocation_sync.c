@@ -267,7 +267,7 @@ ngx_http_ticket_rev_tick(ngx_event_t *ev)
     }
 
     if (s->owner) {
-        if (s->state == NGX_HTTP_TICKET_SYNC_IDLE && s->redis.ac == NULL
+        if (s->state == NGX_HTTP_TICKET_SYNC_IDLE && s->redis.conn == NULL
             && !s->retry.timer_set)
         {
             ngx_http_ticket_rev_retry(&s->retry);
@@ -293,7 +293,7 @@ ngx_http_ticket_rev_retry(ngx_event_t *ev)
 {
     ngx_http_ticket_rev_sync_t  *s = ev->data;
 
-    if (!s->owner || ngx_exiting || s->redis.ac != NULL) {
+    if (!s->owner || ngx_exiting || s->redis.conn != NULL) {
         return;
     }
 
@@ -363,7 +363,9 @@ ngx_http_ticket_rev_down(ngx_http_ticket_redis_t *rd)
     s->state = NGX_HTTP_TICKET_SYNC_IDLE;
     s->zone->sh->redis_up = 0;
 
-    if (s->refused) {
+    /* an error reply, or AUTH or SELECT refused (a wrong password) */
+
+    if (s->refused || rd->refused) {
         s->refused = 0;
         delay = s->refused_backoff;
         s->refused_backoff = ngx_min(s->refused_backoff * 2,

@@ -280,7 +280,7 @@ ngx_http_ticket_rev_write_next(void)
     q = ngx_queue_head(&wr->queue);
     w = ngx_queue_data(q, ngx_http_ticket_rev_write_t, queue);
 
-    if (wr->redis.ac == NULL) {
+    if (wr->redis.conn == NULL) {
         if (ngx_http_ticket_redis_connect(&wr->redis) != NGX_OK) {
             ngx_http_ticket_rev_writer_down(&wr->redis);
         }

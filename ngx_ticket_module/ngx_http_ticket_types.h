@@ -215,19 +215,22 @@ struct ngx_http_ticket_ctx_s {
 /* ngx_http_ticket_revocation_module's */
 
 typedef struct {
-    ngx_str_t                   name;    /* as configured, for logs */
-    ngx_str_t                   host;    /* numeric, resolved at load */
-    int                         port;
-    ngx_str_t                   path;    /* unix: socket */
+    ngx_str_t                   name;      /* as configured, for logs */
+    ngx_addr_t                  addr;      /* resolved at load, or unix: */
+    ngx_str_t                   tls_name;  /* the host: SNI, certificate;
+                                              NUL-terminated */
 } ngx_http_ticket_redis_addr_t;
 
 
 typedef struct {
     ngx_array_t                *addrs;   /* ngx_http_ticket_redis_addr_t */
+    ngx_str_t                   username;
     ngx_str_t                   password;
     ngx_int_t                   db;
     ngx_str_t                   prefix;
     ngx_msec_t                  timeout;
+    ngx_ssl_t                  *ssl;     /* NULL: plain text */
+    ngx_str_t                   tls_name;   /* else each address's host */
 } ngx_http_ticket_redis_conf_t;
 
 

@@ -161,7 +161,7 @@ while (time < $end) {
     $ok200++ if $u->get('/', ticket => $du)->{status} == 200;
 }
 is($ok200, 0, 'wrong password: never loaded, never allowed');
-like($u->error_log, qr/setup refused: (WRONGPASS|ERR invalid password)/,
+like($u->error_log, qr/AUTH refused: (WRONGPASS|ERR invalid password)/,
      'the refused AUTH is logged');
 
 $u->done;

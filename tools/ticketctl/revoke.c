@@ -23,6 +23,7 @@
 #include <openssl/crypto.h>
 
 #include "ticketctl.h"
+#include "redis_conn.h"
 
 #include <ticket_rev_redis.h>
 
@@ -56,7 +57,11 @@ enum {
     TICKETCTL_REVOKE_LIST,
     TICKETCTL_REVOKE_JSON,
     TICKETCTL_REVOKE_TICKET,
-    TICKETCTL_REVOKE_JTI_CLAIM
+    TICKETCTL_REVOKE_JTI_CLAIM,
+    TICKETCTL_REVOKE_TLS_CA,
+    TICKETCTL_REVOKE_TLS_CERT,
+    TICKETCTL_REVOKE_TLS_KEY,
+    TICKETCTL_REVOKE_TLS_NAME
 };
 
 
@@ -68,6 +73,10 @@ enum {
 typedef struct {
     const char             *redis;
     const char             *password_file;
+    const char             *tls_ca;
+    const char             *tls_cert;
+    const char             *tls_key;
+    const char             *tls_name;
     const char             *db;
     const char             *prefix;
     const char             *jti;
@@ -89,8 +98,9 @@ typedef struct {
 
 
 typedef struct {
-    redisContext           *c;
-    const char             *addr;
+    ticketctl_redis_t      *c;
+    const char             *addr;     /* as shown: no password */
+    char                   *shown;
     const char             *prefix;
     int                     json;
     int                     rows;      /* JSON: rows printed in the list */
@@ -107,7 +117,7 @@ static int ticketctl_revoke_ticket(ticketctl_revoke_args_t *a);
 static int ticketctl_revoke_connect(ticketctl_revoke_ctx_t *ctx,
     ticketctl_revoke_args_t *a);
 static int ticketctl_revoke_auth(ticketctl_revoke_ctx_t *ctx,
-    const char *file);
+    const char *username, const char *password, size_t len);
 static int ticketctl_revoke_write(ticketctl_revoke_ctx_t *ctx,
     ticketctl_revoke_args_t *a, ticket_rev_list_t list);
 static int ticketctl_revoke_exec(ticketctl_revoke_ctx_t *ctx,
@@ -151,9 +161,17 @@ const ticketctl_cmd_t  ticketctl_revoke_cmd = {
     "change and its entry in the stream PREFIXevents in one MULTI/EXEC.\n"
     "Prints one line: what is revoked and the id of the stream entry.\n"
     "\n"
-    "  --redis ADDR         host:port, [IPv6]:port, or unix:/path\n"
+    "  --redis ADDR         host:port, [IPv6]:port, unix:/path, or\n"
+    "                       redis://[USER[:PASS]@]HOST[:PORT][/DB],\n"
+    "                       rediss://... for TLS (a password in a URL\n"
+    "                       shows in ps: prefer --password-file)\n"
     "  --password-file F    AUTH with the file's content, trailing\n"
-    "                       newlines stripped\n"
+    "                       newlines stripped (as USER from the URL)\n"
+    "  --tls-ca F           rediss: trust these CA certificates (else\n"
+    "                       the system's)\n"
+    "  --tls-cert F --tls-key F  rediss: a client certificate\n"
+    "  --tls-name NAME      rediss: the name the server's certificate\n"
+    "                       must carry (default: the host)\n"
     "  --db N               SELECT N first\n"
     "  --prefix P           key prefix (default \"ticket:\")\n"
     "\n"
@@ -205,6 +223,10 @@ static const struct option  ticketctl_revoke_long[] = {
     { "password-file", required_argument, NULL,
       TICKETCTL_REVOKE_PASSWORD_FILE },
     { "db",            required_argument, NULL, TICKETCTL_REVOKE_DB },
+    { "tls-ca",        required_argument, NULL, TICKETCTL_REVOKE_TLS_CA },
+    { "tls-cert",      required_argument, NULL, TICKETCTL_REVOKE_TLS_CERT },
+    { "tls-key",       required_argument, NULL, TICKETCTL_REVOKE_TLS_KEY },
+    { "tls-name",      required_argument, NULL, TICKETCTL_REVOKE_TLS_NAME },
     { "prefix",        required_argument, NULL, TICKETCTL_REVOKE_PREFIX },
     { "jti",           required_argument, NULL, TICKETCTL_REVOKE_JTI },
     { "exp",           required_argument, NULL, TICKETCTL_REVOKE_EXP },
@@ -260,9 +282,8 @@ ticketctl_revoke(int argc, char **argv)
                     : ticketctl_revoke_write(&ctx, &a, list);
     }
 
-    if (ctx.c != NULL) {
-        redisFree(ctx.c);
-    }
+    ticketctl_redis_free(ctx.c);
+    free(ctx.shown);
 
     free(a.ticket_jti_copy);
 
@@ -294,6 +315,18 @@ ticketctl_revoke_options(ticketctl_revoke_args_t *a, int argc, char **argv)
             break;
         case TICKETCTL_REVOKE_DB:
             field = &a->db;
+            break;
+        case TICKETCTL_REVOKE_TLS_CA:
+            field = &a->tls_ca;
+            break;
+        case TICKETCTL_REVOKE_TLS_CERT:
+            field = &a->tls_cert;
+            break;
+        case TICKETCTL_REVOKE_TLS_KEY:
+            field = &a->tls_key;
+            break;
+        case TICKETCTL_REVOKE_TLS_NAME:
+            field = &a->tls_name;
             break;
         case TICKETCTL_REVOKE_PREFIX:
             field = &a->prefix;
@@ -601,160 +634,170 @@ static int
 ticketctl_revoke_connect(ticketctl_revoke_ctx_t *ctx,
     ticketctl_revoke_args_t *a)
 {
-    int              rc;
-    long             port;
-    char            *host, *end;
-    const char      *colon, *argv[2];
-    redisReply      *r;
-    struct timeval   tv;
+    int                     rc, db;
+    char                    err[256], dbuf[16];
+    size_t                  len, plen;
+    const char             *argv[2];
+    redisReply             *r;
+    unsigned char          *buf;
+    ticketctl_redis_addr_t  addr;
 
-    tv.tv_sec = TICKETCTL_REVOKE_TIMEOUT;
-    tv.tv_usec = 0;
-
-    if (strncmp(a->redis, "unix:", 5) == 0) {
-
-        if (a->redis[5] == '\0') {
-            return ticketctl_usage_error("--redis \"unix:\" needs a path");
-        }
-
-        ctx->c = redisConnectUnixWithTimeout(a->redis + 5, tv);
-
-    } else {
-        colon = strrchr(a->redis, ':');
-
-        if (colon == NULL || colon == a->redis) {
-            return ticketctl_usage_error("--redis wants host:port or "
-                                         "unix:/path, not \"%s\"", a->redis);
-        }
-
-        errno = 0;
-        port = strtol(colon + 1, &end, 10);
-
-        if (errno != 0 || *end != '\0' || end == colon + 1 || port < 1
-            || port > 65535)
-        {
-            return ticketctl_usage_error("invalid port in --redis \"%s\"",
-                                         a->redis);
-        }
-
-        if (a->redis[0] == '[' && colon[-1] == ']') {
-            host = strndup(a->redis + 1, colon - a->redis - 2);
-
-        } else {
-            host = strndup(a->redis, colon - a->redis);
-        }
-
-        if (host == NULL) {
-            ticketctl_error("out of memory");
-            return TICKETCTL_ERROR;
-        }
-
-        ctx->c = redisConnectWithTimeout(host, (int) port, tv);
-
-        free(host);
+    if (ticketctl_redis_parse(a->redis, &addr, err, sizeof(err)) != 0) {
+        return ticketctl_usage_error("--redis: %s", err);
     }
+
+    rc = TICKETCTL_ERROR;
+    buf = NULL;
+    len = 0;
+
+    if (!addr.tls && (a->tls_ca || a->tls_cert || a->tls_key
+                      || a->tls_name))
+    {
+        rc = ticketctl_usage_error("--tls-ca, --tls-cert, --tls-key and "
+                                   "--tls-name go with a rediss:// "
+                                   "address");
+        goto done;
+    }
+
+    if ((a->tls_cert == NULL) != (a->tls_key == NULL)) {
+        rc = ticketctl_usage_error(a->tls_cert ? "--tls-cert needs --tls-key"
+                                               : "--tls-key needs --tls-cert");
+        goto done;
+    }
+
+    if (addr.password != NULL && a->password_file != NULL) {
+        rc = ticketctl_usage_error("a password in --redis and "
+                                   "--password-file: one of them");
+        goto done;
+    }
+
+    if (addr.db >= 0 && a->db != NULL) {
+        rc = ticketctl_usage_error("a database in --redis and --db: one of "
+                                   "them");
+        goto done;
+    }
+
+    if (addr.username != NULL && addr.password == NULL
+        && a->password_file == NULL)
+    {
+        rc = ticketctl_usage_error("a user in --redis needs a password "
+                                   "(--password-file)");
+        goto done;
+    }
+
+    addr.tls_ca = a->tls_ca;
+    addr.tls_cert = a->tls_cert;
+    addr.tls_key = a->tls_key;
+    addr.tls_name = a->tls_name;
+
+    ctx->shown = strdup(addr.shown);
+    if (ctx->shown == NULL) {
+        ticketctl_error("out of memory");
+        goto done;
+    }
+
+    ctx->addr = ctx->shown;
+    ctx->c = ticketctl_redis_connect(&addr, TICKETCTL_REVOKE_TIMEOUT);
 
     if (ctx->c == NULL) {
         ticketctl_error("out of memory");
-        return TICKETCTL_ERROR;
+        goto done;
     }
 
-    if (ctx->c->err) {
+    if (ctx->c->errstr[0] != '\0') {
         ticketctl_revoke_redis_error(ctx, NULL, "%s", ctx->c->errstr);
-        return TICKETCTL_ERROR;
-    }
-
-    if (redisSetTimeout(ctx->c, tv) != REDIS_OK) {
-        ticketctl_revoke_redis_error(ctx, NULL, "cannot set a timeout");
-        return TICKETCTL_ERROR;
+        goto done;
     }
 
     if (a->password_file != NULL) {
-        rc = ticketctl_revoke_auth(ctx, a->password_file);
-        if (rc != TICKETCTL_OK) {
-            return rc;
+        if (ticketctl_read_file(a->password_file, &buf, &len) != 0) {
+            goto done;
         }
+
+        plen = ticketctl_strip_newlines(buf, len);
+
+        if (plen == 0) {
+            ticketctl_error("\"%s\": empty password", a->password_file);
+            goto done;
+        }
+
+        if (ticketctl_revoke_auth(ctx, addr.username, (char *) buf, plen)
+            != TICKETCTL_OK)
+        {
+            goto done;
+        }
+
+    } else if (addr.password != NULL
+               && ticketctl_revoke_auth(ctx, addr.username, addr.password,
+                                        strlen(addr.password))
+                  != TICKETCTL_OK)
+    {
+        goto done;
     }
 
-    if (a->db != NULL) {
+    db = addr.db;
+
+    if (a->db != NULL || db > 0) {
+        if (a->db == NULL) {
+            snprintf(dbuf, sizeof(dbuf), "%d", db);
+        }
+
         argv[0] = "SELECT";
-        argv[1] = a->db;
+        argv[1] = a->db ? a->db : dbuf;
 
         r = ticketctl_revoke_command(ctx, 2, argv);
 
         if (ticketctl_revoke_ok(ctx, r, "SELECT") != 0) {
-            return TICKETCTL_ERROR;
+            goto done;
         }
 
         freeReplyObject(r);
     }
 
-    return TICKETCTL_OK;
+    rc = TICKETCTL_OK;
+
+done:
+
+    if (buf != NULL) {
+        ticketctl_free_secret(buf, len);
+    }
+
+    ticketctl_redis_addr_free(&addr);
+
+    return rc;
 }
 
 
 static int
-ticketctl_revoke_auth(ticketctl_revoke_ctx_t *ctx, const char *file)
+ticketctl_revoke_auth(ticketctl_revoke_ctx_t *ctx, const char *username,
+    const char *password, size_t len)
 {
     /*
-     * The command is formatted here and written to hiredis's socket
-     * directly, so the password never sits in hiredis's output buffer,
-     * which is freed without being wiped.
+     * AUTH [USER] PASSWORD: the connection wipes the formatted command
+     * once sent, so the password does not linger in its buffers.
      */
 
-    int             n;
-    char           *cmd;
-    size_t          len, plen, argvlen[2], off;
-    ssize_t         w;
-    const char     *argv[2];
-    redisReply     *r;
-    unsigned char  *buf;
+    int          argc;
+    size_t       argvlen[3];
+    const char  *argv[3];
+    redisReply  *r;
 
-    if (ticketctl_read_file(file, &buf, &len) != 0) {
-        return TICKETCTL_ERROR;
+    argc = 0;
+    argv[argc] = "AUTH";
+    argvlen[argc++] = 4;
+
+    if (username != NULL) {
+        argv[argc] = username;
+        argvlen[argc++] = strlen(username);
     }
 
-    plen = ticketctl_strip_newlines(buf, len);
+    argv[argc] = password;
+    argvlen[argc++] = len;
 
-    if (plen == 0) {
-        ticketctl_free_secret(buf, len);
-        ticketctl_error("\"%s\": empty password", file);
-        return TICKETCTL_ERROR;
-    }
-
-    argv[0] = "AUTH";
-    argv[1] = (const char *) buf;
-    argvlen[0] = 4;
-    argvlen[1] = plen;
-
-    n = redisFormatCommandArgv(&cmd, 2, argv, argvlen);
-
-    ticketctl_free_secret(buf, len);
-
-    if (n < 0) {
+    if (ticketctl_redis_append(ctx->c, argc, argv, argvlen) != REDIS_OK) {
         ticketctl_error("out of memory");
         return TICKETCTL_ERROR;
     }
-
-    for (off = 0; off < (size_t) n; off += w) {
-        w = write(ctx->c->fd, cmd + off, n - off);
-
-        if (w == -1) {
-            if (errno == EINTR) {
-                w = 0;
-                continue;
-            }
-
-            OPENSSL_cleanse(cmd, n);
-            redisFreeCommand(cmd);
-            ticketctl_revoke_redis_error(ctx, "AUTH", "%s",
-                                         strerror(errno));
-            return TICKETCTL_ERROR;
-        }
-    }
-
-    OPENSSL_cleanse(cmd, n);
-    redisFreeCommand(cmd);
 
     r = ticketctl_revoke_reply(ctx, "AUTH");
 
@@ -977,7 +1020,7 @@ ticketctl_revoke_exec(ticketctl_revoke_ctx_t *ctx,
 
     argv[0] = "MULTI";
 
-    if (redisAppendCommandArgv(ctx->c, 1, argv, NULL) != REDIS_OK) {
+    if (ticketctl_redis_append(ctx->c, 1, argv, NULL) != REDIS_OK) {
         goto oom;
     }
 
@@ -986,7 +1029,7 @@ ticketctl_revoke_exec(ticketctl_revoke_ctx_t *ctx,
     argv[2] = "-inf";
     argv[3] = horizon;
 
-    if (redisAppendCommandArgv(ctx->c, 4, argv, NULL) != REDIS_OK) {
+    if (ticketctl_redis_append(ctx->c, 4, argv, NULL) != REDIS_OK) {
         goto oom;
     }
 
@@ -1007,7 +1050,7 @@ ticketctl_revoke_exec(ticketctl_revoke_ctx_t *ctx,
         break;
     }
 
-    if (redisAppendCommandArgv(ctx->c, list == TICKET_REV_KID ? 3 : 4,
+    if (ticketctl_redis_append(ctx->c, list == TICKET_REV_KID ? 3 : 4,
                                argv, NULL)
         != REDIS_OK)
     {
@@ -1031,13 +1074,13 @@ ticketctl_revoke_exec(ticketctl_revoke_ctx_t *ctx,
         lens[argc++] = fields[k].len;
     }
 
-    if (redisAppendCommandArgv(ctx->c, argc, argv, lens) != REDIS_OK) {
+    if (ticketctl_redis_append(ctx->c, argc, argv, lens) != REDIS_OK) {
         goto oom;
     }
 
     argv[0] = "EXEC";
 
-    if (redisAppendCommandArgv(ctx->c, 1, argv, NULL) != REDIS_OK) {
+    if (ticketctl_redis_append(ctx->c, 1, argv, NULL) != REDIS_OK) {
         goto oom;
     }
 
@@ -1248,7 +1291,7 @@ done:
         freeReplyObject(r);
     }
 
-    if (rc != 0 && ctx->c->err == 0) {
+    if (rc != 0 && ctx->c->errstr[0] == '\0') {
         /* a new command would run under the WATCH otherwise */
         argv[0] = "UNWATCH";
         r = ticketctl_revoke_command(ctx, 1, argv);
@@ -1536,7 +1579,7 @@ ticketctl_revoke_command(ticketctl_revoke_ctx_t *ctx, int argc,
 {
     /* NULL: reported */
 
-    if (redisAppendCommandArgv(ctx->c, argc, argv, NULL) != REDIS_OK) {
+    if (ticketctl_redis_append(ctx->c, argc, argv, NULL) != REDIS_OK) {
         ticketctl_revoke_redis_error(ctx, argv[0], "out of memory");
         return NULL;
     }
@@ -1554,20 +1597,12 @@ ticketctl_revoke_reply(ticketctl_revoke_ctx_t *ctx, const char *what)
 
     reply = NULL;
 
-    if (redisGetReply(ctx->c, &reply) != REDIS_OK || reply == NULL) {
-
-        if (ctx->c->err == REDIS_ERR_IO
-            && (strcmp(ctx->c->errstr, strerror(EAGAIN)) == 0
-                || strcmp(ctx->c->errstr, strerror(EWOULDBLOCK)) == 0))
-        {
-            ticketctl_revoke_redis_error(ctx, what, "timed out after %ds",
-                                         TICKETCTL_REVOKE_TIMEOUT);
-
-        } else {
-            ticketctl_revoke_redis_error(ctx, what, "%s",
-                                         ctx->c->err ? ctx->c->errstr
-                                                     : "no reply");
-        }
+    if (ticketctl_redis_get_reply(ctx->c, &reply) != REDIS_OK
+        || reply == NULL)
+    {
+        ticketctl_revoke_redis_error(ctx, what, "%s",
+                                     ctx->c->errstr[0] ? ctx->c->errstr
+                                                       : "no reply");
 
         if (reply != NULL) {
             freeReplyObject(reply);

@@ -57,7 +57,11 @@ enum {
     TICKETCTL_SSF_CACERT,
     TICKETCTL_SSF_MAX_EVENTS,
     TICKETCTL_SSF_ENDPOINT,
-    TICKETCTL_SSF_DELIVERY
+    TICKETCTL_SSF_DELIVERY,
+    TICKETCTL_SSF_TLS_CA,
+    TICKETCTL_SSF_TLS_CERT,
+    TICKETCTL_SSF_TLS_KEY,
+    TICKETCTL_SSF_TLS_NAME
 };
 
 
@@ -66,6 +70,7 @@ typedef struct {
     const char             *keys;
     const char             *redis;
     const char             *password_file;
+    const char             *tls[4];      /* --tls-ca, -cert, -key, -name */
     const char             *db;
     const char             *prefix;
     const char             *iss;
@@ -135,7 +140,8 @@ const ticketctl_cmd_t  ticketctl_ssf_cmd = {
     "  --cacert F           CA certificates for https (else the system's)\n"
     "  --max-events N       maxEvents of a request (default 100)\n"
     "  --redis ADDR         as ticketctl revoke (--password-file, --db,\n"
-    "                       --prefix too)\n"
+    "                       --prefix, --tls-ca, --tls-cert, --tls-key,\n"
+    "                       --tls-name too)\n"
 };
 
 
@@ -146,6 +152,10 @@ static const struct option  ticketctl_ssf_long[] = {
     { "password-file", required_argument, NULL,
       TICKETCTL_SSF_PASSWORD_FILE },
     { "db",            required_argument, NULL, TICKETCTL_SSF_DB },
+    { "tls-ca",        required_argument, NULL, TICKETCTL_SSF_TLS_CA },
+    { "tls-cert",      required_argument, NULL, TICKETCTL_SSF_TLS_CERT },
+    { "tls-key",       required_argument, NULL, TICKETCTL_SSF_TLS_KEY },
+    { "tls-name",      required_argument, NULL, TICKETCTL_SSF_TLS_NAME },
     { "prefix",        required_argument, NULL, TICKETCTL_SSF_PREFIX },
     { "iss",           required_argument, NULL, TICKETCTL_SSF_ISS },
     { "aud",           required_argument, NULL, TICKETCTL_SSF_AUD },
@@ -299,6 +309,12 @@ ticketctl_ssf_poll(int argc, char **argv)
         case TICKETCTL_SSF_KEYS: a.keys = optarg; break;
         case TICKETCTL_SSF_REDIS: a.redis = optarg; break;
         case TICKETCTL_SSF_PASSWORD_FILE: a.password_file = optarg; break;
+        case TICKETCTL_SSF_TLS_CA:
+        case TICKETCTL_SSF_TLS_CERT:
+        case TICKETCTL_SSF_TLS_KEY:
+        case TICKETCTL_SSF_TLS_NAME:
+            a.tls[c - TICKETCTL_SSF_TLS_CA] = optarg;
+            break;
         case TICKETCTL_SSF_DB: a.db = optarg; break;
         case TICKETCTL_SSF_PREFIX: a.prefix = optarg; break;
         case TICKETCTL_SSF_ISS: a.iss = optarg; break;
@@ -593,9 +609,13 @@ ticketctl_ssf_apply(ticketctl_ssf_args_t *a, const ticket_signal_t *s)
 {
     int                           rc, argc;
     char                          at[24], *actor, *member, *reason;
-    char                         *argv[24];
-    size_t                        i;
+    char                         *argv[32];
+    size_t                        i, j;
     const ticket_signal_event_t  *ev;
+
+    static const char            *tls_opt[4] = {
+        "--tls-ca", "--tls-cert", "--tls-key", "--tls-name"
+    };
 
     for (i = 0; i < s->nevents; i++) {
         ev = &s->events[i];
@@ -633,6 +653,13 @@ ticketctl_ssf_apply(ticketctl_ssf_args_t *a, const ticket_signal_t *s)
         if (a->password_file != NULL) {
             argv[argc++] = (char *) "--password-file";
             argv[argc++] = (char *) a->password_file;
+        }
+
+        for (j = 0; j < 4; j++) {
+            if (a->tls[j] != NULL) {
+                argv[argc++] = (char *) tls_opt[j];
+                argv[argc++] = (char *) a->tls[j];
+            }
         }
 
         if (a->db != NULL) {
