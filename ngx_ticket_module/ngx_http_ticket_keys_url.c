@@ -10,7 +10,10 @@
  *
  * Each source has a zone holding its last good document and a generation
  * number.  One worker at a time fetches (a lock in the zone with a
- * deadline, so a worker that died holding it does not stop the others),
+ * deadline, so a worker that died holding it does not stop the others;
+ * the lock word names its holder, and only the holder releases it, by
+ * compare-and-swap: a fetch slower than the deadline, whose lock another
+ * worker took over, never releases that worker's lock),
  * on a 1 s tick of every worker: when the refresh is due (max-age within
  * refresh=MIN:MAX), or at once when a ticket named an unknown kid (at
  * most every NGX_HTTP_TICKET_KEYS_RETRY seconds).  The fetching worker
@@ -47,12 +50,30 @@
 #define NGX_HTTP_TICKET_KEYS_INVALID    (NGX_HTTP_TICKET_FETCH_NRESULTS + 1)
 #define NGX_HTTP_TICKET_KEYS_NRESULTS   (NGX_HTTP_TICKET_FETCH_NRESULTS + 2)
 
+/*
+ * The lock word: its deadline and the holder's pid where the word has
+ * room (64 bits), else the deadline alone.  Either is unique to one
+ * taking: the lock is taken only when free or past its deadline, and a
+ * new deadline lies past the old one.
+ */
+
+#if (NGX_PTR_SIZE == 8)
+#define ngx_http_ticket_keys_lock_word(deadline)                              \
+    (((ngx_atomic_uint_t) (deadline) << 24)                                   \
+     | ((ngx_atomic_uint_t) ngx_pid & 0xffffff))
+#define ngx_http_ticket_keys_lock_deadline(word)  ((time_t) ((word) >> 24))
+#else
+#define ngx_http_ticket_keys_lock_word(deadline)                              \
+    ((ngx_atomic_uint_t) (deadline))
+#define ngx_http_ticket_keys_lock_deadline(word)  ((time_t) (word))
+#endif
+
 #define NGX_HTTP_TICKET_KEYS_JWKS       0
 #define NGX_HTTP_TICKET_KEYS_DISCOVERY  1
 
 
 typedef struct {
-    ngx_atomic_t                  lock;        /* a fetch's deadline; 0 */
+    ngx_atomic_t                  lock;        /* the holder's word; 0 */
     ngx_atomic_t                  generation;  /* of doc; 0: none yet */
     ngx_atomic_t                  fetched;     /* the last good document */
     ngx_atomic_t                  next;        /* the next refresh */
@@ -95,6 +116,7 @@ typedef struct {
     ticket_keyset_t              *keyset;      /* the scopes' */
     ngx_atomic_uint_t             generation;  /* parsed; 0: none */
     ngx_event_t                   tick;
+    ngx_atomic_uint_t             lock;        /* the word it took */
     ngx_uint_t                    locked;      /* unsigned:1 */
 } ngx_http_ticket_keysrc_t;
 
@@ -395,7 +417,7 @@ ngx_http_ticket_keys_url_tick(ngx_event_t *ev)
 
     time_t                          now;
     ngx_str_t                      *path;
-    ngx_atomic_uint_t               lock;
+    ngx_atomic_uint_t               lock, word;
     ngx_http_ticket_keys_url_sh_t  *sh;
 
     sh = src->sh;
@@ -435,15 +457,21 @@ ngx_http_ticket_keys_url_tick(ngx_event_t *ev)
     }
 
     lock = sh->lock;
+    word = ngx_http_ticket_keys_lock_word(now + NGX_HTTP_TICKET_KEYS_LOCK);
 
-    if ((lock != 0 && (time_t) lock > now)
-        || !ngx_atomic_cmp_set(&sh->lock, lock,
-                               (ngx_atomic_uint_t) now
-                               + NGX_HTTP_TICKET_KEYS_LOCK))
+    if ((lock != 0 && ngx_http_ticket_keys_lock_deadline(lock) > now)
+        || !ngx_atomic_cmp_set(&sh->lock, lock, word))
     {
         goto next;
     }
 
+    if (lock != 0) {
+        ngx_log_error(NGX_LOG_NOTICE, ev->log, 0,
+                      "key service \"%V\": a fetch held the lock past its "
+                      "deadline: taken over", &src->url);
+    }
+
+    src->lock = word;
     src->locked = 1;
     sh->wanted = 0;
     sh->last = (ngx_atomic_uint_t) now;
@@ -788,7 +816,16 @@ static void
 ngx_http_ticket_keys_url_unlock(ngx_http_ticket_keysrc_t *src)
 {
     if (src->locked) {
-        src->sh->lock = 0;
+
+        /* a lock another worker took over past its deadline is its own */
+
+        if (!ngx_atomic_cmp_set(&src->sh->lock, src->lock, 0)) {
+            ngx_log_error(NGX_LOG_NOTICE, ngx_cycle->log, 0,
+                          "key service \"%V\": the fetch lock was taken "
+                          "over by another worker: left to it", &src->url);
+        }
+
+        src->lock = 0;
         src->locked = 0;
     }
 
