@@ -1225,6 +1225,37 @@ ngx_http_ticket_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         return NGX_CONF_ERROR;
     }
 
+    /*
+     * An event token not bound to the identity provider and to this
+     * gateway would be taken from anyone holding a key of the set: a
+     * token minted for another audience (another relying party of the
+     * same provider) could revoke here.
+     */
+
+    if (conf->signal != NULL
+        && (conf->issuers == NULL || conf->issuers->nelts == 0))
+    {
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "\"%s\" accepts tokens of any issuer: add "
+                      "\"ticket_issuer\" or \"ticket_oidc_issuer\" in %V:%ui",
+                      conf->signal->kind == TICKET_SIGNAL_SET
+                      ? "ticket_ssf_receiver" : "ticket_backchannel_logout",
+                      &conf->signal->file, conf->signal->line);
+        return NGX_CONF_ERROR;
+    }
+
+    if (conf->signal != NULL
+        && (conf->audiences == NULL || conf->audiences->nelts == 0))
+    {
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "\"%s\" accepts tokens for any audience: add "
+                      "\"ticket_audience\" in %V:%ui",
+                      conf->signal->kind == TICKET_SIGNAL_SET
+                      ? "ticket_ssf_receiver" : "ticket_backchannel_logout",
+                      &conf->signal->file, conf->signal->line);
+        return NGX_CONF_ERROR;
+    }
+
     if (conf->signal != NULL && conf->mode == NGX_HTTP_TICKET_ENFORCE) {
         rmcf = ngx_http_conf_get_module_main_conf(cf,
                                           ngx_http_ticket_revocation_module);
