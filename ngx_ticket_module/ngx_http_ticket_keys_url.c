@@ -44,7 +44,6 @@
 #define NGX_HTTP_TICKET_KEYS_TIMEOUT    10000     /* ms, each step */
 #define NGX_HTTP_TICKET_KEYS_LOCK       45        /* s: a fetch's deadline */
 #define NGX_HTTP_TICKET_KEYS_FIRST      3000      /* ms: the first use waits */
-#define NGX_HTTP_TICKET_KEYS_POLL       50        /* ms */
 
 #define NGX_HTTP_TICKET_KEYS_HTTP       NGX_HTTP_TICKET_FETCH_NRESULTS
 #define NGX_HTTP_TICKET_KEYS_INVALID    (NGX_HTTP_TICKET_FETCH_NRESULTS + 1)
@@ -310,7 +309,7 @@ ngx_http_ticket_keys_url_sync(void *keysrc, ngx_log_t *log)
 
 
 ngx_int_t
-ngx_http_ticket_keys_url_wait(ngx_http_request_t *r, void *keysrc)
+ngx_http_ticket_keys_url_pending(ngx_http_request_t *r, void *keysrc)
 {
     ngx_http_ticket_keysrc_t *src = keysrc;
 
@@ -337,6 +336,17 @@ ngx_http_ticket_keys_url_wait(ngx_http_request_t *r, void *keysrc)
                            + (tp->msec - r->start_msec));
 
     if (ms >= NGX_HTTP_TICKET_KEYS_FIRST) {
+        return NGX_OK;
+    }
+
+    return NGX_AGAIN;
+}
+
+
+ngx_int_t
+ngx_http_ticket_keys_url_wait(ngx_http_request_t *r, void *keysrc)
+{
+    if (ngx_http_ticket_keys_url_pending(r, keysrc) == NGX_OK) {
         return NGX_OK;
     }
 

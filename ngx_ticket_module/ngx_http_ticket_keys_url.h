@@ -21,6 +21,11 @@ void ngx_http_ticket_keys_url_sync(void *keysrc, ngx_log_t *log);
 /* NGX_AGAIN: the first use, before any document: the request waits */
 ngx_int_t ngx_http_ticket_keys_url_wait(ngx_http_request_t *r,
     void *keysrc);
+/* the same test, the waiting left to the caller (a content handler):
+ * poll again after NGX_HTTP_TICKET_KEYS_POLL ms */
+ngx_int_t ngx_http_ticket_keys_url_pending(ngx_http_request_t *r,
+    void *keysrc);
+#define NGX_HTTP_TICKET_KEYS_POLL       50        /* ms */
 /* a ticket named a kid the set lacks: fetch at once (rate-limited) */
 void ngx_http_ticket_keys_url_unknown(void *keysrc);
 /* ticket_status: room for, and the lines of, every source */

@@ -1214,11 +1214,13 @@ ngx_http_ticket_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     }
 
     if (conf->signal != NULL
-        && (conf->keyset == NULL || conf->keyset->nkeys == 0))
+        && (conf->keyset == NULL
+            || (conf->keyset->nkeys == 0 && conf->keysrc == NULL)))
     {
         ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
-                      "\"%s\" has no key: add \"ticket_keys\" or "
-                      "\"ticket_key\" in %V:%ui",
+                      "\"%s\" has no key: add \"ticket_keys\", "
+                      "\"ticket_key\", \"ticket_keys_url\" or "
+                      "\"ticket_oidc_issuer\" in %V:%ui",
                       conf->signal->kind == TICKET_SIGNAL_SET
                       ? "ticket_ssf_receiver" : "ticket_backchannel_logout",
                       &conf->signal->file, conf->signal->line);

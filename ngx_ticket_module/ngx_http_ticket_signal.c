@@ -28,6 +28,7 @@
 #include "ngx_http_ticket_types.h"
 #include "ngx_http_ticket_audit.h"
 #include "ngx_http_ticket_revocation_write.h"
+#include "ngx_http_ticket_keys_url.h"
 #include "ngx_http_ticket_signal.h"
 
 
@@ -55,6 +56,7 @@ static ngx_int_t ngx_http_ticket_signal_collect(ngx_http_request_t *r,
     ngx_http_ticket_signal_ctx_t *ctx);
 static void ngx_http_ticket_signal_verify(ngx_http_request_t *r,
     ngx_http_ticket_signal_ctx_t *ctx);
+static void ngx_http_ticket_signal_keys_waited(ngx_http_request_t *r);
 static ngx_int_t ngx_http_ticket_signal_token(ngx_http_request_t *r,
     ngx_http_ticket_signal_ctx_t *ctx, const char **why);
 static ngx_int_t ngx_http_ticket_signal_form(ngx_http_request_t *r,
@@ -361,6 +363,24 @@ ngx_http_ticket_signal_verify(ngx_http_request_t *r,
 
     tlcf = ctx->conf;
 
+    if (tlcf->keysrc != NULL) {
+
+        /*
+         * Keys from a key service, as the access phase has them: the
+         * first push before the first document waits for it, and a
+         * document published since is parsed
+         */
+
+        if (ngx_http_ticket_keys_url_pending(r, tlcf->keysrc) == NGX_AGAIN) {
+            r->write_event_handler = ngx_http_ticket_signal_keys_waited;
+            r->connection->write->delayed = 1;
+            ngx_add_timer(r->connection->write, NGX_HTTP_TICKET_KEYS_POLL);
+            return;
+        }
+
+        ngx_http_ticket_keys_url_sync(tlcf->keysrc, r->connection->log);
+    }
+
     why = NULL;
 
     switch (ngx_http_ticket_signal_token(r, ctx, &why)) {
@@ -393,6 +413,11 @@ ngx_http_ticket_signal_verify(ngx_http_request_t *r,
                               tenant.len ? &tenant : NULL, ngx_time());
     ctx->parsed = 1;
 
+    if (ctx->signal.reason == TICKET_UNKNOWN_KEY && tlcf->keysrc != NULL) {
+        /* a key the provider rotated in: fetched now; it sends again */
+        ngx_http_ticket_keys_url_unknown(tlcf->keysrc);
+    }
+
     if (err != TICKET_SIGNAL_OK) {
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "ticket signal refused: %s: %s",
@@ -404,6 +429,36 @@ ngx_http_ticket_signal_verify(ngx_http_request_t *r,
     }
 
     ngx_http_ticket_signal_apply(ctx);
+}
+
+
+static void
+ngx_http_ticket_signal_keys_waited(ngx_http_request_t *r)
+{
+    ngx_event_t                   *wev;
+    ngx_http_ticket_signal_ctx_t  *ctx;
+
+    wev = r->connection->write;
+
+    /* ngx_http_request_handler() clears delayed when the timer fired */
+
+    if (wev->delayed) {
+        if (ngx_handle_write_event(wev, 0) != NGX_OK) {
+            ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        }
+
+        return;
+    }
+
+    r->write_event_handler = ngx_http_request_empty_handler;
+
+    ctx = ngx_http_ticket_signal_ctx(r);
+    if (ctx == NULL) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    ngx_http_ticket_signal_verify(r, ctx);
 }
 
 
