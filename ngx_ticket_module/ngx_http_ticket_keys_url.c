@@ -31,6 +31,12 @@
  * NGX_HTTP_TICKET_KEYS_FIRST ms and only while no fetch has failed; then
  * its ticket is unknown_key (401).  After the first document no request
  * ever waits.  A reload keeps the zone, so the keys stay.
+ *
+ * A scope may hold key files (ticket_keys, ticket_key) beside its key
+ * service: its set is then both, the file's key winning on the same
+ * (kid, alg), rebuilt in each worker when the service's set changed
+ * (ngx_http_ticket_keys_url_sync_scope()).  A ticket a file key names
+ * never waits for the first document.
  */
 
 
@@ -114,6 +120,7 @@ typedef struct {
     /* this worker's */
     ticket_keyset_t              *keyset;      /* the scopes' */
     ngx_atomic_uint_t             generation;  /* parsed; 0: none */
+    ngx_uint_t                    version;     /* of keyset: each change */
     ngx_event_t                   tick;
     ngx_atomic_uint_t             lock;        /* the word it took */
     ngx_uint_t                    locked;      /* unsigned:1 */
@@ -123,6 +130,17 @@ typedef struct {
 typedef struct {
     ngx_array_t                   sources;     /* ngx_http_ticket_keysrc_t * */
 } ngx_http_ticket_keys_url_main_conf_t;
+
+
+/* a scope with key files and a key service (tlcf->keys_both) */
+
+typedef struct {
+    ticket_keyset_t               set;         /* the scope's: both */
+    ticket_keyset_t               files;
+    ngx_http_ticket_keysrc_t     *src;
+    ngx_uint_t                    version;     /* src's, set built of */
+    ngx_uint_t                    built;       /* unsigned:1 */
+} ngx_http_ticket_keys_both_t;
 
 
 typedef struct {
@@ -156,6 +174,10 @@ static u_char *ngx_http_ticket_keys_url_kids(u_char *p, u_char *last,
     ticket_keyset_t *ks, ticket_keyset_t *other);
 static void ngx_http_ticket_keys_url_unlock(ngx_http_ticket_keysrc_t *src);
 static void ngx_http_ticket_keyset_free(void *data);
+static ngx_http_ticket_keys_both_t *ngx_http_ticket_keys_url_both(
+    ngx_conf_t *cf, ngx_http_ticket_loc_conf_t *tlcf,
+    ngx_http_ticket_keysrc_t *src);
+static void ngx_http_ticket_keys_both_free(void *data);
 static void *ngx_http_ticket_keys_url_create_main_conf(ngx_conf_t *cf);
 static void *ngx_http_ticket_keys_url_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_ticket_keys_url_merge_loc_conf(ngx_conf_t *cf,
@@ -255,6 +277,7 @@ ngx_http_ticket_keys_url_sync(void *keysrc, ngx_log_t *log)
         if (src->keyset->nkeys) {
             ticket_keyset_free(src->keyset);
             ticket_keyset_init(src->keyset);
+            src->version++;
         }
 
         src->generation = 0;
@@ -298,6 +321,7 @@ ngx_http_ticket_keys_url_sync(void *keysrc, ngx_log_t *log)
     {
         ticket_keyset_free(src->keyset);
         *src->keyset = ks;
+        src->version++;
     }
 
     /* the fetching worker parsed it first: a failure here is not retried */
@@ -305,6 +329,79 @@ ngx_http_ticket_keys_url_sync(void *keysrc, ngx_log_t *log)
     src->generation = gen;
 
     ngx_free(doc);
+}
+
+
+void
+ngx_http_ticket_keys_url_sync_scope(ngx_http_ticket_loc_conf_t *tlcf,
+    ngx_log_t *log)
+{
+    ticket_keyset_t               ks;
+    ngx_http_ticket_keys_both_t  *both;
+
+    ngx_http_ticket_keys_url_sync(tlcf->keysrc, log);
+
+    both = tlcf->keys_both;
+
+    if (both == NULL
+        || (both->built && both->version == both->src->version))
+    {
+        return;
+    }
+
+    ticket_keyset_init(&ks);
+
+    if (ticket_keyset_merge(&ks, &both->files, both->src->keyset) != 0) {
+        /* the set it has stays; tried again on the next request */
+        ngx_log_error(NGX_LOG_ERR, log, 0,
+                      "keys of \"%V\" and the key files: out of memory",
+                      &both->src->url);
+        return;
+    }
+
+    ticket_keyset_free(&both->set);
+    both->set = ks;
+    both->version = both->src->version;
+    both->built = 1;
+}
+
+
+/*
+ * Whether the request would wait for the first document: with key files
+ * beside the service, not for a ticket a file key names (ticket is its
+ * token, or NULL).
+ */
+
+ngx_int_t
+ngx_http_ticket_keys_url_pending_for(ngx_http_request_t *r,
+    ngx_http_ticket_loc_conf_t *tlcf, ngx_str_t *token)
+{
+    ticket_t                      t;
+    ngx_int_t                     rc;
+    ngx_http_ticket_keys_both_t  *both;
+
+    rc = ngx_http_ticket_keys_url_pending(r, tlcf->keysrc);
+
+    both = tlcf->keys_both;
+
+    if (rc != NGX_AGAIN || both == NULL || token == NULL) {
+        return rc;
+    }
+
+    ticket_init(&t);
+
+    if (ticket_parse(&t, (const char *) token->data, token->len,
+                     &tlcf->policy.roles_path)
+        == TICKET_OK
+        && ticket_keyset_named(&both->files, t.kid.data, t.kid.len, t.alg)
+           != NULL)
+    {
+        rc = NGX_OK;
+    }
+
+    ticket_free(&t);
+
+    return rc;
 }
 
 
@@ -699,6 +796,7 @@ ngx_http_ticket_keys_url_store(ngx_http_ticket_keysrc_t *src, u_char *body,
 
     ticket_keyset_free(src->keyset);
     *src->keyset = ks;
+    src->version++;
 
     if (same) {
         src->generation = sh->generation;
@@ -964,11 +1062,6 @@ ngx_http_ticket_keys_url(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return "is duplicate: one key service a scope";
     }
 
-    if (tlcf->keyset != NULL) {
-        return "cannot be combined with \"ticket_keys\" or \"ticket_key\" "
-               "in one scope";
-    }
-
     /* the directive's text names its zone: the same text, the same keys */
 
     len = 0;
@@ -1178,8 +1271,19 @@ ngx_http_ticket_keys_url(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
 found:
 
+    if (tlcf->keyset != NULL) {
+
+        /* key files came first: the scope's set becomes both */
+
+        if (ngx_http_ticket_keys_url_both(cf, tlcf, src) == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+    } else {
+        tlcf->keyset = src->keyset;
+    }
+
     tlcf->keysrc = src;
-    tlcf->keyset = src->keyset;
 
     if (src->issuer.len) {
 
@@ -1321,6 +1425,70 @@ ngx_http_ticket_keys_url_init_zone(ngx_shm_zone_t *shm_zone, void *data)
                 &shm_zone->shm.name);
 
     return NGX_OK;
+}
+
+
+ticket_keyset_t *
+ngx_http_ticket_keys_url_files(ngx_conf_t *cf,
+    ngx_http_ticket_loc_conf_t *tlcf)
+{
+    ngx_http_ticket_keys_both_t  *both;
+
+    both = tlcf->keys_both;
+
+    if (both == NULL) {
+        both = ngx_http_ticket_keys_url_both(cf, tlcf, tlcf->keysrc);
+        if (both == NULL) {
+            return NULL;
+        }
+    }
+
+    return &both->files;
+}
+
+
+/* the files' keys so far (tlcf->keyset, or none) move into both->files */
+
+static ngx_http_ticket_keys_both_t *
+ngx_http_ticket_keys_url_both(ngx_conf_t *cf,
+    ngx_http_ticket_loc_conf_t *tlcf, ngx_http_ticket_keysrc_t *src)
+{
+    ngx_pool_cleanup_t           *cln;
+    ngx_http_ticket_keys_both_t  *both;
+
+    cln = ngx_pool_cleanup_add(cf->pool, sizeof(ngx_http_ticket_keys_both_t));
+    if (cln == NULL) {
+        return NULL;
+    }
+
+    both = cln->data;
+    ngx_memzero(both, sizeof(ngx_http_ticket_keys_both_t));
+
+    ticket_keyset_init(&both->set);
+    ticket_keyset_init(&both->files);
+    both->src = src;
+
+    cln->handler = ngx_http_ticket_keys_both_free;
+
+    if (tlcf->keyset != NULL && tlcf->keyset != src->keyset) {
+        both->files = *tlcf->keyset;
+        ticket_keyset_init(tlcf->keyset);
+    }
+
+    tlcf->keys_both = both;
+    tlcf->keyset = &both->set;
+
+    return both;
+}
+
+
+static void
+ngx_http_ticket_keys_both_free(void *data)
+{
+    ngx_http_ticket_keys_both_t  *both = data;
+
+    ticket_keyset_free(&both->set);
+    ticket_keyset_free(&both->files);
 }
 
 

@@ -1145,6 +1145,7 @@ ngx_http_ticket_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     if (conf->keyset == NULL) {
         conf->keyset = prev->keyset;
         conf->keysrc = prev->keysrc;
+        conf->keys_both = prev->keys_both;
     }
 
     if (conf->sources == NGX_CONF_UNSET_PTR) {

@@ -378,7 +378,7 @@ ngx_http_ticket_signal_verify(ngx_http_request_t *r,
             return;
         }
 
-        ngx_http_ticket_keys_url_sync(tlcf->keysrc, r->connection->log);
+        ngx_http_ticket_keys_url_sync_scope(tlcf, r->connection->log);
     }
 
     why = NULL;
