@@ -112,6 +112,9 @@ typedef struct {
 
     ngx_http_ticket_fetch_t       fetch;
     ngx_http_ticket_keys_url_loc_conf_t  *conf;  /* its trusted CAs */
+    ngx_http_core_loc_conf_t     *clcf;        /* its resolver */
+    ngx_uint_t                    deferred;    /* a host name: resolved
+                                                  after the merge */
 
     ngx_shm_zone_t               *zone;
     ngx_slab_pool_t              *shpool;
@@ -154,6 +157,8 @@ static char *ngx_http_ticket_keys_url(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static ngx_int_t ngx_http_ticket_keys_url_address(ngx_conf_t *cf,
     ngx_http_ticket_keysrc_t *src, ticket_url_t *u);
+static ngx_int_t ngx_http_ticket_keys_url_resolve(ngx_conf_t *cf,
+    ngx_http_ticket_keysrc_t *src);
 static ngx_int_t ngx_http_ticket_keys_url_init_zone(ngx_shm_zone_t *shm_zone,
     void *data);
 static void ngx_http_ticket_keys_url_waited(ngx_http_request_t *r);
@@ -696,12 +701,12 @@ ngx_http_ticket_keys_url_discovered(ngx_http_ticket_keysrc_t *src,
         return NGX_HTTP_TICKET_KEYS_INVALID;
     }
 
-    /* the address was resolved at configuration time: the issuer's own */
+    /* the issuer's host and port: the address resolved for it */
 
     if (u.host_len != src->fetch.host.len
         || ngx_strncasecmp((u_char *) u.host, src->fetch.host.data,
                            u.host_len) != 0
-        || u.port != ngx_inet_get_port(src->fetch.addr.sockaddr))
+        || u.port != src->fetch.port)
     {
         ngx_log_error(NGX_LOG_ERR, src->fetch.log, 0,
                       "discovery document of \"%V\": jwks_uri on another "
@@ -1320,31 +1325,86 @@ invalid_url:
 }
 
 
-/* resolved now, at configuration time: never on a worker's request path */
+/*
+ * An address is resolved now; a host name after the merge, when the
+ * scope's "resolver" is known (ngx_http_ticket_keys_url_resolve()).
+ */
 
 static ngx_int_t
 ngx_http_ticket_keys_url_address(ngx_conf_t *cf,
     ngx_http_ticket_keysrc_t *src, ticket_url_t *u)
 {
+    src->fetch.host.data = ngx_pnalloc(cf->pool, u->host_len + 1);
+    if (src->fetch.host.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(src->fetch.host.data, u->host, u->host_len + 1);
+    src->fetch.host.len = u->host_len;
+    src->fetch.host_is_ip = (ngx_inet_addr((u_char *) u->host, u->host_len)
+                             != INADDR_NONE);
+    src->fetch.port = (in_port_t) u->port;
+    src->clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+
+    if (src->fetch.host_is_ip || u->host[0] == '[') {
+        if (ngx_http_ticket_keys_url_resolve(cf, src) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+    } else {
+        src->deferred = 1;
+    }
+
+    src->fetch.timeout = NGX_HTTP_TICKET_KEYS_TIMEOUT;
+    src->fetch.max_size = TICKET_KEYS_MAX_DOC + 16384;  /* and the header */
+    src->fetch.handler = ngx_http_ticket_keys_url_fetched;
+    src->fetch.data = src;
+
+    return NGX_OK;
+}
+
+
+/*
+ * With a "resolver" in the scope the host is resolved before each fetch,
+ * by that resolver; else now, at configuration time, never on a
+ * worker's request path.
+ */
+
+static ngx_int_t
+ngx_http_ticket_keys_url_resolve(ngx_conf_t *cf,
+    ngx_http_ticket_keysrc_t *src)
+{
     ngx_url_t    url;
     ngx_uint_t   i;
     ngx_addr_t  *addr;
 
+    if (src->deferred && src->clcf->resolver != NULL
+        && src->clcf->resolver->connections.nelts)
+    {
+        src->fetch.resolver = src->clcf->resolver;
+        src->fetch.resolver_timeout =
+            (src->clcf->resolver_timeout == NGX_CONF_UNSET_MSEC)
+            ? 30000 : src->clcf->resolver_timeout;
+        return NGX_OK;
+    }
+
     ngx_memzero(&url, sizeof(ngx_url_t));
 
-    url.url.data = ngx_pnalloc(cf->pool, u->host_len + 7);
+    url.url.data = ngx_pnalloc(cf->pool, src->fetch.host.len + 7);
     if (url.url.data == NULL) {
         return NGX_ERROR;
     }
 
-    url.url.len = ngx_sprintf(url.url.data, "%s:%ud", u->host, u->port)
+    url.url.len = ngx_sprintf(url.url.data, "%V:%ud", &src->fetch.host,
+                              (ngx_uint_t) src->fetch.port)
                   - url.url.data;
-    url.default_port = (in_port_t) u->port;
+    url.default_port = src->fetch.port;
 
     if (ngx_parse_url(cf->pool, &url) != NGX_OK || url.naddrs == 0) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "%s in key service URL \"%V\"",
-                           url.err ? url.err : "host not found", &src->url);
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "%s in key service URL \"%V\" (a \"resolver\" "
+                      "resolves it at run time)",
+                      url.err ? url.err : "host not found", &src->url);
         return NGX_ERROR;
     }
 
@@ -1360,20 +1420,6 @@ ngx_http_ticket_keys_url_address(ngx_conf_t *cf,
     }
 
     src->fetch.addr = *addr;
-
-    src->fetch.host.data = ngx_pnalloc(cf->pool, u->host_len + 1);
-    if (src->fetch.host.data == NULL) {
-        return NGX_ERROR;
-    }
-
-    ngx_memcpy(src->fetch.host.data, u->host, u->host_len + 1);
-    src->fetch.host.len = u->host_len;
-    src->fetch.host_is_ip = (ngx_inet_addr((u_char *) u->host, u->host_len)
-                             != INADDR_NONE);
-    src->fetch.timeout = NGX_HTTP_TICKET_KEYS_TIMEOUT;
-    src->fetch.max_size = TICKET_KEYS_MAX_DOC + 16384;  /* and the header */
-    src->fetch.handler = ngx_http_ticket_keys_url_fetched;
-    src->fetch.data = src;
 
     return NGX_OK;
 }
@@ -1555,7 +1601,10 @@ ngx_http_ticket_keys_url_merge_loc_conf(ngx_conf_t *cf, void *parent,
 }
 
 
-/* every scope is merged: each source's trusted certificates are known */
+/*
+ * Every scope is merged: each source's trusted certificates and resolver
+ * are known.
+ */
 
 static ngx_int_t
 ngx_http_ticket_keys_url_postconf(ngx_conf_t *cf)
@@ -1572,6 +1621,12 @@ ngx_http_ticket_keys_url_postconf(ngx_conf_t *cf)
         srcs[i]->fetch.ssl = ngx_http_ticket_fetch_ssl(cf,
                                                        &srcs[i]->conf->trusted);
         if (srcs[i]->fetch.ssl == NULL) {
+            return NGX_ERROR;
+        }
+
+        if (srcs[i]->deferred
+            && ngx_http_ticket_keys_url_resolve(cf, srcs[i]) != NGX_OK)
+        {
             return NGX_ERROR;
         }
     }
