@@ -61,6 +61,8 @@ sub conf {
         }
         location = /ssf {
             ticket_key idp HS256 $idp->{key};
+            ticket_issuer https://idp.bench/;
+            ticket_audience https://gw.bench/;
             ticket_ssf_receiver;
         }
     }

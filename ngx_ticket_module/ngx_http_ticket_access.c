@@ -23,6 +23,8 @@
 static ticket_reason_t ngx_http_ticket_verify(ngx_http_request_t *r,
     ngx_http_ticket_main_conf_t *tmcf, ngx_http_ticket_loc_conf_t *tlcf,
     ngx_http_ticket_ctx_t *ctx, ngx_http_ticket_metrics_t *m);
+static ngx_int_t ngx_http_ticket_keys_wait(ngx_http_request_t *r,
+    ngx_http_ticket_loc_conf_t *tlcf);
 static ngx_int_t ngx_http_ticket_find_token(ngx_http_request_t *r,
     ngx_http_ticket_loc_conf_t *tlcf, ngx_str_t *token, ngx_uint_t *type);
 static ngx_uint_t ngx_http_ticket_source(ngx_http_request_t *r,
@@ -71,7 +73,7 @@ ngx_http_ticket_handler(ngx_http_request_t *r)
     }
 
     if (tlcf->keysrc != NULL
-        && ngx_http_ticket_keys_url_wait(r, tlcf->keysrc) == NGX_AGAIN)
+        && ngx_http_ticket_keys_wait(r, tlcf) == NGX_AGAIN)
     {
         /* the very first use of a key service: its first document */
         return NGX_AGAIN;
@@ -128,6 +130,33 @@ ngx_http_ticket_handler(ngx_http_request_t *r)
         ctx->refused_loc = r->loc_conf;
         return ngx_http_ticket_deny(r, tlcf, ctx);
     }
+}
+
+
+/*
+ * NGX_AGAIN: the request waits for the key service's first document.
+ * Not where a key file of the scope names the ticket's key: that ticket
+ * is verified now, the service's keys joining when they come.
+ */
+
+static ngx_int_t
+ngx_http_ticket_keys_wait(ngx_http_request_t *r,
+    ngx_http_ticket_loc_conf_t *tlcf)
+{
+    ngx_str_t   token;
+    ngx_uint_t  type;
+
+    if (tlcf->keys_both != NULL) {
+        if (ngx_http_ticket_keys_url_pending(r, tlcf->keysrc) == NGX_OK
+            || ngx_http_ticket_find_token(r, tlcf, &token, &type) != NGX_OK
+            || ngx_http_ticket_keys_url_pending_for(r, tlcf, &token)
+               == NGX_OK)
+        {
+            return NGX_OK;
+        }
+    }
+
+    return ngx_http_ticket_keys_url_wait(r, tlcf->keysrc);
 }
 
 
@@ -248,7 +277,7 @@ ngx_http_ticket_verify(ngx_http_request_t *r,
 
     if (tlcf->keysrc != NULL) {
         /* a document the key service published since: parsed once */
-        ngx_http_ticket_keys_url_sync(tlcf->keysrc, r->connection->log);
+        ngx_http_ticket_keys_url_sync_scope(tlcf, r->connection->log);
     }
 
     if (ngx_http_ticket_cache_get(r, tmcf, tlcf, &ctx->token, t, &reason)

@@ -7,7 +7,9 @@
  * system store) and name the host; the request is HTTP/1.0 with
  * "Connection: close", so the response ends when the server closes, and
  * it is read into a buffer that never grows past max_size: a bigger one
- * is refused, not truncated.
+ * is refused, not truncated.  With a resolver (ngx_resolve_name(), the
+ * "resolver" directive's servers) the host is resolved before each GET,
+ * so a key service that moves is followed within the answer's validity.
  */
 
 
@@ -15,6 +17,8 @@
 #include "ngx_http_ticket_tls.h"
 
 
+static void ngx_http_ticket_fetch_resolved(ngx_resolver_ctx_t *ctx);
+static void ngx_http_ticket_fetch_connect(ngx_http_ticket_fetch_t *f);
 static void ngx_http_ticket_fetch_connected(ngx_event_t *ev);
 static void ngx_http_ticket_fetch_handshaked(ngx_connection_t *c);
 static void ngx_http_ticket_fetch_write(ngx_event_t *ev);
@@ -28,9 +32,8 @@ ngx_int_t
 ngx_http_ticket_fetch_start(ngx_http_ticket_fetch_t *f, ngx_str_t *path,
     ngx_log_t *log)
 {
-    u_char            *p;
-    ngx_int_t          rc;
-    ngx_connection_t  *c;
+    u_char              *p;
+    ngx_resolver_ctx_t  *ctx, temp;
 
     if (f->running) {
         return NGX_ERROR;
@@ -73,22 +76,130 @@ ngx_http_ticket_fetch_start(ngx_http_ticket_fetch_t *f, ngx_str_t *path,
                     path, &f->host);
     f->request_len = p - f->request;
 
+    f->running = 1;
+
+    if (f->resolver == NULL) {
+        ngx_http_ticket_fetch_connect(f);
+        return NGX_OK;
+    }
+
+    temp.name = f->host;
+
+    ctx = ngx_resolve_start(f->resolver, &temp);
+    if (ctx == NULL) {
+        ngx_http_ticket_fetch_close(f);
+        return NGX_ERROR;
+    }
+
+    if (ctx == NGX_NO_RESOLVER) {
+        ngx_log_error(NGX_LOG_ERR, log, 0,
+                      "key service %V: no resolver defined to resolve it",
+                      &f->host);
+        ngx_http_ticket_fetch_finish(f, NGX_HTTP_TICKET_FETCH_CONNECT);
+        return NGX_OK;
+    }
+
+    ctx->name = f->host;
+    ctx->handler = ngx_http_ticket_fetch_resolved;
+    ctx->data = f;
+    ctx->timeout = f->resolver_timeout;
+
+    f->resolving = ctx;
+
+    /* the handler may run now, from the resolver's cache */
+
+    if (ngx_resolve_name(ctx) != NGX_OK) {
+        f->resolving = NULL;
+        ngx_http_ticket_fetch_finish(f, NGX_HTTP_TICKET_FETCH_CONNECT);
+    }
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_ticket_fetch_resolved(ngx_resolver_ctx_t *ctx)
+{
+    ngx_http_ticket_fetch_t *f = ctx->data;
+
+    u_char           *p;
+    size_t            len;
+    ngx_uint_t        i;
+    struct sockaddr  *sa;
+    socklen_t         socklen;
+
+    f->resolving = NULL;
+
+    if (ctx->state || ctx->naddrs == 0) {
+        ngx_log_error(NGX_LOG_ERR, f->log, 0,
+                      "key service %V could not be resolved (%i: %s)",
+                      &f->host, ctx->state, ngx_resolver_strerror(ctx->state));
+        ngx_resolve_name_done(ctx);
+        ngx_http_ticket_fetch_finish(f, NGX_HTTP_TICKET_FETCH_CONNECT);
+        return;
+    }
+
+    /* an IPv4 address first, as at configuration time */
+
+    i = 0;
+
+    while (i < ctx->naddrs - 1
+           && ctx->addrs[i].sockaddr->sa_family != AF_INET)
+    {
+        i++;
+    }
+
+    if (ctx->addrs[i].sockaddr->sa_family != AF_INET) {
+        i = 0;
+    }
+
+    socklen = ctx->addrs[i].socklen;
+
+    sa = ngx_palloc(f->pool, socklen);
+    p = ngx_pnalloc(f->pool, NGX_SOCKADDR_STRLEN);
+
+    if (sa == NULL || p == NULL) {
+        ngx_resolve_name_done(ctx);
+        ngx_http_ticket_fetch_finish(f, NGX_HTTP_TICKET_FETCH_CONNECT);
+        return;
+    }
+
+    ngx_memcpy(sa, ctx->addrs[i].sockaddr, socklen);
+    ngx_inet_set_port(sa, f->port);
+
+    ngx_resolve_name_done(ctx);
+
+    len = ngx_sock_ntop(sa, socklen, p, NGX_SOCKADDR_STRLEN, 1);
+
+    f->addr.sockaddr = sa;
+    f->addr.socklen = socklen;
+    f->addr.name.data = p;
+    f->addr.name.len = len;
+
+    ngx_http_ticket_fetch_connect(f);
+}
+
+
+static void
+ngx_http_ticket_fetch_connect(ngx_http_ticket_fetch_t *f)
+{
+    ngx_int_t          rc;
+    ngx_connection_t  *c;
+
     ngx_memzero(&f->peer, sizeof(ngx_peer_connection_t));
     f->peer.sockaddr = f->addr.sockaddr;
     f->peer.socklen = f->addr.socklen;
     f->peer.name = &f->addr.name;
     f->peer.get = ngx_event_get_peer;
-    f->peer.log = log;
+    f->peer.log = f->log;
     f->peer.log_error = NGX_ERROR_ERR;
-
-    f->running = 1;
 
     rc = ngx_event_connect_peer(&f->peer);
 
     if (rc == NGX_ERROR || rc == NGX_BUSY || rc == NGX_DECLINED) {
         /* ngx_event_connect_peer() logged why */
         ngx_http_ticket_fetch_finish(f, NGX_HTTP_TICKET_FETCH_CONNECT);
-        return NGX_OK;
+        return;
     }
 
     c = f->peer.connection;
@@ -106,8 +217,6 @@ ngx_http_ticket_fetch_start(ngx_http_ticket_fetch_t *f, ngx_str_t *path,
     if (rc == NGX_OK) {
         ngx_http_ticket_fetch_connected(c->write);
     }
-
-    return NGX_OK;
 }
 
 
@@ -376,6 +485,11 @@ ngx_http_ticket_fetch_abort(ngx_http_ticket_fetch_t *f)
 
     if (!f->running) {
         return;
+    }
+
+    if (f->resolving != NULL) {
+        ngx_resolve_name_done(f->resolving);
+        f->resolving = NULL;
     }
 
     c = f->peer.connection;

@@ -2,7 +2,8 @@
 /*
  * ngx_ticket_module: an HTTPS GET on nginx's event loop and SSL layer,
  * for the key service (ngx_http_ticket_keys_url.c).  The address is
- * resolved at configuration time; nothing here blocks a worker.
+ * resolved at configuration time, or before each GET by nginx's resolver
+ * (the "resolver" directive); nothing here blocks a worker.
  */
 
 #ifndef _NGX_HTTP_TICKET_FETCH_H_INCLUDED_
@@ -31,7 +32,10 @@ typedef void (*ngx_http_ticket_fetch_done_pt)(ngx_http_ticket_fetch_t *f,
 
 struct ngx_http_ticket_fetch_s {
     /* set once, at configuration time */
-    ngx_addr_t                     addr;
+    ngx_addr_t                     addr;      /* unless resolver is set */
+    ngx_resolver_t                *resolver;  /* NULL: addr as resolved */
+    ngx_msec_t                     resolver_timeout;
+    in_port_t                      port;
     ngx_str_t                      host;      /* NUL-terminated: SNI, Host,
                                                  the certificate's name */
     ngx_ssl_t                     *ssl;
@@ -44,6 +48,7 @@ struct ngx_http_ticket_fetch_s {
     ngx_str_t                      path;
     ngx_log_t                     *log;
     ngx_peer_connection_t          peer;
+    ngx_resolver_ctx_t            *resolving;
     ngx_pool_t                    *pool;
     u_char                        *request;
     size_t                         request_len;

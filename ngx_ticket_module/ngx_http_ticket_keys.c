@@ -7,6 +7,7 @@
 
 #include "ngx_http_ticket_types.h"
 #include "ngx_http_ticket_keys.h"
+#include "ngx_http_ticket_keys_url.h"
 
 
 typedef struct {
@@ -215,10 +216,8 @@ ngx_http_ticket_keyset(ngx_conf_t *cf, ngx_http_ticket_loc_conf_t *tlcf)
     ngx_pool_cleanup_t  *cln;
 
     if (tlcf->keysrc != NULL) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "key files cannot be combined with a key "
-                           "service in one scope");
-        return NULL;
+        /* with a key service: the files' own set, the scope's is both */
+        return ngx_http_ticket_keys_url_files(cf, tlcf);
     }
 
     if (tlcf->keyset != NULL) {

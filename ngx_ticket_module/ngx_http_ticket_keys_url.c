@@ -10,7 +10,10 @@
  *
  * Each source has a zone holding its last good document and a generation
  * number.  One worker at a time fetches (a lock in the zone with a
- * deadline, so a worker that died holding it does not stop the others),
+ * deadline, so a worker that died holding it does not stop the others;
+ * the lock word names its holder, and only the holder releases it, by
+ * compare-and-swap: a fetch slower than the deadline, whose lock another
+ * worker took over, never releases that worker's lock),
  * on a 1 s tick of every worker: when the refresh is due (max-age within
  * refresh=MIN:MAX), or at once when a ticket named an unknown kid (at
  * most every NGX_HTTP_TICKET_KEYS_RETRY seconds).  The fetching worker
@@ -28,6 +31,12 @@
  * NGX_HTTP_TICKET_KEYS_FIRST ms and only while no fetch has failed; then
  * its ticket is unknown_key (401).  After the first document no request
  * ever waits.  A reload keeps the zone, so the keys stay.
+ *
+ * A scope may hold key files (ticket_keys, ticket_key) beside its key
+ * service: its set is then both, the file's key winning on the same
+ * (kid, alg), rebuilt in each worker when the service's set changed
+ * (ngx_http_ticket_keys_url_sync_scope()).  A ticket a file key names
+ * never waits for the first document.
  */
 
 
@@ -42,18 +51,35 @@
 #define NGX_HTTP_TICKET_KEYS_TIMEOUT    10000     /* ms, each step */
 #define NGX_HTTP_TICKET_KEYS_LOCK       45        /* s: a fetch's deadline */
 #define NGX_HTTP_TICKET_KEYS_FIRST      3000      /* ms: the first use waits */
-#define NGX_HTTP_TICKET_KEYS_POLL       50        /* ms */
 
 #define NGX_HTTP_TICKET_KEYS_HTTP       NGX_HTTP_TICKET_FETCH_NRESULTS
 #define NGX_HTTP_TICKET_KEYS_INVALID    (NGX_HTTP_TICKET_FETCH_NRESULTS + 1)
 #define NGX_HTTP_TICKET_KEYS_NRESULTS   (NGX_HTTP_TICKET_FETCH_NRESULTS + 2)
+
+/*
+ * The lock word: its deadline and the holder's pid where the word has
+ * room (64 bits), else the deadline alone.  Either is unique to one
+ * taking: the lock is taken only when free or past its deadline, and a
+ * new deadline lies past the old one.
+ */
+
+#if (NGX_PTR_SIZE == 8)
+#define ngx_http_ticket_keys_lock_word(deadline)                              \
+    (((ngx_atomic_uint_t) (deadline) << 24)                                   \
+     | ((ngx_atomic_uint_t) ngx_pid & 0xffffff))
+#define ngx_http_ticket_keys_lock_deadline(word)  ((time_t) ((word) >> 24))
+#else
+#define ngx_http_ticket_keys_lock_word(deadline)                              \
+    ((ngx_atomic_uint_t) (deadline))
+#define ngx_http_ticket_keys_lock_deadline(word)  ((time_t) (word))
+#endif
 
 #define NGX_HTTP_TICKET_KEYS_JWKS       0
 #define NGX_HTTP_TICKET_KEYS_DISCOVERY  1
 
 
 typedef struct {
-    ngx_atomic_t                  lock;        /* a fetch's deadline; 0 */
+    ngx_atomic_t                  lock;        /* the holder's word; 0 */
     ngx_atomic_t                  generation;  /* of doc; 0: none yet */
     ngx_atomic_t                  fetched;     /* the last good document */
     ngx_atomic_t                  next;        /* the next refresh */
@@ -87,6 +113,9 @@ typedef struct {
 
     ngx_http_ticket_fetch_t       fetch;
     ngx_http_ticket_keys_url_loc_conf_t  *conf;  /* its trusted CAs */
+    ngx_http_core_loc_conf_t     *clcf;        /* its resolver */
+    ngx_uint_t                    deferred;    /* a host name: resolved
+                                                  after the merge */
 
     ngx_shm_zone_t               *zone;
     ngx_slab_pool_t              *shpool;
@@ -95,7 +124,9 @@ typedef struct {
     /* this worker's */
     ticket_keyset_t              *keyset;      /* the scopes' */
     ngx_atomic_uint_t             generation;  /* parsed; 0: none */
+    ngx_uint_t                    version;     /* of keyset: each change */
     ngx_event_t                   tick;
+    ngx_atomic_uint_t             lock;        /* the word it took */
     ngx_uint_t                    locked;      /* unsigned:1 */
 } ngx_http_ticket_keysrc_t;
 
@@ -103,6 +134,17 @@ typedef struct {
 typedef struct {
     ngx_array_t                   sources;     /* ngx_http_ticket_keysrc_t * */
 } ngx_http_ticket_keys_url_main_conf_t;
+
+
+/* a scope with key files and a key service (tlcf->keys_both) */
+
+typedef struct {
+    ticket_keyset_t               set;         /* the scope's: both */
+    ticket_keyset_t               files;
+    ngx_http_ticket_keysrc_t     *src;
+    ngx_uint_t                    version;     /* src's, set built of */
+    ngx_uint_t                    built;       /* unsigned:1 */
+} ngx_http_ticket_keys_both_t;
 
 
 typedef struct {
@@ -116,6 +158,8 @@ static char *ngx_http_ticket_keys_url(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static ngx_int_t ngx_http_ticket_keys_url_address(ngx_conf_t *cf,
     ngx_http_ticket_keysrc_t *src, ticket_url_t *u);
+static ngx_int_t ngx_http_ticket_keys_url_resolve(ngx_conf_t *cf,
+    ngx_http_ticket_keysrc_t *src);
 static ngx_int_t ngx_http_ticket_keys_url_init_zone(ngx_shm_zone_t *shm_zone,
     void *data);
 static void ngx_http_ticket_keys_url_waited(ngx_http_request_t *r);
@@ -136,6 +180,10 @@ static u_char *ngx_http_ticket_keys_url_kids(u_char *p, u_char *last,
     ticket_keyset_t *ks, ticket_keyset_t *other);
 static void ngx_http_ticket_keys_url_unlock(ngx_http_ticket_keysrc_t *src);
 static void ngx_http_ticket_keyset_free(void *data);
+static ngx_http_ticket_keys_both_t *ngx_http_ticket_keys_url_both(
+    ngx_conf_t *cf, ngx_http_ticket_loc_conf_t *tlcf,
+    ngx_http_ticket_keysrc_t *src);
+static void ngx_http_ticket_keys_both_free(void *data);
 static void *ngx_http_ticket_keys_url_create_main_conf(ngx_conf_t *cf);
 static void *ngx_http_ticket_keys_url_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_ticket_keys_url_merge_loc_conf(ngx_conf_t *cf,
@@ -235,6 +283,7 @@ ngx_http_ticket_keys_url_sync(void *keysrc, ngx_log_t *log)
         if (src->keyset->nkeys) {
             ticket_keyset_free(src->keyset);
             ticket_keyset_init(src->keyset);
+            src->version++;
         }
 
         src->generation = 0;
@@ -278,6 +327,7 @@ ngx_http_ticket_keys_url_sync(void *keysrc, ngx_log_t *log)
     {
         ticket_keyset_free(src->keyset);
         *src->keyset = ks;
+        src->version++;
     }
 
     /* the fetching worker parsed it first: a failure here is not retried */
@@ -288,8 +338,81 @@ ngx_http_ticket_keys_url_sync(void *keysrc, ngx_log_t *log)
 }
 
 
+void
+ngx_http_ticket_keys_url_sync_scope(ngx_http_ticket_loc_conf_t *tlcf,
+    ngx_log_t *log)
+{
+    ticket_keyset_t               ks;
+    ngx_http_ticket_keys_both_t  *both;
+
+    ngx_http_ticket_keys_url_sync(tlcf->keysrc, log);
+
+    both = tlcf->keys_both;
+
+    if (both == NULL
+        || (both->built && both->version == both->src->version))
+    {
+        return;
+    }
+
+    ticket_keyset_init(&ks);
+
+    if (ticket_keyset_merge(&ks, &both->files, both->src->keyset) != 0) {
+        /* the set it has stays; tried again on the next request */
+        ngx_log_error(NGX_LOG_ERR, log, 0,
+                      "keys of \"%V\" and the key files: out of memory",
+                      &both->src->url);
+        return;
+    }
+
+    ticket_keyset_free(&both->set);
+    both->set = ks;
+    both->version = both->src->version;
+    both->built = 1;
+}
+
+
+/*
+ * Whether the request would wait for the first document: with key files
+ * beside the service, not for a ticket a file key names (ticket is its
+ * token, or NULL).
+ */
+
 ngx_int_t
-ngx_http_ticket_keys_url_wait(ngx_http_request_t *r, void *keysrc)
+ngx_http_ticket_keys_url_pending_for(ngx_http_request_t *r,
+    ngx_http_ticket_loc_conf_t *tlcf, ngx_str_t *token)
+{
+    ticket_t                      t;
+    ngx_int_t                     rc;
+    ngx_http_ticket_keys_both_t  *both;
+
+    rc = ngx_http_ticket_keys_url_pending(r, tlcf->keysrc);
+
+    both = tlcf->keys_both;
+
+    if (rc != NGX_AGAIN || both == NULL || token == NULL) {
+        return rc;
+    }
+
+    ticket_init(&t);
+
+    if (ticket_parse(&t, (const char *) token->data, token->len,
+                     &tlcf->policy.roles_path)
+        == TICKET_OK
+        && ticket_keyset_named(&both->files, t.kid.data, t.kid.len, t.alg)
+           != NULL)
+    {
+        rc = NGX_OK;
+    }
+
+    ticket_free(&t);
+
+    return rc;
+}
+
+
+ngx_int_t
+ngx_http_ticket_keys_url_pending(ngx_http_request_t *r, void *keysrc)
 {
     ngx_http_ticket_keysrc_t *src = keysrc;
 
@@ -316,6 +439,17 @@ ngx_http_ticket_keys_url_wait(ngx_http_request_t *r, void *keysrc)
                            + (tp->msec - r->start_msec));
 
     if (ms >= NGX_HTTP_TICKET_KEYS_FIRST) {
+        return NGX_OK;
+    }
+
+    return NGX_AGAIN;
+}
+
+
+ngx_int_t
+ngx_http_ticket_keys_url_wait(ngx_http_request_t *r, void *keysrc)
+{
+    if (ngx_http_ticket_keys_url_pending(r, keysrc) == NGX_OK) {
         return NGX_OK;
     }
 
@@ -396,7 +530,7 @@ ngx_http_ticket_keys_url_tick(ngx_event_t *ev)
 
     time_t                          now;
     ngx_str_t                      *path;
-    ngx_atomic_uint_t               lock;
+    ngx_atomic_uint_t               lock, word;
     ngx_http_ticket_keys_url_sh_t  *sh;
 
     sh = src->sh;
@@ -436,15 +570,21 @@ ngx_http_ticket_keys_url_tick(ngx_event_t *ev)
     }
 
     lock = sh->lock;
+    word = ngx_http_ticket_keys_lock_word(now + NGX_HTTP_TICKET_KEYS_LOCK);
 
-    if ((lock != 0 && (time_t) lock > now)
-        || !ngx_atomic_cmp_set(&sh->lock, lock,
-                               (ngx_atomic_uint_t) now
-                               + NGX_HTTP_TICKET_KEYS_LOCK))
+    if ((lock != 0 && ngx_http_ticket_keys_lock_deadline(lock) > now)
+        || !ngx_atomic_cmp_set(&sh->lock, lock, word))
     {
         goto next;
     }
 
+    if (lock != 0) {
+        ngx_log_error(NGX_LOG_NOTICE, ev->log, 0,
+                      "key service \"%V\": a fetch held the lock past its "
+                      "deadline: taken over", &src->url);
+    }
+
+    src->lock = word;
     src->locked = 1;
     sh->wanted = 0;
     sh->last = (ngx_atomic_uint_t) now;
@@ -562,12 +702,12 @@ ngx_http_ticket_keys_url_discovered(ngx_http_ticket_keysrc_t *src,
         return NGX_HTTP_TICKET_KEYS_INVALID;
     }
 
-    /* the address was resolved at configuration time: the issuer's own */
+    /* the issuer's host and port: the address resolved for it */
 
     if (u.host_len != src->fetch.host.len
         || ngx_strncasecmp((u_char *) u.host, src->fetch.host.data,
                            u.host_len) != 0
-        || u.port != ngx_inet_get_port(src->fetch.addr.sockaddr))
+        || u.port != src->fetch.port)
     {
         ngx_log_error(NGX_LOG_ERR, src->fetch.log, 0,
                       "discovery document of \"%V\": jwks_uri on another "
@@ -662,6 +802,7 @@ ngx_http_ticket_keys_url_store(ngx_http_ticket_keysrc_t *src, u_char *body,
 
     ticket_keyset_free(src->keyset);
     *src->keyset = ks;
+    src->version++;
 
     if (same) {
         src->generation = sh->generation;
@@ -789,7 +930,16 @@ static void
 ngx_http_ticket_keys_url_unlock(ngx_http_ticket_keysrc_t *src)
 {
     if (src->locked) {
-        src->sh->lock = 0;
+
+        /* a lock another worker took over past its deadline is its own */
+
+        if (!ngx_atomic_cmp_set(&src->sh->lock, src->lock, 0)) {
+            ngx_log_error(NGX_LOG_NOTICE, ngx_cycle->log, 0,
+                          "key service \"%V\": the fetch lock was taken "
+                          "over by another worker: left to it", &src->url);
+        }
+
+        src->lock = 0;
         src->locked = 0;
     }
 
@@ -916,11 +1066,6 @@ ngx_http_ticket_keys_url(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     if (tlcf->keysrc != NULL) {
         return "is duplicate: one key service a scope";
-    }
-
-    if (tlcf->keyset != NULL) {
-        return "cannot be combined with \"ticket_keys\" or \"ticket_key\" "
-               "in one scope";
     }
 
     /* the directive's text names its zone: the same text, the same keys */
@@ -1132,8 +1277,19 @@ ngx_http_ticket_keys_url(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
 found:
 
+    if (tlcf->keyset != NULL) {
+
+        /* key files came first: the scope's set becomes both */
+
+        if (ngx_http_ticket_keys_url_both(cf, tlcf, src) == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+    } else {
+        tlcf->keyset = src->keyset;
+    }
+
     tlcf->keysrc = src;
-    tlcf->keyset = src->keyset;
 
     if (src->issuer.len) {
 
@@ -1170,31 +1326,87 @@ invalid_url:
 }
 
 
-/* resolved now, at configuration time: never on a worker's request path */
+/*
+ * An address is resolved now; a host name after the merge, when the
+ * scope's "resolver" is known (ngx_http_ticket_keys_url_resolve()).
+ */
 
 static ngx_int_t
 ngx_http_ticket_keys_url_address(ngx_conf_t *cf,
     ngx_http_ticket_keysrc_t *src, ticket_url_t *u)
 {
+    ngx_uint_t  is_ip;
+
+    src->fetch.host.data = ngx_pnalloc(cf->pool, u->host_len + 1);
+    if (src->fetch.host.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(src->fetch.host.data, u->host, u->host_len + 1);
+    src->fetch.host.len = u->host_len;
+    is_ip = (ngx_inet_addr((u_char *) u->host, u->host_len) != INADDR_NONE);
+    src->fetch.port = (in_port_t) u->port;
+    src->clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+
+    if (is_ip || u->host[0] == '[') {
+        if (ngx_http_ticket_keys_url_resolve(cf, src) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+    } else {
+        src->deferred = 1;
+    }
+
+    src->fetch.timeout = NGX_HTTP_TICKET_KEYS_TIMEOUT;
+    src->fetch.max_size = TICKET_KEYS_MAX_DOC + 16384;  /* and the header */
+    src->fetch.handler = ngx_http_ticket_keys_url_fetched;
+    src->fetch.data = src;
+
+    return NGX_OK;
+}
+
+
+/*
+ * With a "resolver" in the scope the host is resolved before each fetch,
+ * by that resolver; else now, at configuration time, never on a
+ * worker's request path.
+ */
+
+static ngx_int_t
+ngx_http_ticket_keys_url_resolve(ngx_conf_t *cf,
+    ngx_http_ticket_keysrc_t *src)
+{
     ngx_url_t    url;
     ngx_uint_t   i;
     ngx_addr_t  *addr;
 
+    if (src->deferred && src->clcf->resolver != NULL
+        && src->clcf->resolver->connections.nelts)
+    {
+        src->fetch.resolver = src->clcf->resolver;
+        src->fetch.resolver_timeout =
+            (src->clcf->resolver_timeout == NGX_CONF_UNSET_MSEC)
+            ? 30000 : src->clcf->resolver_timeout;
+        return NGX_OK;
+    }
+
     ngx_memzero(&url, sizeof(ngx_url_t));
 
-    url.url.data = ngx_pnalloc(cf->pool, u->host_len + 7);
+    url.url.data = ngx_pnalloc(cf->pool, src->fetch.host.len + 7);
     if (url.url.data == NULL) {
         return NGX_ERROR;
     }
 
-    url.url.len = ngx_sprintf(url.url.data, "%s:%ud", u->host, u->port)
+    url.url.len = ngx_sprintf(url.url.data, "%V:%ud", &src->fetch.host,
+                              (ngx_uint_t) src->fetch.port)
                   - url.url.data;
-    url.default_port = (in_port_t) u->port;
+    url.default_port = src->fetch.port;
 
     if (ngx_parse_url(cf->pool, &url) != NGX_OK || url.naddrs == 0) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "%s in key service URL \"%V\"",
-                           url.err ? url.err : "host not found", &src->url);
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "%s in key service URL \"%V\" (a \"resolver\" "
+                      "resolves it at run time)",
+                      url.err ? url.err : "host not found", &src->url);
         return NGX_ERROR;
     }
 
@@ -1210,18 +1422,6 @@ ngx_http_ticket_keys_url_address(ngx_conf_t *cf,
     }
 
     src->fetch.addr = *addr;
-
-    src->fetch.host.data = ngx_pnalloc(cf->pool, u->host_len + 1);
-    if (src->fetch.host.data == NULL) {
-        return NGX_ERROR;
-    }
-
-    ngx_memcpy(src->fetch.host.data, u->host, u->host_len + 1);
-    src->fetch.host.len = u->host_len;
-    src->fetch.timeout = NGX_HTTP_TICKET_KEYS_TIMEOUT;
-    src->fetch.max_size = TICKET_KEYS_MAX_DOC + 16384;  /* and the header */
-    src->fetch.handler = ngx_http_ticket_keys_url_fetched;
-    src->fetch.data = src;
 
     return NGX_OK;
 }
@@ -1273,6 +1473,70 @@ ngx_http_ticket_keys_url_init_zone(ngx_shm_zone_t *shm_zone, void *data)
                 &shm_zone->shm.name);
 
     return NGX_OK;
+}
+
+
+ticket_keyset_t *
+ngx_http_ticket_keys_url_files(ngx_conf_t *cf,
+    ngx_http_ticket_loc_conf_t *tlcf)
+{
+    ngx_http_ticket_keys_both_t  *both;
+
+    both = tlcf->keys_both;
+
+    if (both == NULL) {
+        both = ngx_http_ticket_keys_url_both(cf, tlcf, tlcf->keysrc);
+        if (both == NULL) {
+            return NULL;
+        }
+    }
+
+    return &both->files;
+}
+
+
+/* the files' keys so far (tlcf->keyset, or none) move into both->files */
+
+static ngx_http_ticket_keys_both_t *
+ngx_http_ticket_keys_url_both(ngx_conf_t *cf,
+    ngx_http_ticket_loc_conf_t *tlcf, ngx_http_ticket_keysrc_t *src)
+{
+    ngx_pool_cleanup_t           *cln;
+    ngx_http_ticket_keys_both_t  *both;
+
+    cln = ngx_pool_cleanup_add(cf->pool, sizeof(ngx_http_ticket_keys_both_t));
+    if (cln == NULL) {
+        return NULL;
+    }
+
+    both = cln->data;
+    ngx_memzero(both, sizeof(ngx_http_ticket_keys_both_t));
+
+    ticket_keyset_init(&both->set);
+    ticket_keyset_init(&both->files);
+    both->src = src;
+
+    cln->handler = ngx_http_ticket_keys_both_free;
+
+    if (tlcf->keyset != NULL && tlcf->keyset != src->keyset) {
+        both->files = *tlcf->keyset;
+        ticket_keyset_init(tlcf->keyset);
+    }
+
+    tlcf->keys_both = both;
+    tlcf->keyset = &both->set;
+
+    return both;
+}
+
+
+static void
+ngx_http_ticket_keys_both_free(void *data)
+{
+    ngx_http_ticket_keys_both_t  *both = data;
+
+    ticket_keyset_free(&both->set);
+    ticket_keyset_free(&both->files);
 }
 
 
@@ -1339,7 +1603,10 @@ ngx_http_ticket_keys_url_merge_loc_conf(ngx_conf_t *cf, void *parent,
 }
 
 
-/* every scope is merged: each source's trusted certificates are known */
+/*
+ * Every scope is merged: each source's trusted certificates and resolver
+ * are known.
+ */
 
 static ngx_int_t
 ngx_http_ticket_keys_url_postconf(ngx_conf_t *cf)
@@ -1357,6 +1624,12 @@ ngx_http_ticket_keys_url_postconf(ngx_conf_t *cf)
                                                         &srcs[i]->conf->trusted,
                                                         NULL, NULL);
         if (srcs[i]->fetch.ssl == NULL) {
+            return NGX_ERROR;
+        }
+
+        if (srcs[i]->deferred
+            && ngx_http_ticket_keys_url_resolve(cf, srcs[i]) != NGX_OK)
+        {
             return NGX_ERROR;
         }
     }

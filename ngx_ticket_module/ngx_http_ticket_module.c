@@ -1145,6 +1145,7 @@ ngx_http_ticket_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     if (conf->keyset == NULL) {
         conf->keyset = prev->keyset;
         conf->keysrc = prev->keysrc;
+        conf->keys_both = prev->keys_both;
     }
 
     if (conf->sources == NGX_CONF_UNSET_PTR) {
@@ -1214,11 +1215,44 @@ ngx_http_ticket_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     }
 
     if (conf->signal != NULL
-        && (conf->keyset == NULL || conf->keyset->nkeys == 0))
+        && (conf->keyset == NULL
+            || (conf->keyset->nkeys == 0 && conf->keysrc == NULL)))
     {
         ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
-                      "\"%s\" has no key: add \"ticket_keys\" or "
-                      "\"ticket_key\" in %V:%ui",
+                      "\"%s\" has no key: add \"ticket_keys\", "
+                      "\"ticket_key\", \"ticket_keys_url\" or "
+                      "\"ticket_oidc_issuer\" in %V:%ui",
+                      conf->signal->kind == TICKET_SIGNAL_SET
+                      ? "ticket_ssf_receiver" : "ticket_backchannel_logout",
+                      &conf->signal->file, conf->signal->line);
+        return NGX_CONF_ERROR;
+    }
+
+    /*
+     * An event token not bound to the identity provider and to this
+     * gateway would be taken from anyone holding a key of the set: a
+     * token minted for another audience (another relying party of the
+     * same provider) could revoke here.
+     */
+
+    if (conf->signal != NULL
+        && (conf->issuers == NULL || conf->issuers->nelts == 0))
+    {
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "\"%s\" accepts tokens of any issuer: add "
+                      "\"ticket_issuer\" or \"ticket_oidc_issuer\" in %V:%ui",
+                      conf->signal->kind == TICKET_SIGNAL_SET
+                      ? "ticket_ssf_receiver" : "ticket_backchannel_logout",
+                      &conf->signal->file, conf->signal->line);
+        return NGX_CONF_ERROR;
+    }
+
+    if (conf->signal != NULL
+        && (conf->audiences == NULL || conf->audiences->nelts == 0))
+    {
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "\"%s\" accepts tokens for any audience: add "
+                      "\"ticket_audience\" in %V:%ui",
                       conf->signal->kind == TICKET_SIGNAL_SET
                       ? "ticket_ssf_receiver" : "ticket_backchannel_logout",
                       &conf->signal->file, conf->signal->line);

@@ -12,10 +12,11 @@
  * error JSON ({"error":...,"error_description":...}) the specification
  * names, or 503.
  *
- * The body is read by ngx_http_read_client_request_body() and must fit
- * in memory (client_body_buffer_size; NGX_HTTP_TICKET_SIGNAL_MAX_BODY at
- * most): a body nginx put in a file is refused rather than read from
- * disk on the request path.  A token is applied once: its seen id
+ * The body is read unbuffered (as proxy_request_buffering off reads it:
+ * nginx never writes it to a temporary file) and copied as it comes into
+ * one buffer of NGX_HTTP_TICKET_SIGNAL_MAX_BODY at most; a body that
+ * would pass it, announced by Content-Length or sent chunked, is 413
+ * before any more of it is read.  A token is applied once: its seen id
  * (iss and jti) is written in the same transaction as the revocations
  * and a token seen before is answered as accepted.  Under ticket_mode
  * audit a verified token is recorded and answered, nothing revoked.
@@ -27,6 +28,7 @@
 #include "ngx_http_ticket_types.h"
 #include "ngx_http_ticket_audit.h"
 #include "ngx_http_ticket_revocation_write.h"
+#include "ngx_http_ticket_keys_url.h"
 #include "ngx_http_ticket_signal.h"
 
 
@@ -40,6 +42,8 @@ typedef struct {
     ngx_http_ticket_loc_conf_t     *conf;
     ticket_signal_t                 signal;
     ngx_str_t                       token;
+    u_char                         *body;      /* as read, MAX_BODY */
+    size_t                          body_len;
     ngx_http_ticket_rev_write_t    *write;
     unsigned                        parsed:1;
 } ngx_http_ticket_signal_ctx_t;
@@ -47,6 +51,12 @@ typedef struct {
 
 static ngx_int_t ngx_http_ticket_signal_handler(ngx_http_request_t *r);
 static void ngx_http_ticket_signal_body(ngx_http_request_t *r);
+static void ngx_http_ticket_signal_read(ngx_http_request_t *r);
+static ngx_int_t ngx_http_ticket_signal_collect(ngx_http_request_t *r,
+    ngx_http_ticket_signal_ctx_t *ctx);
+static void ngx_http_ticket_signal_verify(ngx_http_request_t *r,
+    ngx_http_ticket_signal_ctx_t *ctx);
+static void ngx_http_ticket_signal_keys_waited(ngx_http_request_t *r);
 static ngx_int_t ngx_http_ticket_signal_token(ngx_http_request_t *r,
     ngx_http_ticket_signal_ctx_t *ctx, const char **why);
 static ngx_int_t ngx_http_ticket_signal_form(ngx_http_request_t *r,
@@ -161,7 +171,7 @@ ngx_http_ticket_signal_handler(ngx_http_request_t *r)
         return NGX_DONE;
     }
 
-    r->request_body_in_single_buf = 1;
+    r->request_body_no_buffering = 1;
 
     rc = ngx_http_read_client_request_body(r, ngx_http_ticket_signal_body);
 
@@ -173,14 +183,16 @@ ngx_http_ticket_signal_handler(ngx_http_request_t *r)
 }
 
 
+/*
+ * The first part of the body (all of it, when it came with the header or
+ * at once); with more to come (r->reading_body) the rest is read as it
+ * arrives.
+ */
+
 static void
 ngx_http_ticket_signal_body(ngx_http_request_t *r)
 {
-    const char                    *why;
-    ngx_http_ticket_loc_conf_t    *tlcf;
     ngx_http_ticket_signal_ctx_t  *ctx;
-    ticket_str_t                   tenant;
-    ticket_signal_err_t            err;
 
     ctx = ngx_http_ticket_signal_ctx(r);
     if (ctx == NULL) {
@@ -188,7 +200,186 @@ ngx_http_ticket_signal_body(ngx_http_request_t *r)
         return;
     }
 
+    switch (ngx_http_ticket_signal_collect(r, ctx)) {
+
+    case NGX_OK:
+        break;
+
+    case NGX_DECLINED:
+        ngx_http_ticket_signal_done(ctx, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
+                                    "refused");
+        return;
+
+    default:
+        ngx_http_ticket_signal_done(ctx, NGX_HTTP_INTERNAL_SERVER_ERROR,
+                                    "failed");
+        return;
+    }
+
+    if (r->reading_body) {
+        r->read_event_handler = ngx_http_ticket_signal_read;
+        ngx_http_ticket_signal_read(r);
+        return;
+    }
+
+    ngx_http_ticket_signal_verify(r, ctx);
+}
+
+
+static void
+ngx_http_ticket_signal_read(ngx_http_request_t *r)
+{
+    size_t                         before;
+    ngx_int_t                      rc, crc;
+    ngx_http_ticket_signal_ctx_t  *ctx;
+
+    ctx = ngx_http_ticket_signal_ctx(r);
+    if (ctx == NULL) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    /* the buffers taken free nginx's to read on: read until it waits */
+
+    for ( ;; ) {
+        rc = ngx_http_read_unbuffered_request_body(r);
+
+        if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+            ngx_http_ticket_signal_done(ctx, rc, "refused");
+            return;
+        }
+
+        before = ctx->body_len;
+        crc = ngx_http_ticket_signal_collect(r, ctx);
+
+        if (crc == NGX_DECLINED) {
+            ngx_http_ticket_signal_done(ctx,
+                                        NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
+                                        "refused");
+            return;
+        }
+
+        if (crc != NGX_OK || rc == NGX_ERROR) {
+            ngx_http_ticket_signal_done(ctx, NGX_HTTP_INTERNAL_SERVER_ERROR,
+                                        "failed");
+            return;
+        }
+
+        if (!r->reading_body) {
+            break;
+        }
+
+        if (rc == NGX_AGAIN && ctx->body_len == before) {
+            return;
+        }
+    }
+
+    r->read_event_handler = ngx_http_block_reading;
+
+    ngx_http_ticket_signal_verify(r, ctx);
+}
+
+
+/*
+ * The body's buffers nginx read so far are copied and handed back:
+ * NGX_OK, NGX_DECLINED past NGX_HTTP_TICKET_SIGNAL_MAX_BODY, NGX_ERROR.
+ */
+
+static ngx_int_t
+ngx_http_ticket_signal_collect(ngx_http_request_t *r,
+    ngx_http_ticket_signal_ctx_t *ctx)
+{
+    size_t        n;
+    ngx_buf_t    *b;
+    ngx_chain_t  *cl;
+
+    if (r->request_body == NULL) {
+        return NGX_OK;
+    }
+
+    for (cl = r->request_body->bufs; cl; cl = cl->next) {
+        b = cl->buf;
+
+        if (b->in_file || b->file != NULL) {
+            /* not with request_body_no_buffering; never read from disk */
+            return NGX_ERROR;
+        }
+
+        n = b->last - b->pos;
+
+        if (n == 0) {
+            continue;
+        }
+
+        if (n > NGX_HTTP_TICKET_SIGNAL_MAX_BODY - ctx->body_len) {
+            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                          "ticket signal body larger than %uz bytes",
+                          (size_t) NGX_HTTP_TICKET_SIGNAL_MAX_BODY);
+            return NGX_DECLINED;
+        }
+
+        /*
+         * chunked: content_length_n is what the chunks brought so far
+         * (nginx's chunked filter counts it there), not the whole
+         */
+
+        if (ctx->body == NULL) {
+            ctx->body = ngx_pnalloc(r->pool,
+                                    r->headers_in.chunked
+                                    ? NGX_HTTP_TICKET_SIGNAL_MAX_BODY
+                                    : (size_t) r->headers_in.content_length_n);
+            if (ctx->body == NULL) {
+                return NGX_ERROR;
+            }
+        }
+
+        /* a Content-Length body is never longer than announced */
+
+        if (!r->headers_in.chunked
+            && (off_t) (ctx->body_len + n) > r->headers_in.content_length_n)
+        {
+            return NGX_ERROR;
+        }
+
+        ngx_memcpy(ctx->body + ctx->body_len, b->pos, n);
+        ctx->body_len += n;
+        b->pos = b->last;
+    }
+
+    r->request_body->bufs = NULL;
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_ticket_signal_verify(ngx_http_request_t *r,
+    ngx_http_ticket_signal_ctx_t *ctx)
+{
+    const char                    *why;
+    ngx_http_ticket_loc_conf_t    *tlcf;
+    ticket_str_t                   tenant;
+    ticket_signal_err_t            err;
+
     tlcf = ctx->conf;
+
+    if (tlcf->keysrc != NULL) {
+
+        /*
+         * Keys from a key service, as the access phase has them: the
+         * first push before the first document waits for it, and a
+         * document published since is parsed
+         */
+
+        if (ngx_http_ticket_keys_url_pending(r, tlcf->keysrc) == NGX_AGAIN) {
+            r->write_event_handler = ngx_http_ticket_signal_keys_waited;
+            r->connection->write->delayed = 1;
+            ngx_add_timer(r->connection->write, NGX_HTTP_TICKET_KEYS_POLL);
+            return;
+        }
+
+        ngx_http_ticket_keys_url_sync_scope(tlcf, r->connection->log);
+    }
 
     why = NULL;
 
@@ -222,6 +413,11 @@ ngx_http_ticket_signal_body(ngx_http_request_t *r)
                               tenant.len ? &tenant : NULL, ngx_time());
     ctx->parsed = 1;
 
+    if (ctx->signal.reason == TICKET_UNKNOWN_KEY && tlcf->keysrc != NULL) {
+        /* a key the provider rotated in: fetched now; it sends again */
+        ngx_http_ticket_keys_url_unknown(tlcf->keysrc);
+    }
+
     if (err != TICKET_SIGNAL_OK) {
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "ticket signal refused: %s: %s",
@@ -236,57 +432,58 @@ ngx_http_ticket_signal_body(ngx_http_request_t *r)
 }
 
 
+static void
+ngx_http_ticket_signal_keys_waited(ngx_http_request_t *r)
+{
+    ngx_event_t                   *wev;
+    ngx_http_ticket_signal_ctx_t  *ctx;
+
+    wev = r->connection->write;
+
+    /* ngx_http_request_handler() clears delayed when the timer fired */
+
+    if (wev->delayed) {
+        if (ngx_handle_write_event(wev, 0) != NGX_OK) {
+            ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        }
+
+        return;
+    }
+
+    r->write_event_handler = ngx_http_request_empty_handler;
+
+    ctx = ngx_http_ticket_signal_ctx(r);
+    if (ctx == NULL) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    ngx_http_ticket_signal_verify(r, ctx);
+}
+
+
 /*
- * The token out of the body: NGX_OK, NGX_DECLINED (too large, or in a
- * file), NGX_ABORT (malformed: why says how), NGX_ERROR.
+ * The token out of the body: NGX_OK, NGX_DECLINED (too large),
+ * NGX_ABORT (malformed: why says how), NGX_ERROR.
  */
 
 static ngx_int_t
 ngx_http_ticket_signal_token(ngx_http_request_t *r,
     ngx_http_ticket_signal_ctx_t *ctx, const char **why)
 {
-    u_char       *p;
-    size_t        len;
-    ngx_buf_t    *b;
-    ngx_str_t     body;
-    ngx_chain_t  *cl;
+    ngx_str_t  body;
 
-    if (r->request_body == NULL || r->request_body->bufs == NULL) {
+    if (ctx->body_len == 0) {
         *why = "empty body";
         return NGX_ABORT;
     }
 
-    len = 0;
-
-    for (cl = r->request_body->bufs; cl; cl = cl->next) {
-        b = cl->buf;
-
-        if (b->in_file || b->file != NULL) {
-            ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
-                          "ticket signal body buffered to a file: raise "
-                          "client_body_buffer_size");
-            return NGX_DECLINED;
-        }
-
-        len += b->last - b->pos;
-
-        if (len > NGX_HTTP_TICKET_SIGNAL_MAX_BODY) {
-            return NGX_DECLINED;
-        }
+    if (ctx->body_len > NGX_HTTP_TICKET_SIGNAL_MAX_BODY) {
+        return NGX_DECLINED;
     }
 
-    body.data = ngx_pnalloc(r->pool, len + 1);
-    if (body.data == NULL) {
-        return NGX_ERROR;
-    }
-
-    p = body.data;
-
-    for (cl = r->request_body->bufs; cl; cl = cl->next) {
-        p = ngx_cpymem(p, cl->buf->pos, cl->buf->last - cl->buf->pos);
-    }
-
-    body.len = p - body.data;
+    body.data = ctx->body;
+    body.len = ctx->body_len;
 
     if (ctx->conf->signal->kind == TICKET_SIGNAL_LOGOUT) {
         if (ngx_http_ticket_signal_form(r, &body, &ctx->token) != NGX_OK) {

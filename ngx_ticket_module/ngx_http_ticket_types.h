@@ -148,6 +148,9 @@ typedef struct {
     ticket_keyset_t            *keyset;
     void                       *keysrc;      /* a key service: the
                                                 keyset is its */
+    void                       *keys_both;   /* a key service and key
+                                                files: the keyset is
+                                                both, rebuilt per change */
     ngx_array_t                *sources;     /* ngx_http_ticket_source_t */
     ngx_array_t                *issuers;     /* ngx_str_t */
     ngx_array_t                *audiences;   /* ngx_str_t */

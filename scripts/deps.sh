@@ -18,7 +18,7 @@ build=(nginx nginx-dev libjwt-dev libhiredis-dev libjansson-dev libssl-dev
        zlib1g-dev gcc make build-essential pkg-config debhelper dpkg-dev)
 pkgs=("${build[@]}"
       redis-server libcmocka-dev curl perl openssl lintian man-db groff-base
-      clang libclang-rt-dev wrk valgrind logrotate prometheus)
+      clang libclang-rt-dev wrk valgrind logrotate prometheus dnsmasq-base)
 
 case ${1:-} in
 "") ;;

@@ -13,7 +13,7 @@ use Test::More;
 use Time::HiRes qw(time sleep);
 use TicketTest;
 
-plan(tests => 69);
+plan(tests => 73);
 
 my $t = TicketTest->new;
 my $dir = $t->dir;
@@ -46,12 +46,45 @@ like($out, qr/"ticket_ssf_receiver" has no key/, 'nginx -t: a receiver without k
         listen 127.0.0.1:%%PORT%%;
         location = /logout {
             ticket_key idp HS256 %%DIR%%/idp.key;
+            ticket_issuer $ISS;
+            ticket_audience $AUD;
             ticket_backchannel_logout;
         }
     }
 EOF
 like($out, qr/"ticket_backchannel_logout" writes revocations: add "ticket_redis"/,
      'nginx -t: a receiver without ticket_redis');
+
+# an event token bound to no issuer or no audience: any relying party's
+($rc, $out) = $t->nginx_test(<<"EOF");
+    ticket_redis 127.0.0.1:%%PORT:redis%%;
+    server {
+        listen 127.0.0.1:%%PORT%%;
+        location = /ssf {
+            ticket_key idp HS256 %%DIR%%/idp.key;
+            ticket_audience $AUD;
+            ticket_ssf_receiver;
+        }
+    }
+EOF
+isnt($rc, 0, 'nginx -t fails: a receiver without ticket_issuer');
+like($out, qr/\[emerg\][^\n]*"ticket_ssf_receiver" accepts tokens of any issuer: add "ticket_issuer" or "ticket_oidc_issuer" in \S+nginx.conf:\d+/,
+     'nginx -t: the message names the receiver\'s line');
+
+($rc, $out) = $t->nginx_test(<<"EOF");
+    ticket_redis 127.0.0.1:%%PORT:redis%%;
+    server {
+        listen 127.0.0.1:%%PORT%%;
+        ticket_issuer $ISS;
+        location = /logout {
+            ticket_key idp HS256 %%DIR%%/idp.key;
+            ticket_backchannel_logout;
+        }
+    }
+EOF
+isnt($rc, 0, 'nginx -t fails: a receiver without ticket_audience');
+like($out, qr/\[emerg\][^\n]*"ticket_backchannel_logout" accepts tokens for any audience: add "ticket_audience" in \S+nginx.conf:\d+/,
+     'nginx -t: an inherited issuer, but no audience');
 
 ($rc, $out) = $t->nginx_test(<<"EOF");
     ticket_redis 127.0.0.1:%%PORT:redis%%;
@@ -96,6 +129,7 @@ $t->start(<<"EOF", workers => 2);
         location = /ssf-dry {
             ticket_key idp HS256 %%DIR%%/idp.key;
             ticket_issuer $ISS;
+            ticket_audience $AUD;
             ticket_mode audit;
             ticket_ssf_receiver tenant=acme;
         }
@@ -340,7 +374,7 @@ like($r->{body}, qr/^\{"error":"invalid_key","error_description":/,
 
 my $gus = ticket(sub => 'gus');
 $r = push_set(set_token(set_claims($RISC . 'account-disabled', '{}',
-                                   sub_id => iss_sub('gus'), aud => 'any')),
+                                   sub_id => iss_sub("gus"))),
               '/ssf-dry');
 is($r->{status}, 202, 'audit mode: 202');
 ok(!defined $t->redis_cmd('HGET', 'ticket:revoked:sub', 'acme/gus'),

@@ -122,6 +122,113 @@ ticket_keyset_free(ticket_keyset_t *ks)
 }
 
 
+static int
+ticket_key_copy(ticket_key_t *dst, const ticket_key_t *src)
+{
+    memset(dst, 0, sizeof(ticket_key_t));
+
+    dst->kid = malloc(src->kid_len + 1);
+    if (dst->kid == NULL) {
+        goto failed;
+    }
+
+    memcpy(dst->kid, src->kid, src->kid_len);
+    dst->kid[src->kid_len] = '\0';
+    dst->kid_len = src->kid_len;
+
+    if (src->tenant != NULL) {
+        dst->tenant = malloc(src->tenant_len + 1);
+        if (dst->tenant == NULL) {
+            goto failed;
+        }
+
+        memcpy(dst->tenant, src->tenant, src->tenant_len);
+        dst->tenant[src->tenant_len] = '\0';
+        dst->tenant_len = src->tenant_len;
+    }
+
+    if (src->pkey != NULL) {
+        if (EVP_PKEY_up_ref(src->pkey) != 1) {
+            goto failed;
+        }
+
+        dst->pkey = src->pkey;
+    }
+
+    if (src->secret != NULL) {
+        dst->secret = malloc(src->secret_len ? src->secret_len : 1);
+        if (dst->secret == NULL) {
+            goto failed;
+        }
+
+        memcpy(dst->secret, src->secret, src->secret_len);
+        dst->secret_len = src->secret_len;
+    }
+
+    dst->alg = src->alg;
+    dst->sig_len = src->sig_len;
+    memcpy(dst->fp, src->fp, sizeof(dst->fp));
+
+    return 0;
+
+failed:
+
+    ticket_key_cleanup(dst);
+    return -1;
+}
+
+
+int
+ticket_keyset_merge(ticket_keyset_t *dst, const ticket_keyset_t *first,
+    const ticket_keyset_t *second)
+{
+    size_t               i, n;
+    const ticket_key_t  *key;
+
+    n = first->nkeys + second->nkeys;
+
+    if (n == 0) {
+        return 0;
+    }
+
+    if (n < first->nkeys || n > (size_t) -1 / sizeof(ticket_key_t)) {
+        return -1;
+    }
+
+    dst->keys = malloc(n * sizeof(ticket_key_t));
+    if (dst->keys == NULL) {
+        return -1;
+    }
+
+    dst->nalloc = n;
+
+    for (i = 0; i < n; i++) {
+        if (i < first->nkeys) {
+            key = &first->keys[i];
+
+        } else {
+            key = &second->keys[i - first->nkeys];
+
+            if (ticket_keyset_find_alg(first, key->kid, key->kid_len,
+                                       key->alg)
+                != NULL)
+            {
+                continue;
+            }
+        }
+
+        if (ticket_key_copy(&dst->keys[dst->nkeys], key) != 0) {
+            ticket_keyset_free(dst);
+            return -1;
+        }
+
+        dst->nkeys++;
+    }
+
+    return 0;
+}
+
+
 void
 ticket_key_cleanup(ticket_key_t *key)
 {

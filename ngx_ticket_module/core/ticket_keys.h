@@ -84,6 +84,16 @@ void ticket_error(char *buf, size_t len, const char *fmt, ...)
 void ticket_key_error(ticket_key_err_t *ke, const char *fmt, ...)
     TICKET_PRINTF(2, 3);
 
+/*
+ * dst (initialized, empty) becomes first's keys and then second's keys
+ * whose (kid, alg) first lacks: a scope's key files and its key service,
+ * the file winning.  Keys are shared (EVP_PKEY references) or copied
+ * (secrets), so dst is freed on its own.  0, or -1 (out of memory) with
+ * dst empty.
+ */
+int ticket_keyset_merge(ticket_keyset_t *dst, const ticket_keyset_t *first,
+    const ticket_keyset_t *second);
+
 /* frees and wipes one key's contents */
 void ticket_key_cleanup(ticket_key_t *key);
 

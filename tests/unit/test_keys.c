@@ -1857,6 +1857,87 @@ test_jwks_tenant_opt(void **state)
 }
 
 
+/*
+ * A scope's key files and its key service: the file's key wins on the
+ * same (kid, alg); the service's other keys join; the merged set lives
+ * on when both sources are freed (a new document replaced them).
+ */
+
+static void
+test_keyset_merge(void **state)
+{
+    char                 err[TICKET_ERRLEN];
+    ticket_keyset_t      files, service, merged, empty;
+    const ticket_key_t  *key, *fkey;
+    unsigned char        fp[32];
+
+    ticket_keyset_init(&files);
+    ticket_keyset_init(&service);
+    ticket_keyset_init(&merged);
+    ticket_keyset_init(&empty);
+
+    assert_int_equal(add_jwks(&files, "{\"keys\":[{\"kty\":\"oct\","
+                              "\"kid\":\"k1\",\"alg\":\"HS256\","
+                              "\"k\":\"" RFC7520_HMAC_K "\"}]}",
+                              err, sizeof(err)), 0);
+
+    assert_int_equal(add_jwks(&service, "{\"keys\":[{\"kty\":\"oct\","
+                              "\"kid\":\"k1\",\"alg\":\"HS256\","
+                              "\"k\":\"" RFC7515_A1_K "\"},"
+                              "{\"kty\":\"oct\",\"kid\":\"k1\","
+                              "\"alg\":\"HS384\",\"k\":\"" RFC7515_A1_K
+                              "\",\"tenant\":\"acme\"},"
+                              "{\"kty\":\"EC\",\"kid\":\"a3\","
+                              "\"alg\":\"ES256\",\"crv\":\"P-256\","
+                              "\"x\":\"" RFC7515_A3_X "\","
+                              "\"y\":\"" RFC7515_A3_Y "\"}]}",
+                              err, sizeof(err)), 0);
+    assert_int_equal(service.nkeys, 3);
+
+    fkey = ticket_keyset_find_alg(&files, "k1", 2, TICKET_ALG_HS256);
+    assert_non_null(fkey);
+    memcpy(fp, fkey->fp, sizeof(fp));
+
+    assert_int_equal(ticket_keyset_merge(&merged, &files, &service), 0);
+    assert_int_equal(merged.nkeys, 3);
+
+    /* the same (kid, alg): the file's key, not the service's */
+
+    key = ticket_keyset_find_alg(&merged, "k1", 2, TICKET_ALG_HS256);
+    assert_non_null(key);
+    assert_memory_equal(key->fp, fp, sizeof(fp));
+    assert_non_null(ticket_keyset_find_fp(&merged, fp));
+    assert_null(ticket_keyset_find_fp(&merged,
+                    ticket_keyset_find_alg(&service, "k1", 2,
+                                           TICKET_ALG_HS256)->fp));
+
+    /* the service's other keys, their tenant kept */
+
+    key = ticket_keyset_find_alg(&merged, "k1", 2, TICKET_ALG_HS384);
+    assert_non_null(key);
+    assert_non_null(key->tenant);
+    assert_string_equal(key->tenant, "acme");
+    assert_non_null(ticket_keyset_find(&merged, "a3", 2));
+
+    /* both sources gone: the merged keys still verify */
+
+    ticket_keyset_free(&files);
+    ticket_keyset_free(&service);
+
+    key = ticket_keyset_find(&merged, "a3", 2);
+    assert_non_null(key);
+    assert_int_equal(verify_b64(key, RFC7515_A3_INPUT, RFC7515_A3_SIG), 1);
+
+    ticket_keyset_free(&merged);
+
+    /* nothing and nothing */
+
+    assert_int_equal(ticket_keyset_merge(&merged, &empty, &empty), 0);
+    assert_int_equal(merged.nkeys, 0);
+    ticket_keyset_free(&merged);
+}
+
+
 int
 main(void)
 {
@@ -1871,6 +1952,7 @@ main(void)
         cmocka_unit_test(test_es256_out_of_range),
         cmocka_unit_test(test_es256_der_refused),
         cmocka_unit_test(test_keyset_find),
+        cmocka_unit_test(test_keyset_merge),
         cmocka_unit_test(test_jwks_duplicate_kid),
         cmocka_unit_test(test_jwks_structure_errors),
         cmocka_unit_test(test_jwks_member_errors),
