@@ -453,6 +453,12 @@ ngx_http_ticket_keys_url_wait(ngx_http_request_t *r, void *keysrc)
         return NGX_OK;
     }
 
+    /* only in the first seconds of a key service: a line says why it waits */
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "ticket: the request waits for the key service's first "
+                  "document");
+
     r->read_event_handler = ngx_http_test_reading;
     r->write_event_handler = ngx_http_ticket_keys_url_waited;
     r->connection->write->delayed = 1;
