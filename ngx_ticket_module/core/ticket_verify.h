@@ -17,6 +17,15 @@
 int ticket_key_verify(const ticket_key_t *key, const unsigned char *input,
     size_t len, const unsigned char *sig, size_t sig_len);
 
+/*
+ * The key's verify context set up once (ticket_keyset_append() does it),
+ * which ticket_key_verify() then copies per signature; unprepare frees
+ * it (ticket_key_cleanup() does).  A key without one verifies as well,
+ * only slower.
+ */
+void ticket_key_prepare(ticket_key_t *key);
+void ticket_key_unprepare(ticket_key_t *key);
+
 /* kid lookup, alg equality, signature length: TICKET_UNKNOWN_KEY,
  * TICKET_ALG_MISMATCH, TICKET_BAD_SIGNATURE or TICKET_OK */
 ticket_reason_t ticket_select_key(ticket_t *t, const ticket_keyset_t *ks);
