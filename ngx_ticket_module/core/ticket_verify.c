@@ -9,7 +9,6 @@
 #include <limits.h>
 #include <string.h>
 
-#include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/ec.h>
@@ -195,12 +194,9 @@ static int
 ticket_verify_ecdsa(const ticket_key_t *key, const unsigned char *input,
     size_t len, const unsigned char *sig, size_t sig_len)
 {
-    int                    ok, der_len;
-    size_t                 half, i;
-    BIGNUM                *r, *s;
-    ECDSA_SIG             *esig;
-    unsigned char         *der;
+    size_t                 half, i, der_len;
     unsigned char          acc_r, acc_s;
+    unsigned char          der[TICKET_ECDSA_DER_MAX];
     const ticket_curve_t  *curve;
 
     curve = ticket_alg_curve(key->alg);
@@ -232,34 +228,83 @@ ticket_verify_ecdsa(const ticket_key_t *key, const unsigned char *input,
         return 0;
     }
 
-    r = BN_bin2bn(sig, (int) half, NULL);
-    s = BN_bin2bn(sig + half, (int) half, NULL);
-    esig = ECDSA_SIG_new();
-
-    if (r == NULL || s == NULL || esig == NULL
-        || !ECDSA_SIG_set0(esig, r, s))
-    {
-        BN_free(r);
-        BN_free(s);
-        ECDSA_SIG_free(esig);
+    der_len = ticket_ecdsa_der(der, sizeof(der), sig, half);
+    if (der_len == 0) {
         return 0;
     }
 
-    /* esig owns r and s now */
+    return ticket_verify_pkey(key, input, len, der, der_len);
+}
 
-    der = NULL;
-    der_len = i2d_ECDSA_SIG(esig, &der);
-    ECDSA_SIG_free(esig);
 
-    if (der_len <= 0) {
+/*
+ * JWS's R || S as the DER ECDSA-Sig-Value OpenSSL verifies (SEQUENCE of
+ * two INTEGERs), written directly rather than through BIGNUM and ASN.1:
+ * each INTEGER without its leading zero bytes, and with one zero byte in
+ * front when its first byte has the high bit set (it would read as
+ * negative).  R or S zero: 0, refused.
+ */
+
+size_t
+ticket_ecdsa_der(unsigned char *out, size_t size, const unsigned char *sig,
+    size_t half)
+{
+    size_t                i, n, skip[2], len[2], seq;
+    unsigned char        *p;
+    const unsigned char  *v;
+
+    if (half == 0 || half > TICKET_ECDSA_MAX_HALF) {
         return 0;
     }
 
-    ok = ticket_verify_pkey(key, input, len, der, (size_t) der_len);
+    for (i = 0; i < 2; i++) {
+        v = sig + i * half;
 
-    OPENSSL_free(der);
+        for (n = 0; n < half && v[n] == 0; n++) {
+            /* void */
+        }
 
-    return ok;
+        if (n == half) {
+            return 0;
+        }
+
+        skip[i] = n;
+        len[i] = half - n + ((v[n] & 0x80) ? 1 : 0);
+    }
+
+    /* at most 2 * (2 + 67): the SEQUENCE's length in one byte or two */
+
+    seq = 2 + len[0] + 2 + len[1];
+    n = 1 + (seq < 0x80 ? 1 : 2) + seq;
+
+    if (out == NULL || size < n) {
+        return 0;
+    }
+
+    p = out;
+    *p++ = 0x30;
+
+    if (seq >= 0x80) {
+        *p++ = 0x81;
+    }
+
+    *p++ = (unsigned char) seq;
+
+    for (i = 0; i < 2; i++) {
+        v = sig + i * half + skip[i];
+
+        *p++ = 0x02;
+        *p++ = (unsigned char) len[i];
+
+        if (v[0] & 0x80) {
+            *p++ = 0x00;
+        }
+
+        memcpy(p, v, half - skip[i]);
+        p += half - skip[i];
+    }
+
+    return n;
 }
 
 
