@@ -324,7 +324,7 @@ ngx_http_ticket_cache_put(ngx_http_request_t *r,
 
 
 void
-ngx_http_ticket_cache_entries(ngx_http_ticket_main_conf_t *tmcf,
+ngx_http_ticket_cache_held(ngx_http_ticket_main_conf_t *tmcf,
     ngx_uint_t *verified, ngx_uint_t *failed)
 {
     ngx_http_ticket_cache_t  *cache;

@@ -21,7 +21,7 @@ void ngx_http_ticket_cache_put(ngx_http_request_t *r,
 
 /* entries held now: verified tickets, and failed signatures remembered
  * (both 0 without a cache zone) */
-void ngx_http_ticket_cache_entries(ngx_http_ticket_main_conf_t *tmcf,
+void ngx_http_ticket_cache_held(ngx_http_ticket_main_conf_t *tmcf,
     ngx_uint_t *verified, ngx_uint_t *failed);
 
 

@@ -58,7 +58,7 @@ ngx_http_ticket_status_handler(ngx_http_request_t *r)
 
     rv = ngx_http_ticket_revocation_stats(r, &st);
 
-    ngx_http_ticket_cache_entries(tmcf, &cached, &failed);
+    ngx_http_ticket_cache_held(tmcf, &cached, &failed);
 
     size = 4096 + 4 * TICKET_REASON_MAX * 128
            + ngx_http_ticket_keys_url_status_size(r);
