@@ -119,7 +119,7 @@ demo-stop:
 
 # Benchmarks print figures; they assert nothing and are not part of test.
 bench: bench-revocation bench-audit bench-speed bench-callgrind \
-       bench-keyrotation
+       bench-keyrotation bench-cachecap
 
 bench-revocation: deps all
 	TICKET_BUILD=$(TOP)/build perl bench/revocation.pl
@@ -139,6 +139,11 @@ bench-speed: deps all
 
 bench-callgrind: deps all
 	TICKET_BUILD=$(TOP)/build perl bench/callgrind.pl $(BENCH_CALLGRIND_ARGS)
+
+# tickets the verified-ticket cache holds per algorithm (default zone)
+.PHONY: bench-cachecap
+bench-cachecap: deps all
+	TICKET_BUILD=$(TOP)/build perl bench/cachecap.pl $(BENCH_CACHECAP_ARGS)
 
 # By hand, not in CI: ten minutes of mixed load with revocations and Redis
 # restarts; requests, refusals, worker RSS and open fds over time.

@@ -53,6 +53,8 @@ typedef struct {
     ngx_queue_t                     failed;     /* failed signatures */
     size_t                          failed_size;  /* their slab bytes */
     size_t                          failed_max;
+    ngx_uint_t                      nverified;  /* entries in lru */
+    ngx_uint_t                      nfailed;    /* entries in failed */
 } ngx_http_ticket_cache_sh_t;
 
 
@@ -309,11 +311,41 @@ ngx_http_ticket_cache_put(ngx_http_request_t *r,
 
     if (snap_len) {
         ngx_queue_insert_head(&cache->sh->lru, &cn->queue);
+        cache->sh->nverified++;
 
     } else {
         ngx_queue_insert_head(&cache->sh->failed, &cn->queue);
         cache->sh->failed_size += ngx_http_ticket_cache_slab_size(size);
+        cache->sh->nfailed++;
     }
+
+    ngx_shmtx_unlock(&cache->shpool->mutex);
+}
+
+
+void
+ngx_http_ticket_cache_held(ngx_http_ticket_main_conf_t *tmcf,
+    ngx_uint_t *verified, ngx_uint_t *failed)
+{
+    ngx_http_ticket_cache_t  *cache;
+
+    *verified = 0;
+    *failed = 0;
+
+    if (tmcf->cache_zone == NULL) {
+        return;
+    }
+
+    cache = tmcf->cache_zone->data;
+
+    if (cache->sh == NULL) {
+        return;
+    }
+
+    ngx_shmtx_lock(&cache->shpool->mutex);
+
+    *verified = cache->sh->nverified;
+    *failed = cache->sh->nfailed;
 
     ngx_shmtx_unlock(&cache->shpool->mutex);
 }
@@ -404,6 +436,10 @@ ngx_http_ticket_cache_delete(ngx_http_ticket_cache_t *cache,
     if (cn->snap_len == 0) {
         size = ngx_http_ticket_cache_slab_size(ngx_http_ticket_cache_size(cn));
         cache->sh->failed_size -= ngx_min(size, cache->sh->failed_size);
+        cache->sh->nfailed--;
+
+    } else {
+        cache->sh->nverified--;
     }
 
     ngx_queue_remove(&cn->queue);
@@ -576,6 +612,8 @@ ngx_http_ticket_cache_init_zone(ngx_shm_zone_t *shm_zone, void *data)
     ngx_queue_init(&cache->sh->failed);
     cache->sh->failed_size = 0;
     cache->sh->failed_max = shm_zone->shm.size / 4;
+    cache->sh->nverified = 0;
+    cache->sh->nfailed = 0;
 
     cache->shpool->log_ctx = (u_char *) " in ticket cache zone";
     cache->shpool->log_nomem = 0;

@@ -19,5 +19,10 @@ void ngx_http_ticket_cache_put(ngx_http_request_t *r,
     ngx_http_ticket_main_conf_t *tmcf, ngx_http_ticket_loc_conf_t *tlcf,
     ngx_str_t *token, ticket_t *t);
 
+/* entries held now: verified tickets, and failed signatures remembered
+ * (both 0 without a cache zone) */
+void ngx_http_ticket_cache_held(ngx_http_ticket_main_conf_t *tmcf,
+    ngx_uint_t *verified, ngx_uint_t *failed);
+
 
 #endif /* _NGX_HTTP_TICKET_CACHE_H_INCLUDED_ */

@@ -7,6 +7,7 @@
 
 #include "ngx_http_ticket_types.h"
 #include "ngx_http_ticket_status.h"
+#include "ngx_http_ticket_cache.h"
 #include "ngx_http_ticket_keys_url.h"
 #include "ngx_http_ticket_revocation_zone.h"
 
@@ -32,7 +33,7 @@ ngx_http_ticket_status_handler(ngx_http_request_t *r)
     size_t                               size;
     ngx_int_t                            rc, rv;
     ngx_buf_t                           *b;
-    ngx_uint_t                           d, i;
+    ngx_uint_t                           d, i, cached, failed;
     ngx_chain_t                          out;
     ngx_atomic_uint_t                    n;
     ngx_http_ticket_metrics_t           *m;
@@ -56,6 +57,8 @@ ngx_http_ticket_status_handler(ngx_http_request_t *r)
     }
 
     rv = ngx_http_ticket_revocation_stats(r, &st);
+
+    ngx_http_ticket_cache_held(tmcf, &cached, &failed);
 
     size = 4096 + 4 * TICKET_REASON_MAX * 128
            + ngx_http_ticket_keys_url_status_size(r);
@@ -153,6 +156,12 @@ counters:
         "# HELP ticket_cache_misses_total Verified-ticket cache misses.\n"
         "# TYPE ticket_cache_misses_total counter\n"
         "ticket_cache_misses_total %uA\n"
+        "# HELP ticket_cache_entries Tickets held in the verified-ticket "
+        "cache: verified, and failed signatures remembered for a few "
+        "seconds.\n"
+        "# TYPE ticket_cache_entries gauge\n"
+        "ticket_cache_entries{state=\"verified\"} %ui\n"
+        "ticket_cache_entries{state=\"failed\"} %ui\n"
         "# HELP ticket_audit_records_total Audit records written.\n"
         "# TYPE ticket_audit_records_total counter\n"
         "ticket_audit_records_total %uA\n"
@@ -164,7 +173,7 @@ counters:
         "# TYPE ticket_alerts_total counter\n"
         "ticket_alerts_total{rule=\"over_privilege\"} %uA\n"
         "ticket_alerts_total{rule=\"shared_ticket\"} %uA\n",
-        m->cache_hits, m->cache_misses,
+        m->cache_hits, m->cache_misses, cached, failed,
         m->audit_records, m->audit_dropped,
         m->alerts[NGX_HTTP_TICKET_ALERT_OVER],
         m->alerts[NGX_HTTP_TICKET_ALERT_SHARED]);

@@ -11,7 +11,7 @@ use Test::More;
 use Time::HiRes qw(time sleep);
 use TicketTest;
 
-plan(tests => 27);
+plan(tests => 31);
 
 my $t = TicketTest->new;
 $t->start_redis;
@@ -105,6 +105,8 @@ my $alice = $t->mint(key => $ka->{key}, kid => 'k1', sub => 'alice',
 
 my $h0 = metric('ticket_cache_hits_total');
 my $m0 = metric('ticket_cache_misses_total');
+my $v0 = metric('ticket_cache_entries{state="verified"}');
+ok($v0 >= 1, "ticket_cache_entries{state=\"verified\"}: $v0 (warm's)");
 
 my $r = $t->get('/a/', ticket => $alice);
 is($r->{status}, 200, 'first request: verified');
@@ -117,6 +119,8 @@ like($r->{body}, qr/^dept=sales$/m,
 
 is(metric('ticket_cache_misses_total') - $m0, 1, 'one miss');
 is(metric('ticket_cache_hits_total') - $h0, 1, 'one hit');
+is(metric('ticket_cache_entries{state="verified"}') - $v0, 1,
+   'one entry more, kept by the hit');
 
 # the same kid, another key: the fingerprint does not match
 $r = $t->get('/b/', ticket => $alice);
@@ -160,10 +164,16 @@ my $bad = $warm;
 my $at = length($bad) - 20;
 substr($bad, $at, 1) = substr($bad, $at, 1) eq 'A' ? 'B' : 'A';
 my $hb = metric('ticket_cache_hits_total');
+my $fb = metric('ticket_cache_entries{state="failed"}');
+my $vb = metric('ticket_cache_entries{state="verified"}');
 is($t->get('/a/', ticket => $bad)->{status}, 401, 'bad signature: 401');
 is($t->get('/a/', ticket => $bad)->{status}, 401, 'replayed: 401');
 is(metric('ticket_cache_hits_total') - $hb, 1,
    'the replayed bad signature was a hit');
+is(metric('ticket_cache_entries{state="failed"}') - $fb, 1,
+   'one failed entry');
+is(metric('ticket_cache_entries{state="verified"}'), $vb,
+   'the verified entries as they were');
 
 # rotation: the same kid, new key material, reload: old tickets fail
 my $dave = $t->mint(key => $ka->{key}, kid => 'k1', sub => 'dave',

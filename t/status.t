@@ -21,6 +21,7 @@ my @METRICS = (
     [ticket_revocation_zone_full         => 'gauge'],
     [ticket_cache_hits_total             => 'counter'],
     [ticket_cache_misses_total           => 'counter'],
+    [ticket_cache_entries                => 'gauge'],
     [ticket_audit_records_total          => 'counter'],
     [ticket_audit_dropped_total          => 'counter'],
     [ticket_alerts_total                 => 'counter'],

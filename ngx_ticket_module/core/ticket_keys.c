@@ -17,6 +17,7 @@
 #include <openssl/x509.h>
 
 #include "ticket_keys.h"
+#include "ticket_verify.h"
 
 
 static int ticket_key_fingerprint(ticket_key_t *key);
@@ -232,6 +233,7 @@ ticket_keyset_merge(ticket_keyset_t *dst, const ticket_keyset_t *first,
 void
 ticket_key_cleanup(ticket_key_t *key)
 {
+    ticket_key_unprepare(key);
     EVP_PKEY_free(key->pkey);
 
     if (key->secret != NULL) {
@@ -432,6 +434,12 @@ ticket_keyset_append(ticket_keyset_t *ks, ticket_key_t *keys, size_t n,
 
         ks->keys = p;
         ks->nalloc = nalloc;
+    }
+
+    /* the verify contexts, once here rather than for every ticket */
+
+    for (i = 0; i < n; i++) {
+        ticket_key_prepare(&keys[i]);
     }
 
     memcpy(&ks->keys[ks->nkeys], keys, n * sizeof(ticket_key_t));

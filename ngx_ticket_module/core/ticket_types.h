@@ -51,6 +51,10 @@ typedef struct {
     unsigned char          *secret;       /* HMAC secret, malloc */
     size_t                  secret_len;
     size_t                  sig_len;      /* exact signature length */
+    void                   *vctx;         /* EVP_MD_CTX *, verify set up
+                                             once, copied per ticket */
+    void                   *mctx;         /* EVP_MAC_CTX *, HMAC keyed
+                                             once, duplicated per ticket */
     unsigned char           fp[32];       /* SHA-256 of alg, kid, tenant
                                              and key: same fp, same key */
 } ticket_key_t;

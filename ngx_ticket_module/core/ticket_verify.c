@@ -9,12 +9,13 @@
 #include <limits.h>
 #include <string.h>
 
-#include <openssl/bn.h>
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/params.h>
 #include <openssl/rsa.h>
 
 #include "ticket_keys.h"
@@ -31,9 +32,13 @@ static int ticket_verify_hmac(const ticket_key_t *key,
 static int ticket_verify_ecdsa(const ticket_key_t *key,
     const unsigned char *input, size_t len, const unsigned char *sig,
     size_t sig_len);
-static int ticket_verify_pkey(EVP_PKEY *pkey, ticket_alg_t alg,
+static int ticket_verify_pkey(const ticket_key_t *key,
     const unsigned char *input, size_t len, const unsigned char *sig,
     size_t sig_len);
+static int ticket_verify_init(EVP_MD_CTX *mctx, EVP_PKEY *pkey,
+    ticket_alg_t alg);
+static void *ticket_prepare_mac(const ticket_key_t *key);
+static void *ticket_prepare_md(const ticket_key_t *key);
 
 
 /*
@@ -107,8 +112,7 @@ ticket_key_verify(const ticket_key_t *key, const unsigned char *input,
     case TICKET_FAMILY_RS:
     case TICKET_FAMILY_PS:
     case TICKET_FAMILY_EDDSA:
-        ok = ticket_verify_pkey(key->pkey, key->alg, input, len, sig,
-                                sig_len);
+        ok = ticket_verify_pkey(key, input, len, sig, sig_len);
         break;
 
     default:
@@ -129,7 +133,9 @@ ticket_verify_hmac(const ticket_key_t *key, const unsigned char *input,
     size_t len, const unsigned char *sig, size_t sig_len)
 {
     int             ok;
+    size_t          out_len;
     unsigned int    mac_len;
+    EVP_MAC_CTX    *ctx;
     const EVP_MD   *md;
     unsigned char   mac[EVP_MAX_MD_SIZE];
 
@@ -141,9 +147,32 @@ ticket_verify_hmac(const ticket_key_t *key, const unsigned char *input,
 
     mac_len = 0;
 
-    if (HMAC(md, key->secret, (int) key->secret_len, input, len, mac,
-             &mac_len)
-        == NULL)
+    if (key->mctx != NULL) {
+
+        /* the keyed context of ticket_key_prepare(): no key schedule */
+
+        ctx = EVP_MAC_CTX_dup(key->mctx);
+        if (ctx == NULL) {
+            return 0;
+        }
+
+        out_len = 0;
+        ok = EVP_MAC_update(ctx, input, len)
+             && EVP_MAC_final(ctx, mac, &out_len, sizeof(mac))
+             && out_len <= sizeof(mac);
+
+        EVP_MAC_CTX_free(ctx);
+
+        if (!ok) {
+            OPENSSL_cleanse(mac, sizeof(mac));
+            return 0;
+        }
+
+        mac_len = (unsigned int) out_len;
+
+    } else if (HMAC(md, key->secret, (int) key->secret_len, input, len, mac,
+                    &mac_len)
+               == NULL)
     {
         return 0;
     }
@@ -166,12 +195,9 @@ static int
 ticket_verify_ecdsa(const ticket_key_t *key, const unsigned char *input,
     size_t len, const unsigned char *sig, size_t sig_len)
 {
-    int                    ok, der_len;
-    size_t                 half, i;
-    BIGNUM                *r, *s;
-    ECDSA_SIG             *esig;
-    unsigned char         *der;
+    size_t                 half, i, der_len;
     unsigned char          acc_r, acc_s;
+    unsigned char          der[TICKET_ECDSA_DER_MAX];
     const ticket_curve_t  *curve;
 
     curve = ticket_alg_curve(key->alg);
@@ -203,45 +229,130 @@ ticket_verify_ecdsa(const ticket_key_t *key, const unsigned char *input,
         return 0;
     }
 
-    r = BN_bin2bn(sig, (int) half, NULL);
-    s = BN_bin2bn(sig + half, (int) half, NULL);
-    esig = ECDSA_SIG_new();
-
-    if (r == NULL || s == NULL || esig == NULL
-        || !ECDSA_SIG_set0(esig, r, s))
-    {
-        BN_free(r);
-        BN_free(s);
-        ECDSA_SIG_free(esig);
+    der_len = ticket_ecdsa_der(der, sizeof(der), sig, half);
+    if (der_len == 0) {
         return 0;
     }
 
-    /* esig owns r and s now */
+    return ticket_verify_pkey(key, input, len, der, der_len);
+}
 
-    der = NULL;
-    der_len = i2d_ECDSA_SIG(esig, &der);
-    ECDSA_SIG_free(esig);
 
-    if (der_len <= 0) {
+/*
+ * JWS's R || S as the DER ECDSA-Sig-Value OpenSSL verifies (SEQUENCE of
+ * two INTEGERs), written directly rather than through BIGNUM and ASN.1:
+ * each INTEGER without its leading zero bytes, and with one zero byte in
+ * front when its first byte has the high bit set (it would read as
+ * negative).  R or S zero: 0, refused.
+ */
+
+size_t
+ticket_ecdsa_der(unsigned char *out, size_t size, const unsigned char *sig,
+    size_t half)
+{
+    size_t                i, n, skip[2], len[2], seq;
+    unsigned char        *p;
+    const unsigned char  *v;
+
+    if (half == 0 || half > TICKET_ECDSA_MAX_HALF) {
         return 0;
     }
 
-    ok = ticket_verify_pkey(key->pkey, key->alg, input, len, der,
-                            (size_t) der_len);
+    for (i = 0; i < 2; i++) {
+        v = sig + i * half;
 
-    OPENSSL_free(der);
+        for (n = 0; n < half && v[n] == 0; n++) {
+            /* void */
+        }
+
+        if (n == half) {
+            return 0;
+        }
+
+        skip[i] = n;
+        len[i] = half - n + ((v[n] & 0x80) ? 1 : 0);
+    }
+
+    /* at most 2 * (2 + 67): the SEQUENCE's length in one byte or two */
+
+    seq = 2 + len[0] + 2 + len[1];
+    n = 1 + (seq < 0x80 ? 1 : 2) + seq;
+
+    if (out == NULL || size < n) {
+        return 0;
+    }
+
+    p = out;
+    *p++ = 0x30;
+
+    if (seq >= 0x80) {
+        *p++ = 0x81;
+    }
+
+    *p++ = (unsigned char) seq;
+
+    for (i = 0; i < 2; i++) {
+        v = sig + i * half + skip[i];
+
+        *p++ = 0x02;
+        *p++ = (unsigned char) len[i];
+
+        if (v[0] & 0x80) {
+            *p++ = 0x00;
+        }
+
+        memcpy(p, v, half - skip[i]);
+        p += half - skip[i];
+    }
+
+    return n;
+}
+
+
+static int
+ticket_verify_pkey(const ticket_key_t *key, const unsigned char *input,
+    size_t len, const unsigned char *sig, size_t sig_len)
+{
+    int          ok;
+    EVP_MD_CTX  *mctx;
+
+    if (key->pkey == NULL) {
+        return 0;
+    }
+
+    mctx = EVP_MD_CTX_new();
+    if (mctx == NULL) {
+        return 0;
+    }
+
+    /*
+     * A copy of the context ticket_key_prepare() set up saves the
+     * initialisation (key checks, padding, the provider's fetches) on
+     * every ticket; without one, or when the copy fails, the full one.
+     */
+
+    if (key->vctx == NULL || EVP_MD_CTX_copy_ex(mctx, key->vctx) != 1) {
+        ERR_clear_error();
+
+        if (ticket_verify_init(mctx, key->pkey, key->alg) != 1) {
+            EVP_MD_CTX_free(mctx);
+            return 0;
+        }
+    }
+
+    ok = EVP_DigestVerify(mctx, sig, sig_len, input, len) == 1;
+
+    EVP_MD_CTX_free(mctx);
 
     return ok;
 }
 
 
+/* a verify context for the key's alg: the same for every ticket */
+
 static int
-ticket_verify_pkey(EVP_PKEY *pkey, ticket_alg_t alg,
-    const unsigned char *input, size_t len, const unsigned char *sig,
-    size_t sig_len)
+ticket_verify_init(EVP_MD_CTX *mctx, EVP_PKEY *pkey, ticket_alg_t alg)
 {
-    int                       ok;
-    EVP_MD_CTX               *mctx;
     const EVP_MD             *md;
     EVP_PKEY_CTX             *pctx;
     const ticket_alg_info_t  *info;
@@ -263,21 +374,15 @@ ticket_verify_pkey(EVP_PKEY *pkey, ticket_alg_t alg,
         }
     }
 
-    mctx = EVP_MD_CTX_new();
-    if (mctx == NULL) {
-        return 0;
-    }
-
     pctx = NULL;
-    ok = 0;
 
     if (EVP_DigestVerifyInit(mctx, &pctx, md, NULL, pkey) != 1) {
-        goto done;
+        return 0;
     }
 
     if (info->family == TICKET_FAMILY_RS) {
         if (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) <= 0) {
-            goto done;
+            return 0;
         }
 
     } else if (info->family == TICKET_FAMILY_PS) {
@@ -289,17 +394,128 @@ ticket_verify_pkey(EVP_PKEY *pkey, ticket_alg_t alg,
             || EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST)
                <= 0)
         {
-            goto done;
+            return 0;
         }
     }
 
-    ok = EVP_DigestVerify(mctx, sig, sig_len, input, len) == 1;
+    return 1;
+}
 
-done:
 
-    EVP_MD_CTX_free(mctx);
+/*
+ * Once per key, when it joins a set: the verify context (or the keyed
+ * HMAC) every ticket under that key starts from.  Without one (it could
+ * not be made, or this OpenSSL cannot copy it, as 3.0 cannot for
+ * Ed25519's one-shot context) a ticket sets up its own, as before.
+ */
 
-    return ok;
+void
+ticket_key_prepare(ticket_key_t *key)
+{
+    const ticket_alg_info_t  *info;
+
+    ticket_key_unprepare(key);
+
+    info = ticket_alg_info(key->alg);
+    if (info == NULL) {
+        return;
+    }
+
+    if (info->family == TICKET_FAMILY_HS) {
+        key->mctx = ticket_prepare_mac(key);
+
+    } else {
+        key->vctx = ticket_prepare_md(key);
+    }
+
+    ERR_clear_error();
+}
+
+
+void
+ticket_key_unprepare(ticket_key_t *key)
+{
+    EVP_MD_CTX_free(key->vctx);
+    EVP_MAC_CTX_free(key->mctx);
+
+    key->vctx = NULL;
+    key->mctx = NULL;
+}
+
+
+static void *
+ticket_prepare_mac(const ticket_key_t *key)
+{
+    EVP_MAC       *mac;
+    OSSL_PARAM     params[2];
+    EVP_MAC_CTX   *ctx;
+    const EVP_MD  *md;
+
+    md = ticket_alg_md(key->alg);
+
+    if (md == NULL || key->secret == NULL || key->secret_len > INT_MAX) {
+        return NULL;
+    }
+
+    mac = EVP_MAC_fetch(NULL, OSSL_MAC_NAME_HMAC, NULL);
+    if (mac == NULL) {
+        return NULL;
+    }
+
+    /* the context holds its own reference to the fetched HMAC */
+
+    ctx = EVP_MAC_CTX_new(mac);
+    EVP_MAC_free(mac);
+
+    if (ctx == NULL) {
+        return NULL;
+    }
+
+    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+                                    (char *) EVP_MD_get0_name(md), 0);
+    params[1] = OSSL_PARAM_construct_end();
+
+    if (EVP_MAC_init(ctx, key->secret, key->secret_len, params) != 1) {
+        EVP_MAC_CTX_free(ctx);
+        return NULL;
+    }
+
+    return ctx;
+}
+
+
+static void *
+ticket_prepare_md(const ticket_key_t *key)
+{
+    EVP_MD_CTX  *ctx, *copy;
+
+    if (key->pkey == NULL) {
+        return NULL;
+    }
+
+    ctx = EVP_MD_CTX_new();
+    if (ctx == NULL) {
+        return NULL;
+    }
+
+    if (ticket_verify_init(ctx, key->pkey, key->alg) != 1) {
+        EVP_MD_CTX_free(ctx);
+        return NULL;
+    }
+
+    /* a context this OpenSSL cannot copy is of no use */
+
+    copy = EVP_MD_CTX_new();
+
+    if (copy == NULL || EVP_MD_CTX_copy_ex(copy, ctx) != 1) {
+        EVP_MD_CTX_free(copy);
+        EVP_MD_CTX_free(ctx);
+        return NULL;
+    }
+
+    EVP_MD_CTX_free(copy);
+
+    return ctx;
 }
 
 

@@ -17,6 +17,27 @@
 int ticket_key_verify(const ticket_key_t *key, const unsigned char *input,
     size_t len, const unsigned char *sig, size_t sig_len);
 
+/*
+ * ECDSA's raw R || S (RFC 7518, 3.4: each half bytes) as DER for OpenSSL:
+ * the DER's length written to out, or 0 when R or S is zero, half is not
+ * in 1..TICKET_ECDSA_MAX_HALF or out holds fewer than needed
+ * (TICKET_ECDSA_DER_MAX always suffices).
+ */
+#define TICKET_ECDSA_MAX_HALF   66        /* P-521 */
+#define TICKET_ECDSA_DER_MAX    (3 + 2 * (3 + TICKET_ECDSA_MAX_HALF))
+
+size_t ticket_ecdsa_der(unsigned char *out, size_t size,
+    const unsigned char *sig, size_t half);
+
+/*
+ * The key's verify context set up once (ticket_keyset_append() does it),
+ * which ticket_key_verify() then copies per signature; unprepare frees
+ * it (ticket_key_cleanup() does).  A key without one verifies as well,
+ * only slower.
+ */
+void ticket_key_prepare(ticket_key_t *key);
+void ticket_key_unprepare(ticket_key_t *key);
+
 /* kid lookup, alg equality, signature length: TICKET_UNKNOWN_KEY,
  * TICKET_ALG_MISMATCH, TICKET_BAD_SIGNATURE or TICKET_OK */
 ticket_reason_t ticket_select_key(ticket_t *t, const ticket_keyset_t *ks);

@@ -3,6 +3,9 @@
  * fuzz_ticket: a ticket as the gateway meets it, through
  * ticket_validate() against one key of each family, then
  * ticket_authorize() and ticket_excess_privilege() when it verifies.
+ * On the side, the token's first bytes as an ECDSA R || S of each curve's
+ * size: ticket_ecdsa_der() writes what i2d_ECDSA_SIG() would, byte for
+ * byte, or refuses R or S zero.
  *
  * Input: 5 bytes, then the token.
  *
@@ -22,6 +25,9 @@
 #include "fuzz.h"
 
 #include <ticket_audit.h>
+
+#include <openssl/bn.h>
+#include <openssl/ecdsa.h>
 
 
 #define FUZZ_NOW  1700000000LL
@@ -173,6 +179,69 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 }
 
 
+static void
+fuzz_check_ecdsa_der(const uint8_t *sig, size_t size)
+{
+    int                    ref_len;
+    size_t                 i, h, half, len;
+    BIGNUM                *r, *s;
+    ECDSA_SIG             *esig;
+    unsigned char         *ref, der[TICKET_ECDSA_DER_MAX];
+
+    static const size_t    halves[] = { 32, 48, 66 };
+
+    for (h = 0; h < sizeof(halves) / sizeof(halves[0]); h++) {
+        half = halves[h];
+
+        if (size < 2 * half) {
+            return;
+        }
+
+        len = ticket_ecdsa_der(der, sizeof(der), sig, half);
+
+        for (i = 0; i < half && sig[i] == 0; i++) {
+            /* void */
+        }
+
+        if (i == half) {
+            FUZZ_CHECK(len == 0);
+            continue;
+        }
+
+        for (i = 0; i < half && sig[half + i] == 0; i++) {
+            /* void */
+        }
+
+        if (i == half) {
+            FUZZ_CHECK(len == 0);
+            continue;
+        }
+
+        r = BN_bin2bn(sig, (int) half, NULL);
+        s = BN_bin2bn(sig + half, (int) half, NULL);
+        esig = ECDSA_SIG_new();
+
+        if (r == NULL || s == NULL || esig == NULL
+            || !ECDSA_SIG_set0(esig, r, s))
+        {
+            BN_free(r);
+            BN_free(s);
+            ECDSA_SIG_free(esig);
+            return;
+        }
+
+        ref = NULL;
+        ref_len = i2d_ECDSA_SIG(esig, &ref);
+
+        FUZZ_CHECK(ref_len > 0 && len == (size_t) ref_len
+                   && memcmp(der, ref, len) == 0);
+
+        OPENSSL_free(ref);
+        ECDSA_SIG_free(esig);
+    }
+}
+
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -189,6 +258,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 5) {
         return 0;
     }
+
+    fuzz_check_ecdsa_der(data + 5, size - 5);
 
     d = (uint32_t) data[1] | (uint32_t) data[2] << 8
         | (uint32_t) data[3] << 16 | (uint32_t) data[4] << 24;
