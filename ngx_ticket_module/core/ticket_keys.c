@@ -170,6 +170,10 @@ ticket_key_copy(ticket_key_t *dst, const ticket_key_t *src)
     dst->sig_len = src->sig_len;
     memcpy(dst->fp, src->fp, sizeof(dst->fp));
 
+    /* a context of its own: the source's is freed with the source */
+
+    ticket_key_prepare(dst);
+
     return 0;
 
 failed:
