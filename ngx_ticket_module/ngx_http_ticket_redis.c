@@ -21,7 +21,21 @@
 #include "ngx_http_ticket_tls.h"
 
 
-#define NGX_HTTP_TICKET_REDIS_READ  16384
+#define NGX_HTTP_TICKET_REDIS_READ    16384
+
+/*
+ * What a Redis server can make a worker do is bounded, since hiredis's
+ * reader (0.14) is not: no reply the gateway asks for comes near 4 MB
+ * (a scan's page of 1,000 rows, an XREAD of 1,000 entries, INFO), so one
+ * that grows past it is hostile or broken, and the connection is closed
+ * before it holds the worker's memory (a declared "$4000000000" bulk, an
+ * array of millions of ":1").  And one read event takes at most 1 MB,
+ * then yields to the event loop, so timers (the command timeout among
+ * them) and requests run while a server floods the socket.
+ */
+
+#define NGX_HTTP_TICKET_REDIS_REPLY_MAX   (4 * 1024 * 1024)
+#define NGX_HTTP_TICKET_REDIS_BUDGET      (1024 * 1024)
 
 
 typedef struct {
@@ -39,6 +53,7 @@ static void ngx_http_ticket_redis_write_handler(ngx_event_t *ev);
 static void ngx_http_ticket_redis_deadline_handler(ngx_event_t *ev);
 static ngx_int_t ngx_http_ticket_redis_append(ngx_http_ticket_redis_t *rd,
     int argc, const char **argv, const size_t *argvlen);
+static void ngx_http_ticket_redis_clean_text(redisReply *reply);
 static void ngx_http_ticket_redis_dispatch(ngx_http_ticket_redis_t *rd,
     redisReply *reply);
 static void ngx_http_ticket_redis_setup(ngx_http_ticket_redis_t *rd);
@@ -84,6 +99,7 @@ ngx_http_ticket_redis_connect(ngx_http_ticket_redis_t *rd)
     ngx_queue_init(&rd->cmds);
     rd->out_len = 0;
     rd->out_sent = 0;
+    rd->reply_bytes = 0;
     rd->pending = 0;
     rd->is_ready = 0;
     rd->is_open = 0;
@@ -320,6 +336,7 @@ ngx_http_ticket_redis_read_handler(ngx_event_t *ev)
 {
     char                      buf[NGX_HTTP_TICKET_REDIS_READ];
     void                     *reply;
+    size_t                    budget;
     ssize_t                   n;
     ngx_uint_t                generation;
     ngx_connection_t         *c;
@@ -328,10 +345,17 @@ ngx_http_ticket_redis_read_handler(ngx_event_t *ev)
     c = ev->data;
     rd = c->data;
     generation = rd->generation;
+    budget = NGX_HTTP_TICKET_REDIS_BUDGET;
 
     /* until the socket is drained: nginx's events are edge-triggered */
 
     for ( ;; ) {
+        if (budget == 0) {
+            /* the rest on the next turn of the event loop */
+            ngx_post_event(ev, &ngx_posted_events);
+            return;
+        }
+
         n = c->recv(c, (u_char *) buf, sizeof(buf));
 
         if (n == NGX_AGAIN) {
@@ -353,6 +377,9 @@ ngx_http_ticket_redis_read_handler(ngx_event_t *ev)
             return;
         }
 
+        budget -= ngx_min(budget, (size_t) n);
+        rd->reply_bytes += n;
+
         if (redisReaderFeed(rd->reader, buf, n) != REDIS_OK) {
             ngx_http_ticket_redis_close(rd, "out of memory");
             return;
@@ -372,6 +399,12 @@ ngx_http_ticket_redis_read_handler(ngx_event_t *ev)
                 break;
             }
 
+            /* what is fed beyond it belongs to the replies after it */
+
+            rd->reply_bytes = rd->reader->len - rd->reader->pos;
+
+            ngx_http_ticket_redis_clean_text(reply);
+
             ngx_http_ticket_redis_dispatch(rd, reply);
 
             /* a handler may have closed it, or closed and opened anew */
@@ -379,6 +412,38 @@ ngx_http_ticket_redis_read_handler(ngx_event_t *ev)
             if (rd->conn == NULL || rd->generation != generation) {
                 return;
             }
+        }
+
+        if (rd->reply_bytes > NGX_HTTP_TICKET_REDIS_REPLY_MAX) {
+            ngx_http_ticket_redis_close(rd, "a reply larger than 4 MB");
+            return;
+        }
+    }
+}
+
+
+/*
+ * An error's or a status's text is the server's words, and it goes to the
+ * error log the SOC reads (WRONGPASS, NOPERM...): a control byte in it
+ * (a bare LF making a line of its own) is a "?" there.  No caller reads
+ * such a text as data, only its first word.
+ */
+
+static void
+ngx_http_ticket_redis_clean_text(redisReply *reply)
+{
+    size_t  i;
+
+    if ((reply->type != REDIS_REPLY_ERROR
+         && reply->type != REDIS_REPLY_STATUS)
+        || reply->str == NULL)
+    {
+        return;
+    }
+
+    for (i = 0; i < (size_t) reply->len; i++) {
+        if ((u_char) reply->str[i] < 0x20 || reply->str[i] == 0x7f) {
+            reply->str[i] = '?';
         }
     }
 }

@@ -39,6 +39,8 @@ struct ngx_http_ticket_redis_s {
     size_t                          out_len;
     size_t                          out_sent;
     size_t                          out_size;
+    size_t                          reply_bytes;  /* fed since the last
+                                                     whole reply */
     ngx_uint_t                      generation;  /* a connection's number */
 
     ngx_event_t                     deadline;  /* connect and commands */
