@@ -22,7 +22,7 @@ use Test::More;
 use TicketTest;
 use RevTest;
 
-plan(tests => 26);
+plan(tests => 28);
 
 my $readme = TicketTest->new->read_file("$FindBin::Bin/../README.md");
 my %acl = $readme =~ /^ACL SETUSER (ticket-\w+) (.+)$/mg;
@@ -98,6 +98,17 @@ ok($rc == 2 && $err =~ /invalid database/, 'ticketctl: a bad /DB is a '
     "redis://127.0.0.1:$port/0", '--db', '1', '--list');
 ok($rc == 2 && $err =~ /one of them/, 'ticketctl: /DB and --db together '
    . 'are refused') or diag($err);
+# mistakes that hold a password are refused without repeating it
+($rc, $out, $err) = $t->ticketctl('revoke', '--redis',
+    "redis://admin:s3cr/et-pw\@127.0.0.1:$port", '--list');
+ok($rc == 2 && $err =~ /%2F/ && $err !~ /s3cr/,
+   'ticketctl: a "/" in the password: refused, the password not shown')
+    or diag($err);
+($rc, $out, $err) = $t->ticketctl('revoke', '--redis',
+    "admin:s3cret-pw\@127.0.0.1:$port", '--list');
+ok($rc == 2 && $err =~ /URL/ && $err !~ /s3cret/,
+   'ticketctl: USER:PASSWORD@ without a scheme: refused, not shown')
+    or diag($err);
 
 # ---- a wrong password: never loaded, never 200, logged -------------------
 

@@ -84,6 +84,12 @@ ticketctl_redis_parse(const char *s, ticketctl_redis_addr_t *a, char *err,
     slash = strchr(p, '/');
     end = (char *) (slash ? slash : p + strlen(p));
 
+    if (slash != NULL && strchr(slash, '@') != NULL) {
+        snprintf(err, size, "a \"/\" in a URL's user or password is "
+                 "written %%2F (its text is not repeated here)");
+        return -1;
+    }
+
     at = NULL;
 
     for (host = p; host < end; host++) {
@@ -175,6 +181,14 @@ ticketctl_redis_hostport(const char *s, size_t len,
 
     last = s + len;
     colon = NULL;
+
+    /* a user or password here is a URL without its scheme: never echoed */
+
+    if (memchr(s, '@', len) != NULL) {
+        snprintf(err, size, "a user or password goes in a redis:// or "
+                 "rediss:// URL (its text is not repeated here)");
+        return -1;
+    }
 
     if (len > 0 && s[0] == '[') {
         h = memchr(s, ']', len);
