@@ -174,11 +174,13 @@ const ticketctl_cmd_t  ticketctl_revoke_cmd = {
     "revoke",
     ticketctl_revoke,
     "revoke tickets in Redis, or list what is revoked",
-    "ticketctl revoke (--redis ADDR | --sentinel ADDR[,ADDR]... --master"
-    " NAME) (--jti J --exp T | --ticket TICKET"
+    "ticketctl revoke --redis ADDR (--jti J --exp T | --ticket TICKET"
     " [--jti-claim PATH] | --sub S [--tenant T] | --sid D | --tenant T"
     " | --kid K) [OPTION]...;"
-    " ticketctl revoke --redis ADDR --list [--json]",
+    " ticketctl revoke --redis ADDR --list [--json];"
+    " ticketctl revoke --sentinel ADDR[,ADDR]... --master NAME [--wait N]"
+    " (the same targets and options: the primary Sentinel names instead of"
+    " --redis)",
 
     "Writes one revocation into Redis, where every gateway reads it: the\n"
     "change and its entry in the stream PREFIXevents in one MULTI/EXEC.\n"
