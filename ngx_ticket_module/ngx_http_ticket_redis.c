@@ -19,6 +19,12 @@
  * that a server Sentinel no longer holds for the primary (one that came
  * back after a failover) is never taken for it.  The primary is forgotten
  * on every loss and on a READONLY reply: the next connect asks again.
+ * An owner that only reads (the revocation sync: rd->reads) also asks
+ * SENTINEL replicas NAME and goes round the replicas and then the
+ * primary, one a connection, so that a fleet of gateways reads from the
+ * replicas; a replica's ROLE must then say "slave" (a restarted, empty
+ * server saying "master" is never read from), and the sync trusts it only
+ * while INFO says it replicates.
  * A failover reaches us that way without a subscription: Sentinel ends
  * the old primary's clients (CLIENT KILL TYPE normal) when it turns it
  * into a replica, and a primary that died closes or times out.  A
@@ -65,6 +71,9 @@ static void ngx_http_ticket_redis_next(ngx_http_ticket_redis_t *rd);
 static void ngx_http_ticket_redis_ask(ngx_http_ticket_redis_t *rd);
 static void ngx_http_ticket_redis_master_reply(ngx_http_ticket_redis_t *rd,
     redisReply *reply, void *data);
+static void ngx_http_ticket_redis_replicas_reply(
+    ngx_http_ticket_redis_t *rd, redisReply *reply, void *data);
+static void ngx_http_ticket_redis_follow(ngx_http_ticket_redis_t *rd);
 static ngx_int_t ngx_http_ticket_redis_set_primary(
     ngx_http_ticket_redis_t *rd, ticket_sentinel_addr_t *sa);
 static void ngx_http_ticket_redis_role_reply(ngx_http_ticket_redis_t *rd,
@@ -832,7 +841,9 @@ static void
 ngx_http_ticket_redis_master_reply(ngx_http_ticket_redis_t *rd,
     redisReply *reply, void *data)
 {
+    size_t                         argvlen[3];
     ngx_int_t                      rc;
+    const char                    *argv[3];
     ngx_http_ticket_redis_addr_t  *sentinel;
     ticket_sentinel_addr_t         sa;
 
@@ -864,8 +875,81 @@ ngx_http_ticket_redis_master_reply(ngx_http_ticket_redis_t *rd,
                   "ticket redis sentinel \"%V\": the primary of \"%V\" is %V",
                   &sentinel->name, &rd->conf->sentinel, &rd->primary.name);
 
-    /* the Sentinel's connection ends here; the owner is not told */
+    rd->on_replica = 0;
 
+    if (rd->reads) {
+        argv[0] = "SENTINEL";
+        argvlen[0] = 8;
+        argv[1] = "replicas";
+        argvlen[1] = 8;
+        argv[2] = (const char *) rd->conf->sentinel.data;
+        argvlen[2] = rd->conf->sentinel.len;
+
+        if (ngx_http_ticket_redis_command(rd,
+                                          ngx_http_ticket_redis_replicas_reply,
+                                          NULL, 0, 3, argv, argvlen)
+            != NGX_OK)
+        {
+            ngx_http_ticket_redis_close(rd, "cannot send SENTINEL command");
+        }
+
+        return;
+    }
+
+    ngx_http_ticket_redis_follow(rd);
+}
+
+
+/*
+ * The replicas Sentinel holds for usable, then the primary: one of them
+ * a connection, in turn.
+ */
+
+#define NGX_HTTP_TICKET_REDIS_REPLICAS  8
+
+static void
+ngx_http_ticket_redis_replicas_reply(ngx_http_ticket_redis_t *rd,
+    redisReply *reply, void *data)
+{
+    int                     n;
+    ngx_uint_t              i;
+    ticket_sentinel_addr_t  ra[NGX_HTTP_TICKET_REDIS_REPLICAS];
+
+    n = ticket_sentinel_replicas(reply, ra, NGX_HTTP_TICKET_REDIS_REPLICAS);
+
+    if (n < 0) {
+        /* reads from the primary, as without replicas */
+        ngx_log_error(NGX_LOG_WARN, rd->log, 0,
+                      "ticket redis sentinel: unexpected SENTINEL replicas "
+                      "reply, reading from the primary");
+        n = 0;
+    }
+
+    i = rd->asked++ % (n + 1);
+
+    if ((int) i < n) {
+        if (ngx_http_ticket_redis_set_primary(rd, &ra[i]) != NGX_OK) {
+            ngx_http_ticket_redis_close(rd, "unexpected SENTINEL replicas "
+                                            "reply");
+            return;
+        }
+
+        rd->on_replica = 1;
+
+        ngx_log_error(NGX_LOG_INFO, rd->log, 0,
+                      "ticket redis sentinel: reading from the replica %V",
+                      &rd->primary.name);
+    }
+
+    ngx_http_ticket_redis_follow(rd);
+}
+
+
+/* the Sentinel's connection ends here, the owner not told; Redis's next */
+
+static void
+ngx_http_ticket_redis_follow(ngx_http_ticket_redis_t *rd)
+{
     ngx_http_ticket_redis_teardown(rd);
 
     rd->pending = 0;
@@ -947,10 +1031,24 @@ ngx_http_ticket_redis_role_reply(ngx_http_ticket_redis_t *rd,
     switch (ticket_sentinel_role(reply)) {
 
     case TICKET_SENTINEL_ROLE_PRIMARY:
+        if (rd->on_replica) {
+            ngx_http_ticket_redis_close(rd, "a replica Sentinel named says "
+                                            "it is a primary (ROLE), "
+                                            "asking again");
+        }
+
+        return;
+
+    case TICKET_SENTINEL_ROLE_REPLICA:
+        if (!rd->on_replica) {
+            ngx_http_ticket_redis_close(rd, "not the primary Sentinel named "
+                                            "(ROLE), asking again");
+        }
+
         return;
 
     case TICKET_SENTINEL_ROLE_OTHER:
-        ngx_http_ticket_redis_close(rd, "not the primary Sentinel named "
+        ngx_http_ticket_redis_close(rd, "neither primary nor replica "
                                         "(ROLE), asking again");
         return;
 

@@ -18,7 +18,7 @@ use Time::HiRes qw(time sleep);
 use TicketTest;
 use RevTest;
 
-plan(tests => 14);
+plan(tests => 15);
 
 my $NAME = 'mymaster';
 
@@ -209,6 +209,8 @@ for my $gone (0, 1) {
         or diag("statuses: @{$w->{statuses}}[-5 .. -1]");
 }
 
+like($t->error_log, qr/reading from the replica 127\.0\.0\.1:$rport\b/,
+     'before the failover the gateway reads from the replica');
 like($t->error_log, qr/sentinel "127\.0\.0\.1:\d+": the primary of "$NAME" is 127\.0\.0\.1:$rport/,
      'the error log names the new primary Sentinel gave');
 

@@ -142,6 +142,10 @@ ticket_sentinel_role(const redisReply *reply)
         return TICKET_SENTINEL_ROLE_PRIMARY;
     }
 
+    if (role->len == 5 && memcmp(role->str, "slave", 5) == 0) {
+        return TICKET_SENTINEL_ROLE_REPLICA;
+    }
+
     return TICKET_SENTINEL_ROLE_OTHER;
 }
 

@@ -24,7 +24,8 @@
 #define TICKET_SENTINEL_BAD         -1    /* not the reply's shape */
 
 #define TICKET_SENTINEL_ROLE_PRIMARY  1
-#define TICKET_SENTINEL_ROLE_OTHER    0   /* replica or sentinel */
+#define TICKET_SENTINEL_ROLE_REPLICA  2   /* "slave" */
+#define TICKET_SENTINEL_ROLE_OTHER    0   /* a sentinel, or unknown */
 
 
 typedef struct {
@@ -49,7 +50,10 @@ int ticket_sentinel_master(const redisReply *reply,
 int ticket_sentinel_replicas(const redisReply *reply,
     ticket_sentinel_addr_t *addrs, size_t max);
 
-/* ROLE: TICKET_SENTINEL_ROLE_PRIMARY, _ROLE_OTHER or TICKET_SENTINEL_BAD */
+/*
+ * ROLE: TICKET_SENTINEL_ROLE_PRIMARY, _ROLE_REPLICA, _ROLE_OTHER or
+ * TICKET_SENTINEL_BAD
+ */
 int ticket_sentinel_role(const redisReply *reply);
 
 /* a port as Sentinel writes one: 1 to 65535 in decimal, else -1 */

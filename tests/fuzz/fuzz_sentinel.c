@@ -91,6 +91,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
         rc = ticket_sentinel_role(r);
         FUZZ_CHECK(rc == TICKET_SENTINEL_ROLE_PRIMARY
+                   || rc == TICKET_SENTINEL_ROLE_REPLICA
                    || rc == TICKET_SENTINEL_ROLE_OTHER
                    || rc == TICKET_SENTINEL_BAD);
 

@@ -159,7 +159,7 @@ test_role(void **state)
 
     r = R("*5\r\n$5\r\nslave\r\n$9\r\n127.0.0.1\r\n:9000\r\n"
           "$9\r\nconnected\r\n:3167038\r\n");
-    assert_int_equal(ticket_sentinel_role(r), TICKET_SENTINEL_ROLE_OTHER);
+    assert_int_equal(ticket_sentinel_role(r), TICKET_SENTINEL_ROLE_REPLICA);
     freeReplyObject(r);
 
     r = R("*2\r\n$8\r\nsentinel\r\n*0\r\n");
