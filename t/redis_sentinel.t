@@ -18,7 +18,7 @@ use Time::HiRes qw(time sleep);
 use TicketTest;
 use RevTest;
 
-plan(tests => 15);
+plan(tests => 16);
 
 my $NAME = 'mymaster';
 
@@ -57,6 +57,10 @@ ok(rev_poll(sub {
 
 my @saddr = map { '127.0.0.1:' . $_->port('redis') } @s;
 my $sentinels = join ',', @saddr;
+
+my ($rc0, $out0) = $t->nginx_test(rev_conf(redis => "@saddr sentinel="));
+like($out0, qr/invalid parameter "sentinel="/, 'nginx -t: sentinel= needs a '
+                                               . 'name');
 
 $t->start(rev_conf(stale => 5, redis => "@saddr sentinel=$NAME"));
 
@@ -194,9 +198,12 @@ $new->{redis_port} = $rport;
 for my $gone (0, 1) {
     $s[$gone]->stop_redis;
 
-    # the gateway's connection cut: it must ask the Sentinels again
+    # the gateway's connection cut (to the primary, or to the old one now
+    # a replica it may read from): it must ask the Sentinels again
     $new->redis_cmd('CLIENT', 'KILL', 'TYPE', 'normal');
     delete $new->{redis_sock};
+    $t->redis_cmd('CLIENT', 'KILL', 'TYPE', 'normal');
+    delete $t->{redis_sock};
 
     my $jti = "after-sentinel-$gone";
     my $tk = rev_mint($t, $k, sub => $jti, jti => $jti, exp => $exp);
