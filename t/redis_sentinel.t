@@ -88,7 +88,7 @@ ok(rev_watch($t, $V, until => 200, limit => 10)->{reached},
 # ---- the stream, and the primary killed in the middle --------------------
 
 my (@confirmed, %first401);
-my %n = (written => 0, failed => 0, requests => 0, revoked_requests => 0,
+my %n = (written => 0, failed => 0, failed_wait => 0, requests => 0, revoked_requests => 0,
          revoked_200 => 0, window_requests => 0, window_200 => 0,
          never_refused => 0, written_after_kill => 0);
 my ($killed, $restarted, $failed_over) = (0, 0, 0);
@@ -112,6 +112,8 @@ while (time < $end) {
 
     if ($rc != 0) {
         $n{failed}++;
+        # WAIT: on the primary only (no replica yet); else no primary
+        $n{failed_wait}++ if $err =~ /WAIT: \d+ of 1 replica/;
         note("j$i not written: $err");
     } else {
         $n{written}++;
@@ -184,9 +186,10 @@ is($refused, $n{written}, "all $n{written} written revocations refused "
 is($n{revoked_200}, 0, 'no request with a revoked ticket got a 200');
 
 diag(sprintf "failover: %d revocations written (%d after the kill), %d "
-     . "writes failed; %d requests with revoked tickets, %d of them 200; "
-     . "propagation window: %d requests, %d of them 200",
-     $n{written}, $n{written_after_kill}, $n{failed},
+     . "writes failed (%d of them WAIT: on the primary only); %d requests "
+     . "with revoked tickets, %d of them 200; propagation window: %d "
+     . "requests, %d of them 200",
+     $n{written}, $n{written_after_kill}, $n{failed}, $n{failed_wait},
      $n{revoked_requests}, $n{revoked_200}, $n{window_requests},
      $n{window_200});
 
