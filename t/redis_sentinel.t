@@ -18,7 +18,7 @@ use Time::HiRes qw(time sleep);
 use TicketTest;
 use RevTest;
 
-plan(tests => 16);
+plan(tests => 17);
 
 my $NAME = 'mymaster';
 
@@ -55,7 +55,9 @@ ok(rev_poll(sub {
     } @s;
 }, 30), 'three Sentinels know each other and the replica');
 
-my @saddr = map { '127.0.0.1:' . $_->port('redis') } @s;
+# first a Sentinel that never answers: the turn passes to the next
+my @saddr = ('127.0.0.1:' . $t->port('no-sentinel'),
+             map { '127.0.0.1:' . $_->port('redis') } @s);
 my $sentinels = join ',', @saddr;
 
 my ($rc0, $out0) = $t->nginx_test(rev_conf(redis => "@saddr sentinel="));
@@ -219,6 +221,8 @@ for my $gone (0, 1) {
         or diag("statuses: @{$w->{statuses}}[-5 .. -1]");
 }
 
+like($t->error_log, qr/ticket redis "\Q$saddr[0]\E": connect failed/,
+     'the Sentinel that does not answer was tried first');
 like($t->error_log, qr/reading from the replica 127\.0\.0\.1:$rport\b/,
      'before the failover the gateway reads from the replica');
 like($t->error_log, qr/sentinel "127\.0\.0\.1:\d+": the primary of "$NAME" is 127\.0\.0\.1:$rport/,
