@@ -12,6 +12,25 @@
  * numeric by the time they get here (resolved at configuration load), so
  * no lookup ever blocks.
  *
+ * With sentinel=NAME the addresses are Sentinels: the one at
+ * addrs[current] is asked for NAME's primary (SENTINEL
+ * get-master-addr-by-name, read by core/ticket_sentinel.c), the Sentinel
+ * connection closed, and the primary connected to and asked its ROLE, so
+ * that a server Sentinel no longer holds for the primary (one that came
+ * back after a failover) is never taken for it.  The primary is forgotten
+ * on every loss and on a READONLY reply: the next connect asks again.
+ * An owner that only reads (the revocation sync: rd->reads) also asks
+ * SENTINEL replicas NAME and goes round the replicas and then the
+ * primary, one a connection, so that a fleet of gateways reads from the
+ * replicas; a replica's ROLE must then say "slave" (a restarted, empty
+ * server saying "master" is never read from), and the sync trusts it only
+ * while INFO says it replicates.
+ * A failover reaches us that way without a subscription: Sentinel ends
+ * the old primary's clients (CLIENT KILL TYPE normal) when it turns it
+ * into a replica, and a primary that died closes or times out.  A
+ * Sentinel that does not answer, or does not know NAME, passes the turn
+ * to the next one.
+ *
  * hiredis 0.14 and 1.x differ here in one thing: redisFormatCommandArgv()
  * returns an int in 0.14, a long long from 1.0 (held in a long long).
  */
@@ -19,6 +38,8 @@
 
 #include "ngx_http_ticket_redis.h"
 #include "ngx_http_ticket_tls.h"
+
+#include <ticket_sentinel.h>
 
 
 #define NGX_HTTP_TICKET_REDIS_READ    16384
@@ -61,6 +82,17 @@ static void ngx_http_ticket_redis_setup_reply(ngx_http_ticket_redis_t *rd,
     redisReply *reply, void *data);
 static void ngx_http_ticket_redis_teardown(ngx_http_ticket_redis_t *rd);
 static void ngx_http_ticket_redis_lost(ngx_http_ticket_redis_t *rd);
+static void ngx_http_ticket_redis_next(ngx_http_ticket_redis_t *rd);
+static void ngx_http_ticket_redis_ask(ngx_http_ticket_redis_t *rd);
+static void ngx_http_ticket_redis_master_reply(ngx_http_ticket_redis_t *rd,
+    redisReply *reply, void *data);
+static void ngx_http_ticket_redis_replicas_reply(
+    ngx_http_ticket_redis_t *rd, redisReply *reply, void *data);
+static void ngx_http_ticket_redis_follow(ngx_http_ticket_redis_t *rd);
+static ngx_int_t ngx_http_ticket_redis_set_primary(
+    ngx_http_ticket_redis_t *rd, ticket_sentinel_addr_t *sa);
+static void ngx_http_ticket_redis_role_reply(ngx_http_ticket_redis_t *rd,
+    redisReply *reply, void *data);
 static ngx_http_ticket_redis_addr_t *ngx_http_ticket_redis_addr(
     ngx_http_ticket_redis_t *rd);
 
@@ -70,6 +102,7 @@ static ngx_http_ticket_redis_addr_t *ngx_http_ticket_redis_addr(
 static char  ngx_http_ticket_redis_auth[] = "AUTH";
 static char  ngx_http_ticket_redis_select[] = "SELECT";
 static char  ngx_http_ticket_redis_ping[] = "PING";
+static char  ngx_http_ticket_redis_role[] = "ROLE";
 
 
 ngx_int_t
@@ -82,6 +115,8 @@ ngx_http_ticket_redis_connect(ngx_http_ticket_redis_t *rd)
     if (rd->conn != NULL) {
         return NGX_OK;
     }
+
+    rd->asking = (rd->conf->sentinel.len && !rd->has_primary);
 
     addr = ngx_http_ticket_redis_addr(rd);
 
@@ -126,7 +161,7 @@ ngx_http_ticket_redis_connect(ngx_http_ticket_redis_t *rd)
         ngx_log_error(NGX_LOG_ERR, rd->log, 0,
                       "ticket redis \"%V\": connect failed", &addr->name);
         ngx_http_ticket_redis_teardown(rd);
-        rd->current++;
+        ngx_http_ticket_redis_next(rd);
         return NGX_ERROR;
     }
 
@@ -454,6 +489,7 @@ ngx_http_ticket_redis_dispatch(ngx_http_ticket_redis_t *rd,
     redisReply *reply)
 {
     void                            *data;
+    ngx_uint_t                       generation, readonly;
     ngx_queue_t                     *q;
     ngx_http_ticket_redis_cmd_t     *cmd;
     ngx_http_ticket_redis_reply_pt   handler;
@@ -481,9 +517,25 @@ ngx_http_ticket_redis_dispatch(ngx_http_ticket_redis_t *rd,
         ngx_del_timer(&rd->deadline);
     }
 
+    /*
+     * READONLY: the server Sentinel named is a replica now (a failover
+     * while this connection stayed up); the primary is asked for again
+     */
+
+    readonly = (rd->conf->sentinel.len && !rd->asking
+                && reply->type == REDIS_REPLY_ERROR && reply->len >= 8
+                && ngx_strncmp(reply->str, "READONLY", 8) == 0);
+
+    generation = rd->generation;
+
     handler(rd, reply, data);
 
     freeReplyObject(reply);
+
+    if (readonly && rd->conn != NULL && rd->generation == generation) {
+        ngx_http_ticket_redis_close(rd, "READONLY: no longer the primary, "
+                                        "asking the Sentinels again");
+    }
 }
 
 
@@ -635,6 +687,11 @@ ngx_http_ticket_redis_setup(ngx_http_ticket_redis_t *rd)
         }
     }
 
+    if (rd->asking) {
+        ngx_http_ticket_redis_ask(rd);
+        return;
+    }
+
     if (conf->db) {
         argv[0] = "SELECT";
         argvlen[0] = 6;
@@ -646,6 +703,20 @@ ngx_http_ticket_redis_setup(ngx_http_ticket_redis_t *rd)
                                           ngx_http_ticket_redis_setup_reply,
                                           ngx_http_ticket_redis_select, 0,
                                           2, argv, argvlen)
+            != NGX_OK)
+        {
+            goto failed;
+        }
+    }
+
+    if (conf->sentinel.len) {
+        argv[0] = "ROLE";
+        argvlen[0] = 4;
+
+        if (ngx_http_ticket_redis_command(rd,
+                                          ngx_http_ticket_redis_role_reply,
+                                          ngx_http_ticket_redis_role, 0, 1,
+                                          argv, argvlen)
             != NGX_OK)
         {
             goto failed;
@@ -777,11 +848,11 @@ ngx_http_ticket_redis_lost(ngx_http_ticket_redis_t *rd)
      * in order, so that the primary is preferred as soon as it is back.
      */
 
-    if (rd->is_ready) {
+    if (rd->is_ready && rd->conf->sentinel.len == 0) {
         rd->current = 0;
 
     } else {
-        rd->current++;
+        ngx_http_ticket_redis_next(rd);
     }
 
     rd->is_ready = 0;
@@ -792,10 +863,284 @@ ngx_http_ticket_redis_lost(ngx_http_ticket_redis_t *rd)
 }
 
 
+/*
+ * The next address to try after a failure.  With sentinel=: a Sentinel
+ * that failed passes the turn on; a primary that failed is forgotten,
+ * and the same Sentinel asked again (it learns of a failover first).
+ */
+
+static void
+ngx_http_ticket_redis_next(ngx_http_ticket_redis_t *rd)
+{
+    if (rd->conf->sentinel.len == 0 || rd->asking) {
+        rd->current++;
+    }
+
+    rd->has_primary = 0;
+}
+
+
+static void
+ngx_http_ticket_redis_ask(ngx_http_ticket_redis_t *rd)
+{
+    size_t       argvlen[3];
+    const char  *argv[3];
+
+    argv[0] = "SENTINEL";
+    argvlen[0] = 8;
+    argv[1] = "get-master-addr-by-name";
+    argvlen[1] = 23;
+    argv[2] = (const char *) rd->conf->sentinel.data;
+    argvlen[2] = rd->conf->sentinel.len;
+
+    if (ngx_http_ticket_redis_command(rd, ngx_http_ticket_redis_master_reply,
+                                      NULL, 0, 3, argv, argvlen)
+        != NGX_OK)
+    {
+        ngx_http_ticket_redis_close(rd, "cannot send SENTINEL command");
+    }
+}
+
+
+static void
+ngx_http_ticket_redis_master_reply(ngx_http_ticket_redis_t *rd,
+    redisReply *reply, void *data)
+{
+    size_t                         argvlen[3];
+    ngx_int_t                      rc;
+    const char                    *argv[3];
+    ngx_http_ticket_redis_addr_t  *sentinel;
+    ticket_sentinel_addr_t         sa;
+
+    sentinel = ngx_http_ticket_redis_addr(rd);
+
+    rc = ticket_sentinel_master(reply, &sa);
+
+    if (rc == TICKET_SENTINEL_UNKNOWN) {
+        ngx_log_error(NGX_LOG_ERR, rd->log, 0,
+                      "ticket redis sentinel \"%V\" does not name a primary "
+                      "for \"%V\"%s%*s", &sentinel->name, &rd->conf->sentinel,
+                      reply->type == REDIS_REPLY_ERROR ? ": " : "",
+                      reply->type == REDIS_REPLY_ERROR
+                      ? ngx_min(reply->len, 200) : 0,
+                      reply->type == REDIS_REPLY_ERROR ? reply->str : "");
+        ngx_http_ticket_redis_close(rd, NULL);
+        return;
+    }
+
+    if (rc != TICKET_SENTINEL_OK
+        || ngx_http_ticket_redis_set_primary(rd, &sa) != NGX_OK)
+    {
+        ngx_http_ticket_redis_close(rd, "unexpected SENTINEL "
+                                        "get-master-addr-by-name reply");
+        return;
+    }
+
+    ngx_log_error(NGX_LOG_INFO, rd->log, 0,
+                  "ticket redis sentinel \"%V\": the primary of \"%V\" is %V",
+                  &sentinel->name, &rd->conf->sentinel, &rd->primary.name);
+
+    rd->on_replica = 0;
+
+    if (rd->reads) {
+        argv[0] = "SENTINEL";
+        argvlen[0] = 8;
+        argv[1] = "replicas";
+        argvlen[1] = 8;
+        argv[2] = (const char *) rd->conf->sentinel.data;
+        argvlen[2] = rd->conf->sentinel.len;
+
+        if (ngx_http_ticket_redis_command(rd,
+                                          ngx_http_ticket_redis_replicas_reply,
+                                          NULL, 0, 3, argv, argvlen)
+            != NGX_OK)
+        {
+            ngx_http_ticket_redis_close(rd, "cannot send SENTINEL command");
+        }
+
+        return;
+    }
+
+    ngx_http_ticket_redis_follow(rd);
+}
+
+
+/*
+ * The replicas Sentinel holds for usable, then the primary: one of them
+ * a connection, in turn.
+ */
+
+#define NGX_HTTP_TICKET_REDIS_REPLICAS  8
+
+static void
+ngx_http_ticket_redis_replicas_reply(ngx_http_ticket_redis_t *rd,
+    redisReply *reply, void *data)
+{
+    int                     n;
+    ngx_uint_t              i;
+    ticket_sentinel_addr_t  ra[NGX_HTTP_TICKET_REDIS_REPLICAS];
+
+    n = ticket_sentinel_replicas(reply, ra, NGX_HTTP_TICKET_REDIS_REPLICAS);
+
+    if (n < 0) {
+        /* reads from the primary, as without replicas */
+        ngx_log_error(NGX_LOG_WARN, rd->log, 0,
+                      "ticket redis sentinel: unexpected SENTINEL replicas "
+                      "reply, reading from the primary");
+        n = 0;
+    }
+
+    i = rd->asked++ % (n + 1);
+
+    if ((int) i < n) {
+        if (ngx_http_ticket_redis_set_primary(rd, &ra[i]) != NGX_OK) {
+            ngx_http_ticket_redis_close(rd, "unexpected SENTINEL replicas "
+                                            "reply");
+            return;
+        }
+
+        rd->on_replica = 1;
+
+        ngx_log_error(NGX_LOG_INFO, rd->log, 0,
+                      "ticket redis sentinel: reading from the replica %V",
+                      &rd->primary.name);
+    }
+
+    ngx_http_ticket_redis_follow(rd);
+}
+
+
+/* the Sentinel's connection ends here, the owner not told; Redis's next */
+
+static void
+ngx_http_ticket_redis_follow(ngx_http_ticket_redis_t *rd)
+{
+    ngx_http_ticket_redis_teardown(rd);
+
+    rd->pending = 0;
+
+    if (rd->deadline.timer_set) {
+        ngx_del_timer(&rd->deadline);
+    }
+
+    rd->has_primary = 1;
+
+    if (ngx_http_ticket_redis_connect(rd) != NGX_OK) {
+        rd->is_ready = 0;
+
+        if (rd->down) {
+            rd->down(rd);
+        }
+    }
+}
+
+
+/*
+ * A numeric address only: Sentinel sends the IP it knows the primary by
+ * unless told "resolve-hostnames yes", and a lookup would block.
+ */
+
+static ngx_int_t
+ngx_http_ticket_redis_set_primary(ngx_http_ticket_redis_t *rd,
+    ticket_sentinel_addr_t *sa)
+{
+    size_t                          len;
+    ngx_addr_t                      a;
+    ngx_http_ticket_redis_addr_t   *p;
+
+    if (ngx_parse_addr(rd->pool, &a, (u_char *) sa->host.data, sa->host.len)
+        != NGX_OK
+        || a.socklen > sizeof(ngx_sockaddr_t))
+    {
+        ngx_log_error(NGX_LOG_ERR, rd->log, 0,
+                      "ticket redis sentinel: primary \"%*s\" is not an IP "
+                      "address (set \"resolve-hostnames no\")",
+                      ngx_min(sa->host.len, 200), sa->host.data);
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(&rd->primary_sa, a.sockaddr, a.socklen);
+    ngx_inet_set_port(&rd->primary_sa.sockaddr, (in_port_t) sa->port);
+
+    p = &rd->primary;
+
+    p->addr.sockaddr = &rd->primary_sa.sockaddr;
+    p->addr.socklen = a.socklen;
+
+    len = ngx_sock_ntop(p->addr.sockaddr, p->addr.socklen, rd->primary_name,
+                        NGX_SOCKADDR_STRLEN, 1);
+    p->name.data = rd->primary_name;
+    p->name.len = len;
+
+    /* tls_name= if given, else the address: what the certificate names */
+
+    if (rd->conf->tls_name.len) {
+        p->tls_name = rd->conf->tls_name;
+
+    } else {
+        len = ngx_sock_ntop(p->addr.sockaddr, p->addr.socklen,
+                            rd->primary_host, NGX_SOCKADDR_STRLEN, 0);
+        rd->primary_host[len] = '\0';
+        p->tls_name.data = rd->primary_host;
+        p->tls_name.len = len;
+    }
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_ticket_redis_role_reply(ngx_http_ticket_redis_t *rd,
+    redisReply *reply, void *data)
+{
+    switch (ticket_sentinel_role(reply)) {
+
+    case TICKET_SENTINEL_ROLE_PRIMARY:
+        if (rd->on_replica) {
+            ngx_http_ticket_redis_close(rd, "a replica Sentinel named says "
+                                            "it is a primary (ROLE), "
+                                            "asking again");
+        }
+
+        return;
+
+    case TICKET_SENTINEL_ROLE_REPLICA:
+        if (!rd->on_replica) {
+            ngx_http_ticket_redis_close(rd, "not the primary Sentinel named "
+                                            "(ROLE), asking again");
+        }
+
+        return;
+
+    case TICKET_SENTINEL_ROLE_OTHER:
+        ngx_http_ticket_redis_close(rd, "neither primary nor replica "
+                                        "(ROLE), asking again");
+        return;
+
+    default:
+        if (reply->type == REDIS_REPLY_ERROR) {
+            ngx_log_error(NGX_LOG_ERR, rd->log, 0,
+                          "ticket redis \"%V\": ROLE refused: %*s",
+                          &rd->primary.name, ngx_min(reply->len, 200),
+                          reply->str);
+            rd->refused = 1;
+            ngx_http_ticket_redis_close(rd, NULL);
+            return;
+        }
+
+        ngx_http_ticket_redis_close(rd, "unexpected ROLE reply");
+    }
+}
+
+
 static ngx_http_ticket_redis_addr_t *
 ngx_http_ticket_redis_addr(ngx_http_ticket_redis_t *rd)
 {
     ngx_http_ticket_redis_addr_t  *addr;
+
+    if (rd->has_primary && !rd->asking) {
+        return &rd->primary;
+    }
 
     addr = rd->conf->addrs->elts;
 

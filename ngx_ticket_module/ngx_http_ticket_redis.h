@@ -47,12 +47,29 @@ struct ngx_http_ticket_redis_s {
     ngx_uint_t                      current;   /* address in use */
     ngx_uint_t                      pending;   /* commands awaiting reply */
 
+    /*
+     * sentinel=: the server the Sentinel at addrs[current] named: the
+     * primary, or for reads one of its replicas (on_replica)
+     */
+    ngx_http_ticket_redis_addr_t    primary;
+    ngx_sockaddr_t                  primary_sa;
+    u_char                          primary_name[NGX_SOCKADDR_STRLEN];
+    u_char                          primary_host[NGX_SOCKADDR_STRLEN + 1];
+
     ngx_http_ticket_redis_handler_pt  ready;   /* connected, AUTH, SELECT */
     ngx_http_ticket_redis_handler_pt  down;    /* lost: try again later */
     void                           *data;
 
     unsigned                        is_ready:1;
     unsigned                        is_open:1;   /* TCP and TLS up */
+    ngx_uint_t                      asked;     /* Sentinel answers: reads
+                                                  go round the servers */
+
+    unsigned                        reads:1;     /* the owner only reads:
+                                                    a replica will do */
+    unsigned                        on_replica:1;
+    unsigned                        asking:1;    /* a Sentinel, not Redis */
+    unsigned                        has_primary:1;
     unsigned                        refused:1;   /* AUTH or SELECT refused:
                                                     wait longer */
 };

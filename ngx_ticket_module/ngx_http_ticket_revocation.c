@@ -218,6 +218,17 @@ ngx_http_ticket_redis_directive(ngx_conf_t *cf, ngx_command_t *cmd,
             continue;
         }
 
+        if (ngx_strncmp(value[i].data, "sentinel=", 9) == 0) {
+            rmcf->redis.sentinel.data = value[i].data + 9;
+            rmcf->redis.sentinel.len = value[i].len - 9;
+
+            if (rmcf->redis.sentinel.len == 0) {
+                goto invalid;
+            }
+
+            continue;
+        }
+
         if (ngx_strncmp(value[i].data, "username=", 9) == 0) {
             rmcf->redis.username.data = value[i].data + 9;
             rmcf->redis.username.len = value[i].len - 9;

@@ -186,6 +186,7 @@ ngx_http_ticket_rev_init_process(ngx_cycle_t *cycle)
     s->redis.ready = ngx_http_ticket_rev_ready;
     s->redis.down = ngx_http_ticket_rev_down;
     s->redis.data = s;
+    s->redis.reads = 1;     /* sentinel=: a replica will do */
     s->backoff = NGX_HTTP_TICKET_RETRY_FIRST;
     s->refused_backoff = NGX_HTTP_TICKET_REFUSED_FIRST;
 

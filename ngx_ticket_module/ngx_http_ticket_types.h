@@ -234,6 +234,8 @@ typedef struct {
     ngx_msec_t                  timeout;
     ngx_ssl_t                  *ssl;     /* NULL: plain text */
     ngx_str_t                   tls_name;   /* else each address's host */
+    ngx_str_t                   sentinel;   /* master name: the addrs are
+                                               Sentinels */
 } ngx_http_ticket_redis_conf_t;
 
 

@@ -512,6 +512,53 @@ sub start_redis {
     die "redis-server did not start: " . $self->read_file('logs/redis.log');
 }
 
+# A Sentinel (redis-server --sentinel) watching master NAME at
+# 127.0.0.1:MASTER_PORT, held as this object's Redis: redis_cmd talks to
+# it, stop_redis stops it.  start_sentinel(MASTER_PORT, name => 'mymaster',
+# quorum => 2, down_after => 1000, failover_timeout => 3000)
+sub start_sentinel {
+    my ($self, $master_port, %opt) = @_;
+    my $port = $self->port('redis');
+    my $bin = $ENV{TICKET_REDIS} // '/usr/bin/redis-server';
+    die "redis-server not found: $bin\n" unless -x $bin;
+    my $name = $opt{name} // 'mymaster';
+    # Sentinel rewrites its file: one per Sentinel, in its own directory
+    my $conf = $self->write_file('sentinel.conf', join '',
+        "port $port\n", "bind 127.0.0.1\n", "dir $self->{dir}\n",
+        "sentinel resolve-hostnames no\n",
+        "sentinel monitor $name 127.0.0.1 $master_port "
+            . ($opt{quorum} // 2) . "\n",
+        "sentinel down-after-milliseconds $name "
+            . ($opt{down_after} // 1000) . "\n",
+        "sentinel failover-timeout $name "
+            . ($opt{failover_timeout} // 3000) . "\n",
+        "sentinel parallel-syncs $name 1\n");
+    my $pid = fork // die "fork: $!\n";
+    if ($pid == 0) {
+        open STDIN, '<', '/dev/null';
+        open STDOUT, '>>', "$self->{dir}/logs/sentinel.log";
+        open STDERR, '>&', \*STDOUT;
+        exec $bin, $conf, '--sentinel';
+        exit 127;
+    }
+    $self->{redis_pid} = $pid;
+    $self->{redis_port} = $port;
+    delete $self->{redis_sock};
+    my $end = time + 10;
+    while (time < $end) {
+        my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port");
+        if ($s) {
+            print $s "*1\r\n\$4\r\nPING\r\n";
+            my $r = <$s> // '';
+            close $s;
+            return $port if $r =~ /PONG/;
+        }
+        sleep 0.02;
+    }
+    die "redis-sentinel did not start: "
+        . $self->read_file('logs/sentinel.log');
+}
+
 sub stop_redis {
     my ($self) = @_;
     return unless $self->{redis_pid};

@@ -786,3 +786,25 @@ ticketctl_redis_free(ticketctl_redis_t *r)
 
     free(r);
 }
+
+
+/* a longer bound for one command that waits on purpose (WAIT) */
+
+int
+ticketctl_redis_set_timeout(ticketctl_redis_t *r, int timeout)
+{
+    struct timeval  tv;
+
+    tv.tv_sec = timeout;
+    tv.tv_usec = 0;
+
+    if (setsockopt(r->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0) {
+        snprintf(r->errstr, sizeof(r->errstr), "cannot set a timeout: %s",
+                 strerror(errno));
+        return REDIS_ERR;
+    }
+
+    r->timeout = timeout;
+
+    return REDIS_OK;
+}

@@ -57,6 +57,8 @@ int ticketctl_redis_append(ticketctl_redis_t *r, int argc, const char **argv,
 /* REDIS_OK with a reply, or REDIS_ERR with r->errstr */
 int ticketctl_redis_get_reply(ticketctl_redis_t *r, void **reply);
 void ticketctl_redis_free(ticketctl_redis_t *r);
+/* REDIS_OK, or REDIS_ERR with r->errstr */
+int ticketctl_redis_set_timeout(ticketctl_redis_t *r, int timeout);
 
 
 #endif /* TICKETCTL_REDIS_CONN_H_INCLUDED_ */

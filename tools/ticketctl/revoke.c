@@ -26,6 +26,7 @@
 #include "redis_conn.h"
 
 #include <ticket_rev_redis.h>
+#include <ticket_sentinel.h>
 
 
 #define TICKETCTL_REVOKE_TIMEOUT   2         /* seconds: connect, command */
@@ -33,6 +34,9 @@
 #define TICKETCTL_REVOKE_MARGIN    3600      /* clock skew, larger leeways */
 #define TICKETCTL_REVOKE_MAXLEN    "100000"  /* stream entries, about */
 #define TICKETCTL_REVOKE_SCAN      "1000"    /* COUNT hint of the SCANs */
+#define TICKETCTL_REVOKE_WAIT_MS   1000      /* --wait-timeout default */
+#define TICKETCTL_REVOKE_WAIT_MAX  60000
+#define TICKETCTL_REVOKE_SENTINELS 16
 #define TICKETCTL_REVOKE_RETRIES   5         /* EXEC aborted by a WATCH */
 #define TICKETCTL_REVOKE_MAX_DB    1000000
 
@@ -61,7 +65,11 @@ enum {
     TICKETCTL_REVOKE_TLS_CA,
     TICKETCTL_REVOKE_TLS_CERT,
     TICKETCTL_REVOKE_TLS_KEY,
-    TICKETCTL_REVOKE_TLS_NAME
+    TICKETCTL_REVOKE_TLS_NAME,
+    TICKETCTL_REVOKE_SENTINEL,
+    TICKETCTL_REVOKE_MASTER,
+    TICKETCTL_REVOKE_WAIT,
+    TICKETCTL_REVOKE_WAIT_TIMEOUT
 };
 
 
@@ -72,6 +80,13 @@ enum {
 
 typedef struct {
     const char             *redis;
+    const char             *sentinel;
+    const char             *master;
+    const char             *wait;
+    const char             *wait_timeout;
+    char                   *primary;   /* "HOST:PORT" Sentinel named */
+    long                    replicas;  /* --wait */
+    long                    wait_ms;
     const char             *password_file;
     const char             *tls_ca;
     const char             *tls_cert;
@@ -116,6 +131,13 @@ static int ticketctl_revoke_check(ticketctl_revoke_args_t *a,
 static int ticketctl_revoke_ticket(ticketctl_revoke_args_t *a);
 static int ticketctl_revoke_connect(ticketctl_revoke_ctx_t *ctx,
     ticketctl_revoke_args_t *a);
+static int ticketctl_revoke_sentinel(ticketctl_revoke_args_t *a);
+static int ticketctl_revoke_sentinel_ask(const char *sentinel,
+    const char *master, char **primary);
+static int ticketctl_revoke_role(ticketctl_revoke_ctx_t *ctx);
+static int ticketctl_revoke_wait(ticketctl_revoke_ctx_t *ctx,
+    ticketctl_revoke_args_t *a);
+static long ticketctl_revoke_number(const char *s, long max);
 static int ticketctl_revoke_auth(ticketctl_revoke_ctx_t *ctx,
     const char *username, const char *password, size_t len);
 static int ticketctl_revoke_write(ticketctl_revoke_ctx_t *ctx,
@@ -155,7 +177,10 @@ const ticketctl_cmd_t  ticketctl_revoke_cmd = {
     "ticketctl revoke --redis ADDR (--jti J --exp T | --ticket TICKET"
     " [--jti-claim PATH] | --sub S [--tenant T] | --sid D | --tenant T"
     " | --kid K) [OPTION]...;"
-    " ticketctl revoke --redis ADDR --list [--json]",
+    " ticketctl revoke --redis ADDR --list [--json];"
+    " ticketctl revoke --sentinel ADDR[,ADDR]... --master NAME [--wait N]"
+    " (the same targets and options: the primary Sentinel names instead of"
+    " --redis)",
 
     "Writes one revocation into Redis, where every gateway reads it: the\n"
     "change and its entry in the stream PREFIXevents in one MULTI/EXEC.\n"
@@ -172,6 +197,16 @@ const ticketctl_cmd_t  ticketctl_revoke_cmd = {
     "  --tls-cert F --tls-key F  rediss: a client certificate\n"
     "  --tls-name NAME      rediss: the name the server's certificate\n"
     "                       must carry (default: the host)\n"
+    "  --sentinel ADDR[,ADDR]...  instead of --redis: Sentinels (host:port),\n"
+    "                       asked in turn for --master's primary, which\n"
+    "                       is then written to (and checked with ROLE)\n"
+    "  --master NAME        with --sentinel: the name Sentinel monitors\n"
+    "  --wait N             after the write, WAIT until N replicas hold it;\n"
+    "                       fewer within --wait-timeout: exit 2 (written to\n"
+    "                       the primary, but a failover could lose it).\n"
+    "                       Without it replication is asynchronous: a\n"
+    "                       failover right after the write can lose it\n"
+    "  --wait-timeout MS    how long --wait waits (default 1000)\n"
     "  --db N               SELECT N first\n"
     "  --prefix P           key prefix (default \"ticket:\")\n"
     "\n"
@@ -242,6 +277,11 @@ static const struct option  ticketctl_revoke_long[] = {
     { "ticket",        required_argument, NULL, TICKETCTL_REVOKE_TICKET },
     { "jti-claim",     required_argument, NULL,
       TICKETCTL_REVOKE_JTI_CLAIM },
+    { "sentinel",      required_argument, NULL, TICKETCTL_REVOKE_SENTINEL },
+    { "master",        required_argument, NULL, TICKETCTL_REVOKE_MASTER },
+    { "wait",          required_argument, NULL, TICKETCTL_REVOKE_WAIT },
+    { "wait-timeout",  required_argument, NULL,
+      TICKETCTL_REVOKE_WAIT_TIMEOUT },
     { "help",          no_argument,       NULL, 'h' },
     { NULL, 0, NULL, 0 }
 };
@@ -271,11 +311,25 @@ ticketctl_revoke(int argc, char **argv)
         return rc;
     }
 
+    if (a.sentinel != NULL) {
+        rc = ticketctl_revoke_sentinel(&a);
+        if (rc >= 0) {
+            free(a.ticket_jti_copy);
+            return rc;
+        }
+
+        a.redis = a.primary;
+    }
+
     ctx.addr = a.redis;
     ctx.prefix = a.prefix ? a.prefix : "ticket:";
     ctx.json = a.json;
 
     rc = ticketctl_revoke_connect(&ctx, &a);
+
+    if (rc == TICKETCTL_OK && a.sentinel != NULL) {
+        rc = ticketctl_revoke_role(&ctx);
+    }
 
     if (rc == TICKETCTL_OK) {
         rc = a.list ? ticketctl_revoke_list(&ctx)
@@ -286,6 +340,7 @@ ticketctl_revoke(int argc, char **argv)
     free(ctx.shown);
 
     free(a.ticket_jti_copy);
+    free(a.primary);
 
     return rc;
 }
@@ -312,6 +367,18 @@ ticketctl_revoke_options(ticketctl_revoke_args_t *a, int argc, char **argv)
             break;
         case TICKETCTL_REVOKE_PASSWORD_FILE:
             field = &a->password_file;
+            break;
+        case TICKETCTL_REVOKE_SENTINEL:
+            field = &a->sentinel;
+            break;
+        case TICKETCTL_REVOKE_MASTER:
+            field = &a->master;
+            break;
+        case TICKETCTL_REVOKE_WAIT:
+            field = &a->wait;
+            break;
+        case TICKETCTL_REVOKE_WAIT_TIMEOUT:
+            field = &a->wait_timeout;
             break;
         case TICKETCTL_REVOKE_DB:
             field = &a->db;
@@ -426,8 +493,47 @@ ticketctl_revoke_check(ticketctl_revoke_args_t *a,
     int          n;
     const char  *p;
 
-    if (a->redis == NULL) {
+    if (a->redis != NULL && a->sentinel != NULL) {
+        return ticketctl_usage_error("--redis or --sentinel: one of them");
+    }
+
+    if (a->redis == NULL && a->sentinel == NULL) {
         return ticketctl_usage_error("missing --redis");
+    }
+
+    if ((a->sentinel == NULL) != (a->master == NULL)) {
+        return ticketctl_usage_error(a->master ? "--master goes with "
+                                                 "--sentinel"
+                                               : "--sentinel needs --master");
+    }
+
+    if (a->wait != NULL) {
+        a->replicas = ticketctl_revoke_number(a->wait, 1000);
+
+        if (a->replicas < 1) {
+            return ticketctl_usage_error("invalid --wait \"%s\"", a->wait);
+        }
+
+        if (a->list) {
+            return ticketctl_usage_error("--wait goes with a write, not "
+                                         "--list");
+        }
+    }
+
+    a->wait_ms = TICKETCTL_REVOKE_WAIT_MS;
+
+    if (a->wait_timeout != NULL) {
+        if (a->wait == NULL) {
+            return ticketctl_usage_error("--wait-timeout goes with --wait");
+        }
+
+        a->wait_ms = ticketctl_revoke_number(a->wait_timeout,
+                                             TICKETCTL_REVOKE_WAIT_MAX);
+
+        if (a->wait_ms < 1) {
+            return ticketctl_usage_error("invalid --wait-timeout \"%s\"",
+                                         a->wait_timeout);
+        }
     }
 
     if (a->db != NULL) {
@@ -768,6 +874,276 @@ done:
 }
 
 
+/*
+ * --sentinel: each Sentinel in turn until one names the primary; one that
+ * cannot be reached or does not know the name passes the turn on.
+ */
+
+static int
+ticketctl_revoke_sentinel(ticketctl_revoke_args_t *a)
+{
+    int     rc, n;
+    char   *list, *p, *next;
+
+    list = strdup(a->sentinel);
+    if (list == NULL) {
+        ticketctl_error("out of memory");
+        return TICKETCTL_ERROR;
+    }
+
+    rc = TICKETCTL_ERROR;
+    n = 0;
+
+    for (p = list; p != NULL; p = next) {
+        next = strchr(p, ',');
+
+        if (next != NULL) {
+            *next++ = '\0';
+        }
+
+        if (*p == '\0' || ++n > TICKETCTL_REVOKE_SENTINELS) {
+            rc = ticketctl_usage_error("invalid --sentinel \"%s\"",
+                                       a->sentinel);
+            goto done;
+        }
+
+        rc = ticketctl_revoke_sentinel_ask(p, a->master, &a->primary);
+
+        if (rc == TICKETCTL_OK) {
+            rc = -1;
+            goto done;
+        }
+
+        if (rc != -1) {
+            goto done;
+        }
+    }
+
+    ticketctl_error("no Sentinel in \"%s\" named a primary for \"%s\"",
+                    a->sentinel, a->master);
+    rc = TICKETCTL_ERROR;
+
+done:
+
+    free(list);
+
+    return rc;
+}
+
+
+static int
+ticketctl_revoke_sentinel_ask(const char *sentinel, const char *master,
+    char **primary)
+{
+    int                      rc, ipv6;
+    char                     err[256], host[TICKET_SENTINEL_HOST_LEN + 1];
+    size_t                   len;
+    void                    *reply;
+    const char              *argv[3];
+    ticketctl_redis_t       *c;
+    ticket_sentinel_addr_t   sa;
+    ticketctl_redis_addr_t   addr;
+
+    if (ticketctl_redis_parse(sentinel, &addr, err, sizeof(err)) != 0) {
+        return ticketctl_usage_error("--sentinel \"%s\": %s", sentinel, err);
+    }
+
+    if (addr.tls || addr.password != NULL || addr.db >= 0) {
+        ticketctl_redis_addr_free(&addr);
+        return ticketctl_usage_error("--sentinel \"%s\": HOST:PORT only",
+                                     sentinel);
+    }
+
+    /* TICKETCTL_OK, -1: the next Sentinel, else the exit status */
+
+    rc = -1;
+    reply = NULL;
+
+    c = ticketctl_redis_connect(&addr, TICKETCTL_REVOKE_TIMEOUT);
+
+    if (c == NULL) {
+        ticketctl_error("out of memory");
+        rc = TICKETCTL_ERROR;
+        goto done;
+    }
+
+    if (c->errstr[0] != '\0') {
+        ticketctl_warn("sentinel %s: %s", addr.shown, c->errstr);
+        goto done;
+    }
+
+    argv[0] = "SENTINEL";
+    argv[1] = "get-master-addr-by-name";
+    argv[2] = master;
+
+    if (ticketctl_redis_append(c, 3, argv, NULL) != REDIS_OK
+        || ticketctl_redis_get_reply(c, &reply) != REDIS_OK || reply == NULL)
+    {
+        ticketctl_warn("sentinel %s: %s", addr.shown,
+                       c->errstr[0] ? c->errstr : "no reply");
+        goto done;
+    }
+
+    switch (ticket_sentinel_master(reply, &sa)) {
+
+    case TICKET_SENTINEL_OK:
+        break;
+
+    case TICKET_SENTINEL_UNKNOWN:
+        ticketctl_warn("sentinel %s: no primary for \"%s\"", addr.shown,
+                       master);
+        goto done;
+
+    default:
+        ticketctl_warn("sentinel %s: unexpected reply", addr.shown);
+        goto done;
+    }
+
+    /* the host checked by the core: printable, no spaces, short */
+
+    memcpy(host, sa.host.data, sa.host.len);
+    host[sa.host.len] = '\0';
+
+    ipv6 = (strchr(host, ':') != NULL);
+    len = sa.host.len + sizeof("[]:65535");
+
+    *primary = malloc(len);
+    if (*primary == NULL) {
+        ticketctl_error("out of memory");
+        rc = TICKETCTL_ERROR;
+        goto done;
+    }
+
+    snprintf(*primary, len, ipv6 ? "[%s]:%d" : "%s:%d", host, sa.port);
+
+    rc = TICKETCTL_OK;
+
+done:
+
+    if (reply != NULL) {
+        freeReplyObject(reply);
+    }
+
+    ticketctl_redis_free(c);
+    ticketctl_redis_addr_free(&addr);
+
+    return rc;
+}
+
+
+/* what Sentinel named is the primary still: a failover may be under way */
+
+static int
+ticketctl_revoke_role(ticketctl_revoke_ctx_t *ctx)
+{
+    int          rc;
+    const char  *argv[1];
+    redisReply  *r;
+
+    argv[0] = "ROLE";
+
+    r = ticketctl_revoke_command(ctx, 1, argv);
+
+    if (ticketctl_revoke_ok(ctx, r, "ROLE") != 0) {
+        return TICKETCTL_ERROR;
+    }
+
+    rc = ticket_sentinel_role(r);
+
+    freeReplyObject(r);
+
+    if (rc != TICKET_SENTINEL_ROLE_PRIMARY) {
+        ticketctl_revoke_redis_error(ctx, "ROLE", "not the primary Sentinel "
+                                     "named (a failover under way?); "
+                                     "nothing written");
+        return TICKETCTL_ERROR;
+    }
+
+    return TICKETCTL_OK;
+}
+
+
+/* WAIT N MS: how many replicas hold what this connection wrote */
+
+static int
+ticketctl_revoke_wait(ticketctl_revoke_ctx_t *ctx, ticketctl_revoke_args_t *a)
+{
+    int          rc;
+    char         n[24], ms[24];
+    const char  *argv[3];
+    redisReply  *r;
+
+    snprintf(n, sizeof(n), "%ld", a->replicas);
+    snprintf(ms, sizeof(ms), "%ld", a->wait_ms);
+
+    argv[0] = "WAIT";
+    argv[1] = n;
+    argv[2] = ms;
+
+    /* the reply comes after MS: the read must wait that long and more */
+
+    if (ticketctl_redis_set_timeout(ctx->c, TICKETCTL_REVOKE_TIMEOUT
+                                            + (int) (a->wait_ms / 1000) + 1)
+        != REDIS_OK)
+    {
+        ticketctl_revoke_redis_error(ctx, "WAIT", "%s", ctx->c->errstr);
+        return TICKETCTL_ERROR;
+    }
+
+    r = ticketctl_revoke_command(ctx, 3, argv);
+
+    if (ticketctl_revoke_ok(ctx, r, "WAIT") != 0) {
+        return TICKETCTL_ERROR;
+    }
+
+    rc = TICKETCTL_ERROR;
+
+    if (r->type != REDIS_REPLY_INTEGER) {
+        ticketctl_revoke_redis_error(ctx, "WAIT", "unexpected reply");
+
+    } else if (r->integer < a->replicas) {
+        ticketctl_revoke_redis_error(ctx, "WAIT", "%lld of %ld replica%s "
+                                     "acknowledged within %ld ms",
+                                     (long long) r->integer, a->replicas,
+                                     a->replicas == 1 ? "" : "s",
+                                     a->wait_ms);
+
+    } else {
+        rc = TICKETCTL_OK;
+    }
+
+    freeReplyObject(r);
+
+    return rc;
+}
+
+
+/* a decimal from 0 to max; -1 if not */
+
+static long
+ticketctl_revoke_number(const char *s, long max)
+{
+    long         n;
+    const char  *p;
+
+    n = 0;
+
+    for (p = s; *p >= '0' && *p <= '9'; p++) {
+        n = n * 10 + (*p - '0');
+
+        if (n > max) {
+            return -1;
+        }
+    }
+
+    if (*p != '\0' || p == s) {
+        return -1;
+    }
+
+    return n;
+}
+
+
 static int
 ticketctl_revoke_auth(ticketctl_revoke_ctx_t *ctx, const char *username,
     const char *password, size_t len)
@@ -903,6 +1279,15 @@ ticketctl_revoke_write(ticketctl_revoke_ctx_t *ctx,
 
     pruned = result->element[0]->integer;
     id = result->element[2];
+
+    if (a->replicas > 0 && ticketctl_revoke_wait(ctx, a) != TICKETCTL_OK) {
+        ticketctl_error("written to the primary (event %.*s), but not "
+                        "known to be on %ld replica%s: a failover now could "
+                        "lose it; write it again", (int) id->len, id->str,
+                        a->replicas, a->replicas == 1 ? "" : "s");
+        rc = TICKETCTL_ERROR;
+        goto done;
+    }
 
     shown = ticketctl_revoke_text(member, strlen(member), TICKETCTL_ESC_QUOTE);
     if (shown == NULL) {
