@@ -111,9 +111,63 @@ sub wait_replicas {
 }
 wait_replicas();
 
+sub cpu_of {
+    my ($i) = @_;
+    return $i->{used_cpu_sys} + $i->{used_cpu_user};
+}
+
+sub redis_sample {
+    my @s;
+    for my $r (@redis) {
+        my %x = (%{BenchSetup::redis_info($r, 'cpu')},
+                 %{BenchSetup::redis_info($r, 'stats')},
+                 %{BenchSetup::redis_info($r, 'clients')},
+                 %{BenchSetup::redis_info($r, 'replication')});
+        # connected_clients counts this script's connection and, on a
+        # replica, its link to the primary
+        my $own = 1 + ($x{role} eq 'slave' ? 1 : 0);
+        push @s, { cpu => cpu_of(\%x), out => $x{total_net_output_bytes},
+                   repl => $x{total_net_repl_output_bytes} // 0,
+                   in => $x{total_net_input_bytes},
+                   clients => $x{connected_clients} - $own,
+                   blocked => $x{blocked_clients} };
+    }
+    return { at => time, s => \@s };
+}
+
+sub redis_delta {
+    my ($a, $b) = @_;
+    my @d;
+    for my $j (0 .. $#redis) {
+        push @d, { map { $_ => $b->{s}[$j]{$_} - $a->{s}[$j]{$_} }
+                   qw(cpu out repl in) };
+    }
+    return { secs => $b->{at} - $a->{at}, d => \@d };
+}
+
 my $key_t = TicketTest->new;
 my $k = $key_t->keygen('HS256', 'k1');
 my $ctl = $key_t->ctl;
+
+# What a revocation costs Redis with no gateway following: ticketctl's
+# connection and MULTI/EXEC on the primary, replication to both replicas.
+# The fleet's figures below less this are what the gateways cost.
+my $fixed_n = 20;
+my $f_idle = do {
+    my $a = redis_sample();
+    sleep 2;
+    redis_delta($a, redis_sample());
+};
+my $f_rev = do {
+    my $a = redis_sample();
+    for my $n (1 .. $fixed_n) {
+        my ($rc, $o, $e) = $key_t->run_cmd($ctl, 'revoke', '--redis',
+            "127.0.0.1:$pport", '--jti', "fleet-nobody-$n-" . int(rand 1e9),
+            '--exp', int(time) + 3600);
+        die "ticketctl revoke failed: $e" if $rc != 0;
+    }
+    redis_delta($a, redis_sample());
+};
 
 # ---- the gateways ---------------------------------------------------------
 
@@ -331,36 +385,6 @@ my (@idle_rtt, @idle_sweep);
     }
 }
 
-sub cpu_of {
-    my ($i) = @_;
-    return $i->{used_cpu_sys} + $i->{used_cpu_user};
-}
-
-sub redis_sample {
-    my @s;
-    for my $r (@redis) {
-        my %x = (%{BenchSetup::redis_info($r, 'cpu')},
-                 %{BenchSetup::redis_info($r, 'stats')},
-                 %{BenchSetup::redis_info($r, 'clients')});
-        push @s, { cpu => cpu_of(\%x), out => $x{total_net_output_bytes},
-                   repl => $x{total_net_repl_output_bytes} // 0,
-                   in => $x{total_net_input_bytes},
-                   clients => $x{connected_clients} - 1,
-                   blocked => $x{blocked_clients} };
-    }
-    return { at => time, s => \@s };
-}
-
-sub redis_delta {
-    my ($a, $b) = @_;
-    my @d;
-    for my $j (0 .. $#redis) {
-        push @d, { map { $_ => $b->{s}[$j]{$_} - $a->{s}[$j]{$_} }
-                   qw(cpu out repl in) };
-    }
-    return { secs => $b->{at} - $a->{at}, d => \@d };
-}
-
 # (b) the idle fleet's cost to Redis
 my $i0 = redis_sample();
 sleep $idle;
@@ -440,11 +464,30 @@ for my $j (0 .. $#redis) {
            ($id->{out} + $id->{repl}) / $idle_d->{secs},
            1000 * $net_cpu / $revocations, $net_out / $revocations;
 }
-printf "  all three: %.3f ms Redis cpu and %.0f bytes out a revocation "
-     . "(%.1f us and %.0f bytes a gateway); %.1f s of revocations\n",
-       1000 * $tot_cpu / $revocations, $tot_net / $revocations,
-       1e6 * $tot_cpu / $revocations / $gateways,
-       $tot_net / $revocations / $gateways, $rev_d->{secs};
+my ($fix_cpu, $fix_net) = (0, 0);
+for my $j (0 .. $#redis) {
+    my $scale = $f_rev->{secs} / $f_idle->{secs};
+    $fix_cpu += $f_rev->{d}[$j]{cpu} - $f_idle->{d}[$j]{cpu} * $scale;
+    $fix_net += $f_rev->{d}[$j]{out} + $f_rev->{d}[$j]{repl}
+                - ($f_idle->{d}[$j]{out} + $f_idle->{d}[$j]{repl}) * $scale;
+}
+$fix_cpu /= $fixed_n;
+$fix_net /= $fixed_n;
+printf "  all three: %.3f ms Redis cpu and %.0f bytes out a revocation; "
+     . "%.1f s of revocations\n", 1000 * $tot_cpu / $revocations,
+       $tot_net / $revocations, $rev_d->{secs};
+printf "  with no gateway following (%d revocations): %.3f ms cpu, %.0f "
+     . "bytes out a revocation\n", $fixed_n, 1000 * $fix_cpu, $fix_net;
+printf "  so a gateway costs Redis %.1f us cpu and %.0f bytes out a "
+     . "revocation, and idle %.1f us cpu a second\n",
+       1e6 * ($tot_cpu / $revocations - $fix_cpu) / $gateways,
+       ($tot_net / $revocations - $fix_net) / $gateways,
+       eval {
+           my $c = 0;
+           $c += $idle_d->{d}[$_]{cpu} / $idle_d->{secs}
+                 - $f_idle->{d}[$_]{cpu} / $f_idle->{secs} for 0 .. $#redis;
+           1e6 * $c / $gateways;
+       };
 
 # ---- (c) 1,000,000 revoked jtis at start ----------------------------------
 
@@ -453,56 +496,60 @@ close $_->{sock} for grep { $_ } @conn;
 %by_fd = ();
 $sel = IO::Select->new;
 
-exit 0 unless $entries;
-
-my $f0 = time;
-BenchSetup::fill_redis($pport, $entries, $exp);
-my $want = $entries + @tickets - @missed;
-wait_replicas(sub {
-    ($_[0]->redis_cmd('ZCARD', 'ticket:revoked:jti') // 0) >= $want });
-printf "\n(c) %d revoked jtis written to the primary and on both replicas "
-     . "in %.1f s\n", $entries, time - $f0;
-
-$_->stop for @gw;
 sub log_count {
     my ($t, $re) = @_;
     my $n = () = $t->error_log =~ /$re/g;
     return $n;
 }
-my $LOADS = qr/loading revocation lists/;
-my $TIMEOUTS = qr/ticket redis "[^"]*": (?:setup |connect )?timed out/;
-my %loads_before = map { $_ => log_count($gw[$_], $LOADS) } @all_gw;
-my %timeouts_before = map { $_ => log_count($gw[$_], $TIMEOUTS) } @all_gw;
-my $c0 = redis_sample();
-my ($first_start, @at) = start_all();
-my $loaded = wait_loaded($want, $load_timeout, @at);
-my $c1 = redis_sample();
-my $cd = redis_delta($c0, $c1);
-my @secs = sort { $a <=> $b } values %$loaded;
-my $last_done = 0;
-for my $i (keys %$loaded) {
-    my $d = $at[$i] + $loaded->{$i} - $first_start;
-    $last_done = $d if $d > $last_done;
+
+load_at_start() if $entries;
+
+sub load_at_start {
+    my $f0 = time;
+    BenchSetup::fill_redis($pport, $entries, $exp);
+    my $want = $entries + @tickets - @missed;
+    wait_replicas(sub {
+        ($_[0]->redis_cmd('ZCARD', 'ticket:revoked:jti') // 0) >= $want });
+    printf "\n(c) %d revoked jtis written to the primary and on both "
+         . "replicas in %.1f s\n", $entries, time - $f0;
+
+    $_->stop for @gw;
+    my $LOADS = qr/loading revocation lists/;
+    my $TIMEOUTS = qr/ticket redis "[^"]*": (?:setup |connect )?timed out/;
+    my %loads_before = map { $_ => log_count($gw[$_], $LOADS) } @all_gw;
+    my %timeouts_before = map { $_ => log_count($gw[$_], $TIMEOUTS) }
+                          @all_gw;
+    my $c0 = redis_sample();
+    my ($first_start, @at) = start_all();
+    my $loaded = wait_loaded($want, $load_timeout, @at);
+    my $c1 = redis_sample();
+    my $cd = redis_delta($c0, $c1);
+    my @secs = sort { $a <=> $b } values %$loaded;
+    my $last_done = 0;
+    for my $i (keys %$loaded) {
+        my $d = $at[$i] + $loaded->{$i} - $first_start;
+        $last_done = $d if $d > $last_done;
+    }
+    my (@loads, @touts);
+    for my $i (@all_gw) {
+        push @loads, log_count($gw[$i], $LOADS) - $loads_before{$i};
+        push @touts, log_count($gw[$i], $TIMEOUTS) - $timeouts_before{$i};
+    }
+    printf "  all %d gateways started at once: %d loaded %d jtis; the last "
+         . "%.1f s after the first started\n", $gateways, scalar @secs,
+           $want, $last_done;
+    printf "  a gateway from its start: p50 %.1f s  p99 %.1f s  max %.1f s\n",
+           pct(50, @secs), pct(99, @secs), pct(100, @secs) if @secs;
+    printf "  loads begun per gateway: max %d (total %d); Redis commands "
+         . "timed out: %d\n", (sort { $b <=> $a } @loads)[0],
+           eval { my $s = 0; $s += $_ for @loads; $s },
+           eval { my $s = 0; $s += $_ for @touts; $s };
+    printf "  Redis cpu during the load: %s\n",
+           join(', ', map { sprintf '%s %.1f s', $rname[$_],
+                                    $cd->{d}[$_]{cpu} } 0 .. $#redis);
+    printf "  not loaded after %d s: %s\n", $load_timeout,
+           join(',', grep { !exists $loaded->{$_} } @all_gw) || 'none';
 }
-my (@loads, @touts);
-for my $i (@all_gw) {
-    push @loads, log_count($gw[$i], $LOADS) - $loads_before{$i};
-    push @touts, log_count($gw[$i], $TIMEOUTS) - $timeouts_before{$i};
-}
-printf "  all %d gateways started at once: %d loaded %d jtis; the last %.1f "
-     . "s after the first started\n", $gateways, scalar @secs, $want,
-       $last_done;
-printf "  a gateway from its start: p50 %.1f s  p99 %.1f s  max %.1f s\n",
-       pct(50, @secs), pct(99, @secs), pct(100, @secs) if @secs;
-printf "  loads begun per gateway: max %d (total %d); Redis commands timed "
-     . "out: %d\n", (sort { $b <=> $a } @loads)[0],
-       eval { my $s = 0; $s += $_ for @loads; $s },
-       eval { my $s = 0; $s += $_ for @touts; $s };
-printf "  Redis cpu during the load: %s\n",
-       join(', ', map { sprintf '%s %.1f s', $rname[$_], $cd->{d}[$_]{cpu} }
-                  0 .. $#redis);
-printf "  not loaded after %d s: %s\n", $load_timeout,
-       join(',', grep { !exists $loaded->{$_} } @all_gw) || 'none';
 
 my @bad;
 for my $t (@gw) {
