@@ -524,6 +524,9 @@ sub load_at_start {
     my $loaded = wait_loaded($want, $load_timeout, @at);
     my $c1 = redis_sample();
     my $cd = redis_delta($c0, $c1);
+    # each gateway's worker CPU since its start: the load, nearly all of it
+    my @wcpu = map { my ($w) = $_->worker_pids;
+                     $w ? BenchSetup::cpu_seconds($w) : () } @gw;
     my @secs = sort { $a <=> $b } values %$loaded;
     my $last_done = 0;
     for my $i (keys %$loaded) {
@@ -544,6 +547,8 @@ sub load_at_start {
          . "timed out: %d\n", (sort { $b <=> $a } @loads)[0],
            eval { my $s = 0; $s += $_ for @loads; $s },
            eval { my $s = 0; $s += $_ for @touts; $s };
+    printf "  gateway worker cpu since its start: p50 %.1f s  max %.1f s\n",
+           pct(50, @wcpu), pct(100, @wcpu) if @wcpu;
     printf "  Redis cpu during the load: %s\n",
            join(', ', map { sprintf '%s %.1f s', $rname[$_],
                                     $cd->{d}[$_]{cpu} } 0 .. $#redis);
