@@ -507,7 +507,7 @@ load_at_start() if $entries;
 sub load_at_start {
     my $f0 = time;
     BenchSetup::fill_redis($pport, $entries, $exp);
-    my $want = $entries + @tickets - @missed;
+    my $want = $entries + $fixed_n + @tickets - @missed;
     wait_replicas(sub {
         ($_[0]->redis_cmd('ZCARD', 'ticket:revoked:jti') // 0) >= $want });
     printf "\n(c) %d revoked jtis written to the primary and on both "
@@ -547,6 +547,15 @@ sub load_at_start {
          . "timed out: %d\n", (sort { $b <=> $a } @loads)[0],
            eval { my $s = 0; $s += $_ for @loads; $s },
            eval { my $s = 0; $s += $_ for @touts; $s };
+    my ($zjti, $zuse, $zsize) = (0, 0, 0);
+    for my $line (reverse split /\n/, $gw[0]->error_log) {
+        if ($line =~ /lists loaded: jti (\d+),.*zone (\d+) of (\d+)/) {
+            ($zjti, $zuse, $zsize) = ($1, $2, $3);
+            last;
+        }
+    }
+    printf "  a gateway's zone: %d jtis, %.1f MiB of %.0f MiB in use\n",
+           $zjti, $zuse / 1048576, $zsize / 1048576;
     printf "  gateway worker cpu since its start: p50 %.1f s  max %.1f s\n",
            pct(50, @wcpu), pct(100, @wcpu) if @wcpu;
     printf "  Redis cpu during the load: %s\n",
