@@ -127,6 +127,16 @@ bench-revocation: deps all
 bench-keyrotation: deps all
 	TICKET_BUILD=$(TOP)/build perl bench/keyrotation.pl
 
+# By hand, not in `make bench`: FLEET gateways (one worker each) following
+# a Redis primary and two replicas; propagation to every gateway, Redis
+# CPU and connections, the load of 1,000,000 revoked jtis at start
+# (bench/RESULTS.md).  BENCH_FLEET_ARGS="--revocations 50 --entries 0".
+FLEET      ?= 50
+.PHONY: bench-fleet
+bench-fleet: deps all
+	TICKET_BUILD=$(TOP)/build perl bench/fleet.pl --gateways $(FLEET) \
+	    $(BENCH_FLEET_ARGS)
+
 bench-audit: deps ticketctl
 	TICKET_BUILD=$(TOP)/build bash bench/audit.sh
 

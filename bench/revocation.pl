@@ -24,11 +24,14 @@
 use strict;
 use warnings;
 use FindBin;
-use lib "$FindBin::Bin/../t/lib";
+use lib "$FindBin::Bin/../t/lib", "$FindBin::Bin/lib";
 use Getopt::Long;
 use IO::Socket::INET;
 use Time::HiRes qw(time sleep);
 use TicketTest;
+use BenchSetup;
+
+*pct = \&BenchSetup::percentile;
 
 my $revocations = 200;
 my $signals = 200;
@@ -145,12 +148,6 @@ for my $i (0 .. $#tickets) {
     my ($last) = sort { $b <=> $a } values %seen;
     push @all, $last * 1000;
     push @first, $firstany * 1000;
-}
-
-sub pct {
-    my ($p, @v) = @_;
-    @v = sort { $a <=> $b } @v;
-    return $v[int(($#v) * $p / 100 + 0.5)];
 }
 
 printf "revocation propagation over %d revocations, 2 instances x 2 "

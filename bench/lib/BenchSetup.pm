@@ -324,6 +324,28 @@ sub median {
     return @v % 2 ? $v[$#v / 2] : ($v[@v / 2 - 1] + $v[@v / 2]) / 2;
 }
 
+# percentile($p, @values): the nearest-rank value at $p percent (0..100)
+# of the sorted values, as bench/revocation.pl and bench/fleet.pl report
+sub percentile {
+    my ($p, @v) = @_;
+    @v = sort { $a <=> $b } grep { defined } @v;
+    return undef unless @v;
+    return $v[int($#v * $p / 100 + 0.5)];
+}
+
+# INFO [section] of the redis-server a TicketTest object started, as
+# { field => value } (its own connection counts among connected_clients)
+sub redis_info {
+    my ($t, $section) = @_;
+    my $text = $t->redis_cmd('INFO', defined $section ? ($section) : ());
+    die "redis INFO: $text->{error}\n" if ref $text;
+    my %i;
+    for (split /\r?\n/, $text // '') {
+        $i{$1} = $2 if /^([a-z_0-9]+):(.*)$/;
+    }
+    return \%i;
+}
+
 # the `openssl speed` verify rates, per second, on a core:
 # { HS256, RS256, ES256, ES384, EdDSA } (HS256: HMAC-SHA256 of $bytes)
 sub openssl_verify_rates {
