@@ -84,6 +84,9 @@ static void ngx_http_ticket_redis_teardown(ngx_http_ticket_redis_t *rd);
 static void ngx_http_ticket_redis_lost(ngx_http_ticket_redis_t *rd);
 static void ngx_http_ticket_redis_next(ngx_http_ticket_redis_t *rd);
 static void ngx_http_ticket_redis_ask(ngx_http_ticket_redis_t *rd);
+static void ngx_http_ticket_redis_subscribe(ngx_http_ticket_redis_t *rd);
+static void ngx_http_ticket_redis_subscribed(ngx_http_ticket_redis_t *rd,
+    redisReply *reply, void *data);
 static void ngx_http_ticket_redis_master_reply(ngx_http_ticket_redis_t *rd,
     redisReply *reply, void *data);
 static void ngx_http_ticket_redis_replicas_reply(
@@ -116,7 +119,8 @@ ngx_http_ticket_redis_connect(ngx_http_ticket_redis_t *rd)
         return NGX_OK;
     }
 
-    rd->asking = (rd->conf->sentinel.len && !rd->has_primary);
+    rd->asking = (rd->conf->sentinel.len
+                  && (rd->watching || !rd->has_primary));
 
     addr = ngx_http_ticket_redis_addr(rd);
 
@@ -494,6 +498,14 @@ ngx_http_ticket_redis_dispatch(ngx_http_ticket_redis_t *rd,
     ngx_http_ticket_redis_cmd_t     *cmd;
     ngx_http_ticket_redis_reply_pt   handler;
 
+    /* a subscribed connection: what the Sentinel published, not a reply */
+
+    if (rd->watching && ticket_sentinel_is_message(reply)) {
+        rd->push(rd, reply, rd->data);
+        freeReplyObject(reply);
+        return;
+    }
+
     if (ngx_queue_empty(&rd->cmds)) {
         freeReplyObject(reply);
         ngx_http_ticket_redis_close(rd, "a reply to no command");
@@ -688,7 +700,13 @@ ngx_http_ticket_redis_setup(ngx_http_ticket_redis_t *rd)
     }
 
     if (rd->asking) {
-        ngx_http_ticket_redis_ask(rd);
+        if (rd->watching) {
+            ngx_http_ticket_redis_subscribe(rd);
+
+        } else {
+            ngx_http_ticket_redis_ask(rd);
+        }
+
         return;
     }
 
@@ -898,6 +916,103 @@ ngx_http_ticket_redis_ask(ngx_http_ticket_redis_t *rd)
         != NGX_OK)
     {
         ngx_http_ticket_redis_close(rd, "cannot send SENTINEL command");
+    }
+}
+
+
+/*
+ * A watching connection hears of failovers as they happen: a primary
+ * that Sentinel could not demote (cut off from the Sentinels, but not
+ * from this gateway) would otherwise go on answering ROLE "master" and
+ * be read, or written to, while the revocations go to the new one.
+ */
+
+static void
+ngx_http_ticket_redis_subscribe(ngx_http_ticket_redis_t *rd)
+{
+    size_t       argvlen[2];
+    const char  *argv[2];
+
+    argv[0] = "SUBSCRIBE";
+    argvlen[0] = 9;
+    argv[1] = "+switch-master";
+    argvlen[1] = 14;
+
+    if (ngx_http_ticket_redis_command(rd, ngx_http_ticket_redis_subscribed,
+                                      NULL, 0, 2, argv, argvlen)
+        != NGX_OK)
+    {
+        ngx_http_ticket_redis_close(rd, "cannot send SUBSCRIBE");
+    }
+}
+
+
+static void
+ngx_http_ticket_redis_subscribed(ngx_http_ticket_redis_t *rd,
+    redisReply *reply, void *data)
+{
+    redisReply  *kind;
+
+    if (reply->type == REDIS_REPLY_ERROR) {
+        ngx_log_error(NGX_LOG_ERR, rd->log, 0,
+                      "ticket redis sentinel \"%V\": SUBSCRIBE refused: %*s",
+                      &ngx_http_ticket_redis_addr(rd)->name,
+                      ngx_min(reply->len, 200), reply->str);
+        rd->refused = 1;
+        ngx_http_ticket_redis_close(rd, NULL);
+        return;
+    }
+
+    kind = (reply->type == REDIS_REPLY_ARRAY && reply->elements == 3
+            && reply->element != NULL) ? reply->element[0] : NULL;
+
+    if (kind == NULL || kind->type != REDIS_REPLY_STRING || kind->len != 9
+        || ngx_strncmp(kind->str, "subscribe", 9) != 0)
+    {
+        ngx_http_ticket_redis_close(rd, "unexpected SUBSCRIBE reply");
+        return;
+    }
+
+    rd->is_ready = 1;
+
+    if (rd->ready) {
+        rd->ready(rd);
+    }
+}
+
+
+/*
+ * +switch-master heard: the connection goes, and the next one is made to
+ * the primary the message names (not to a Sentinel, which may not have
+ * heard yet).  The owner hears rd->down as for any connection lost.
+ */
+
+void
+ngx_http_ticket_redis_switch(ngx_http_ticket_redis_t *rd,
+    ticket_sentinel_addr_t *sa)
+{
+    ngx_int_t  rc;
+
+    if (rd->conn == NULL) {
+        /* its next connection asks a Sentinel */
+        return;
+    }
+
+    ngx_log_error(NGX_LOG_WARN, rd->log, 0,
+                  "ticket redis \"%V\": +switch-master: the primary of "
+                  "\"%V\" is now %*s:%d, following it",
+                  &ngx_http_ticket_redis_addr(rd)->name, &rd->conf->sentinel,
+                  ngx_min(sa->host.len, 200), sa->host.data, sa->port);
+
+    /* the address is parsed with the connection's pool, kept in rd */
+
+    rc = ngx_http_ticket_redis_set_primary(rd, sa);
+
+    ngx_http_ticket_redis_close(rd, NULL);
+
+    if (rc == NGX_OK && rd->conn == NULL) {
+        rd->has_primary = 1;
+        rd->on_replica = 0;
     }
 }
 

@@ -17,6 +17,7 @@
 #include "ngx_http_ticket_types.h"
 
 #include <hiredis/hiredis.h>
+#include <ticket_sentinel.h>
 
 
 typedef struct ngx_http_ticket_redis_s  ngx_http_ticket_redis_t;
@@ -58,6 +59,8 @@ struct ngx_http_ticket_redis_s {
 
     ngx_http_ticket_redis_handler_pt  ready;   /* connected, AUTH, SELECT */
     ngx_http_ticket_redis_handler_pt  down;    /* lost: try again later */
+    ngx_http_ticket_redis_reply_pt    push;    /* watching: a message the
+                                                  Sentinel published */
     void                           *data;
 
     unsigned                        is_ready:1;
@@ -72,6 +75,9 @@ struct ngx_http_ticket_redis_s {
     unsigned                        has_primary:1;
     unsigned                        refused:1;   /* AUTH or SELECT refused:
                                                     wait longer */
+    unsigned                        watching:1;  /* a Sentinel connection
+                                                    SUBSCRIBEd to
+                                                    +switch-master */
 };
 
 
@@ -81,6 +87,8 @@ ngx_int_t ngx_http_ticket_redis_command(ngx_http_ticket_redis_t *rd,
     int argc, const char **argv, const size_t *argvlen);
 void ngx_http_ticket_redis_close(ngx_http_ticket_redis_t *rd,
     const char *why);
+void ngx_http_ticket_redis_switch(ngx_http_ticket_redis_t *rd,
+    ticket_sentinel_addr_t *sa);
 
 
 #endif /* _NGX_HTTP_TICKET_REDIS_H_INCLUDED_ */

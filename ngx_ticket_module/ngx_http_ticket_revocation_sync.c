@@ -14,6 +14,7 @@
 
 #include "ngx_http_ticket_types.h"
 #include "ngx_http_ticket_redis.h"
+#include "ngx_http_ticket_redis_watch.h"
 #include "ngx_http_ticket_revocation_sync.h"
 #include "ngx_http_ticket_revocation_zone.h"
 
@@ -187,6 +188,10 @@ ngx_http_ticket_rev_init_process(ngx_cycle_t *cycle)
     s->redis.down = ngx_http_ticket_rev_down;
     s->redis.data = s;
     s->redis.reads = 1;     /* sentinel=: a replica will do */
+
+    if (ngx_http_ticket_redis_watch(&s->redis) != NGX_OK) {
+        return NGX_ERROR;
+    }
     s->backoff = NGX_HTTP_TICKET_RETRY_FIRST;
     s->refused_backoff = NGX_HTTP_TICKET_REFUSED_FIRST;
 
@@ -218,6 +223,7 @@ ngx_http_ticket_rev_exit_process(ngx_cycle_t *cycle)
     }
 
     ngx_http_ticket_rev_release(s);
+    ngx_http_ticket_redis_watch_exit();
 }
 
 

@@ -20,6 +20,7 @@
 
 #include "ngx_http_ticket_types.h"
 #include "ngx_http_ticket_redis.h"
+#include "ngx_http_ticket_redis_watch.h"
 #include "ngx_http_ticket_revocation_write.h"
 
 
@@ -257,6 +258,10 @@ ngx_http_ticket_rev_writer_init(ngx_log_t *log)
     wr->redis.ready = ngx_http_ticket_rev_writer_ready;
     wr->redis.down = ngx_http_ticket_rev_writer_down;
     wr->redis.data = wr;
+
+    if (ngx_http_ticket_redis_watch(&wr->redis) != NGX_OK) {
+        return NGX_ERROR;
+    }
 
     wr->inited = 1;
 

@@ -13,6 +13,8 @@
 
 
 static int ticket_sentinel_host(const redisReply *r, ticket_str_t *host);
+static int ticket_sentinel_printable(const char *s, size_t len);
+static int ticket_sentinel_string(const redisReply *r, const char *s);
 static const redisReply *ticket_sentinel_field(const redisReply *map,
     const char *name);
 static int ticket_sentinel_flag(const redisReply *flags, const char *flag);
@@ -151,6 +153,87 @@ ticket_sentinel_role(const redisReply *reply)
 
 
 int
+ticket_sentinel_is_message(const redisReply *reply)
+{
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 3
+        || reply->element == NULL)
+    {
+        return 0;
+    }
+
+    return ticket_sentinel_string(reply->element[0], "message");
+}
+
+
+#define TICKET_SENTINEL_SWITCH_WORDS  5
+
+int
+ticket_sentinel_switch(const redisReply *reply, const char *name, size_t len,
+    ticket_sentinel_addr_t *addr)
+{
+    size_t             i, n, wl[TICKET_SENTINEL_SWITCH_WORDS];
+    const char        *p, *end, *sp, *w[TICKET_SENTINEL_SWITCH_WORDS];
+    const redisReply  *payload;
+
+    if (!ticket_sentinel_is_message(reply)
+        || !ticket_sentinel_string(reply->element[1], "+switch-master"))
+    {
+        return TICKET_SENTINEL_UNKNOWN;
+    }
+
+    payload = reply->element[2];
+
+    if (payload == NULL || payload->type != REDIS_REPLY_STRING
+        || payload->str == NULL || payload->len == 0)
+    {
+        return TICKET_SENTINEL_BAD;
+    }
+
+    /* exactly five words, one space between each */
+
+    p = payload->str;
+    end = p + payload->len;
+
+    for (n = 0; n < TICKET_SENTINEL_SWITCH_WORDS; n++) {
+        sp = memchr(p, ' ', end - p);
+
+        if ((sp == NULL) != (n == TICKET_SENTINEL_SWITCH_WORDS - 1)) {
+            return TICKET_SENTINEL_BAD;
+        }
+
+        w[n] = p;
+        wl[n] = (sp ? sp : end) - p;
+
+        if (wl[n] == 0 || !ticket_sentinel_printable(w[n], wl[n])) {
+            return TICKET_SENTINEL_BAD;
+        }
+
+        p = sp ? sp + 1 : end;
+    }
+
+    for (i = 2; i < TICKET_SENTINEL_SWITCH_WORDS; i += 2) {
+        if (ticket_sentinel_port(w[i], wl[i]) < 0) {
+            return TICKET_SENTINEL_BAD;
+        }
+    }
+
+    if (wl[3] > TICKET_SENTINEL_HOST_LEN) {
+        return TICKET_SENTINEL_BAD;
+    }
+
+    if (wl[0] != len || memcmp(w[0], name, len) != 0) {
+        return TICKET_SENTINEL_UNKNOWN;
+    }
+
+    addr->host.data = w[3];
+    addr->host.len = wl[3];
+    addr->port = ticket_sentinel_port(w[4], wl[4]);
+
+    return TICKET_SENTINEL_OK;
+}
+
+
+int
 ticket_sentinel_port(const char *s, size_t len)
 {
     int     port;
@@ -181,26 +264,51 @@ ticket_sentinel_port(const char *s, size_t len)
 static int
 ticket_sentinel_host(const redisReply *r, ticket_str_t *host)
 {
-    size_t  i;
-
     if (r == NULL || r->type != REDIS_REPLY_STRING || r->str == NULL
         || r->len == 0 || r->len > TICKET_SENTINEL_HOST_LEN)
     {
         return -1;
     }
 
-    for (i = 0; i < r->len; i++) {
-        if ((unsigned char) r->str[i] <= 0x20
-            || (unsigned char) r->str[i] >= 0x7f)
-        {
-            return -1;
-        }
+    if (!ticket_sentinel_printable(r->str, r->len)) {
+        return -1;
     }
 
     host->data = r->str;
     host->len = r->len;
 
     return 0;
+}
+
+
+/* no control byte, no space, nothing past ASCII: 1, else 0 */
+
+static int
+ticket_sentinel_printable(const char *s, size_t len)
+{
+    size_t  i;
+
+    for (i = 0; i < len; i++) {
+        if ((unsigned char) s[i] <= 0x20 || (unsigned char) s[i] >= 0x7f) {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+/* r is a string, and that string is s */
+
+static int
+ticket_sentinel_string(const redisReply *r, const char *s)
+{
+    size_t  len;
+
+    len = strlen(s);
+
+    return r != NULL && r->type == REDIS_REPLY_STRING && r->str != NULL
+           && r->len == len && memcmp(r->str, s, len) == 0;
 }
 
 

@@ -56,6 +56,22 @@ int ticket_sentinel_replicas(const redisReply *reply,
  */
 int ticket_sentinel_role(const redisReply *reply);
 
+/*
+ * A subscribed connection's push, ["message", CHANNEL, PAYLOAD], as it
+ * comes between the replies to commands (RESP2: a plain array): 1 if
+ * reply is one, else 0 (a reply to a command: SUBSCRIBE's, PING's).
+ */
+int ticket_sentinel_is_message(const redisReply *reply);
+
+/*
+ * A +switch-master message, "NAME OLD-IP OLD-PORT NEW-IP NEW-PORT": the
+ * new primary of master name (len bytes) in addr.  TICKET_SENTINEL_OK;
+ * _UNKNOWN for another channel or another master; _BAD when the payload
+ * is not that shape.
+ */
+int ticket_sentinel_switch(const redisReply *reply, const char *name,
+    size_t len, ticket_sentinel_addr_t *addr);
+
 /* a port as Sentinel writes one: 1 to 65535 in decimal, else -1 */
 int ticket_sentinel_port(const char *s, size_t len);
 

@@ -5,7 +5,9 @@
  * The input is RESP, fed to hiredis's reader in one piece; every reply
  * is read as SENTINEL get-master-addr-by-name (ticket_sentinel_master()),
  * as SENTINEL replicas (ticket_sentinel_replicas()) and as ROLE
- * (ticket_sentinel_role()), as the gateway and ticketctl read them, and
+ * (ticket_sentinel_role()), as a subscribed connection's +switch-master
+ * message for master "gw" (ticket_sentinel_switch()), as the gateway and
+ * ticketctl read them, and
  * what they hand on is checked: a host within the reply, printable, a
  * port in range.  Each line of the input is also read as a port.
  */
@@ -94,6 +96,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                    || rc == TICKET_SENTINEL_ROLE_REPLICA
                    || rc == TICKET_SENTINEL_ROLE_OTHER
                    || rc == TICKET_SENTINEL_BAD);
+
+        rc = ticket_sentinel_switch(r, "gw", 2, &a);
+        FUZZ_CHECK(rc == TICKET_SENTINEL_OK || rc == TICKET_SENTINEL_UNKNOWN
+                   || rc == TICKET_SENTINEL_BAD);
+        FUZZ_CHECK(rc == TICKET_SENTINEL_UNKNOWN
+                   || ticket_sentinel_is_message(r));
+
+        if (rc == TICKET_SENTINEL_OK) {
+            fuzz_addr(&a);
+        }
 
         freeReplyObject(r);
     }

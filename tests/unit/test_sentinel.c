@@ -177,6 +177,106 @@ test_role(void **state)
 }
 
 
+/* a pushed message on channel ch with payload, as Sentinel sends it */
+
+static redisReply *
+message(const char *kind, const char *ch, const char *payload)
+{
+    char  buf[1024];
+
+    snprintf(buf, sizeof(buf), "*3\r\n$%zu\r\n%s\r\n$%zu\r\n%s\r\n"
+             "$%zu\r\n%s\r\n", strlen(kind), kind, strlen(ch), ch,
+             strlen(payload), payload);
+
+    return reply(buf, strlen(buf));
+}
+
+
+static void
+test_switch(void **state)
+{
+    redisReply              *r;
+    ticket_sentinel_addr_t   a;
+
+    /* as redis-sentinel 7.0 publishes it at the end of a failover */
+
+    r = message("message", "+switch-master",
+                "gw 127.0.0.1 6379 127.0.0.1 6380");
+    assert_int_equal(ticket_sentinel_is_message(r), 1);
+    assert_int_equal(ticket_sentinel_switch(r, "gw", 2, &a),
+                     TICKET_SENTINEL_OK);
+    assert_int_equal(a.port, 6380);
+    assert_int_equal(a.host.len, 9);
+    assert_memory_equal(a.host.data, "127.0.0.1", 9);
+
+    /* another master, or a name that only begins the same */
+
+    assert_int_equal(ticket_sentinel_switch(r, "g", 1, &a),
+                     TICKET_SENTINEL_UNKNOWN);
+    assert_int_equal(ticket_sentinel_switch(r, "gw2", 3, &a),
+                     TICKET_SENTINEL_UNKNOWN);
+    freeReplyObject(r);
+
+    /* another channel; SUBSCRIBE's own reply, PING's in subscribed mode */
+
+    r = message("message", "+sdown", "master gw 127.0.0.1 6379");
+    assert_int_equal(ticket_sentinel_switch(r, "gw", 2, &a),
+                     TICKET_SENTINEL_UNKNOWN);
+    freeReplyObject(r);
+
+    r = R("*3\r\n$9\r\nsubscribe\r\n$14\r\n+switch-master\r\n:1\r\n");
+    assert_int_equal(ticket_sentinel_is_message(r), 0);
+    assert_int_equal(ticket_sentinel_switch(r, "gw", 2, &a),
+                     TICKET_SENTINEL_UNKNOWN);
+    freeReplyObject(r);
+
+    r = R("*2\r\n$4\r\npong\r\n$0\r\n\r\n");
+    assert_int_equal(ticket_sentinel_is_message(r), 0);
+    freeReplyObject(r);
+
+    /* not five words, a bad port, a control byte, two spaces */
+
+    r = message("message", "+switch-master", "gw 127.0.0.1 6379 127.0.0.1");
+    assert_int_equal(ticket_sentinel_switch(r, "gw", 2, &a),
+                     TICKET_SENTINEL_BAD);
+    freeReplyObject(r);
+
+    r = message("message", "+switch-master",
+                "gw 127.0.0.1 6379 127.0.0.1 6380 x");
+    assert_int_equal(ticket_sentinel_switch(r, "gw", 2, &a),
+                     TICKET_SENTINEL_BAD);
+    freeReplyObject(r);
+
+    r = message("message", "+switch-master",
+                "gw 127.0.0.1 6379 127.0.0.1 65536");
+    assert_int_equal(ticket_sentinel_switch(r, "gw", 2, &a),
+                     TICKET_SENTINEL_BAD);
+    freeReplyObject(r);
+
+    r = message("message", "+switch-master",
+                "gw 127.0.0.1 6379 127.0.0.1\t 6380");
+    assert_int_equal(ticket_sentinel_switch(r, "gw", 2, &a),
+                     TICKET_SENTINEL_BAD);
+    freeReplyObject(r);
+
+    r = message("message", "+switch-master",
+                "gw 127.0.0.1 6379  127.0.0.1 6380");
+    assert_int_equal(ticket_sentinel_switch(r, "gw", 2, &a),
+                     TICKET_SENTINEL_BAD);
+    freeReplyObject(r);
+
+    r = message("message", "+switch-master", "");
+    assert_int_equal(ticket_sentinel_switch(r, "gw", 2, &a),
+                     TICKET_SENTINEL_BAD);
+    freeReplyObject(r);
+
+    r = R("*3\r\n$7\r\nmessage\r\n$14\r\n+switch-master\r\n:1\r\n");
+    assert_int_equal(ticket_sentinel_switch(r, "gw", 2, &a),
+                     TICKET_SENTINEL_BAD);
+    freeReplyObject(r);
+}
+
+
 int
 main(void)
 {
@@ -184,6 +284,7 @@ main(void)
         cmocka_unit_test(test_master),
         cmocka_unit_test(test_replicas),
         cmocka_unit_test(test_role),
+        cmocka_unit_test(test_switch),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
