@@ -764,6 +764,24 @@ ngx_http_ticket_redis_setup_reply(ngx_http_ticket_redis_t *rd,
 {
     char  *what = data;
 
+    if (reply->type == REDIS_REPLY_ERROR
+        && what == ngx_http_ticket_redis_auth && rd->asking
+        && ngx_strnstr((u_char *) reply->str,
+                       "without any password configured", reply->len)
+           != NULL)
+    {
+        /*
+         * a Sentinel without a password (most are: the password is the
+         * primary's, sentinel=NAME shares it): asked without AUTH
+         */
+
+        ngx_log_error(NGX_LOG_INFO, rd->log, 0,
+                      "ticket redis sentinel \"%V\" has no password: "
+                      "asked without AUTH",
+                      &ngx_http_ticket_redis_addr(rd)->name);
+        return;
+    }
+
     if (reply->type == REDIS_REPLY_ERROR) {
 
         /*

@@ -135,6 +135,41 @@ sub ticketctl {
     return $self->run_cmd($self->{ctl}, @args);
 }
 
+# A test CA in the test dir: NAME-ca.pem and NAME-ca.key; then a P-256
+# certificate NAME.pem/NAME.key signed by CA with the extensions EXT
+# (an openssl -extfile text): tls_ca('test'); tls_cert('test', 'redis',
+# "subjectAltName=IP:127.0.0.1\n")
+sub _openssl {
+    my ($self, @args) = @_;
+    my ($rc, undef, $e) = $self->run_cmd('openssl', @args);
+    die "openssl @args: $e\n" if $rc != 0;
+}
+
+sub tls_ca {
+    my ($self, $name) = @_;
+    my $d = $self->{dir};
+    $self->_openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt',
+                    'ec_paramgen_curve:P-256', '-nodes', '-days', '2',
+                    '-subj', "/CN=$name test CA", '-keyout',
+                    "$d/$name-ca.key", '-out', "$d/$name-ca.pem");
+    return "$d/$name-ca.pem";
+}
+
+sub tls_cert {
+    my ($self, $ca, $name, $ext) = @_;
+    my $d = $self->{dir};
+    $self->_openssl('req', '-newkey', 'ec', '-pkeyopt',
+                    'ec_paramgen_curve:P-256', '-nodes', '-subj',
+                    "/CN=$name", '-keyout', "$d/$name.key", '-out',
+                    "$d/$name.csr");
+    $self->write_file("$name.ext", $ext);
+    $self->_openssl('x509', '-req', '-in', "$d/$name.csr", '-CA',
+                    "$d/$ca-ca.pem", '-CAkey', "$d/$ca-ca.key",
+                    '-CAcreateserial', '-days', '2', '-extfile',
+                    "$d/$name.ext", '-out', "$d/$name.pem");
+    return ("$d/$name.pem", "$d/$name.key");
+}
+
 # keygen into the test dir; returns { key, pub, jwks } paths
 sub keygen {
     my ($self, $alg, $kid, @more) = @_;
@@ -515,7 +550,8 @@ sub start_redis {
 # A Sentinel (redis-server --sentinel) watching master NAME at
 # 127.0.0.1:MASTER_PORT, held as this object's Redis: redis_cmd talks to
 # it, stop_redis stops it.  start_sentinel(MASTER_PORT, name => 'mymaster',
-# quorum => 2, down_after => 1000, failover_timeout => 3000)
+# quorum => 2, down_after => 1000, failover_timeout => 3000, extra => TEXT:
+# more lines for sentinel.conf)
 sub start_sentinel {
     my ($self, $master_port, %opt) = @_;
     my $port = $self->port('redis');
@@ -532,7 +568,7 @@ sub start_sentinel {
             . ($opt{down_after} // 1000) . "\n",
         "sentinel failover-timeout $name "
             . ($opt{failover_timeout} // 3000) . "\n",
-        "sentinel parallel-syncs $name 1\n");
+        "sentinel parallel-syncs $name 1\n", $opt{extra} // '');
     my $pid = fork // die "fork: $!\n";
     if ($pid == 0) {
         open STDIN, '<', '/dev/null';
@@ -551,7 +587,7 @@ sub start_sentinel {
             print $s "*1\r\n\$4\r\nPING\r\n";
             my $r = <$s> // '';
             close $s;
-            return $port if $r =~ /PONG/;
+            return $port if $r =~ /PONG|NOAUTH/;
         }
         sleep 0.02;
     }

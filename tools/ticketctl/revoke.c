@@ -15,6 +15,7 @@
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <ctype.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -84,7 +85,8 @@ typedef struct {
     const char             *master;
     const char             *wait;
     const char             *wait_timeout;
-    char                   *primary;   /* "HOST:PORT" Sentinel named */
+    char                   *primary;   /* "HOST:PORT" Sentinel named, as
+                                          [rediss://][USER@]HOST:PORT */
     long                    replicas;  /* --wait */
     long                    wait_ms;
     const char             *password_file;
@@ -132,8 +134,8 @@ static int ticketctl_revoke_ticket(ticketctl_revoke_args_t *a);
 static int ticketctl_revoke_connect(ticketctl_revoke_ctx_t *ctx,
     ticketctl_revoke_args_t *a);
 static int ticketctl_revoke_sentinel(ticketctl_revoke_args_t *a);
-static int ticketctl_revoke_sentinel_ask(const char *sentinel,
-    const char *master, char **primary);
+static int ticketctl_revoke_sentinel_ask(ticketctl_revoke_args_t *a,
+    ticketctl_redis_addr_t *addr, const char *password, size_t plen);
 static int ticketctl_revoke_role(ticketctl_revoke_ctx_t *ctx);
 static int ticketctl_revoke_wait(ticketctl_revoke_ctx_t *ctx,
     ticketctl_revoke_args_t *a);
@@ -197,9 +199,13 @@ const ticketctl_cmd_t  ticketctl_revoke_cmd = {
     "  --tls-cert F --tls-key F  rediss: a client certificate\n"
     "  --tls-name NAME      rediss: the name the server's certificate\n"
     "                       must carry (default: the host)\n"
-    "  --sentinel ADDR[,ADDR]...  instead of --redis: Sentinels (host:port),\n"
-    "                       asked in turn for --master's primary, which\n"
-    "                       is then written to (and checked with ROLE)\n"
+    "  --sentinel ADDR[,ADDR]...  instead of --redis: Sentinels (host:port,\n"
+    "                       or redis[s]://[USER@]HOST:PORT), asked in turn\n"
+    "                       for --master's primary, which is then written\n"
+    "                       to (and checked with ROLE); Sentinels and the\n"
+    "                       primary share the scheme, USER, --password-file\n"
+    "                       and --tls-* (a Sentinel without a password is\n"
+    "                       asked without AUTH)\n"
     "  --master NAME        with --sentinel: the name Sentinel monitors\n"
     "  --wait N             after the write, WAIT until N replicas hold it;\n"
     "                       fewer within --wait-timeout: exit 2 (written to\n"
@@ -876,14 +882,23 @@ done:
 
 /*
  * --sentinel: each Sentinel in turn until one names the primary; one that
- * cannot be reached or does not know the name passes the turn on.
+ * cannot be reached or does not know the name passes the turn on.  As the
+ * gateway's sentinel=, the Sentinels are spoken to with the primary's TLS
+ * and credentials: HOST:PORT, or redis://[USER@]HOST:PORT and
+ * rediss://[USER@]HOST:PORT (the same scheme and user for each), with
+ * --password-file and the --tls-* options; the primary is then reached
+ * the same way.  A Sentinel without a password (most are) answers AUTH
+ * "without any password configured": asked without it.
  */
 
 static int
 ticketctl_revoke_sentinel(ticketctl_revoke_args_t *a)
 {
-    int     rc, n;
-    char   *list, *p, *next;
+    int                      rc, n, tls;
+    char                     err[256], *list, *p, *next, *user;
+    size_t                   len, plen;
+    unsigned char           *buf;
+    ticketctl_redis_addr_t   addr;
 
     list = strdup(a->sentinel);
     if (list == NULL) {
@@ -893,6 +908,24 @@ ticketctl_revoke_sentinel(ticketctl_revoke_args_t *a)
 
     rc = TICKETCTL_ERROR;
     n = 0;
+    tls = -1;
+    user = NULL;
+    buf = NULL;
+    len = 0;
+    plen = 0;
+
+    if (a->password_file != NULL) {
+        if (ticketctl_read_file(a->password_file, &buf, &len) != 0) {
+            goto done;
+        }
+
+        plen = ticketctl_strip_newlines(buf, len);
+
+        if (plen == 0) {
+            ticketctl_error("\"%s\": empty password", a->password_file);
+            goto done;
+        }
+    }
 
     for (p = list; p != NULL; p = next) {
         next = strchr(p, ',');
@@ -907,7 +940,49 @@ ticketctl_revoke_sentinel(ticketctl_revoke_args_t *a)
             goto done;
         }
 
-        rc = ticketctl_revoke_sentinel_ask(p, a->master, &a->primary);
+        if (ticketctl_redis_parse(p, &addr, err, sizeof(err)) != 0) {
+            rc = ticketctl_usage_error("--sentinel: %s", err);
+            goto done;
+        }
+
+        if (addr.password != NULL || addr.db >= 0 || addr.host == NULL) {
+            ticketctl_redis_addr_free(&addr);
+            rc = ticketctl_usage_error("--sentinel: HOST:PORT, or "
+                                       "redis[s]://[USER@]HOST:PORT "
+                                       "(a password with --password-file)");
+            goto done;
+        }
+
+        if (tls == -1) {
+            tls = addr.tls;
+            user = addr.username ? strdup(addr.username) : NULL;
+
+            if (addr.username != NULL && user == NULL) {
+                ticketctl_redis_addr_free(&addr);
+                ticketctl_error("out of memory");
+                goto done;
+            }
+
+        } else if (tls != addr.tls
+                   || (user == NULL) != (addr.username == NULL)
+                   || (user != NULL && strcmp(user, addr.username) != 0))
+        {
+            ticketctl_redis_addr_free(&addr);
+            rc = ticketctl_usage_error("--sentinel: the same scheme and "
+                                       "user for every Sentinel");
+            goto done;
+        }
+
+        if (addr.username != NULL && a->password_file == NULL) {
+            ticketctl_redis_addr_free(&addr);
+            rc = ticketctl_usage_error("--sentinel: a user needs "
+                                       "--password-file");
+            goto done;
+        }
+
+        rc = ticketctl_revoke_sentinel_ask(a, &addr, (char *) buf, plen);
+
+        ticketctl_redis_addr_free(&addr);
 
         if (rc == TICKETCTL_OK) {
             rc = -1;
@@ -925,6 +1000,11 @@ ticketctl_revoke_sentinel(ticketctl_revoke_args_t *a)
 
 done:
 
+    if (buf != NULL) {
+        ticketctl_free_secret(buf, len);
+    }
+
+    free(user);
     free(list);
 
     return rc;
@@ -932,54 +1012,101 @@ done:
 
 
 static int
-ticketctl_revoke_sentinel_ask(const char *sentinel, const char *master,
-    char **primary)
+ticketctl_revoke_sentinel_ask(ticketctl_revoke_args_t *a,
+    ticketctl_redis_addr_t *addr, const char *password, size_t plen)
 {
-    int                      rc, ipv6;
-    char                     err[256], host[TICKET_SENTINEL_HOST_LEN + 1];
-    size_t                   len;
+    int                      rc, ipv6, argc;
+    char                     host[TICKET_SENTINEL_HOST_LEN + 1], *p;
+    size_t                   len, ulen, i, argvlen[3];
+    unsigned char            ch;
     void                    *reply;
+    redisReply              *r;
     const char              *argv[3];
     ticketctl_redis_t       *c;
     ticket_sentinel_addr_t   sa;
-    ticketctl_redis_addr_t   addr;
-
-    if (ticketctl_redis_parse(sentinel, &addr, err, sizeof(err)) != 0) {
-        return ticketctl_usage_error("--sentinel \"%s\": %s", sentinel, err);
-    }
-
-    if (addr.tls || addr.password != NULL || addr.db >= 0) {
-        ticketctl_redis_addr_free(&addr);
-        return ticketctl_usage_error("--sentinel \"%s\": HOST:PORT only",
-                                     sentinel);
-    }
 
     /* TICKETCTL_OK, -1: the next Sentinel, else the exit status */
 
     rc = -1;
     reply = NULL;
 
-    c = ticketctl_redis_connect(&addr, TICKETCTL_REVOKE_TIMEOUT);
+    if ((a->tls_cert == NULL) != (a->tls_key == NULL)) {
+        return ticketctl_usage_error(a->tls_cert ? "--tls-cert needs "
+                                                   "--tls-key"
+                                                 : "--tls-key needs "
+                                                   "--tls-cert");
+    }
+
+    if (!addr->tls && (a->tls_ca || a->tls_cert || a->tls_key
+                       || a->tls_name))
+    {
+        return ticketctl_usage_error("--tls-ca, --tls-cert, --tls-key and "
+                                     "--tls-name go with rediss:// "
+                                     "Sentinels");
+    }
+
+    addr->tls_ca = a->tls_ca;
+    addr->tls_cert = a->tls_cert;
+    addr->tls_key = a->tls_key;
+    addr->tls_name = a->tls_name;
+
+    c = ticketctl_redis_connect(addr, TICKETCTL_REVOKE_TIMEOUT);
 
     if (c == NULL) {
         ticketctl_error("out of memory");
-        rc = TICKETCTL_ERROR;
-        goto done;
+        return TICKETCTL_ERROR;
     }
 
     if (c->errstr[0] != '\0') {
-        ticketctl_warn("sentinel %s: %s", addr.shown, c->errstr);
+        ticketctl_warn("sentinel %s: %s", addr->shown, c->errstr);
         goto done;
+    }
+
+    if (password != NULL) {
+        argc = 0;
+        argv[argc] = "AUTH";
+        argvlen[argc++] = 4;
+
+        if (addr->username != NULL) {
+            argv[argc] = addr->username;
+            argvlen[argc++] = strlen(addr->username);
+        }
+
+        argv[argc] = password;
+        argvlen[argc++] = plen;
+
+        if (ticketctl_redis_append(c, argc, argv, argvlen) != REDIS_OK
+            || ticketctl_redis_get_reply(c, &reply) != REDIS_OK
+            || reply == NULL)
+        {
+            ticketctl_warn("sentinel %s: %s", addr->shown,
+                           c->errstr[0] ? c->errstr : "no reply");
+            goto done;
+        }
+
+        r = reply;
+
+        if (r->type == REDIS_REPLY_ERROR
+            && (r->str == NULL
+                || strstr(r->str, "without any password configured")
+                   == NULL))
+        {
+            ticketctl_warn("sentinel %s: AUTH refused", addr->shown);
+            goto done;
+        }
+
+        freeReplyObject(reply);
+        reply = NULL;
     }
 
     argv[0] = "SENTINEL";
     argv[1] = "get-master-addr-by-name";
-    argv[2] = master;
+    argv[2] = a->master;
 
     if (ticketctl_redis_append(c, 3, argv, NULL) != REDIS_OK
         || ticketctl_redis_get_reply(c, &reply) != REDIS_OK || reply == NULL)
     {
-        ticketctl_warn("sentinel %s: %s", addr.shown,
+        ticketctl_warn("sentinel %s: %s", addr->shown,
                        c->errstr[0] ? c->errstr : "no reply");
         goto done;
     }
@@ -990,12 +1117,12 @@ ticketctl_revoke_sentinel_ask(const char *sentinel, const char *master,
         break;
 
     case TICKET_SENTINEL_UNKNOWN:
-        ticketctl_warn("sentinel %s: no primary for \"%s\"", addr.shown,
-                       master);
+        ticketctl_warn("sentinel %s: no primary for \"%s\"", addr->shown,
+                       a->master);
         goto done;
 
     default:
-        ticketctl_warn("sentinel %s: unexpected reply", addr.shown);
+        ticketctl_warn("sentinel %s: unexpected reply", addr->shown);
         goto done;
     }
 
@@ -1004,17 +1131,31 @@ ticketctl_revoke_sentinel_ask(const char *sentinel, const char *master,
     memcpy(host, sa.host.data, sa.host.len);
     host[sa.host.len] = '\0';
 
-    ipv6 = (strchr(host, ':') != NULL);
-    len = sa.host.len + sizeof("[]:65535");
+    /* the user as the URL had it: escaped again, but [-._~0-9A-Za-z] */
 
-    *primary = malloc(len);
-    if (*primary == NULL) {
+    ipv6 = (strchr(host, ':') != NULL);
+    ulen = addr->username ? strlen(addr->username) : 0;
+    len = sizeof("rediss://@[]:65535") + sa.host.len + 3 * ulen;
+
+    a->primary = malloc(len);
+    if (a->primary == NULL) {
         ticketctl_error("out of memory");
         rc = TICKETCTL_ERROR;
         goto done;
     }
 
-    snprintf(*primary, len, ipv6 ? "[%s]:%d" : "%s:%d", host, sa.port);
+    p = a->primary;
+    p += sprintf(p, "%s", addr->tls ? "rediss://"
+                                    : addr->username ? "redis://" : "");
+
+    for (i = 0; i < ulen; i++) {
+        ch = (unsigned char) addr->username[i];
+        p += sprintf(p, isalnum(ch) || strchr("-._~", ch) ? "%c" : "%%%02X",
+                     ch);
+    }
+
+    snprintf(p, len - (p - a->primary), "%s%s%s%s:%d", ulen ? "@" : "",
+             ipv6 ? "[" : "", host, ipv6 ? "]" : "", sa.port);
 
     rc = TICKETCTL_OK;
 
@@ -1025,7 +1166,6 @@ done:
     }
 
     ticketctl_redis_free(c);
-    ticketctl_redis_addr_free(&addr);
 
     return rc;
 }
