@@ -1009,11 +1009,41 @@ void
 ngx_http_ticket_redis_switch(ngx_http_ticket_redis_t *rd,
     ticket_sentinel_addr_t *sa)
 {
-    ngx_int_t  rc;
+    ngx_int_t    rc;
+    ngx_addr_t   a;
+    ngx_pool_t  *pool;
 
     if (rd->conn == NULL) {
         /* its next connection asks a Sentinel */
         return;
+    }
+
+    /*
+     * On that primary already: the message repeated, nothing to do (a
+     * pool of its own, so that a flood of them holds no memory)
+     */
+
+    if (rd->has_primary && !rd->asking && !rd->on_replica) {
+        pool = ngx_create_pool(256, rd->log);
+        if (pool == NULL) {
+            return;
+        }
+
+        rc = ngx_parse_addr(pool, &a, (u_char *) sa->host.data,
+                            sa->host.len);
+
+        if (rc == NGX_OK) {
+            ngx_inet_set_port(a.sockaddr, (in_port_t) sa->port);
+            rc = ngx_cmp_sockaddr(a.sockaddr, a.socklen,
+                                  rd->primary.addr.sockaddr,
+                                  rd->primary.addr.socklen, 1);
+        }
+
+        ngx_destroy_pool(pool);
+
+        if (rc == NGX_OK) {
+            return;
+        }
     }
 
     ngx_log_error(NGX_LOG_WARN, rd->log, 0,
