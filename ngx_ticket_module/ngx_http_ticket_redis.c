@@ -100,6 +100,10 @@ static ngx_http_ticket_redis_addr_t *ngx_http_ticket_redis_addr(
     ngx_http_ticket_redis_t *rd);
 
 
+/* how long what a +switch-master named is used without asking again */
+#define NGX_HTTP_TICKET_REDIS_SWITCH_FRESH  2000   /* ms */
+
+
 /* the setup commands' replies: data says which */
 
 static char  ngx_http_ticket_redis_auth[] = "AUTH";
@@ -117,6 +121,22 @@ ngx_http_ticket_redis_connect(ngx_http_ticket_redis_t *rd)
 
     if (rd->conn != NULL) {
         return NGX_OK;
+    }
+
+    /*
+     * What +switch-master named is for the connection made at once (the
+     * sync's, within its retry); later (a writer's next write may be days
+     * away, and its watcher gone) the Sentinels are asked again.
+     */
+
+    if (rd->switched) {
+        rd->switched = 0;
+
+        if (ngx_current_msec - rd->switched_at
+            > NGX_HTTP_TICKET_REDIS_SWITCH_FRESH)
+        {
+            rd->has_primary = 0;
+        }
     }
 
     rd->asking = (rd->conf->sentinel.len
@@ -1061,6 +1081,8 @@ ngx_http_ticket_redis_switch(ngx_http_ticket_redis_t *rd,
     if (rc == NGX_OK && rd->conn == NULL) {
         rd->has_primary = 1;
         rd->on_replica = 0;
+        rd->switched = 1;
+        rd->switched_at = ngx_current_msec;
     }
 }
 

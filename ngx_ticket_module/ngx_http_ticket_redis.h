@@ -78,6 +78,10 @@ struct ngx_http_ticket_redis_s {
     unsigned                        watching:1;  /* a Sentinel connection
                                                     SUBSCRIBEd to
                                                     +switch-master */
+    unsigned                        switched:1;  /* primary is what a
+                                                    +switch-master named,
+                                                    at switched_at */
+    ngx_msec_t                      switched_at;
 };
 
 

@@ -26,6 +26,10 @@
 #define NGX_HTTP_TICKET_WATCH_TICK    1000    /* ms */
 #define NGX_HTTP_TICKET_WATCH_PING    5       /* idle ticks between PINGs */
 #define NGX_HTTP_TICKET_WATCH_MAX     2       /* the sync's, the writer's */
+#define NGX_HTTP_TICKET_WATCH_RETRY   8000    /* ms: the longest wait after
+                                                 a failure */
+#define NGX_HTTP_TICKET_WATCH_REFUSED 60000   /* ms: after AUTH or
+                                                 SUBSCRIBE refused */
 
 
 typedef struct {
@@ -34,11 +38,16 @@ typedef struct {
     ngx_http_ticket_redis_t        *watched[NGX_HTTP_TICKET_WATCH_MAX];
     ngx_uint_t                      n;
     ngx_uint_t                      idle;
+    ngx_msec_t                      backoff;
+    ngx_msec_t                      next_try;
 } ngx_http_ticket_redis_watch_t;
 
 
 static void ngx_http_ticket_redis_watch_tick(ngx_event_t *ev);
 static void ngx_http_ticket_redis_watch_ready(ngx_http_ticket_redis_t *rd);
+static void ngx_http_ticket_redis_watch_down(ngx_http_ticket_redis_t *rd);
+static void ngx_http_ticket_redis_watch_failed(
+    ngx_http_ticket_redis_watch_t *w, ngx_uint_t refused);
 static void ngx_http_ticket_redis_watch_message(ngx_http_ticket_redis_t *rd,
     redisReply *reply, void *data);
 static void ngx_http_ticket_redis_watch_pong(ngx_http_ticket_redis_t *rd,
@@ -84,6 +93,8 @@ ngx_http_ticket_redis_watch(ngx_http_ticket_redis_t *rd)
     w->redis.log = rd->log;
     w->redis.watching = 1;
     w->redis.ready = ngx_http_ticket_redis_watch_ready;
+    w->redis.down = ngx_http_ticket_redis_watch_down;
+    w->backoff = NGX_HTTP_TICKET_WATCH_TICK;
     w->redis.push = ngx_http_ticket_redis_watch_message;
     w->redis.data = w;
 
@@ -136,12 +147,22 @@ ngx_http_ticket_redis_watch_tick(ngx_event_t *ev)
     }
 
     if (!open) {
+        /* nothing to watch for: closed, and no failure */
+        w->redis.down = NULL;
         ngx_http_ticket_redis_close(&w->redis, NULL);
+        w->redis.down = ngx_http_ticket_redis_watch_down;
+        w->backoff = NGX_HTTP_TICKET_WATCH_TICK;
+        w->next_try = ngx_current_msec;
 
     } else if (w->redis.conn == NULL) {
-        /* a connect that fails at once passes the turn to the next */
-        w->idle = 0;
-        (void) ngx_http_ticket_redis_connect(&w->redis);
+        if ((ngx_msec_int_t) (ngx_current_msec - w->next_try) >= 0) {
+            /* a connect that fails at once passes the turn to the next */
+            w->idle = 0;
+
+            if (ngx_http_ticket_redis_connect(&w->redis) != NGX_OK) {
+                ngx_http_ticket_redis_watch_failed(w, 0);
+            }
+        }
 
     } else if (w->redis.is_ready && w->redis.pending == 0
                && ++w->idle >= NGX_HTTP_TICKET_WATCH_PING)
@@ -163,9 +184,40 @@ ngx_http_ticket_redis_watch_tick(ngx_event_t *ev)
 }
 
 
+/*
+ * A Sentinel down, silent or refusing: the next one after a wait that
+ * doubles (each worker would otherwise log, and send the password, every
+ * second)
+ */
+
+static void
+ngx_http_ticket_redis_watch_down(ngx_http_ticket_redis_t *rd)
+{
+    ngx_http_ticket_redis_watch_failed(rd->data, rd->refused);
+}
+
+
+static void
+ngx_http_ticket_redis_watch_failed(ngx_http_ticket_redis_watch_t *w,
+    ngx_uint_t refused)
+{
+    ngx_msec_t  max;
+
+    max = refused ? NGX_HTTP_TICKET_WATCH_REFUSED
+                  : NGX_HTTP_TICKET_WATCH_RETRY;
+
+    w->next_try = ngx_current_msec + w->backoff;
+    w->backoff = ngx_min(w->backoff * 2, max);
+}
+
+
 static void
 ngx_http_ticket_redis_watch_ready(ngx_http_ticket_redis_t *rd)
 {
+    ngx_http_ticket_redis_watch_t  *w = rd->data;
+
+    w->backoff = NGX_HTTP_TICKET_WATCH_TICK;
+
     ngx_log_error(NGX_LOG_INFO, rd->log, 0,
                   "ticket redis sentinel: following +switch-master of \"%V\"",
                   &rd->conf->sentinel);

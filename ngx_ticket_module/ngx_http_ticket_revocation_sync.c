@@ -192,6 +192,7 @@ ngx_http_ticket_rev_init_process(ngx_cycle_t *cycle)
     if (ngx_http_ticket_redis_watch(&s->redis) != NGX_OK) {
         return NGX_ERROR;
     }
+
     s->backoff = NGX_HTTP_TICKET_RETRY_FIRST;
     s->refused_backoff = NGX_HTTP_TICKET_REFUSED_FIRST;
 

@@ -217,12 +217,14 @@ ticket_sentinel_switch(const redisReply *reply, const char *name, size_t len,
         }
     }
 
-    if (wl[3] > TICKET_SENTINEL_HOST_LEN) {
-        return TICKET_SENTINEL_BAD;
-    }
+    /* another master's: not ours to judge further */
 
     if (wl[0] != len || memcmp(w[0], name, len) != 0) {
         return TICKET_SENTINEL_UNKNOWN;
+    }
+
+    if (wl[3] > TICKET_SENTINEL_HOST_LEN) {
+        return TICKET_SENTINEL_BAD;
     }
 
     addr->host.data = w[3];

@@ -136,6 +136,7 @@ static int ticketctl_revoke_connect(ticketctl_revoke_ctx_t *ctx,
 static int ticketctl_revoke_sentinel(ticketctl_revoke_args_t *a);
 static int ticketctl_revoke_sentinel_ask(ticketctl_revoke_args_t *a,
     ticketctl_redis_addr_t *addr, const char *password, size_t plen);
+static int ticketctl_revoke_host_chars(const char *s, size_t len);
 static int ticketctl_revoke_role(ticketctl_revoke_ctx_t *ctx);
 static int ticketctl_revoke_wait(ticketctl_revoke_ctx_t *ctx,
     ticketctl_revoke_args_t *a);
@@ -1086,10 +1087,13 @@ ticketctl_revoke_sentinel_ask(ticketctl_revoke_args_t *a,
 
         r = reply;
 
-        if (r->type == REDIS_REPLY_ERROR
-            && (r->str == NULL
-                || strstr(r->str, "without any password configured")
-                   == NULL))
+        /* +OK, or the answer of a Sentinel that has no password */
+
+        if (!(r->type == REDIS_REPLY_STATUS && r->len == 2
+              && memcmp(r->str, "OK", 2) == 0)
+            && !(r->type == REDIS_REPLY_ERROR && r->str != NULL
+                 && strstr(r->str, "without any password configured")
+                    != NULL))
         {
             ticketctl_warn("sentinel %s: AUTH refused", addr->shown);
             goto done;
@@ -1126,7 +1130,20 @@ ticketctl_revoke_sentinel_ask(ticketctl_revoke_args_t *a,
         goto done;
     }
 
-    /* the host checked by the core: printable, no spaces, short */
+    /*
+     * The host checked by the core: printable, no spaces, short; and it
+     * goes into an address ticketctl parses again: a name or an IP
+     * address only (no "@", "/", "[" that would make it a user or a
+     * path)
+     */
+
+    if (ticketctl_revoke_host_chars(sa.host.data, sa.host.len) != 0)
+    {
+        ticketctl_warn("sentinel %s: a primary \"%.*s\" that is not a host "
+                       "name or an IP address", addr->shown,
+                       (int) sa.host.len, sa.host.data);
+        goto done;
+    }
 
     memcpy(host, sa.host.data, sa.host.len);
     host[sa.host.len] = '\0';
@@ -1168,6 +1185,25 @@ done:
     ticketctl_redis_free(c);
 
     return rc;
+}
+
+
+/* 0: only [A-Za-z0-9.:-], what a host name or an IP address is made of */
+
+static int
+ticketctl_revoke_host_chars(const char *s, size_t len)
+{
+    size_t  i;
+
+    for (i = 0; i < len; i++) {
+        if (!isalnum((unsigned char) s[i]) && s[i] != '.' && s[i] != ':'
+            && s[i] != '-')
+        {
+            return -1;
+        }
+    }
+
+    return 0;
 }
 
 
