@@ -10,7 +10,9 @@
 #      is closed, logged, and opened again; the gateway keeps serving;
 #   3. a real switch to a second redis-server: the gateway follows it, and
 #      a revocation written there is refused.
-# No alert, no crashed worker, no sanitizer report.
+# ticketctl is not steered by a host that would rewrite its address (a
+# user in "mallory@127.0.0.1").  No alert, no crashed worker, no
+# sanitizer report.
 
 use strict;
 use warnings;
@@ -23,7 +25,7 @@ use Time::HiRes qw(time sleep);
 use TicketTest;
 use RevTest;
 
-plan(tests => 10);
+plan(tests => 12);
 
 my $NAME = 'gw';
 
@@ -80,6 +82,10 @@ sub serve {
             my $verb = uc $cmd->[0];
             my $out;
             if ($verb eq 'SENTINEL' && lc($cmd->[1]) eq
+                'get-master-addr-by-name' && ($cmd->[2] // '') eq 'evil') {
+                # a host that would put a user into ticketctl's address
+                $out = "*2\r\n" . bulk('mallory@127.0.0.1') . bulk($p1);
+            } elsif ($verb eq 'SENTINEL' && lc($cmd->[1]) eq
                 'get-master-addr-by-name') {
                 $out = "*2\r\n" . bulk('127.0.0.1') . bulk($p1);
             } elsif ($verb eq 'SENTINEL') {
@@ -88,6 +94,8 @@ sub serve {
                 $out = "*3\r\n" . bulk('subscribe') . bulk($cmd->[1])
                        . ":1\r\n";
                 $subscribed = 1;
+            } elsif ($verb eq 'AUTH') {
+                $out = "+OK\r\n";
             } elsif ($verb eq 'PING') {
                 $out = $subscribed ? "*2\r\n" . bulk('pong') . bulk('')
                                    : "+PONG\r\n";
@@ -183,6 +191,15 @@ my $tk = rev_mint($t, $k, sub => 'mallory', jti => 'jti-hostile');
 rev_write($r2, 'jti', 'jti-hostile', time + 3600);
 ok(rev_watch($t, $tk, until => 401, limit => 10)->{reached},
    'a revocation written to the second primary is refused');
+
+# ticketctl: a primary named "mallory@127.0.0.1" goes into no address
+my ($rc, $out, $err) = $t->ticketctl('revoke', '--sentinel',
+    "redis://ops\@127.0.0.1:$sport", '--password-file',
+    $t->write_file('pw', "pw\n"), '--master', 'evil', '--jti', 'x',
+    '--exp', time + 600);
+isnt($rc, 0, 'ticketctl: a Sentinel naming a host with "@": not written');
+like($err, qr/"mallory\@127\.0\.0\.1" that is not a host name or an IP address/,
+     'and it says why');
 
 kill 'KILL', $spid;
 $t->done;
