@@ -40,16 +40,9 @@ $_->start_sentinel($pport, name => $NAME, quorum => 2, down_after => 1000,
                    failover_timeout => 3000) for @s;
 
 # a failover needs the Sentinels to know each other and the replica
-sub master_info {
-    my ($sn) = @_;
-    my $m = eval { $sn->redis_cmd('SENTINEL', 'master', $NAME) };
-    return {} unless ref $m eq 'ARRAY';
-    return { @$m };
-}
-
 ok(rev_poll(sub {
     !grep {
-        my $i = master_info($_);
+        my $i = $_->sentinel_master($NAME);
         ($i->{'num-other-sentinels'} // 0) != 2
             || ($i->{'num-slaves'} // 0) != 1;
     } @s;

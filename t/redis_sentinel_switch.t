@@ -52,16 +52,10 @@ ok(rev_poll(sub {
 
 my $rport = $r->start_redis(args => ['--replicaof', '127.0.0.1', $pport]);
 
-sub master_info {
-    my ($sn) = @_;
-    my $m = eval { $sn->redis_cmd('SENTINEL', 'master', $NAME) };
-    return {} unless ref $m eq 'ARRAY';
-    return { @$m };
-}
 
 ok(rev_poll(sub {
     !grep {
-        my $i = master_info($_);
+        my $i = $_->sentinel_master($NAME);
         ($i->{'num-other-sentinels'} // 0) != 2
             || ($i->{'num-slaves'} // 0) != 1;
     } @s;

@@ -58,9 +58,7 @@ for my $i (0, 1) {
 
 # the Sentinels reach the primary over TLS with its password
 ok(rev_poll(sub {
-    my $m = eval { $s[0]->redis_cmd('SENTINEL', 'master', $NAME) };
-    my %i = ref $m eq 'ARRAY' ? @$m : ();
-    ($i{flags} // '') eq 'master';
+    ($s[0]->sentinel_master($NAME)->{flags} // '') eq 'master';
 }, 15), 'the Sentinel monitors the primary over TLS');
 
 # ---- the gateway: Sentinels and primary over TLS, the primary's password --

@@ -595,6 +595,14 @@ sub start_sentinel {
         . $self->read_file('logs/sentinel.log');
 }
 
+# what this Sentinel knows of master NAME (SENTINEL master): a hash,
+# empty when it does not answer
+sub sentinel_master {
+    my ($self, $name) = @_;
+    my $m = eval { $self->redis_cmd('SENTINEL', 'master', $name) };
+    return ref $m eq 'ARRAY' ? { @$m } : {};
+}
+
 sub stop_redis {
     my ($self) = @_;
     return unless $self->{redis_pid};

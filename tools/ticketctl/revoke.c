@@ -137,6 +137,8 @@ static int ticketctl_revoke_sentinel(ticketctl_revoke_args_t *a);
 static int ticketctl_revoke_sentinel_ask(ticketctl_revoke_args_t *a,
     ticketctl_redis_addr_t *addr, const char *password, size_t plen);
 static int ticketctl_revoke_host_chars(const char *s, size_t len);
+static int ticketctl_revoke_password(ticketctl_revoke_args_t *a,
+    unsigned char **buf, size_t *len, size_t *plen);
 static int ticketctl_revoke_role(ticketctl_revoke_ctx_t *ctx);
 static int ticketctl_revoke_wait(ticketctl_revoke_ctx_t *ctx,
     ticketctl_revoke_args_t *a);
@@ -823,14 +825,7 @@ ticketctl_revoke_connect(ticketctl_revoke_ctx_t *ctx,
     }
 
     if (a->password_file != NULL) {
-        if (ticketctl_read_file(a->password_file, &buf, &len) != 0) {
-            goto done;
-        }
-
-        plen = ticketctl_strip_newlines(buf, len);
-
-        if (plen == 0) {
-            ticketctl_error("\"%s\": empty password", a->password_file);
+        if (ticketctl_revoke_password(a, &buf, &len, &plen) != 0) {
             goto done;
         }
 
@@ -915,17 +910,10 @@ ticketctl_revoke_sentinel(ticketctl_revoke_args_t *a)
     len = 0;
     plen = 0;
 
-    if (a->password_file != NULL) {
-        if (ticketctl_read_file(a->password_file, &buf, &len) != 0) {
-            goto done;
-        }
-
-        plen = ticketctl_strip_newlines(buf, len);
-
-        if (plen == 0) {
-            ticketctl_error("\"%s\": empty password", a->password_file);
-            goto done;
-        }
+    if (a->password_file != NULL
+        && ticketctl_revoke_password(a, &buf, &len, &plen) != 0)
+    {
+        goto done;
     }
 
     for (p = list; p != NULL; p = next) {
@@ -1185,6 +1173,30 @@ done:
     ticketctl_redis_free(c);
 
     return rc;
+}
+
+
+/*
+ * --password-file read: the file in buf (len bytes, for
+ * ticketctl_free_secret()), the password its first plen; 0, or -1 said
+ */
+
+static int
+ticketctl_revoke_password(ticketctl_revoke_args_t *a, unsigned char **buf,
+    size_t *len, size_t *plen)
+{
+    if (ticketctl_read_file(a->password_file, buf, len) != 0) {
+        return -1;
+    }
+
+    *plen = ticketctl_strip_newlines(*buf, *len);
+
+    if (*plen == 0) {
+        ticketctl_error("\"%s\": empty password", a->password_file);
+        return -1;
+    }
+
+    return 0;
 }
 
 
