@@ -40,13 +40,8 @@ $_->start_sentinel($pport, name => $NAME, quorum => 2, down_after => 1000,
                    failover_timeout => 3000) for @s;
 
 # a failover needs the Sentinels to know each other and the replica
-ok(rev_poll(sub {
-    !grep {
-        my $i = $_->sentinel_master($NAME);
-        ($i->{'num-other-sentinels'} // 0) != 2
-            || ($i->{'num-slaves'} // 0) != 1;
-    } @s;
-}, 30), 'three Sentinels know each other and the replica');
+ok(rev_poll(sub { TicketTest->sentinels_ready(\@s, $NAME, 1) }, 30),
+   'three Sentinels know each other and the replica');
 
 # first a Sentinel that never answers: the turn passes to the next
 my @saddr = ('127.0.0.1:' . $t->port('no-sentinel'),

@@ -53,13 +53,8 @@ ok(rev_poll(sub {
 my $rport = $r->start_redis(args => ['--replicaof', '127.0.0.1', $pport]);
 
 
-ok(rev_poll(sub {
-    !grep {
-        my $i = $_->sentinel_master($NAME);
-        ($i->{'num-other-sentinels'} // 0) != 2
-            || ($i->{'num-slaves'} // 0) != 1;
-    } @s;
-}, 30), 'three Sentinels know each other and the replica');
+ok(rev_poll(sub { TicketTest->sentinels_ready(\@s, $NAME, 1) }, 30),
+   'three Sentinels know each other and the replica');
 ok(rev_poll(sub {
     ($r->redis_cmd('INFO', 'replication') // '')
         =~ /master_link_status:up/;

@@ -603,6 +603,18 @@ sub sentinel_master {
     return ref $m eq 'ARRAY' ? { @$m } : {};
 }
 
+# every Sentinel of @$sentinels knows the others and REPLICAS replicas
+# of master NAME (a failover needs both): true or false, asked once
+sub sentinels_ready {
+    my ($class, $sentinels, $name, $replicas) = @_;
+    my $others = @$sentinels - 1;
+    return !grep {
+        my $i = $_->sentinel_master($name);
+        ($i->{'num-other-sentinels'} // 0) != $others
+            || ($i->{'num-slaves'} // 0) != $replicas;
+    } @$sentinels;
+}
+
 sub stop_redis {
     my ($self) = @_;
     return unless $self->{redis_pid};
