@@ -20,7 +20,7 @@ use Test::More;
 use TicketTest;
 use RevTest;
 
-plan(tests => 18);
+plan(tests => 25);
 
 my $NAME = 'gw';
 
@@ -110,6 +110,40 @@ is($rc, 0, 'ticketctl as the ACL user "ops+soc" (escaped in the URL), '
            . 'Sentinel and primary: written') or diag($err);
 ok(rev_watch($t, $tk3, until => 401, limit => 5)->{reached},
    'and refused by the gateway');
+
+# ---- an ACL user: README's lines, on a Sentinel and on the primary ------
+
+my $readme = $t->read_file("$FindBin::Bin/../README.md");
+my ($srules) = $readme =~ /^redis-cli -p 26379 ACL SETUSER ticket-gateway (.+)$/m;
+my ($grules) = $readme =~ /^ACL SETUSER ticket-gateway (.+)$/m;
+ok($srules && $grules, 'README gives the gateway user\'s ACL for Redis '
+                       . 'and for Sentinels');
+s/>PASSWORD/>gw-pass-7/ for $srules, $grules;
+$s[1]->redis_cmd('AUTH', 's3cret-for-sentinel-tls');
+is($s[1]->redis_cmd('ACL', 'SETUSER', 'ticket-gateway', split ' ', $srules),
+   'OK', 'the Sentinel takes README\'s line');
+$t->redis_cmd('ACL', 'SETUSER', 'ticket-gateway', split(' ', $grules),
+              '+role');
+my $gpw = $t->write_file('gw.pw', "gw-pass-7\n");
+
+# a second gateway that trusts the first one's key
+my $g = TicketTest->new;
+mkdir $g->dir . '/keys';
+$g->write_file('keys/k1.jwks', $t->read_file($k->{jwks}));
+$g->start(rev_conf(redis => "127.0.0.1:$stls[1] sentinel=$NAME tls "
+                            . "tls_ca=$ca username=ticket-gateway "
+                            . "password_file=$gpw"));
+ok(rev_watch($g, $V, until => 200, limit => 10)->{reached},
+   'a gateway with only those rights loads the lists through the '
+   . 'Sentinel: a valid ticket 200');
+my $gw = rev_watch($g, $tk, until => 401, limit => 10);
+ok($gw->{reached}, 'and the revoked ticket 401');
+is($gw->{last}{headers}{'x-reason'}, 'revoked', 'for being revoked');
+ok(rev_poll(sub {
+    $g->error_log =~ /following \+switch-master of "$NAME"/;
+}, 10), 'and it listens for +switch-master with those rights')
+    or diag($g->error_log);
+$g->done;
 
 # ---- what cannot work ------------------------------------------------------
 
