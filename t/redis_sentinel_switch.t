@@ -93,6 +93,8 @@ my $w = rev_watch($t, $tk, until => 401, limit => 15);
 ok($w->{reached}, 'the gateway follows +switch-master: the revoked ticket '
                   . 'is refused')
     or diag("statuses: @{$w->{statuses}}[-5 .. -1]");
+diag(sprintf 'switch-master: the revoked ticket refused %.2f s after '
+     . 'ticketctl returned', $w->{at} // -1);
 
 # ---- the Sentinel it listens to goes away --------------------------------
 

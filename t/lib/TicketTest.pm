@@ -55,6 +55,7 @@ sub new {
                   // build_dir() . '/nginx/objs/ngx_http_ticket_module.so',
         ctl    => $ENV{TICKETCTL} // build_dir() . '/ticketctl',
         ports  => {},
+        owner  => $$,
     }, $class;
     push @all, $self;
     return $self;
@@ -671,9 +672,12 @@ sub _resp_read {
 
 sub redis_pid { $_[0]{redis_pid} }
 
+# only in the process that made them: a test's forked child (a hostile
+# server) that exits must not stop the test's nginx and servers
 END {
     local $?;
     for my $t (@all) {
+        next if ($t->{owner} // $$) != $$;
         $t->stop if $t->{pid};
         $t->stop_redis if $t->{redis_pid};
     }
