@@ -6,6 +6,8 @@
  */
 
 
+#include <errno.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +17,26 @@
 #include "ticket_compat.h"
 
 
-static int ticket_json_depth_ok(const char *buf, size_t len);
+
+/* the strict parser's state: the input left and the nesting so far */
+
+typedef struct {
+    const unsigned char    *p;
+    const unsigned char    *end;
+    unsigned                depth;
+} ticket_jp_t;
+
+static json_t *ticket_jp_value(ticket_jp_t *jp);
+static json_t *ticket_jp_object(ticket_jp_t *jp);
+static json_t *ticket_jp_array(ticket_jp_t *jp);
+static json_t *ticket_jp_number(ticket_jp_t *jp);
+static json_t *ticket_jp_literal(ticket_jp_t *jp, const char *word,
+    size_t n, json_t *value);
+static int ticket_jp_string(ticket_jp_t *jp, const char **s, size_t *len,
+    char *buf, size_t size, char **heap);
+static int ticket_jp_unescape(const unsigned char *p,
+    const unsigned char *end, char *out, size_t *len);
+static int ticket_jp_hex4(const unsigned char *p, unsigned *value);
 static size_t ticket_json_put(char *buf, size_t size, size_t off,
     const char *src, size_t n);
 
@@ -23,33 +44,54 @@ static size_t ticket_json_put(char *buf, size_t size, size_t off,
 static const char  ticket_json_hex[] = "0123456789abcdef";
 
 
+/*
+ * RFC 8259 JSON, one pass over the bytes, building jansson values
+ * directly: as strict as json_loadb() with JSON_REJECT_DUPLICATES (and
+ * tests/fuzz/fuzz_json.c holds it to exactly that, value for value), at
+ * a fraction of its cost (jansson reads a byte at a time through a
+ * stream and copies every token into a buffer first).  An object at the
+ * top; no duplicate member names; no NUL, escaped or not; valid UTF-8
+ * (ticket_utf8_len()); surrogate escapes only in pairs; integers that
+ * fit json_int_t; reals that do not overflow; nesting at most
+ * TICKET_MAX_DEPTH, so the recursion is bounded before it starts.
+ */
+
 json_t *
 ticket_json_parse_object(const char *buf, size_t len)
 {
-    json_t        *json;
-    json_error_t   error;
+    json_t       *json;
+    ticket_jp_t   jp;
 
     if (buf == NULL) {
         return NULL;
     }
 
-    /*
-     * jansson recurses once per nesting level and allows 2048 of them:
-     * bound the depth before it sees the input.
-     */
+    jp.p = (const unsigned char *) buf;
+    jp.end = jp.p + len;
+    jp.depth = 0;
 
-    if (!ticket_json_depth_ok(buf, len)) {
+    while (jp.p < jp.end && (*jp.p == ' ' || *jp.p == '\t' || *jp.p == '\n'
+                             || *jp.p == '\r'))
+    {
+        jp.p++;
+    }
+
+    if (jp.p == jp.end || *jp.p != '{') {
         return NULL;
     }
 
-    /* never JSON_ALLOW_NUL: every string handed out is NUL-free */
-
-    json = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &error);
+    json = ticket_jp_object(&jp);
     if (json == NULL) {
         return NULL;
     }
 
-    if (!json_is_object(json)) {
+    while (jp.p < jp.end && (*jp.p == ' ' || *jp.p == '\t' || *jp.p == '\n'
+                             || *jp.p == '\r'))
+    {
+        jp.p++;
+    }
+
+    if (jp.p != jp.end) {
         json_decref(json);
         return NULL;
     }
@@ -58,59 +100,555 @@ ticket_json_parse_object(const char *buf, size_t len)
 }
 
 
-/*
- * Nesting of objects and arrays outside strings.  Brackets need not
- * balance here: whatever is not JSON, jansson refuses afterwards.
- */
+#define ticket_jp_skip_ws(jp)                                                \
+    while ((jp)->p < (jp)->end                                               \
+           && (*(jp)->p == ' ' || *(jp)->p == '\t' || *(jp)->p == '\n'       \
+               || *(jp)->p == '\r'))                                         \
+    {                                                                        \
+        (jp)->p++;                                                           \
+    }
 
-static int
-ticket_json_depth_ok(const char *buf, size_t len)
+
+static json_t *
+ticket_jp_value(ticket_jp_t *jp)
 {
-    int     in_string;
-    size_t  i, depth;
+    char        buf[256], *heap;
+    size_t      len;
+    json_t     *value;
+    const char  *s;
 
-    depth = 0;
-    in_string = 0;
+    if (jp->p == jp->end) {
+        return NULL;
+    }
 
-    for (i = 0; i < len; i++) {
+    switch (*jp->p) {
 
-        if (in_string) {
-            if (buf[i] == '\\') {
-                i++;
+    case '{':
+        return ticket_jp_object(jp);
 
-            } else if (buf[i] == '"') {
-                in_string = 0;
-            }
+    case '[':
+        return ticket_jp_array(jp);
 
-            continue;
+    case '"':
+        heap = NULL;
+
+        if (ticket_jp_string(jp, &s, &len, buf, sizeof(buf), &heap) != 0) {
+            return NULL;
         }
 
-        switch (buf[i]) {
+        value = json_stringn_nocheck(s, len);
+        free(heap);
+        return value;
 
-        case '"':
-            in_string = 1;
-            break;
+    case 't':
+        return ticket_jp_literal(jp, "true", 4, json_true());
 
-        case '{':
-        case '[':
-            if (++depth > TICKET_MAX_DEPTH) {
-                return 0;
-            }
-            break;
+    case 'f':
+        return ticket_jp_literal(jp, "false", 5, json_false());
 
-        case '}':
-        case ']':
-            if (depth > 0) {
-                depth--;
-            }
-            break;
+    case 'n':
+        return ticket_jp_literal(jp, "null", 4, json_null());
 
-        default:
-            break;
+    default:
+        return ticket_jp_number(jp);
+    }
+}
+
+
+/* at '{' */
+
+static json_t *
+ticket_jp_object(ticket_jp_t *jp)
+{
+    char         buf[256], *heap;
+    size_t       len;
+    json_t      *obj, *value;
+    const char  *key;
+
+    if (++jp->depth > TICKET_MAX_DEPTH) {
+        return NULL;
+    }
+
+    jp->p++;
+
+    obj = json_object();
+    if (obj == NULL) {
+        return NULL;
+    }
+
+    ticket_jp_skip_ws(jp);
+
+    if (jp->p < jp->end && *jp->p == '}') {
+        jp->p++;
+        jp->depth--;
+        return obj;
+    }
+
+    for ( ;; ) {
+        if (jp->p == jp->end || *jp->p != '"') {
+            goto failed;
+        }
+
+        heap = NULL;
+
+        if (ticket_jp_string(jp, &key, &len, buf, sizeof(buf), &heap) != 0) {
+            goto failed;
+        }
+
+        if (json_object_getn(obj, key, len) != NULL) {
+            free(heap);
+            goto failed;
+        }
+
+        ticket_jp_skip_ws(jp);
+
+        if (jp->p == jp->end || *jp->p != ':') {
+            free(heap);
+            goto failed;
+        }
+
+        jp->p++;
+        ticket_jp_skip_ws(jp);
+
+        value = ticket_jp_value(jp);
+
+        if (value == NULL
+            || json_object_setn_new_nocheck(obj, key, len, value) != 0)
+        {
+            free(heap);
+            goto failed;
+        }
+
+        free(heap);
+
+        ticket_jp_skip_ws(jp);
+
+        if (jp->p == jp->end) {
+            goto failed;
+        }
+
+        if (*jp->p == '}') {
+            jp->p++;
+            jp->depth--;
+            return obj;
+        }
+
+        if (*jp->p != ',') {
+            goto failed;
+        }
+
+        jp->p++;
+        ticket_jp_skip_ws(jp);
+    }
+
+failed:
+
+    json_decref(obj);
+    return NULL;
+}
+
+
+/* at '[' */
+
+static json_t *
+ticket_jp_array(ticket_jp_t *jp)
+{
+    json_t  *arr, *value;
+
+    if (++jp->depth > TICKET_MAX_DEPTH) {
+        return NULL;
+    }
+
+    jp->p++;
+
+    arr = json_array();
+    if (arr == NULL) {
+        return NULL;
+    }
+
+    ticket_jp_skip_ws(jp);
+
+    if (jp->p < jp->end && *jp->p == ']') {
+        jp->p++;
+        jp->depth--;
+        return arr;
+    }
+
+    for ( ;; ) {
+        value = ticket_jp_value(jp);
+
+        if (value == NULL || json_array_append_new(arr, value) != 0) {
+            goto failed;
+        }
+
+        ticket_jp_skip_ws(jp);
+
+        if (jp->p == jp->end) {
+            goto failed;
+        }
+
+        if (*jp->p == ']') {
+            jp->p++;
+            jp->depth--;
+            return arr;
+        }
+
+        if (*jp->p != ',') {
+            goto failed;
+        }
+
+        jp->p++;
+        ticket_jp_skip_ws(jp);
+    }
+
+failed:
+
+    json_decref(arr);
+    return NULL;
+}
+
+
+/*
+ * -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?, as jansson reads it:
+ * without a fraction or an exponent an integer, refused when it does not
+ * fit json_int_t; else a real, refused only when it overflows.
+ */
+
+static json_t *
+ticket_jp_number(ticket_jp_t *jp)
+{
+    int                   real;
+    char                  buf[64], *text, *end;
+    size_t                n;
+    json_t               *value;
+    double                d;
+    json_int_t            i;
+    const unsigned char  *p, *start;
+
+    start = jp->p;
+    p = start;
+    real = 0;
+
+    if (p < jp->end && *p == '-') {
+        p++;
+    }
+
+    if (p == jp->end || *p < '0' || *p > '9') {
+        return NULL;
+    }
+
+    if (*p == '0') {
+        p++;
+
+    } else {
+        while (p < jp->end && *p >= '0' && *p <= '9') {
+            p++;
         }
     }
 
-    return 1;
+    if (p < jp->end && *p == '.') {
+        p++;
+
+        if (p == jp->end || *p < '0' || *p > '9') {
+            return NULL;
+        }
+
+        while (p < jp->end && *p >= '0' && *p <= '9') {
+            p++;
+        }
+
+        real = 1;
+    }
+
+    if (p < jp->end && (*p == 'e' || *p == 'E')) {
+        p++;
+
+        if (p < jp->end && (*p == '+' || *p == '-')) {
+            p++;
+        }
+
+        if (p == jp->end || *p < '0' || *p > '9') {
+            return NULL;
+        }
+
+        while (p < jp->end && *p >= '0' && *p <= '9') {
+            p++;
+        }
+
+        real = 1;
+    }
+
+    n = (size_t) (p - start);
+
+    /* strtoll() and strtod() want a terminated string */
+
+    if (n < sizeof(buf)) {
+        text = buf;
+
+    } else {
+        text = malloc(n + 1);
+        if (text == NULL) {
+            return NULL;
+        }
+    }
+
+    memcpy(text, start, n);
+    text[n] = '\0';
+
+    value = NULL;
+    errno = 0;
+
+    if (!real) {
+        i = (json_int_t) strtoll(text, &end, 10);
+
+        if (errno != ERANGE && end == text + n) {
+            value = json_integer(i);
+        }
+
+    } else {
+        d = strtod(text, &end);
+
+        if (!((d == HUGE_VAL || d == -HUGE_VAL) && errno == ERANGE)
+            && end == text + n)
+        {
+            value = json_real(d);
+        }
+    }
+
+    if (text != buf) {
+        free(text);
+    }
+
+    if (value != NULL) {
+        jp->p = p;
+    }
+
+    return value;
+}
+
+
+static json_t *
+ticket_jp_literal(ticket_jp_t *jp, const char *word, size_t n, json_t *value)
+{
+    if ((size_t) (jp->end - jp->p) < n || memcmp(jp->p, word, n) != 0) {
+        return NULL;
+    }
+
+    jp->p += n;
+
+    return value;
+}
+
+
+/*
+ * A string at '"': checked whole first (no control byte, valid UTF-8,
+ * every escape well formed), then handed out as it stands when it has
+ * no escape, the usual case, else unescaped into BUF, or into *HEAP when
+ * BUF is too small (the caller frees it).  An escaped string is never
+ * longer unescaped than written.
+ */
+
+static int
+ticket_jp_string(ticket_jp_t *jp, const char **s, size_t *len, char *buf,
+    size_t size, char **heap)
+{
+    int                   escaped;
+    size_t                n;
+    const unsigned char  *p, *start;
+
+    start = jp->p + 1;
+    p = start;
+    escaped = 0;
+
+    for ( ;; ) {
+        if (p == jp->end) {
+            return -1;
+        }
+
+        if (*p == '"') {
+            break;
+        }
+
+        if (*p == '\\') {
+            escaped = 1;
+            p++;
+
+            if (p == jp->end) {
+                return -1;
+            }
+
+            /* the escape's letter only: \u's digits are checked below */
+
+            if (*p != '"' && *p != '\\' && *p != '/' && *p != 'b'
+                && *p != 'f' && *p != 'n' && *p != 'r' && *p != 't'
+                && *p != 'u')
+            {
+                return -1;
+            }
+
+            p++;
+            continue;
+        }
+
+        if (*p < 0x20) {
+            return -1;
+        }
+
+        if (*p < 0x80) {
+            p++;
+            continue;
+        }
+
+        n = ticket_utf8_len(p, (size_t) (jp->end - p));
+        if (n == 0) {
+            return -1;
+        }
+
+        p += n;
+    }
+
+    n = (size_t) (p - start);
+    jp->p = p + 1;
+
+    /* a NUL byte is a control byte: none got this far */
+
+    if (!escaped) {
+        *s = (const char *) start;
+        *len = n;
+        return 0;
+    }
+
+    if (n > size) {
+        *heap = malloc(n);
+        if (*heap == NULL) {
+            return -1;
+        }
+
+        buf = *heap;
+    }
+
+    if (ticket_jp_unescape(start, p, buf, len) != 0) {
+        free(*heap);
+        *heap = NULL;
+        return -1;
+    }
+
+    *s = buf;
+    return 0;
+}
+
+
+/* the bytes between the quotes, known to hold well-formed escape letters */
+
+static int
+ticket_jp_unescape(const unsigned char *p, const unsigned char *end,
+    char *out, size_t *len)
+{
+    char      *o;
+    unsigned   c, lo;
+
+    o = out;
+
+    while (p < end) {
+        if (*p != '\\') {
+            *o++ = (char) *p++;
+            continue;
+        }
+
+        p++;
+
+        switch (*p++) {
+        case '"':  *o++ = '"';  continue;
+        case '\\': *o++ = '\\'; continue;
+        case '/':  *o++ = '/';  continue;
+        case 'b':  *o++ = '\b'; continue;
+        case 'f':  *o++ = '\f'; continue;
+        case 'n':  *o++ = '\n'; continue;
+        case 'r':  *o++ = '\r'; continue;
+        case 't':  *o++ = '\t'; continue;
+        default:   break;       /* 'u' */
+        }
+
+        if ((size_t) (end - p) < 4 || ticket_jp_hex4(p, &c) != 0) {
+            return -1;
+        }
+
+        p += 4;
+
+        if (c >= 0xdc00 && c <= 0xdfff) {
+            return -1;                      /* a low surrogate alone */
+        }
+
+        if (c >= 0xd800 && c <= 0xdbff) {
+
+            if ((size_t) (end - p) < 6 || p[0] != '\\' || p[1] != 'u'
+                || ticket_jp_hex4(p + 2, &lo) != 0
+                || lo < 0xdc00 || lo > 0xdfff)
+            {
+                return -1;                  /* a high surrogate alone */
+            }
+
+            p += 6;
+            c = 0x10000 + ((c - 0xd800) << 10) + (lo - 0xdc00);
+        }
+
+        if (c == 0) {
+            return -1;                      /* NUL */
+        }
+
+        if (c < 0x80) {
+            *o++ = (char) c;
+
+        } else if (c < 0x800) {
+            *o++ = (char) (0xc0 | (c >> 6));
+            *o++ = (char) (0x80 | (c & 0x3f));
+
+        } else if (c < 0x10000) {
+            *o++ = (char) (0xe0 | (c >> 12));
+            *o++ = (char) (0x80 | ((c >> 6) & 0x3f));
+            *o++ = (char) (0x80 | (c & 0x3f));
+
+        } else {
+            *o++ = (char) (0xf0 | (c >> 18));
+            *o++ = (char) (0x80 | ((c >> 12) & 0x3f));
+            *o++ = (char) (0x80 | ((c >> 6) & 0x3f));
+            *o++ = (char) (0x80 | (c & 0x3f));
+        }
+    }
+
+    *len = (size_t) (o - out);
+    return 0;
+}
+
+
+static int
+ticket_jp_hex4(const unsigned char *p, unsigned *value)
+{
+    unsigned  i, v, c;
+
+    v = 0;
+
+    for (i = 0; i < 4; i++) {
+        c = p[i];
+
+        if (c >= '0' && c <= '9') {
+            c -= '0';
+
+        } else if (c >= 'a' && c <= 'f') {
+            c -= 'a' - 10;
+
+        } else if (c >= 'A' && c <= 'F') {
+            c -= 'A' - 10;
+
+        } else {
+            return -1;
+        }
+
+        v = (v << 4) | c;
+    }
+
+    *value = v;
+    return 0;
 }
 
 

@@ -287,6 +287,72 @@ test_utf8(void **state)
 }
 
 
+/* the values built: escapes decoded, numbers typed as jansson types them */
+
+static void
+test_values(void **state)
+{
+    char     long_esc[1200], *p;
+    json_t  *json, *v;
+    size_t   i;
+
+    json = parse_str("{\"s\":\"\\\"\\\\\\/\\b\\f\\n\\r\\t\\u00e9"
+                     "\\u20AC\\ud83d\\udd11\",\"i\":-0,\"j\":9223372036854775807,"
+                     "\"k\":-9223372036854775808,\"r\":2.5e-1,\"t\":true,"
+                     "\"f\":false,\"z\":null,\"e\":\"\"}");
+    assert_non_null(json);
+
+    v = json_object_get(json, "s");
+    assert_int_equal(json_string_length(v), 17);
+    assert_memory_equal(json_string_value(v), "\"\\/\b\f\n\r\t\xc3\xa9"
+                        "\xe2\x82\xac\xf0\x9f\x94\x91", 17);
+
+    assert_true(json_is_integer(json_object_get(json, "i")));
+    assert_int_equal(json_integer_value(json_object_get(json, "i")), 0);
+    assert_true(json_integer_value(json_object_get(json, "j"))
+                == 9223372036854775807LL);
+    assert_true(json_integer_value(json_object_get(json, "k"))
+                == -9223372036854775807LL - 1);
+    assert_true(json_is_real(json_object_get(json, "r")));
+    assert_true(json_real_value(json_object_get(json, "r")) == 0.25);
+    assert_true(json_is_true(json_object_get(json, "t")));
+    assert_true(json_is_false(json_object_get(json, "f")));
+    assert_true(json_is_null(json_object_get(json, "z")));
+    assert_int_equal(json_string_length(json_object_get(json, "e")), 0);
+    json_decref(json);
+
+    /* an escaped string longer than the parser's stack buffer */
+
+    p = long_esc + sprintf(long_esc, "{\"s\":\"");
+    for (i = 0; i < 190; i++) {
+        p += sprintf(p, "\\u00e9");
+    }
+    sprintf(p, "\"}");
+
+    json = parse_str(long_esc);
+    assert_non_null(json);
+    assert_int_equal(json_string_length(json_object_get(json, "s")), 380);
+    json_decref(json);
+
+    /* a real underflowing to zero is a real, as jansson reads it */
+
+    assert_true(parses("{\"r\":1e-400}"));
+    assert_false(parses("{\"a\":-}"));
+    assert_false(parses("{\"a\":1.}"));
+    assert_false(parses("{\"a\":.5}"));
+    assert_false(parses("{\"a\":1e+}"));
+    assert_false(parses("{\"a\":+1}"));
+    assert_false(parses("{\"a\":tru}"));
+    assert_false(parses("{\"a\":truex}"));
+    assert_false(parses("{\"s\":\"\\ud83d\\u0041\"}"));
+
+    /* jansson read a NUL right after a number or literal as nothing */
+
+    assert_null(parse("{\"a\":2\0}", 8));
+    assert_null(parse("{\"a\":true\0}", 11));
+}
+
+
 static void
 test_path(void **state)
 {
@@ -536,6 +602,7 @@ main(void)
         cmocka_unit_test(test_depth_strings),
         cmocka_unit_test(test_strings),
         cmocka_unit_test(test_utf8),
+        cmocka_unit_test(test_values),
         cmocka_unit_test(test_path),
         cmocka_unit_test(test_text),
         cmocka_unit_test(test_text_truncated),
