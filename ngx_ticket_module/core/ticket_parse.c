@@ -118,7 +118,7 @@ ticket_parse_policy(ticket_t *t, const char *token, size_t len,
     long              n;
     size_t            hlen, plen, slen;
     const char       *dot1, *dot2, *p, *s;
-    unsigned char    *buf;
+    unsigned char    *buf, hbuf[384];
     ticket_reason_t   rc;
 
     ticket_init(t);
@@ -181,9 +181,16 @@ ticket_parse_policy(ticket_t *t, const char *token, size_t len,
 
     t->sig_len = (size_t) n;
 
-    buf = malloc(hlen * 3 / 4 + 3);
-    if (buf == NULL) {
-        return ticket_malformed(t, "out of memory");
+    /* a header is some tens of bytes: decoded on the stack when it fits */
+
+    if (hlen * 3 / 4 + 3 <= sizeof(hbuf)) {
+        buf = hbuf;
+
+    } else {
+        buf = malloc(hlen * 3 / 4 + 3);
+        if (buf == NULL) {
+            return ticket_malformed(t, "out of memory");
+        }
     }
 
     /* the claims text stays: a snapshot for the cache carries it */
@@ -212,7 +219,9 @@ ticket_parse_policy(ticket_t *t, const char *token, size_t len,
 
     t->header = ticket_json_parse_object((char *) buf, hlen);
 
-    free(buf);
+    if (buf != hbuf) {
+        free(buf);
+    }
 
     if (t->header == NULL) {
         return ticket_malformed(t, "header not a strict JSON object "
@@ -241,7 +250,9 @@ ticket_parse_policy(ticket_t *t, const char *token, size_t len,
 
 malformed:
 
-    free(buf);
+    if (buf != hbuf) {
+        free(buf);
+    }
 
     return TICKET_MALFORMED;
 }
