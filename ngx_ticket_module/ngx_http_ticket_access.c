@@ -280,7 +280,8 @@ ngx_http_ticket_verify(ngx_http_request_t *r,
         ngx_http_ticket_keys_url_sync_scope(tlcf, r->connection->log);
     }
 
-    if (ngx_http_ticket_cache_get(r, tmcf, tlcf, &ctx->token, t, &reason)
+    if (ngx_http_ticket_cache_get(r, tmcf, tlcf, &ctx->token, t, &reason,
+                                  ctx->token_fp)
         == NGX_OK)
     {
         if (m != NULL) {

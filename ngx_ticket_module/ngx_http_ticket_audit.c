@@ -18,6 +18,7 @@
 #include "ngx_http_ticket_status.h"
 #include "ngx_http_ticket_alert.h"
 #include "ngx_http_ticket_text.h"
+#include "ngx_http_ticket_cache.h"
 
 #include <ticket_audit.h>
 #include <ticket_policy.h>
@@ -64,6 +65,8 @@ static void ngx_http_ticket_audit_write(ngx_open_file_t *file, u_char *data,
     size_t len, ngx_uint_t records, ngx_log_t *log);
 static void ngx_http_ticket_audit_flush_handler(ngx_event_t *ev);
 static void ngx_http_ticket_audit_buffered_add(ngx_int_t n);
+static void ngx_http_ticket_audit_commit(ngx_open_file_t *file,
+    u_char *last);
 static void ngx_http_ticket_audit_reap(ngx_cycle_t *cycle,
     ngx_http_ticket_main_conf_t *tmcf);
 static ngx_int_t ngx_http_ticket_audit_init_zone(ngx_shm_zone_t *shm_zone,
@@ -322,10 +325,30 @@ ngx_http_ticket_audit_emit(ngx_http_request_t *r,
 {
     size_t                        len;
     u_char                       *buf, *p;
+    ngx_http_ticket_audit_buf_t  *b;
     ngx_http_ticket_metrics_t    *m;
     ngx_http_ticket_main_conf_t  *tmcf;
 
-    len = ticket_audit_record_len(rec);
+    /*
+     * A file's record is written once, straight into its buffer, when it
+     * fits what is free there (nearly always); else the pass gave the
+     * length, and the record is written apart and buffered as before.
+     */
+
+    if (!log->syslog) {
+        b = log->file->data;
+
+        p = (u_char *) ticket_audit_record_write_within((char *) b->pos,
+                                                        (char *) b->last,
+                                                        rec, &len);
+        if (p != NULL) {
+            ngx_http_ticket_audit_commit(log->file, p);
+            return;
+        }
+
+    } else {
+        len = ticket_audit_record_len(rec);
+    }
 
     tmcf = ngx_http_get_module_main_conf(r, ngx_http_ticket_module);
     m = ngx_http_ticket_metrics(tmcf);
@@ -559,6 +582,25 @@ ngx_http_ticket_audit_fill(ngx_http_request_t *r, ngx_http_ticket_ctx_t *ctx,
     if (ctx->token.len) {
         rec->token = ctx->token.data;
         rec->token_len = ctx->token.len;
+
+        /*
+         * The fingerprint is hashed once a request (an alert's record
+         * and the request's share it), and once a ticket while its cache
+         * entry lives: a repeated ticket's records take it from there.
+         */
+
+        if (ctx->token_fp[0] == '\0') {
+            ticket_audit_token_fp(ctx->token.data, ctx->token.len,
+                                  (char *) ctx->token_fp);
+
+            ngx_http_ticket_cache_set_fp(
+                ngx_http_get_module_main_conf(r, ngx_http_ticket_module),
+                &ctx->token, ctx->token_fp);
+        }
+
+        if (ctx->token_fp[0] != '\0') {
+            rec->token_fp = (const char *) ctx->token_fp;
+        }
     }
 }
 
@@ -581,7 +623,20 @@ ngx_http_ticket_audit_file(ngx_open_file_t *file, u_char *rec, size_t len,
         return;
     }
 
-    b->pos = ngx_cpymem(b->pos, rec, len);
+    ngx_http_ticket_audit_commit(file, ngx_cpymem(b->pos, rec, len));
+}
+
+
+/* a record now in the file's buffer, up to last */
+
+static void
+ngx_http_ticket_audit_commit(ngx_open_file_t *file, u_char *last)
+{
+    ngx_http_ticket_audit_buf_t  *b;
+
+    b = file->data;
+
+    b->pos = last;
     b->records++;
     ngx_http_ticket_audit_buffered_add(1);
 

@@ -37,6 +37,10 @@ typedef struct {
     ngx_queue_t                     queue;      /* most recent first */
     int64_t                         until;      /* unix time */
     u_char                          key_fp[32];
+    u_char                          token_fp[TICKET_AUDIT_FP_LEN];
+                                                /* the audit fingerprint,
+                                                   once a record hashed it;
+                                                   0 first: not yet */
     uint32_t                        token_len;
     uint32_t                        snap_len;   /* 0: the signature failed */
     uint32_t                        path_len;
@@ -94,7 +98,7 @@ static ngx_str_t  ngx_http_ticket_cache_name = ngx_string("ticket_cache");
 ngx_int_t
 ngx_http_ticket_cache_get(ngx_http_request_t *r,
     ngx_http_ticket_main_conf_t *tmcf, ngx_http_ticket_loc_conf_t *tlcf,
-    ngx_str_t *token, ticket_t *t, ticket_reason_t *reason)
+    ngx_str_t *token, ticket_t *t, ticket_reason_t *reason, u_char *token_fp)
 {
     u_char                        *snap, fp[32];
     size_t                         len;
@@ -146,6 +150,11 @@ ngx_http_ticket_cache_get(ngx_http_request_t *r,
                           &cn->queue);
 
     ngx_memcpy(fp, cn->key_fp, sizeof(fp));
+
+    if (cn->token_fp[0] != '\0') {
+        ngx_memcpy(token_fp, cn->token_fp, TICKET_AUDIT_FP_LEN);
+        token_fp[TICKET_AUDIT_FP_LEN] = '\0';
+    }
 
     if (cn->snap_len) {
         len = cn->snap_len;
@@ -300,6 +309,7 @@ ngx_http_ticket_cache_put(ngx_http_request_t *r,
     cn->snap_len = (uint32_t) snap_len;
     cn->path_len = (uint32_t) path->len;
     ngx_memcpy(cn->key_fp, t->key->fp, sizeof(cn->key_fp));
+    cn->token_fp[0] = '\0';
     ngx_memcpy(cn->data, token->data, token->len);
     ngx_memcpy(cn->data + token->len, path->data, path->len);
 
@@ -317,6 +327,45 @@ ngx_http_ticket_cache_put(ngx_http_request_t *r,
         ngx_queue_insert_head(&cache->sh->failed, &cn->queue);
         cache->sh->failed_size += ngx_http_ticket_cache_slab_size(size);
         cache->sh->nfailed++;
+    }
+
+    ngx_shmtx_unlock(&cache->shpool->mutex);
+}
+
+
+/*
+ * The audit fingerprint a record hashed, kept with the ticket's entry
+ * (if it still has one) so that the ticket's later records do not hash
+ * it again.  The entry is the one holding exactly these bytes: the
+ * fingerprint is of the ticket it is stored with.
+ */
+
+void
+ngx_http_ticket_cache_set_fp(ngx_http_ticket_main_conf_t *tmcf,
+    ngx_str_t *token, const u_char *token_fp)
+{
+    ngx_rbtree_key_t               hash;
+    ngx_http_ticket_cache_t       *cache;
+    ngx_http_ticket_cache_node_t  *cn;
+
+    if (tmcf->cache_zone == NULL || token->len > TICKET_MAX_SIZE
+        || token_fp[0] == '\0')
+    {
+        return;
+    }
+
+    cache = tmcf->cache_zone->data;
+    hash = ngx_http_ticket_cache_hash(token);
+
+    ngx_shmtx_lock(&cache->shpool->mutex);
+
+    cn = ngx_http_ticket_cache_lookup(cache, hash, NULL, NULL);
+
+    if (cn != NULL
+        && cn->token_len == token->len
+        && ngx_memcmp(cn->data, token->data, token->len) == 0)
+    {
+        ngx_memcpy(cn->token_fp, token_fp, TICKET_AUDIT_FP_LEN);
     }
 
     ngx_shmtx_unlock(&cache->shpool->mutex);

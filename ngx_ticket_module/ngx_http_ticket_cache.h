@@ -14,10 +14,14 @@ ngx_int_t ngx_http_ticket_cache_init(ngx_conf_t *cf,
     ngx_http_ticket_main_conf_t *tmcf);
 ngx_int_t ngx_http_ticket_cache_get(ngx_http_request_t *r,
     ngx_http_ticket_main_conf_t *tmcf, ngx_http_ticket_loc_conf_t *tlcf,
-    ngx_str_t *token, ticket_t *t, ticket_reason_t *reason);
+    ngx_str_t *token, ticket_t *t, ticket_reason_t *reason,
+    u_char *token_fp);
 void ngx_http_ticket_cache_put(ngx_http_request_t *r,
     ngx_http_ticket_main_conf_t *tmcf, ngx_http_ticket_loc_conf_t *tlcf,
     ngx_str_t *token, ticket_t *t);
+
+void ngx_http_ticket_cache_set_fp(ngx_http_ticket_main_conf_t *tmcf,
+    ngx_str_t *token, const u_char *token_fp);
 
 /* entries held now: verified tickets, and failed signatures remembered
  * (both 0 without a cache zone) */

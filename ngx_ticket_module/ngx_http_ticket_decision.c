@@ -86,6 +86,7 @@ ngx_http_ticket_ctx(ngx_http_request_t *r, ngx_http_ticket_ctx_t *ctx,
         ngx_http_ticket_ctx_keep(r, ctx);
         ctx->parsed = 0;
         ngx_str_null(&ctx->token);
+        ctx->token_fp[0] = '\0';
     }
 
     ctx->conf = tlcf;

@@ -208,6 +208,10 @@ struct ngx_http_ticket_ctx_s {
                                                 cookie: never revoked by
                                                 an alert */
     void                      **refused_loc; /* r->loc_conf it refused in */
+    u_char                      token_fp[TICKET_AUDIT_FP_LEN + 1];
+                                             /* the audit fingerprint: from
+                                                the cache, or hashed for
+                                                the first record; "" unknown */
 
     /* the most severe decision of scopes an internal redirect left,
      * kept for the audit record */

@@ -70,6 +70,9 @@ our @CASES = (
     { name => 'audit-new',    loc => 'audit', pool => 'audit',
       plain => 'plain-hs256', base => 'hs256-new',
       what => 'HS256 new, audit log on, 5% bad signature + 5% no role' },
+    { name => 'allowed-rep',  loc => 'allowed', pool => 'rep-hs256',
+      plain => 'plain-hs256', base => 'hs256-rep',
+      what => 'HS256 repeated, an allowed record a request (the operation log)' },
     { name => 'es384-new',    loc => 'es384', pool => 'es384',
       alg => 'ES384', mode => 'new', plain => 'plain-es384' },
     { name => 'es384-bad',    loc => 'es384', pool => 'es384-bad',
@@ -234,6 +237,9 @@ EOF
     . $loc->('es384', 'e3')
     . ($o{redis} ? $loc->('rev', 'e1', 'ticket_revocation on;') : '')
     . $loc->('audit', 'h1', "ticket_audit_log $audit;")
+    . $loc->('allowed', 'h1', "ticket_audit_log $audit;\n"
+             . "            ticket_audit_events denied over_privilege "
+             . "excess_privilege allowed;")
     . "        location = /ticket-status { ticket_status; }\n"
     . "    }\n";
 }

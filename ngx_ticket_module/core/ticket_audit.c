@@ -26,7 +26,6 @@
 #define TICKET_AUDIT_MAX_TIME_MS  (TICKET_MAX_TIME * 1000 + 999)
 
 #define TICKET_AUDIT_TIME_LEN     (sizeof("1970-01-01T00:00:00.000Z") - 1)
-#define TICKET_AUDIT_FP_LEN       16
 
 
 static void ticket_audit_put_str(ticket_json_out_t *out, const char *s);
@@ -72,6 +71,9 @@ static const char  *ticket_audit_event_names[] = {
 
 
 static const char  ticket_audit_hex[] = "0123456789abcdef";
+
+static EVP_MD_CTX  *ticket_audit_sha256_ctx;    /* set up, never used */
+static EVP_MD_CTX  *ticket_audit_work_ctx;      /* a copy of it a record */
 
 
 #define TICKET_AUDIT_M(name, type)                                           \
@@ -189,6 +191,7 @@ ticket_audit_record_len(const ticket_audit_record_t *rec)
     ticket_json_out_t  out;
 
     out.pos = NULL;
+    out.end = NULL;
     out.len = 0;
 
     ticket_audit_record_out(&out, rec);
@@ -203,9 +206,28 @@ ticket_audit_record_write(char *dst, const ticket_audit_record_t *rec)
     ticket_json_out_t  out;
 
     out.pos = dst;
+    out.end = NULL;
     out.len = 0;
 
     ticket_audit_record_out(&out, rec);
+
+    return out.pos;
+}
+
+
+char *
+ticket_audit_record_write_within(char *dst, char *end,
+    const ticket_audit_record_t *rec, size_t *len)
+{
+    ticket_json_out_t  out;
+
+    out.pos = dst;
+    out.end = end;
+    out.len = 0;
+
+    ticket_audit_record_out(&out, rec);
+
+    *len = out.len;
 
     return out.pos;
 }
@@ -509,31 +531,8 @@ static void
 ticket_audit_fp_member(ticket_json_out_t *out,
     const ticket_audit_record_t *rec)
 {
-    char  fp[TICKET_AUDIT_FP_LEN + 1];
-
     ticket_audit_name(out, TICKET_AUDIT_M_TOKEN_FP);
-
-    if (rec->token == NULL) {
-        ticket_json_out(out, "null", 4);
-        return;
-    }
-
-    /*
-     * The count never hashes: the length must not depend on whether
-     * OpenSSL succeeds.  A digest that fails while writing is written
-     * as null padded with JSON whitespace to the counted length.
-     */
-
-    if (out->pos == NULL
-        || ticket_audit_sha256_fp(rec->token, rec->token_len, fp) != 0)
-    {
-        ticket_json_out(out, "null              ", TICKET_AUDIT_FP_LEN + 2);
-        return;
-    }
-
-    ticket_json_out(out, "\"", 1);
-    ticket_json_out(out, fp, TICKET_AUDIT_FP_LEN);
-    ticket_json_out(out, "\"", 1);
+    ticket_audit_out_fp(out, rec);
 }
 
 
@@ -549,7 +548,33 @@ ticket_audit_sha256_fp(const unsigned char *token, size_t len, char fp[17])
         len = 0;
     }
 
-    if (EVP_Digest(token, len, md, &mdlen, EVP_sha256(), NULL) != 1
+    /*
+     * One context set up for SHA-256 once and copied for each record (a
+     * process is one thread): EVP_Digest() with EVP_sha256() looked the
+     * algorithm up and made, set up and freed a context for every record.
+     */
+
+    if (ticket_audit_sha256_ctx == NULL) {
+        ticket_audit_sha256_ctx = EVP_MD_CTX_new();
+
+        if (ticket_audit_sha256_ctx != NULL
+            && EVP_DigestInit_ex2(ticket_audit_sha256_ctx, EVP_sha256(),
+                                  NULL) != 1)
+        {
+            EVP_MD_CTX_free(ticket_audit_sha256_ctx);
+            ticket_audit_sha256_ctx = NULL;
+        }
+    }
+
+    if (ticket_audit_work_ctx == NULL) {
+        ticket_audit_work_ctx = EVP_MD_CTX_new();
+    }
+
+    if (ticket_audit_sha256_ctx == NULL || ticket_audit_work_ctx == NULL
+        || EVP_MD_CTX_copy_ex(ticket_audit_work_ctx,
+                              ticket_audit_sha256_ctx) != 1
+        || EVP_DigestUpdate(ticket_audit_work_ctx, token, len) != 1
+        || EVP_DigestFinal_ex(ticket_audit_work_ctx, md, &mdlen) != 1
         || mdlen < TICKET_AUDIT_FP_LEN / 2)
     {
         return -1;
@@ -646,6 +671,19 @@ ticket_audit_out_fp(ticket_json_out_t *out, const ticket_audit_record_t *rec)
         ticket_json_out(out, "null", 4);
         return;
     }
+
+    if (rec->token_fp != NULL) {
+        ticket_json_out(out, "\"", 1);
+        ticket_json_out(out, rec->token_fp, TICKET_AUDIT_FP_LEN);
+        ticket_json_out(out, "\"", 1);
+        return;
+    }
+
+    /*
+     * The count never hashes: the length must not depend on whether
+     * OpenSSL succeeds.  A digest that fails while writing is written
+     * as null padded with JSON whitespace to the counted length.
+     */
 
     if (out->pos == NULL
         || ticket_audit_sha256_fp(rec->token, rec->token_len, fp) != 0)

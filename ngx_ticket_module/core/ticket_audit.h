@@ -114,6 +114,9 @@ typedef struct {
 
     const unsigned char    *token;        /* the ticket; only its SHA-256 */
     size_t                  token_len;    /* fingerprint is written */
+    const char             *token_fp;     /* that fingerprint when known
+                                             (16 hex digits), else NULL:
+                                             hashed as it is written */
 
     int64_t                 exp;
     unsigned                has_exp:1;    /* 0: exp null */
@@ -214,6 +217,14 @@ ticket_audit_event_t ticket_audit_event(ticket_reason_t reason,
  * writer returns the end of what it wrote (exactly _len bytes) */
 size_t ticket_audit_record_len(const ticket_audit_record_t *rec);
 char *ticket_audit_record_write(char *dst, const ticket_audit_record_t *rec);
+
+/*
+ * The record written into [dst, end) in one pass: returns its end, or
+ * NULL when it does not fit (what was written there is garbage); *len is
+ * the record's whole length either way, as ticket_audit_record_len() says.
+ */
+char *ticket_audit_record_write_within(char *dst, char *end,
+    const ticket_audit_record_t *rec, size_t *len);
 
 /*
  * The same facts as an Elastic Common Schema 8 document or an OCSF 1.x

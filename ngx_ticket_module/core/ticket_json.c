@@ -44,9 +44,14 @@ static size_t ticket_json_put(char *buf, size_t size, size_t off,
 static const char  ticket_json_hex[] = "0123456789abcdef";
 
 
-/* bytes a string holds as they are: printable ASCII but '"' and '\\' */
+/*
+ * ASCII bytes a JSON string holds as they are: 1 for the parser and the
+ * escaper alike (printable, but '"' and '\\'), 2 for DEL, which the parser
+ * takes as it is and the escaper writes as \u007f; 0 for the rest (bytes
+ * 80..ff are UTF-8, checked apart).
+ */
 
-static const unsigned char  ticket_jp_plain[256] = {
+static const unsigned char  ticket_json_class[256] = {
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,    /* 00 */
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,    /* 10 */
     1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,    /* 20: '"' */
@@ -54,7 +59,7 @@ static const unsigned char  ticket_jp_plain[256] = {
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,    /* 40 */
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,    /* 50: '\\' */
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,    /* 60 */
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1     /* 70 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2     /* 70: DEL */
     /* 80..ff: 0, checked as UTF-8 */
 };
 
@@ -479,7 +484,7 @@ ticket_jp_string(ticket_jp_t *jp, const char **s, size_t *len, char *buf,
     escaped = 0;
 
     for ( ;; ) {
-        while (p < jp->end && ticket_jp_plain[*p]) {
+        while (p < jp->end && ticket_json_class[*p]) {
             p++;
         }
 
@@ -850,6 +855,7 @@ ticket_json_escape_len(const char *s, size_t len)
     ticket_json_out_t  out;
 
     out.pos = NULL;
+    out.end = NULL;
     out.len = 0;
 
     ticket_json_escape_out(&out, s, len);
@@ -864,6 +870,7 @@ ticket_json_escape(char *dst, const char *s, size_t len)
     ticket_json_out_t  out;
 
     out.pos = dst;
+    out.end = NULL;
     out.len = 0;
 
     ticket_json_escape_out(&out, s, len);
@@ -1004,7 +1011,7 @@ ticket_json_escape_out(ticket_json_out_t *out, const char *s, size_t len)
             continue;
         }
 
-        if (c >= 0x20 && c != 0x7f && c != '"' && c != '\\') {
+        if (ticket_json_class[c] == 1) {
             i++;
             continue;
         }
@@ -1059,18 +1066,3 @@ ticket_json_escape_out(ticket_json_out_t *out, const char *s, size_t len)
 
 
 
-void
-ticket_json_out(ticket_json_out_t *out, const char *s, size_t n)
-{
-    if (n == 0) {
-        return;
-    }
-
-    if (out->pos != NULL) {
-        memcpy(out->pos, s, n);
-        out->pos += n;
-    }
-
-    /* saturates: a count that wrapped would let the writer overrun */
-    out->len = (n > SIZE_MAX - out->len) ? SIZE_MAX : out->len + n;
-}

@@ -8,6 +8,9 @@
 #define TICKET_JSON_H_INCLUDED_
 
 
+#include <stdint.h>
+#include <string.h>
+
 #include "ticket_types.h"
 
 
@@ -60,11 +63,35 @@ char *ticket_json_escape(char *dst, const char *s, size_t len);
 
 typedef struct {
     char                   *pos;          /* NULL: count only */
+    char                   *end;          /* NULL: no bound; else a write
+                                             that would pass it makes pos
+                                             NULL: counting goes on */
     size_t                  len;          /* SIZE_MAX: too large */
 } ticket_json_out_t;
 
 
-void ticket_json_out(ticket_json_out_t *out, const char *s, size_t n);
+/* inline: a record is some hundred pieces, most a few constant bytes */
+
+static inline void
+ticket_json_out(ticket_json_out_t *out, const char *s, size_t n)
+{
+    if (n == 0) {
+        return;
+    }
+
+    if (out->pos != NULL) {
+        if (out->end != NULL && n > (size_t) (out->end - out->pos)) {
+            out->pos = NULL;
+
+        } else {
+            memcpy(out->pos, s, n);
+            out->pos += n;
+        }
+    }
+
+    /* saturates: a count that wrapped would let the writer overrun */
+    out->len = (n > SIZE_MAX - out->len) ? SIZE_MAX : out->len + n;
+}
 void ticket_json_escape_out(ticket_json_out_t *out, const char *s,
     size_t len);
 

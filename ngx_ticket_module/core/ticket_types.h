@@ -26,6 +26,8 @@
 #define TICKET_MAX_KID           256    /* longer kids never match a key */
 #define TICKET_MAX_TIME          253402300799LL  /* 9999-12-31T23:59:59Z */
 #define TICKET_ERRLEN            256
+#define TICKET_AUDIT_FP_LEN      16     /* hex digits of a ticket's audit
+                                           fingerprint, SHA-256 first */
 
 
 typedef struct {
