@@ -50,11 +50,38 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 }
 
 
+static void
+fuzz_check_within(const ticket_audit_record_t *rec, const char *want,
+    size_t len)
+{
+    char    *w, *end;
+    size_t   got, room;
+
+    w = malloc(len);
+    FUZZ_CHECK(w != NULL);
+
+    end = ticket_audit_record_write_within(w, w + len, rec, &got);
+    FUZZ_CHECK(end == w + len && got == len);
+    FUZZ_CHECK(memcmp(w, want, len) == 0);
+
+    for (room = len - 1; ; room /= 2) {
+        end = ticket_audit_record_write_within(w, w + room, rec, &got);
+        FUZZ_CHECK(end == NULL && got == len);
+
+        if (room == 0) {
+            break;
+        }
+    }
+
+    free(w);
+}
+
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     int                     k;
-    char                   *buf, *end;
+    char                   *buf, *end, fp[17];
     size_t                  i, len, n;
     uint64_t                u;
     unsigned                flags;
@@ -188,6 +215,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     end = ticket_audit_record_write(buf, &rec);
     FUZZ_CHECK(end == buf + len);
     FUZZ_CHECK(ticket_audit_record_len(&rec) == len);
+
+    /*
+     * The one-pass writer the module uses for its file buffer: the same
+     * bytes where there is room for them, NULL and the whole length
+     * where there is one byte less (or half as much); and the same record
+     * with the fingerprint already known (as the cache gives it).
+     */
+
+    fuzz_check_within(&rec, buf, len);
+
+    if (rec.token != NULL) {
+        ticket_audit_token_fp(rec.token, rec.token_len, fp);
+        FUZZ_CHECK(strlen(fp) == 16);
+        rec.token_fp = fp;
+        fuzz_check_within(&rec, buf, len);
+        rec.token_fp = NULL;
+    }
 
     /* one line: the only control byte is the final newline */
 
