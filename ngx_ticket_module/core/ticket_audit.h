@@ -254,7 +254,11 @@ void ticket_audit_out_alert(ticket_json_out_t *out,
     const ticket_audit_record_t *rec);
 int ticket_audit_is_ip(const ticket_str_t *s);
 
-/* first 16 hex digits of SHA-256(token) and a NUL into fp[17] */
+/*
+ * First 16 hex digits of SHA-256(token) and a NUL into fp[17].  It keeps
+ * its SHA-256 context (set up once) in static storage: callers are single
+ * threaded, as an nginx worker, ticketctl and the fuzzers are.
+ */
 void ticket_audit_token_fp(const unsigned char *token, size_t len,
     char fp[17]);
 

@@ -403,7 +403,12 @@ ticket_jp_number(ticket_jp_t *jp)
 
     n = (size_t) (p - start);
 
-    /* strtoll() and strtod() want a terminated string */
+    /*
+     * strtoll() and strtod() want a terminated string.  strtod() reads
+     * the locale's decimal point: nginx and ticketctl never leave the "C"
+     * locale, and in another one a fraction fails to parse (refused),
+     * never parses as something else.
+     */
 
     if (n < sizeof(buf)) {
         text = buf;
