@@ -587,15 +587,19 @@ ngx_http_ticket_audit_fill(ngx_http_request_t *r, ngx_http_ticket_ctx_t *ctx,
          * The fingerprint is hashed once a request (an alert's record
          * and the request's share it), and once a ticket while its cache
          * entry lives: a repeated ticket's records take it from there.
+         * Only a ticket whose key was found can have an entry: junk
+         * (malformed, unknown key) costs no lock of the cache.
          */
 
         if (ctx->token_fp[0] == '\0') {
             ticket_audit_token_fp(ctx->token.data, ctx->token.len,
                                   (char *) ctx->token_fp);
 
-            ngx_http_ticket_cache_set_fp(
-                ngx_http_get_module_main_conf(r, ngx_http_ticket_module),
-                &ctx->token, ctx->token_fp);
+            if (ctx->ticket.key != NULL) {
+                ngx_http_ticket_cache_set_fp(
+                    ngx_http_get_module_main_conf(r, ngx_http_ticket_module),
+                    &ctx->token, ctx->token_fp);
+            }
         }
 
         if (ctx->token_fp[0] != '\0') {

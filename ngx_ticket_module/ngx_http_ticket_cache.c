@@ -92,7 +92,8 @@ static ngx_str_t  ngx_http_ticket_cache_name = ngx_string("ticket_cache");
 /*
  * NGX_OK: a hit; either t is restored (verified, its key set, *reason
  * TICKET_OK) or the same ticket failed its signature under this scope's
- * key moments ago (*reason TICKET_BAD_SIGNATURE).  NGX_DECLINED: a miss.
+ * key moments ago (*reason TICKET_BAD_SIGNATURE; t parsed, unverified,
+ * its key set).  NGX_DECLINED: a miss.
  */
 
 ngx_int_t
@@ -177,6 +178,22 @@ ngx_http_ticket_cache_get(ngx_http_request_t *r,
             return NGX_DECLINED;
         }
 
+        /*
+         * What the ticket claims (unverified), for its audit record and
+         * log line as the first refusal had them: the same bytes parse
+         * as they did then (the entry is for these parse settings), and
+         * a parse costs a small part of the signature it saves.
+         */
+
+        if (ticket_parse_policy(t, (const char *) token->data, token->len,
+                                &tlcf->policy)
+            != TICKET_OK)
+        {
+            ticket_free(t);
+            return NGX_DECLINED;
+        }
+
+        t->key = key;
         *reason = TICKET_BAD_SIGNATURE;
         return NGX_OK;
     }

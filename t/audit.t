@@ -255,6 +255,12 @@ case('denied bad signature', '/api/d-badsig', ticket => $bad,
      http_status => 401, event => 'denied', reason => 'bad_signature',
      status => 401, verified => 0, %alice, jti => 'j-good', kid => 'k1',
      roles => ['reader']);
+# the same forged ticket again: a hit on its failed entry, whose
+# fingerprint the first record left there
+case('denied bad signature again', '/api/d-badsig2', ticket => $bad,
+     http_status => 401, event => 'denied', reason => 'bad_signature',
+     status => 401, verified => 0, %alice, jti => 'j-good', kid => 'k1',
+     roles => ['reader']);
 
 my $expired = mint(%alice, jti => 'j-exp', roles => 'reader',
                    iat => $now - 7200, exp => $now - 3600);
