@@ -1089,6 +1089,11 @@ ngx_http_ticket_audit_exit(ngx_cycle_t *cycle)
         ngx_http_ticket_audit_slot->pid = 0;
         ngx_http_ticket_audit_slot = NULL;
     }
+
+    /* the fingerprint's OpenSSL contexts: the module's library is closed
+     * at exit, and static pointers with it */
+
+    ticket_audit_token_fp_done();
 }
 
 

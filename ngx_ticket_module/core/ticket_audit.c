@@ -244,6 +244,17 @@ ticket_audit_token_fp(const unsigned char *token, size_t len, char fp[17])
 }
 
 
+void
+ticket_audit_token_fp_done(void)
+{
+    EVP_MD_CTX_free(ticket_audit_sha256_ctx);
+    EVP_MD_CTX_free(ticket_audit_work_ctx);
+
+    ticket_audit_sha256_ctx = NULL;
+    ticket_audit_work_ctx = NULL;
+}
+
+
 static void
 ticket_audit_put_str(ticket_json_out_t *out, const char *s)
 {

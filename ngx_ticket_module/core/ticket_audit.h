@@ -258,9 +258,12 @@ int ticket_audit_is_ip(const ticket_str_t *s);
  * First 16 hex digits of SHA-256(token) and a NUL into fp[17].  It keeps
  * its SHA-256 context (set up once) in static storage: callers are single
  * threaded, as an nginx worker, ticketctl and the fuzzers are.
+ * ticket_audit_token_fp_done() frees it: a process that unloads this code
+ * (an nginx worker exiting, its module's library closed) calls it first.
  */
 void ticket_audit_token_fp(const unsigned char *token, size_t len,
     char fp[17]);
+void ticket_audit_token_fp_done(void);
 
 
 #endif /* TICKET_AUDIT_H_INCLUDED_ */
