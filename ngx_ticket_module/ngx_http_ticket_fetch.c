@@ -18,6 +18,8 @@
 
 
 static void ngx_http_ticket_fetch_resolved(ngx_resolver_ctx_t *ctx);
+static ngx_int_t ngx_http_ticket_fetch_set_addr(ngx_http_ticket_fetch_t *f,
+    struct sockaddr *sockaddr, socklen_t socklen);
 static void ngx_http_ticket_fetch_connect(ngx_http_ticket_fetch_t *f);
 static void ngx_http_ticket_fetch_connected(ngx_event_t *ev);
 static void ngx_http_ticket_fetch_handshaked(ngx_connection_t *c);
@@ -33,7 +35,9 @@ ngx_http_ticket_fetch_start(ngx_http_ticket_fetch_t *f, ngx_str_t *path,
     ngx_log_t *log)
 {
     u_char              *p;
+    in_addr_t            inaddr;
     ngx_resolver_ctx_t  *ctx, temp;
+    struct sockaddr_in   sin;
 
     if (f->running) {
         return NGX_ERROR;
@@ -83,6 +87,31 @@ ngx_http_ticket_fetch_start(ngx_http_ticket_fetch_t *f, ngx_str_t *path,
         return NGX_OK;
     }
 
+    /*
+     * An address (a discovery document's jwks_uri may name one) needs no
+     * resolver: ngx_resolve_start() would answer it in a context on this
+     * stack, which ngx_resolve_name_done() must not free.
+     */
+
+    inaddr = ngx_inet_addr(f->host.data, f->host.len);
+
+    if (inaddr != INADDR_NONE) {
+        ngx_memzero(&sin, sizeof(struct sockaddr_in));
+        sin.sin_family = AF_INET;
+        sin.sin_addr.s_addr = inaddr;
+
+        if (ngx_http_ticket_fetch_set_addr(f, (struct sockaddr *) &sin,
+                                           sizeof(struct sockaddr_in))
+            != NGX_OK)
+        {
+            ngx_http_ticket_fetch_close(f);
+            return NGX_ERROR;
+        }
+
+        ngx_http_ticket_fetch_connect(f);
+        return NGX_OK;
+    }
+
     temp.name = f->host;
 
     ctx = ngx_resolve_start(f->resolver, &temp);
@@ -122,11 +151,8 @@ ngx_http_ticket_fetch_resolved(ngx_resolver_ctx_t *ctx)
 {
     ngx_http_ticket_fetch_t *f = ctx->data;
 
-    u_char           *p;
-    size_t            len;
-    ngx_uint_t        i;
-    struct sockaddr  *sa;
-    socklen_t         socklen;
+    ngx_int_t    rc;
+    ngx_uint_t   i;
 
     f->resolving = NULL;
 
@@ -153,30 +179,45 @@ ngx_http_ticket_fetch_resolved(ngx_resolver_ctx_t *ctx)
         i = 0;
     }
 
-    socklen = ctx->addrs[i].socklen;
+    rc = ngx_http_ticket_fetch_set_addr(f, ctx->addrs[i].sockaddr,
+                                        ctx->addrs[i].socklen);
+
+    ngx_resolve_name_done(ctx);
+
+    if (rc != NGX_OK) {
+        ngx_http_ticket_fetch_finish(f, NGX_HTTP_TICKET_FETCH_CONNECT);
+        return;
+    }
+
+    ngx_http_ticket_fetch_connect(f);
+}
+
+
+/* this GET's address: a copy in its pool, with f->port */
+
+static ngx_int_t
+ngx_http_ticket_fetch_set_addr(ngx_http_ticket_fetch_t *f,
+    struct sockaddr *sockaddr, socklen_t socklen)
+{
+    u_char           *p;
+    struct sockaddr  *sa;
 
     sa = ngx_palloc(f->pool, socklen);
     p = ngx_pnalloc(f->pool, NGX_SOCKADDR_STRLEN);
 
     if (sa == NULL || p == NULL) {
-        ngx_resolve_name_done(ctx);
-        ngx_http_ticket_fetch_finish(f, NGX_HTTP_TICKET_FETCH_CONNECT);
-        return;
+        return NGX_ERROR;
     }
 
-    ngx_memcpy(sa, ctx->addrs[i].sockaddr, socklen);
+    ngx_memcpy(sa, sockaddr, socklen);
     ngx_inet_set_port(sa, f->port);
-
-    ngx_resolve_name_done(ctx);
-
-    len = ngx_sock_ntop(sa, socklen, p, NGX_SOCKADDR_STRLEN, 1);
 
     f->addr.sockaddr = sa;
     f->addr.socklen = socklen;
     f->addr.name.data = p;
-    f->addr.name.len = len;
+    f->addr.name.len = ngx_sock_ntop(sa, socklen, p, NGX_SOCKADDR_STRLEN, 1);
 
-    ngx_http_ticket_fetch_connect(f);
+    return NGX_OK;
 }
 
 

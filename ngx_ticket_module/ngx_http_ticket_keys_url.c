@@ -104,6 +104,11 @@ typedef struct {
     ngx_str_t                     issuer;      /* OIDC; len 0: a JWKS URL */
     ngx_str_t                     path;        /* the first GET's */
     ngx_str_t                     jwks_path;   /* OIDC: from discovery */
+    ngx_str_t                     issuer_host; /* OIDC: the discovery's */
+    in_port_t                     issuer_port;
+    ngx_str_t                     jwks_host;   /* OIDC: from discovery;
+                                                  NUL-terminated */
+    in_port_t                     jwks_port;
     ngx_uint_t                    step;
     ticket_alg_t                  rsa_alg;
     u_char                       *tenant;      /* NUL-terminated, or NULL */
@@ -554,6 +559,9 @@ ngx_http_ticket_keys_url_tick(ngx_event_t *ev)
     {
         /* discovery done: the JWKS it names, under the same lock */
 
+        src->fetch.host = src->jwks_host;
+        src->fetch.port = src->jwks_port;
+
         if (ngx_http_ticket_fetch_start(&src->fetch, &src->jwks_path,
                                         ev->log)
             != NGX_OK)
@@ -598,6 +606,11 @@ ngx_http_ticket_keys_url_tick(ngx_event_t *ev)
     if (src->issuer.len) {
         src->step = NGX_HTTP_TICKET_KEYS_DISCOVERY;
         path = &src->path;
+
+        /* the issuer's own host: the JWKS may have been on another */
+
+        src->fetch.host = src->issuer_host;
+        src->fetch.port = src->issuer_port;
 
     } else {
         src->step = NGX_HTTP_TICKET_KEYS_JWKS;
@@ -708,18 +721,33 @@ ngx_http_ticket_keys_url_discovered(ngx_http_ticket_keysrc_t *src,
         return NGX_HTTP_TICKET_KEYS_INVALID;
     }
 
-    /* the issuer's host and port: the address resolved for it */
+    /*
+     * Providers publish their keys on another host than the issuer
+     * (Google: accounts.google.com, www.googleapis.com): that host is
+     * resolved before each fetch by the scope's resolver, and its
+     * certificate must name it.  Without a resolver only the issuer's
+     * address, resolved at configuration time, can be reached.
+     */
 
-    if (u.host_len != src->fetch.host.len
-        || ngx_strncasecmp((u_char *) u.host, src->fetch.host.data,
-                           u.host_len) != 0
-        || u.port != src->fetch.port)
+    if ((u.host_len != src->issuer_host.len
+         || ngx_strncasecmp((u_char *) u.host, src->issuer_host.data,
+                            u.host_len) != 0
+         || u.port != src->issuer_port)
+        && src->fetch.resolver == NULL)
     {
         ngx_log_error(NGX_LOG_ERR, src->fetch.log, 0,
                       "discovery document of \"%V\": jwks_uri on another "
-                      "host than the issuer is not supported", &src->url);
+                      "host than the issuer (%s:%ui) is reached only with "
+                      "the issuer named by host and a \"resolver\" in the "
+                      "scope", &src->url, u.host, (ngx_uint_t) u.port);
         return NGX_HTTP_TICKET_KEYS_INVALID;
     }
+
+    /* u.host: at most TICKET_URL_MAX_HOST characters and a NUL */
+
+    ngx_memcpy(src->jwks_host.data, u.host, u.host_len + 1);
+    src->jwks_host.len = u.host_len;
+    src->jwks_port = (in_port_t) u.port;
 
     ngx_memcpy(src->jwks_path.data, u.path, u.path_len);
     src->jwks_path.len = u.path_len;
@@ -1234,7 +1262,9 @@ ngx_http_ticket_keys_url(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         src->path.len = p - src->path.data;
 
         src->jwks_path.data = ngx_pnalloc(cf->pool, TICKET_URL_MAX_PATH);
-        if (src->jwks_path.data == NULL) {
+        src->jwks_host.data = ngx_pnalloc(cf->pool, TICKET_URL_MAX_HOST + 1);
+
+        if (src->jwks_path.data == NULL || src->jwks_host.data == NULL) {
             return NGX_CONF_ERROR;
         }
 
@@ -1251,6 +1281,9 @@ ngx_http_ticket_keys_url(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     if (ngx_http_ticket_keys_url_address(cf, src, &u) != NGX_OK) {
         return NGX_CONF_ERROR;
     }
+
+    src->issuer_host = src->fetch.host;
+    src->issuer_port = src->fetch.port;
 
     cln = ngx_pool_cleanup_add(cf->pool, sizeof(ticket_keyset_t));
     if (cln == NULL) {
