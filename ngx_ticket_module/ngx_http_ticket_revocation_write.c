@@ -25,7 +25,6 @@
 
 
 #define NGX_HTTP_TICKET_REV_WRITE_TRIES   5
-#define NGX_HTTP_TICKET_REV_WRITE_MAXLEN  "100000"   /* as ticketctl */
 #define NGX_HTTP_TICKET_REV_WRITE_PREP    (2 + NGX_HTTP_TICKET_REV_WRITE_MAX)
 
 
@@ -484,9 +483,10 @@ ngx_http_ticket_rev_write_exec(ngx_http_ticket_rev_write_t *w)
     int                            argc;
     char                           val[TICKET_REV_VALUE_LEN];
     char                           ttl[NGX_TIME_T_LEN + 1];
-    size_t                         i, k, nf;
-    size_t                         lens[6 + TICKET_REV_MAX_FIELDS];
-    const char                    *argv[6 + TICKET_REV_MAX_FIELDS];
+    size_t                         i, nf;
+    size_t                         lens[TICKET_REV_XADD_ARGS];
+    const char                    *argv[TICKET_REV_XADD_ARGS];
+    ticket_str_t                   key, events;
     ticket_str_t                   fields[TICKET_REV_MAX_FIELDS];
     ticket_rev_entry_t             e;
     ngx_http_ticket_rev_writer_t  *wr;
@@ -532,31 +532,18 @@ ngx_http_ticket_rev_write_exec(ngx_http_ticket_rev_write_t *w)
             return;
         }
 
-        argv[0] = ticket_rev_list_info(e.list)->add;
-        lens[0] = ngx_strlen(argv[0]);
-        argv[1] = (const char *) wr->keys[e.list].data;
-        lens[1] = wr->keys[e.list].len;
+        /* the commands as ticketctl revoke sends them: core's */
 
-        switch (e.list) {
-        case TICKET_REV_JTI:
-            argv[2] = val;
-            lens[2] = ngx_strlen(val);
-            argv[3] = e.member.data;
-            lens[3] = e.member.len;
-            argc = 4;
-            break;
-        case TICKET_REV_KID:
-            argv[2] = e.member.data;
-            lens[2] = e.member.len;
-            argc = 3;
-            break;
-        default:
-            argv[2] = e.member.data;
-            lens[2] = e.member.len;
-            argv[3] = val;
-            lens[3] = ngx_strlen(val);
-            argc = 4;
-            break;
+        key.data = (const char *) wr->keys[e.list].data;
+        key.len = wr->keys[e.list].len;
+
+        argc = (int) ticket_rev_add_command(&e, &key, val, argv, lens);
+
+        if (argc == 0) {
+            /* not a list: the encoder refused it above already */
+            ngx_http_ticket_redis_close(&wr->redis,
+                                        "cannot encode a revocation entry");
+            return;
         }
 
         if (ngx_http_ticket_rev_write_send(w,
@@ -567,24 +554,11 @@ ngx_http_ticket_rev_write_exec(ngx_http_ticket_rev_write_t *w)
             return;
         }
 
-        argc = 0;
-        argv[argc] = "XADD";
-        lens[argc++] = 4;
-        argv[argc] = (const char *) wr->events.data;
-        lens[argc++] = wr->events.len;
-        argv[argc] = "MAXLEN";
-        lens[argc++] = 6;
-        argv[argc] = "~";
-        lens[argc++] = 1;
-        argv[argc] = NGX_HTTP_TICKET_REV_WRITE_MAXLEN;
-        lens[argc++] = sizeof(NGX_HTTP_TICKET_REV_WRITE_MAXLEN) - 1;
-        argv[argc] = "*";
-        lens[argc++] = 1;
+        events.data = (const char *) wr->events.data;
+        events.len = wr->events.len;
 
-        for (k = 0; k < nf; k++) {
-            argv[argc] = fields[k].data;
-            lens[argc++] = fields[k].len;
-        }
+        argc = (int) ticket_rev_xadd_command(&events, fields, nf, argv,
+                                             lens);
 
         if (ngx_http_ticket_rev_write_send(w,
                                            ngx_http_ticket_rev_write_queued,

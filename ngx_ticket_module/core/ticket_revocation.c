@@ -456,3 +456,79 @@ ticket_rev_put(char *buf, size_t size, size_t off, const char *s, size_t len)
 
     return off + len;
 }
+
+
+size_t
+ticket_rev_add_command(const ticket_rev_entry_t *e, const ticket_str_t *key,
+    const char *val, const char **argv, size_t *lens)
+{
+    const ticket_rev_list_info_t  *info;
+
+    info = ticket_rev_list_info(e->list);
+    if (info == NULL) {
+        return 0;
+    }
+
+    argv[0] = info->add;
+    lens[0] = strlen(info->add);
+    argv[1] = key->data;
+    lens[1] = key->len;
+
+    switch (e->list) {
+
+    case TICKET_REV_JTI:
+        /* a sorted set scored by exp: pruned by score */
+        argv[2] = val;
+        lens[2] = strlen(val);
+        argv[3] = e->member.data;
+        lens[3] = e->member.len;
+        return 4;
+
+    case TICKET_REV_KID:
+        /* a set: a kid is revoked for good */
+        argv[2] = e->member.data;
+        lens[2] = e->member.len;
+        return 3;
+
+    default:
+        /* a hash of member and cut-off */
+        argv[2] = e->member.data;
+        lens[2] = e->member.len;
+        argv[3] = val;
+        lens[3] = strlen(val);
+        return 4;
+    }
+}
+
+
+size_t
+ticket_rev_xadd_command(const ticket_str_t *events, const ticket_str_t *fields,
+    size_t nfields, const char **argv, size_t *lens)
+{
+    size_t  i, n;
+
+    if (nfields > TICKET_REV_MAX_FIELDS) {
+        return 0;
+    }
+
+    n = 0;
+    argv[n] = "XADD";
+    lens[n++] = sizeof("XADD") - 1;
+    argv[n] = events->data;
+    lens[n++] = events->len;
+    argv[n] = "MAXLEN";
+    lens[n++] = sizeof("MAXLEN") - 1;
+    argv[n] = "~";
+    lens[n++] = 1;
+    argv[n] = TICKET_REV_STREAM_MAXLEN;
+    lens[n++] = sizeof(TICKET_REV_STREAM_MAXLEN) - 1;
+    argv[n] = "*";
+    lens[n++] = 1;
+
+    for (i = 0; i < nfields; i++) {
+        argv[n] = fields[i].data;
+        lens[n++] = fields[i].len;
+    }
+
+    return n;
+}

@@ -102,6 +102,29 @@ int ticket_rev_parse_entry(const ticket_str_t *fields, size_t n,
 size_t ticket_rev_encode_entry(const ticket_rev_entry_t *e,
     ticket_str_t *fields, char value[TICKET_REV_VALUE_LEN]);
 
+
+/*
+ * The writes that record an entry, as argument vectors of a MULTI/EXEC,
+ * the same for ticketctl and the gateway's writer: the list's add
+ * command (ZADD KEY EXP JTI, SADD KEY KID, HSET KEY MEMBER VALUE) and
+ * the stream's XADD KEY MAXLEN ~ TICKET_REV_STREAM_MAXLEN * FIELDS.  key:
+ * the list's key (ticket_rev_key()); val: the value's text as
+ * ticket_rev_encode_entry() wrote it; fields its fields.  argv and lens
+ * hold at least TICKET_REV_ADD_ARGS or TICKET_REV_XADD_ARGS; the number
+ * of arguments is returned.  Pointers go into the arguments given.
+ */
+
+#define TICKET_REV_STREAM_MAXLEN  "100000"    /* stream entries, about */
+#define TICKET_REV_ADD_ARGS       4
+#define TICKET_REV_XADD_ARGS      (6 + TICKET_REV_MAX_FIELDS)
+
+size_t ticket_rev_add_command(const ticket_rev_entry_t *e,
+    const ticket_str_t *key, const char *val, const char **argv,
+    size_t *lens);
+size_t ticket_rev_xadd_command(const ticket_str_t *events,
+    const ticket_str_t *fields, size_t nfields, const char **argv,
+    size_t *lens);
+
 /* a stream id, "MS-SEQ": 1 if valid, else 0 */
 int ticket_rev_id_valid(const char *id, size_t len);
 

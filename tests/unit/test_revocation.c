@@ -150,6 +150,122 @@ test_encode_layout(void **state)
 }
 
 
+/*
+ * The writes ticketctl revoke and the gateway's writer both send: the
+ * list's add command stores what a SCAN of that list reads back as the
+ * entry's member and value, and the XADD carries the encoder's fields,
+ * which the stream reader decodes into the same entry.
+ */
+
+static void
+test_write_commands(void **state)
+{
+    int                 list;
+    char                value[TICKET_REV_VALUE_LEN], resp[512], *p;
+    size_t              n, nf, i, lens[TICKET_REV_XADD_ARGS];
+    int64_t             v;
+    redisReply         *r;
+    ticket_str_t        f[TICKET_REV_MAX_FIELDS], key = S("ticket:revoked:x");
+    ticket_str_t        events = S("ticket:events"), cursor, member;
+    ticket_str_t        back[TICKET_REV_MAX_FIELDS];
+    const char         *argv[TICKET_REV_XADD_ARGS];
+    const redisReply   *items;
+    ticket_rev_entry_t  in, out;
+
+    static const char  *members[TICKET_REV_LISTS] = {
+        "9f1c-jti", "acme/alice", "sess-42", "acme", "key-2026"
+    };
+
+    for (list = 0; list < TICKET_REV_LISTS; list++) {
+        memset(&in, 0, sizeof(in));
+        in.list = list;
+        in.member.data = members[list];
+        in.member.len = strlen(members[list]);
+        in.value = (list == TICKET_REV_KID) ? 0 : 1700000123;
+        in.actor.data = "alice@soc";
+        in.actor.len = 9;
+
+        nf = ticket_rev_encode_entry(&in, f, value);
+        assert_true(nf > 0);
+
+        n = ticket_rev_add_command(&in, &key, value, argv, lens);
+        assert_int_equal(n, list == TICKET_REV_KID ? 3 : 4);
+        assert_string_equal(argv[0], ticket_rev_list_info(list)->add);
+        assert_int_equal(lens[0], strlen(argv[0]));
+        assert_int_equal(lens[1], key.len);
+        assert_memory_equal(argv[1], key.data, key.len);
+
+        for (i = 0; i < n; i++) {
+            assert_int_equal(lens[i], strlen(argv[i]));
+        }
+
+        /* what a SCAN of the list answers for that row: member first */
+
+        p = resp;
+        p += sprintf(p, "*2\r\n$1\r\n0\r\n*%d\r\n",
+                     list == TICKET_REV_KID ? 1 : 2);
+
+        if (list == TICKET_REV_JTI) {
+            /* ZADD KEY SCORE MEMBER */
+            p += sprintf(p, "$%zu\r\n%s\r\n$%zu\r\n%s\r\n",
+                         lens[3], argv[3], lens[2], argv[2]);
+
+        } else if (list == TICKET_REV_KID) {
+            /* SADD KEY MEMBER */
+            p += sprintf(p, "$%zu\r\n%s\r\n", lens[2], argv[2]);
+
+        } else {
+            /* HSET KEY MEMBER VALUE */
+            p += sprintf(p, "$%zu\r\n%s\r\n$%zu\r\n%s\r\n",
+                         lens[2], argv[2], lens[3], argv[3]);
+        }
+
+        r = reply(resp);
+        assert_int_equal(ticket_rev_reply_scan(r, list, 32, &cursor, &items),
+                         TICKET_REV_REPLY_OK);
+        assert_int_equal(ticket_rev_reply_scan_row(items, list, 0, &member,
+                                                   &v),
+                         TICKET_REV_ROW_OK);
+        assert_int_equal(member.len, in.member.len);
+        assert_memory_equal(member.data, in.member.data, in.member.len);
+        assert_int_equal(v, in.value);
+        freeReplyObject(r);
+
+        /* XADD KEY MAXLEN ~ N * FIELDS: the fields decode to the entry */
+
+        n = ticket_rev_xadd_command(&events, f, nf, argv, lens);
+        assert_int_equal(n, 6 + nf);
+        assert_string_equal(argv[0], "XADD");
+        assert_memory_equal(argv[1], events.data, events.len);
+        assert_string_equal(argv[2], "MAXLEN");
+        assert_string_equal(argv[3], "~");
+        assert_string_equal(argv[4], TICKET_REV_STREAM_MAXLEN);
+        assert_string_equal(argv[5], "*");
+
+        for (i = 0; i < nf; i++) {
+            back[i].data = argv[6 + i];
+            back[i].len = lens[6 + i];
+        }
+
+        assert_int_equal(ticket_rev_parse_entry(back, nf, &out),
+                         TICKET_REV_ENTRY_OK);
+        assert_int_equal(out.list, in.list);
+        assert_int_equal(out.value, in.value);
+        assert_int_equal(out.member.len, in.member.len);
+        assert_memory_equal(out.member.data, in.member.data, in.member.len);
+        assert_int_equal(out.actor.len, 9);
+    }
+
+    /* not a list: no command */
+
+    in.list = TICKET_REV_LISTS;
+    assert_int_equal(ticket_rev_add_command(&in, &key, value, argv, lens), 0);
+    assert_int_equal(ticket_rev_xadd_command(&events, f,
+                                             TICKET_REV_MAX_FIELDS + 1,
+                                             argv, lens), 0);
+}
+
+
 static void
 test_keys_and_verbs(void **state)
 {
@@ -429,6 +545,7 @@ main(void)
     const struct CMUnitTest  tests[] = {
         cmocka_unit_test(test_round_trip_every_kind),
         cmocka_unit_test(test_encode_layout),
+        cmocka_unit_test(test_write_commands),
         cmocka_unit_test(test_keys_and_verbs),
         cmocka_unit_test(test_stream_ids),
         cmocka_unit_test(test_replies),

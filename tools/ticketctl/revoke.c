@@ -33,7 +33,6 @@
 #define TICKETCTL_REVOKE_TIMEOUT   2         /* seconds: connect, command */
 #define TICKETCTL_REVOKE_LEEWAY    30        /* the gateway's default */
 #define TICKETCTL_REVOKE_MARGIN    3600      /* clock skew, larger leeways */
-#define TICKETCTL_REVOKE_MAXLEN    "100000"  /* stream entries, about */
 #define TICKETCTL_REVOKE_SCAN      "1000"    /* COUNT hint of the SCANs */
 #define TICKETCTL_REVOKE_WAIT_MS   1000      /* --wait-timeout default */
 #define TICKETCTL_REVOKE_WAIT_MAX  60000
@@ -1529,9 +1528,10 @@ ticketctl_revoke_exec(ticketctl_revoke_ctx_t *ctx,
     int                  rc, argc, i, failed;
     char                *key, *jti_key, *events, val[TICKET_REV_VALUE_LEN];
     char                 horizon[24];
-    size_t               k, n, lens[6 + TICKET_REV_MAX_FIELDS];
-    const char          *actor, *argv[6 + TICKET_REV_MAX_FIELDS], *cmd;
+    size_t               k, n, lens[TICKET_REV_XADD_ARGS];
+    const char          *actor, *argv[TICKET_REV_XADD_ARGS], *cmd;
     redisReply          *r, *e;
+    ticket_str_t         key_str, events_str;
     ticket_str_t         fields[TICKET_REV_MAX_FIELDS];
     ticket_rev_entry_t   entry;
 
@@ -1606,46 +1606,27 @@ ticketctl_revoke_exec(ticketctl_revoke_ctx_t *ctx,
         goto oom;
     }
 
-    argv[0] = ticket_rev_list_info(list)->add;
-    argv[1] = key;
+    /* the commands as the gateway's writer sends them: core's */
 
-    switch (list) {
-    case TICKET_REV_JTI:
-        argv[2] = val;
-        argv[3] = member;
-        break;
-    case TICKET_REV_KID:
-        argv[2] = member;
-        break;
-    default:
-        argv[2] = member;
-        argv[3] = val;
-        break;
+    key_str.data = key;
+    key_str.len = strlen(key);
+
+    argc = (int) ticket_rev_add_command(&entry, &key_str, val, argv, lens);
+
+    if (argc == 0) {
+        /* not a list: the encoder refused it above already */
+        ticketctl_revoke_redis_error(ctx, NULL, "cannot encode the entry");
+        goto done;
     }
 
-    if (ticketctl_redis_append(ctx->c, list == TICKET_REV_KID ? 3 : 4,
-                               argv, NULL)
-        != REDIS_OK)
-    {
+    if (ticketctl_redis_append(ctx->c, argc, argv, lens) != REDIS_OK) {
         goto oom;
     }
 
-    argc = 0;
-    argv[argc++] = "XADD";
-    argv[argc++] = events;
-    argv[argc++] = "MAXLEN";
-    argv[argc++] = "~";
-    argv[argc++] = TICKETCTL_REVOKE_MAXLEN;
-    argv[argc++] = "*";
+    events_str.data = events;
+    events_str.len = strlen(events);
 
-    for (k = 0; k < (size_t) argc; k++) {
-        lens[k] = strlen(argv[k]);
-    }
-
-    for (k = 0; k < n; k++) {
-        argv[argc] = fields[k].data;
-        lens[argc++] = fields[k].len;
-    }
+    argc = (int) ticket_rev_xadd_command(&events_str, fields, n, argv, lens);
 
     if (ticketctl_redis_append(ctx->c, argc, argv, lens) != REDIS_OK) {
         goto oom;
