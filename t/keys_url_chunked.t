@@ -128,16 +128,6 @@ my %tk = map { $_ => $t->mint(key => $key{$_}{key}, kid => $_,
 
 sub status { $t->get('/k', ticket => $_[0])->{status} }
 
-sub poll {
-    my ($code, $limit) = @_;
-    my $end = time + ($limit // 20);
-    while (time < $end) {
-        return 1 if $code->();
-        sleep 0.05;
-    }
-    return 0;
-}
-
 sub too_large {
     my $body = $t->get('/status')->{body};
     return $body =~ /^ticket_keys_fetch_total\{source="\Q$src\E",result="too_large"\} (\d+)$/m
@@ -149,12 +139,12 @@ sub big_lines {
     return scalar @l;
 }
 
-ok(poll(sub { status($tk{k1}) == 200 }), 'k1 fetched with Content-Length');
+ok(TicketTest::poll(sub { status($tk{k1}) == 200 }), 'k1 fetched with Content-Length');
 
 # ---- chunked, 3 MB ----------------------------------------------------------
 
 mode('chunked');
-ok(poll(sub { too_large() >= 1 }), 'a 3 MB chunked body: too_large');
+ok(TicketTest::poll(sub { too_large() >= 1 }), 'a 3 MB chunked body: too_large');
 ok(big_lines() >= 1, 'and an error line: response larger than 1 MB + 16 KB');
 is(status($tk{k1}), 200, 'k1 kept through the chunked refusal');
 
@@ -162,7 +152,7 @@ is(status($tk{k1}), 200, 'k1 kept through the chunked refusal');
 
 my $before = too_large();
 mode('close');
-ok(poll(sub { too_large() > $before }),
+ok(TicketTest::poll(sub { too_large() > $before }),
    'a 3 MB body ended by close: too_large');
 is(status($tk{k1}), 200, 'k1 kept through the close-delimited refusal');
 is(status($tk{k2}), 401, 'nothing of the refused bodies was taken');
@@ -172,6 +162,6 @@ unlike($t->error_log, qr/keys of "\Q$src\E" changed: added none; removed/,
 # ---- the service recovers ----------------------------------------------------
 
 mode('jwks k1 k2');
-ok(poll(sub { status($tk{k2}) == 200 }), 'a good document again: k2 verifies');
+ok(TicketTest::poll(sub { status($tk{k2}) == 200 }), 'a good document again: k2 verifies');
 
 $t->done;

@@ -16,7 +16,6 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use Test::More;
 use JSON::PP;
-use POSIX qw(WNOHANG);
 use Time::HiRes qw(time sleep);
 use TicketTest;
 
@@ -26,34 +25,14 @@ my $t = TicketTest->new;      # the gateway
 my $ks = TicketTest->new;     # the identity provider and its key host
 my $kd = $ks->dir;
 
-sub openssl {
-    my (@args) = @_;
-    my ($rc, $o, $e) = $ks->run_cmd('openssl', @args);
-    die "openssl @args: $e\n" if $rc != 0;
-}
-
-openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt',
-        'ec_paramgen_curve:P-256', '-nodes', '-days', '2',
-        '-subj', '/CN=discovery host test CA', '-keyout', "$kd/ca.key",
-        '-out', "$kd/ca.pem");
-
 # one certificate for the issuer's host, the keys host and the address;
 # another, from the same CA, naming only the issuer (for a keys host that
 # presents a certificate not naming it)
-sub cert {
-    my ($name, $san) = @_;
-    openssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256',
-            '-nodes', '-subj', "/CN=$name", '-keyout', "$kd/$name.key",
-            '-out', "$kd/$name.csr");
-    $ks->write_file("$name.ext", "subjectAltName=$san\n");
-    openssl('x509', '-req', '-in', "$kd/$name.csr", '-CA', "$kd/ca.pem",
-            '-CAkey', "$kd/ca.key", '-CAcreateserial', '-days', '2',
-            '-extfile', "$kd/$name.ext", '-out', "$kd/$name.pem");
-}
-
-cert('idp.keys.test',
-     'DNS:idp.keys.test,DNS:jwks.keys.test,IP:127.0.0.1');
-cert('only-idp', 'DNS:idp.keys.test');
+my $ca = $ks->tls_ca('discovery');
+my ($crt, $crtkey) = $ks->tls_cert('discovery', 'idp', "subjectAltName="
+    . "DNS:idp.keys.test,DNS:jwks.keys.test,IP:127.0.0.1\n");
+my ($other, $otherkey) = $ks->tls_cert('discovery', 'only-idp',
+                                       "subjectAltName=DNS:idp.keys.test\n");
 
 my %key = map { $_ => $t->keygen('ES256', $_) } qw(k1 k2 k3 k4);
 
@@ -62,34 +41,7 @@ sub jwks {
         decode_json($t->read_file("keys/$_.jwks"))->{keys}[0] } @_ ] });
 }
 
-# ---- dnsmasq ---------------------------------------------------------------
-
-my $dnsp = $t->port('dns');
-my $dns_pid;
-
-{
-    my $user = getpwuid($<);
-    $dns_pid = fork // die "fork: $!\n";
-    if ($dns_pid == 0) {
-        open STDIN, '<', '/dev/null';
-        open STDOUT, '>>', $t->dir . '/logs/dnsmasq.log';
-        open STDERR, '>>', $t->dir . '/logs/dnsmasq.log';
-        exec 'dnsmasq', '--keep-in-foreground', '--conf-file=/dev/null',
-             '--no-resolv', '--no-hosts', '--bind-interfaces',
-             '--listen-address=127.0.0.1', "--port=$dnsp",
-             "--user=$user", '--pid-file=', '--log-queries',
-             '--log-facility=-', '--address=/keys.test/127.0.0.1'
-            or exit 127;
-    }
-    sleep 0.3;
-    die "dnsmasq exited: " . $t->read_file('logs/dnsmasq.log') . "\n"
-        if waitpid($dns_pid, WNOHANG) == $dns_pid;
-}
-
-END {
-    local $?;
-    if ($dns_pid) { kill 'TERM', $dns_pid; waitpid $dns_pid, 0; }
-}
+my $dnsp = $t->start_dnsmasq('/keys.test/127.0.0.1');
 
 # ---- the identity provider -------------------------------------------------
 
@@ -128,16 +80,16 @@ $ks->start(<<"EOF", wait_ports => [ $ksp, $bad ]);
     log_format keys '\$host \$request \$status';
     server {
         listen 127.0.0.1:$ksp ssl;
-        ssl_certificate $kd/idp.keys.test.pem;
-        ssl_certificate_key $kd/idp.keys.test.key;
+        ssl_certificate $crt;
+        ssl_certificate_key $crtkey;
         access_log %%DIR%%/logs/keys.log keys;
         root %%DIR%%/www;
         default_type application/json;
     }
     server {
         listen 127.0.0.1:$bad ssl;
-        ssl_certificate $kd/only-idp.pem;
-        ssl_certificate_key $kd/only-idp.key;
+        ssl_certificate $other;
+        ssl_certificate_key $otherkey;
         access_log %%DIR%%/logs/keys.log keys;
         root %%DIR%%/www;
         default_type application/json;
@@ -146,28 +98,21 @@ EOF
 
 # ---- the gateway -------------------------------------------------------------
 
+# each scope its own issuer; all but /noresolver with the resolver
+my $scopes = join '', map {
+    my $r = $_ eq 'noresolver' ? ''
+          : "resolver 127.0.0.1:$dnsp ipv6=off valid=1s; "
+            . "resolver_timeout 1s;";
+    "        location /$_ { ticket user; $r\n"
+    . "            ticket_oidc_issuer $doc{$_}[0] refresh=1s:1s;\n"
+    . "            proxy_pass http://127.0.0.1:%%PORT:backend%%; }\n"
+} sort keys %doc;
+
 $t->start(<<"EOF", workers => 2);
-    ticket_keys_trusted_certificate $kd/ca.pem;
+    ticket_keys_trusted_certificate $ca;
     server {
         listen 127.0.0.1:%%PORT%%;
-        location /named { ticket user;
-            resolver 127.0.0.1:$dnsp ipv6=off valid=1s;
-            resolver_timeout 1s;
-            ticket_oidc_issuer $doc{named}[0] refresh=1s:1s;
-            proxy_pass http://127.0.0.1:%%PORT:backend%%; }
-        location /addr { ticket user;
-            resolver 127.0.0.1:$dnsp ipv6=off valid=1s;
-            resolver_timeout 1s;
-            ticket_oidc_issuer $doc{addr}[0] refresh=1s:1s;
-            proxy_pass http://127.0.0.1:%%PORT:backend%%; }
-        location /noresolver { ticket user;
-            ticket_oidc_issuer $doc{noresolver}[0] refresh=1s:1s;
-            proxy_pass http://127.0.0.1:%%PORT:backend%%; }
-        location /wrongname { ticket user;
-            resolver 127.0.0.1:$dnsp ipv6=off valid=1s;
-            resolver_timeout 1s;
-            ticket_oidc_issuer $doc{wrongname}[0] refresh=1s:1s;
-            proxy_pass http://127.0.0.1:%%PORT:backend%%; }
+$scopes
     }
     server {
         listen 127.0.0.1:%%PORT:backend%%;
@@ -183,26 +128,16 @@ sub tk {
 
 sub status { $t->get("/$_[0]", ticket => tk($_[0]))->{status} }
 
-sub poll {
-    my ($code, $limit) = @_;
-    my $end = time + ($limit // 20);
-    while (time < $end) {
-        return 1 if $code->();
-        sleep 0.05;
-    }
-    return 0;
-}
-
 sub keys_log { -e "$kd/logs/keys.log" ? $ks->read_file('logs/keys.log') : '' }
 
-ok(poll(sub { status('named') == 200 }),
+ok(TicketTest::poll(sub { status('named') == 200 }),
    'jwks_uri on another host name: its keys verify');
 like(keys_log(), qr{^jwks\.keys\.test GET /named/keys HTTP/1\.0 200$}m,
      'fetched from the keys host, by its name (Host, SNI)');
 like($t->read_file('logs/dnsmasq.log'), qr/query\[A\] jwks\.keys\.test/,
      'the keys host resolved by the scope\'s resolver');
 
-ok(poll(sub { status('addr') == 200 }),
+ok(TicketTest::poll(sub { status('addr') == 200 }),
    'jwks_uri on an address: its keys verify');
 like(keys_log(), qr{^127\.0\.0\.1 GET /addr/keys HTTP/1\.0 200$}m,
      'fetched from the address');
@@ -211,12 +146,12 @@ like(keys_log(), qr{^127\.0\.0\.1 GET /addr/keys HTTP/1\.0 200$}m,
 is($t->get('/named', ticket => tk('addr'))->{status}, 401,
    'a key of another scope: 401');
 
-ok(poll(sub { $t->error_log =~ m{\[error\][^\n]*discovery document of "\Q$doc{noresolver}[0]\E": jwks_uri on another host than the issuer \(jwks\.keys\.test:$ksp\) is reached only with the issuer named by host and a "resolver" in the scope} }),
+ok(TicketTest::poll(sub { $t->error_log =~ m{\[error\][^\n]*discovery document of "\Q$doc{noresolver}[0]\E": jwks_uri on another host than the issuer \(jwks\.keys\.test:$ksp\) is reached only with the issuer named by host and a "resolver" in the scope} }),
    'no resolver: the error line says what is needed');
 is(status('noresolver'), 401, 'and its tickets are refused');
 unlike(keys_log(), qr{/noresolver/keys}, 'its keys host never asked');
 
-ok(poll(sub { $t->error_log =~ /\[error\][^\n]*key service jwks\.keys\.test[^\n]*(certificate|TLS)/ }),
+ok(TicketTest::poll(sub { $t->error_log =~ /\[error\][^\n]*key service jwks\.keys\.test[^\n]*(certificate|TLS)/ }),
    'a keys host whose certificate does not name it: a TLS error line');
 is(status('wrongname'), 401, 'and its tickets are refused');
 unlike(keys_log(), qr{/wrongname/keys}, 'no document read from it');

@@ -17,7 +17,6 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use Test::More;
 use JSON::PP;
-use POSIX qw(WNOHANG);
 use Time::HiRes qw(time sleep);
 use TicketTest;
 
@@ -55,40 +54,10 @@ sub jwks {
 
 # ---- dnsmasq ---------------------------------------------------------------
 
-my $dnsp = $t->port('dns');
-my $dns_pid;
+sub dns_start { $t->start_dnsmasq("/keys.test/$_[0]") }
+sub dns_stop { $t->stop_dnsmasq }
 
-sub dns_start {
-    my ($addr) = @_;
-    my $user = getpwuid($<);
-    $dns_pid = fork // die "fork: $!\n";
-    if ($dns_pid == 0) {
-        open STDIN, '<', '/dev/null';
-        open STDOUT, '>>', $t->dir . '/logs/dnsmasq.log';
-        open STDERR, '>>', $t->dir . '/logs/dnsmasq.log';
-        exec 'dnsmasq', '--keep-in-foreground', '--conf-file=/dev/null',
-             '--no-resolv', '--no-hosts', '--bind-interfaces',
-             '--listen-address=127.0.0.1', "--port=$dnsp",
-             "--user=$user", '--pid-file=', '--log-queries', '--log-facility=-',
-             "--address=/keys.test/$addr"
-            or exit 127;
-    }
-    # answering: dig is not everywhere; nginx's resolver will tell
-    sleep 0.3;
-    die "dnsmasq exited: " . $t->read_file('logs/dnsmasq.log') . "\n"
-        if waitpid($dns_pid, WNOHANG) == $dns_pid;
-}
-
-sub dns_stop {
-    return unless $dns_pid;
-    kill 'TERM', $dns_pid;
-    waitpid $dns_pid, 0;
-    undef $dns_pid;
-}
-
-END { local $?; dns_stop(); }
-
-dns_start('127.0.0.1');
+my $dnsp = dns_start('127.0.0.1');
 
 # ---- the key services ----------------------------------------------------------
 
@@ -143,20 +112,10 @@ $t->start($conf, workers => 2);
 
 sub status { $t->get('/k', ticket => $_[0])->{status} }
 
-sub poll {
-    my ($code, $limit) = @_;
-    my $end = time + ($limit // 20);
-    while (time < $end) {
-        return 1 if $code->();
-        sleep 0.05;
-    }
-    return 0;
-}
-
 my %tk = map { $_ => $t->mint(key => $key{$_}{key}, kid => $_,
                               sub => "u-$_", kind => 'user') } qw(k1 k2);
 
-ok(poll(sub { status($tk{k1}) == 200 }),
+ok(TicketTest::poll(sub { status($tk{k1}) == 200 }),
    'keys fetched from 127.0.0.1, as the resolver answered');
 is(status($tk{k2}), 401, 'k2 (only at 127.0.0.2) not yet');
 like($t->read_file('logs/dnsmasq.log'), qr/query\[A\] keys\.test/,
@@ -165,13 +124,13 @@ like($t->read_file('logs/dnsmasq.log'), qr/query\[A\] keys\.test/,
 # the key service moves: the name now answers 127.0.0.2
 dns_stop();
 dns_start('127.0.0.2');
-ok(poll(sub { status($tk{k2}) == 200 }, 30),
+ok(TicketTest::poll(sub { status($tk{k2}) == 200 }, 30),
    'the name moved: the next fetches go to 127.0.0.2, no reload');
 is(status($tk{k1}), 401, 'and only its keys count now');
 
 # the resolver stops answering: errors, the keys stay
 dns_stop();
-ok(poll(sub { $t->error_log =~ /\[error\][^\n]*key service keys\.test could not be resolved/ }, 30),
+ok(TicketTest::poll(sub { $t->error_log =~ /\[error\][^\n]*key service keys\.test could not be resolved/ }, 30),
    'no answer: "could not be resolved" in the error log');
 is(status($tk{k2}), 200, 'the keys stay while the resolver is gone');
 

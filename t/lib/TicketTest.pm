@@ -672,6 +672,56 @@ sub _resp_read {
 
 sub redis_pid { $_[0]{redis_pid} }
 
+# poll(sub { COND }, SECONDS): true as soon as COND is, false when SECONDS
+# (default 20) pass first; a plain function, TicketTest::poll(...)
+sub poll {
+    my ($code, $limit) = @_;
+    my $end = time + ($limit // 20);
+    while (time < $end) {
+        return 1 if $code->();
+        sleep 0.05;
+    }
+    return 0;
+}
+
+# A real dnsmasq on 127.0.0.1 answering for the names given as its
+# --address rules ('/keys.test/127.0.0.1': keys.test and every name below
+# it) and nothing else; its queries logged to logs/dnsmasq.log.  Returns
+# its port (for "resolver 127.0.0.1:PORT").  stop_dnsmasq stops it; a
+# missing dnsmasq fails the test.
+sub start_dnsmasq {
+    my ($self, @rules) = @_;
+    my $port = $self->port('dns');
+    my $user = getpwuid($<);
+    my $log = "$self->{dir}/logs/dnsmasq.log";
+    my $pid = fork // die "fork: $!\n";
+    if ($pid == 0) {
+        open STDIN, '<', '/dev/null';
+        open STDOUT, '>>', $log;
+        open STDERR, '>>', $log;
+        exec 'dnsmasq', '--keep-in-foreground', '--conf-file=/dev/null',
+             '--no-resolv', '--no-hosts', '--bind-interfaces',
+             '--listen-address=127.0.0.1', "--port=$port", "--user=$user",
+             '--pid-file=', '--log-queries', '--log-facility=-',
+             map({ "--address=$_" } @rules)
+            or exit 127;
+    }
+    $self->{dns_pid} = $pid;
+    # answering: dig is not everywhere; nginx's resolver will tell
+    sleep 0.3;
+    die "dnsmasq exited: " . $self->read_file('logs/dnsmasq.log') . "\n"
+        if waitpid($pid, POSIX::WNOHANG()) == $pid;
+    return $port;
+}
+
+sub stop_dnsmasq {
+    my ($self) = @_;
+    return unless $self->{dns_pid};
+    kill 'TERM', $self->{dns_pid};
+    waitpid $self->{dns_pid}, 0;
+    delete $self->{dns_pid};
+}
+
 # only in the process that made them: a test's forked child (a hostile
 # server) that exits must not stop the test's nginx and servers
 END {
@@ -680,6 +730,7 @@ END {
         next if ($t->{owner} // $$) != $$;
         $t->stop if $t->{pid};
         $t->stop_redis if $t->{redis_pid};
+        $t->stop_dnsmasq if $t->{dns_pid};
     }
 }
 
