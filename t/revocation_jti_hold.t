@@ -29,11 +29,20 @@ my $J = rev_mint($t, $k, sub => 'leaky', jti => 'jti-leaked',
 my $w = rev_watch($t, $J, until => 200);
 ok($w->{reached}, 'before: the ticket 200');
 
-# the writer's exp is wrong: long past
+# ticketctl refuses an exp in the past: it names a ticket already refused
+# as expired, or it is wrong
 my ($rc, $o, $e) = $t->ticketctl('revoke', '--redis', "127.0.0.1:$rport",
                                  '--jti', 'jti-leaked', '--exp', '-10m',
                                  '--reason', 'leaked');
-is($rc, 0, 'ticketctl revoke --jti J --exp -10m: exit 0') or diag($e);
+ok($rc == 2 && $e =~ /--exp "-10m" is in the past/,
+   'ticketctl revoke --jti J --exp -10m: refused, exit 2') or diag($e);
+
+# another writer (a script, an older ticketctl) gives a wrong exp, long
+# past, as SPEC's layout allows any writer to
+my $past = $now - 600;
+$t->redis_cmd('ZADD', 'ticket:revoked:jti', $past, 'jti-leaked');
+$t->redis_cmd('XADD', 'ticket:events', '*', 'op', 'revoke', 'list', 'jti',
+              'member', 'jti-leaked', 'value', $past, 'reason', 'leaked');
 $w = rev_watch($t, $J, until => 401);
 ok($w->{reached}, 'revoked: 401');
 

@@ -18,7 +18,7 @@ use IO::Socket::INET;
 use JSON::PP;
 use TicketTest;
 
-plan(tests => 135);
+plan(tests => 137);
 
 my $t = TicketTest->new;
 my $port = $t->start_redis;
@@ -116,6 +116,7 @@ for my $case (
     [ 'jti twice', '--jti', 'a', '--jti', 'b', '--exp', '100' ],
     [ '--at with --kid', '--kid', 'k', '--at', '100' ],
     [ 'bad --exp', '--jti', 'j', '--exp', 'tomorrow' ],
+    [ '--exp in the past', '--jti', 'j', '--exp', '-10m' ],
     [ 'bad --db', '--db', 'x', '--kid', 'k' ],
     [ 'unknown option', '--kid', 'k', '--bogus' ],
     [ '--list with a target', '--list', '--kid', 'k' ],

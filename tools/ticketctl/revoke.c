@@ -219,7 +219,7 @@ const ticketctl_cmd_t  ticketctl_revoke_cmd = {
     "  --prefix P           key prefix (default \"ticket:\")\n"
     "\n"
     "One target:\n"
-    "  --jti J --exp T      the ticket J, whose exp is T\n"
+    "  --jti J --exp T      the ticket J, whose exp is T (not in the past)\n"
     "  --ticket TICKET      that ticket: its jti and exp read from it as the\n"
     "                       gateway reads them (not verified); a ticket\n"
     "                       without a jti is revoked by its \"fp:\" id, as a\n"
@@ -1397,6 +1397,23 @@ ticketctl_revoke_write(ticketctl_revoke_ctx_t *ctx,
         return ticketctl_usage_error("invalid --exp \"%s\"", a->exp);
     }
 
+    /*
+     * A jti with an exp in the past is a ticket every gateway refuses as
+     * expired already, or a wrong --exp: and Redis prunes the row an hour
+     * after that exp, so a gateway started later would never learn it.
+     * A ticket given whole says its own exp: that one is only noted.
+     */
+
+    if (list == TICKET_REV_JTI && a->ticket == NULL
+        && value + TICKETCTL_REVOKE_LEEWAY < now)
+    {
+        return ticketctl_usage_error("--exp \"%s\" is in the past: such a "
+                                     "ticket is refused as expired anyway; "
+                                     "give its exp (ticketctl inspect shows "
+                                     "it), or +1h when it is not known",
+                                     a->exp);
+    }
+
     if (a->at != NULL && ticketctl_parse_time(a->at, now, &value) != 0) {
         return ticketctl_usage_error("invalid --at \"%s\"", a->at);
     }
@@ -1437,6 +1454,7 @@ ticketctl_revoke_write(ticketctl_revoke_ctx_t *ctx,
     if (list == TICKET_REV_JTI
         && value + TICKETCTL_REVOKE_LEEWAY < now)
     {
+        /* --ticket: its own exp */
         ticketctl_warn("the ticket expired at %lld: no gateway accepts it "
                        "anyway", (long long) value);
     }
