@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 
 #include "ticket_audit.h"
+#include "ticket_b64.h"
 
 
 /* 9999-12-31T23:59:59.999Z: RFC 3339 has four-digit years only */
@@ -69,8 +70,6 @@ static const char  *ticket_audit_event_names[] = {
 #define TICKET_AUDIT_NEVENTS                                                 \
     (sizeof(ticket_audit_event_names) / sizeof(ticket_audit_event_names[0]))
 
-
-static const char  ticket_audit_hex[] = "0123456789abcdef";
 
 static EVP_MD_CTX  *ticket_audit_sha256_ctx;    /* set up, never used */
 static EVP_MD_CTX  *ticket_audit_work_ctx;      /* a copy of it a record */
@@ -550,7 +549,6 @@ ticket_audit_fp_member(ticket_json_out_t *out,
 static int
 ticket_audit_sha256_fp(const unsigned char *token, size_t len, char fp[17])
 {
-    size_t         i;
     unsigned int   mdlen;
     unsigned char  md[EVP_MAX_MD_SIZE];
 
@@ -591,11 +589,7 @@ ticket_audit_sha256_fp(const unsigned char *token, size_t len, char fp[17])
         return -1;
     }
 
-    for (i = 0; i < TICKET_AUDIT_FP_LEN / 2; i++) {
-        fp[2 * i] = ticket_audit_hex[md[i] >> 4];
-        fp[2 * i + 1] = ticket_audit_hex[md[i] & 0x0f];
-    }
-
+    ticket_hex_encode(fp, md, TICKET_AUDIT_FP_LEN / 2);
     fp[TICKET_AUDIT_FP_LEN] = '\0';
 
     return 0;

@@ -175,3 +175,17 @@ ticket_b64url_decode(unsigned char *dst, const char *src, size_t len)
 
     return (long) (d - dst);
 }
+
+
+void
+ticket_hex_encode(char *dst, const unsigned char *src, size_t len)
+{
+    size_t  i;
+
+    static const char  hex[] = "0123456789abcdef";
+
+    for (i = 0; i < len; i++) {
+        dst[2 * i] = hex[src[i] >> 4];
+        dst[2 * i + 1] = hex[src[i] & 0x0f];
+    }
+}

@@ -655,11 +655,8 @@ ticket_parse_jti(ticket_t *t, const char *token, size_t len,
 int
 ticket_jti_fingerprint(const char *token, size_t len, char *buf)
 {
-    size_t         i;
     unsigned int   mdlen;
     unsigned char  md[EVP_MAX_MD_SIZE];
-
-    static const char  hex[] = "0123456789abcdef";
 
     mdlen = 0;
 
@@ -671,11 +668,7 @@ ticket_jti_fingerprint(const char *token, size_t len, char *buf)
 
     memcpy(buf, "fp:", 3);
 
-    for (i = 0; i < 16; i++) {
-        buf[3 + 2 * i] = hex[md[i] >> 4];
-        buf[3 + 2 * i + 1] = hex[md[i] & 0x0f];
-    }
-
+    ticket_hex_encode(buf + 3, md, 16);
     buf[TICKET_JTI_FP_LEN] = '\0';
 
     return 0;

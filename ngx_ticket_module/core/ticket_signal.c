@@ -16,6 +16,7 @@
 #include <string.h>
 #include <openssl/evp.h>
 
+#include "ticket_b64.h"
 #include "ticket_signal.h"
 #include "ticket_parse.h"
 #include "ticket_time.h"
@@ -201,12 +202,9 @@ ticket_signal_entry(const ticket_signal_t *s,
 int
 ticket_signal_seen_id(const ticket_signal_t *s, char *seen)
 {
-    size_t          i;
     unsigned int    mdlen;
     EVP_MD_CTX     *md;
     unsigned char   hash[EVP_MAX_MD_SIZE];
-
-    static const char  hex[] = "0123456789abcdef";
 
     md = EVP_MD_CTX_new();
     if (md == NULL) {
@@ -226,11 +224,7 @@ ticket_signal_seen_id(const ticket_signal_t *s, char *seen)
 
     EVP_MD_CTX_free(md);
 
-    for (i = 0; i < mdlen; i++) {
-        seen[2 * i] = hex[hash[i] >> 4];
-        seen[2 * i + 1] = hex[hash[i] & 0x0f];
-    }
-
+    ticket_hex_encode(seen, hash, mdlen);
     seen[TICKET_SIGNAL_SEEN_LEN] = '\0';
 
     return 0;
