@@ -25,7 +25,7 @@ use JSON::PP;
 use TicketTest;
 use IdpToken qw(idp_token jwks_without_alg jwks_merge read_json);
 
-plan(tests => 59);
+plan(tests => 60);
 
 my $t = TicketTest->new;
 my $dir = $t->dir;
@@ -194,6 +194,7 @@ $t->start(<<"EOF");
             ticket user;
             ticket_keys %%DIR%%/paypal.json;
             ticket_issuer https://www.paypal.com;
+            ticket_audience AZDxjDScFpQtjWTOUtWKbyN;
             ticket_kind_claim iss *=user;
             ticket_jti_claim jti optional;
             proxy_pass http://127.0.0.1:%%PORT:backend%%;
@@ -435,15 +436,22 @@ my ($auth0_user, $auth0_fp);
 # ---- PayPal ------------------------------------------------------------------
 
 {
-    my $id = token('paypal', { iss => 'https://www.paypal.com',
+    my %base = (iss => 'https://www.paypal.com',
         sub => 'https://www.paypal.com/webapps/auth/identity/user/3Xk',
         aud => 'AZDxjDScFpQtjWTOUtWKbyN', user_id => 'https://www.paypal.com/webapps/auth/identity/user/3Xk',
         iat => $now, exp => $now + 900, auth_time => $now,
-        nonce => 'n-0S6_WzA2Mj' }, alg => 'ES256', kid => 'paypal-1');
+        nonce => 'n-0S6_WzA2Mj');
+    my $id = token('paypal', \%base, alg => 'ES256', kid => 'paypal-1');
+    # the same keys sign the ID tokens of every PayPal app
+    my $other = token('paypal', { %base, aud => 'AYSq3RDGsmBLJE-otTkBtM' },
+                      alg => 'ES256', kid => 'paypal-1');
     my $r = req('/paypal/x', $id);
     is($r->{status}, 200, 'PayPal: a token of the alg-less EC key (ES256) '
        . 'is accepted');
     is($r->{headers}{'x-kind'}, 'user', 'PayPal: kind user');
+    $r = req('/paypal/x', $other);
+    is($r->{status} . ' ' . $r->{headers}{'x-reason'}, '403 wrong_audience',
+       'PayPal: an ID token issued to another app is refused');
 }
 
 # ---- revocation by ticketctl revoke --ticket ---------------------------------
