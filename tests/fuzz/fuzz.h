@@ -32,48 +32,56 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
     } while (0)
 
 
-/* well-formed UTF-8 (RFC 3629): no overlongs, surrogates, or > U+10FFFF */
+/*
+ * Well-formed UTF-8 (RFC 3629), derived another way than the checker it
+ * holds to account (core's byte-range table): each sequence decoded by
+ * its length from the lead byte, then refused if it is overlong, a
+ * surrogate or above U+10FFFF.  A mistake shared by the two is unlikely.
+ */
 
 static inline int
 fuzz_utf8_valid(const unsigned char *p, size_t n)
 {
     size_t          i, len, k;
-    unsigned char   c, lo, hi;
+    unsigned long   cp;
+
+    static const unsigned long  least[5] = { 0, 0, 0x80, 0x800, 0x10000 };
 
     for (i = 0; i < n; i += len) {
-        c = p[i];
-
-        if (c < 0x80) {
+        if ((p[i] & 0x80) == 0) {
             len = 1;
             continue;
         }
 
-        if (c >= 0xc2 && c <= 0xdf) {
-            len = 2; lo = 0x80; hi = 0xbf;
-        } else if (c == 0xe0) {
-            len = 3; lo = 0xa0; hi = 0xbf;
-        } else if (c == 0xed) {
-            len = 3; lo = 0x80; hi = 0x9f;
-        } else if (c >= 0xe1 && c <= 0xef) {
-            len = 3; lo = 0x80; hi = 0xbf;
-        } else if (c == 0xf0) {
-            len = 4; lo = 0x90; hi = 0xbf;
-        } else if (c >= 0xf1 && c <= 0xf3) {
-            len = 4; lo = 0x80; hi = 0xbf;
-        } else if (c == 0xf4) {
-            len = 4; lo = 0x80; hi = 0x8f;
+        if ((p[i] & 0xe0) == 0xc0) {
+            len = 2;
+            cp = p[i] & 0x1f;
+        } else if ((p[i] & 0xf0) == 0xe0) {
+            len = 3;
+            cp = p[i] & 0x0f;
+        } else if ((p[i] & 0xf8) == 0xf0) {
+            len = 4;
+            cp = p[i] & 0x07;
         } else {
+            return 0;       /* a continuation byte, or 0xf8 and above */
+        }
+
+        if (n - i < len) {
             return 0;
         }
 
-        if (n - i < len || p[i + 1] < lo || p[i + 1] > hi) {
-            return 0;
-        }
-
-        for (k = 2; k < len; k++) {
-            if (p[i + k] < 0x80 || p[i + k] > 0xbf) {
+        for (k = 1; k < len; k++) {
+            if ((p[i + k] & 0xc0) != 0x80) {
                 return 0;
             }
+
+            cp = (cp << 6) | (p[i + k] & 0x3f);
+        }
+
+        if (cp < least[len] || cp > 0x10ffff
+            || (cp >= 0xd800 && cp <= 0xdfff))
+        {
+            return 0;
         }
     }
 
