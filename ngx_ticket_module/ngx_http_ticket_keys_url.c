@@ -758,8 +758,8 @@ ngx_http_ticket_keys_url_discovered(ngx_http_ticket_keysrc_t *src,
 
 /*
  * A JWKS that parses replaces the zone's document (a new generation when
- * it differs) and this worker's keys; the next refresh is due after its
- * max-age, within refresh=MIN:MAX.
+ * it differs) and this worker's keys; the next refresh is due before its
+ * max-age (within refresh=MIN:MAX) runs out.
  */
 
 static ngx_uint_t
@@ -804,6 +804,14 @@ ngx_http_ticket_keys_url_store(ngx_http_ticket_keysrc_t *src, u_char *body,
 
     max_age = ngx_max(max_age, src->refresh_min);
     max_age = ngx_min(max_age, src->refresh_max);
+
+    /*
+     * Refreshed before the document expires, not when: a tenth of its
+     * life early (a fetch takes time, and may have to be retried), never
+     * sooner than refresh's MIN.
+     */
+
+    max_age = ngx_max(max_age - max_age / 10, src->refresh_min);
 
     ngx_shmtx_lock(&src->shpool->mutex);
 
