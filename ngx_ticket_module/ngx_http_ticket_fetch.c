@@ -321,6 +321,7 @@ ngx_http_ticket_fetch_connected(ngx_event_t *ev)
 static void
 ngx_http_ticket_fetch_handshaked(ngx_connection_t *c)
 {
+    long                      v;
     const char               *why;
     ngx_http_ticket_fetch_t  *f;
 
@@ -341,8 +342,25 @@ ngx_http_ticket_fetch_handshaked(ngx_connection_t *c)
             return;
         }
 
-        ngx_log_error(NGX_LOG_ERR, f->log, 0,
-                      "key service %V: TLS handshake failed", &f->host);
+        /*
+         * SSL_VERIFY_PEER failed it on the certificate (another CA,
+         * another name, expired): the line says which, as nginx's own
+         * "SSL_do_handshake() failed" cannot
+         */
+
+        v = SSL_get_verify_result(c->ssl->connection);
+
+        if (v != X509_V_OK) {
+            ngx_log_error(NGX_LOG_ERR, f->log, 0,
+                          "key service %V: TLS handshake failed: "
+                          "certificate not verified: %s", &f->host,
+                          X509_verify_cert_error_string(v));
+
+        } else {
+            ngx_log_error(NGX_LOG_ERR, f->log, 0,
+                          "key service %V: TLS handshake failed", &f->host);
+        }
+
         ngx_http_ticket_fetch_finish(f, NGX_HTTP_TICKET_FETCH_TLS);
         return;
     }
