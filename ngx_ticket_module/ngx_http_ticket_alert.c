@@ -4,13 +4,18 @@
  * gateway, in a shared zone of fixed size.
  *
  * A slot counts one subject (over_privilege) or one ticket (shared_ticket)
- * for one window: its key (a 64-bit hash of rule and key), when the
- * window started, the count, whether it alerted, and for shared_ticket
- * the hashes of the distinct client addresses seen (a threshold is at
- * most NGX_HTTP_TICKET_ALERT_MAX_ADDRS).  A key probes a few slots from
- * its hash; with none its own or free, it takes the one whose window
- * started first: a flood of distinct subjects evicts old windows, never
- * grows anything and never waits.  The lock is held for a few slot
+ * over a window that slides: its key (a 64-bit hash of rule and key), its
+ * last event and when it last alerted; for over_privilege the refusals in
+ * sixteen buckets, each a sixteenth of the window (so "N within WINDOW"
+ * holds to a sixteenth of it, and a burst split across the end of a
+ * fixed window cannot slip through); for shared_ticket the hashes of the
+ * client addresses seen and when each was last seen (a threshold is at
+ * most NGX_HTTP_TICKET_ALERT_MAX_ADDRS).  An alert comes once the count
+ * within the window reaches the threshold, and again only a window after
+ * the last one.  A key probes a few slots from its hash; with none its
+ * own or free (nothing within its window), it takes the one whose last
+ * event is the oldest: a flood of distinct subjects evicts old slots,
+ * never grows anything and never waits.  The lock is held for a few slot
  * compares, as limit_req holds its own.
  */
 
@@ -23,20 +28,30 @@
 #include "ngx_http_ticket_text.h"
 
 
-#define NGX_HTTP_TICKET_ALERT_ZONE_SIZE  (1024 * 1024)
+#define NGX_HTTP_TICKET_ALERT_ZONE_SIZE  (2 * 1024 * 1024)
 #define NGX_HTTP_TICKET_ALERT_PROBES     8
 #define NGX_HTTP_TICKET_ALERT_MAX_ADDRS  16
+#define NGX_HTTP_TICKET_ALERT_BUCKETS    16
 #define NGX_HTTP_TICKET_ALERT_MAX_WINDOW 86400
 
 
 typedef struct {
     uint64_t                    key;         /* 0: free */
-    uint32_t                    start;       /* window start, unix time */
-    uint32_t                    window;
-    uint32_t                    count;
-    uint8_t                     alerted;
-    uint8_t                     naddrs;
-    uint32_t                    addrs[NGX_HTTP_TICKET_ALERT_MAX_ADDRS];
+    uint32_t                    last;        /* the last event, unix time */
+    uint32_t                    window;      /* seconds */
+    uint32_t                    alerted;     /* the last alert; 0: none */
+    uint32_t                    naddrs;
+
+    union {
+        /* over_privilege: refusals a bucket, bucket b at b % BUCKETS */
+        uint32_t                buckets[NGX_HTTP_TICKET_ALERT_BUCKETS];
+
+        /* shared_ticket: the addresses' hashes, each last seen when */
+        struct {
+            uint32_t            addrs[NGX_HTTP_TICKET_ALERT_MAX_ADDRS];
+            uint32_t            seen[NGX_HTTP_TICKET_ALERT_MAX_ADDRS];
+        } a;
+    } u;
 } ngx_http_ticket_alert_slot_t;
 
 
@@ -49,6 +64,10 @@ typedef struct {
 static ngx_int_t ngx_http_ticket_alert_init_zone(ngx_shm_zone_t *shm_zone,
     void *data);
 static uint64_t ngx_http_ticket_alert_hash(ngx_uint_t rule, ngx_str_t *key);
+static ngx_uint_t ngx_http_ticket_alert_refused(
+    ngx_http_ticket_alert_slot_t *s, uint32_t now);
+static ngx_uint_t ngx_http_ticket_alert_seen(ngx_http_ticket_alert_slot_t *s,
+    uint32_t a, uint32_t now);
 static void ngx_http_ticket_alert_revoked(void *data, ngx_int_t rc);
 static void ngx_http_ticket_alert_revoke_failed(ngx_uint_t rule);
 
@@ -83,7 +102,7 @@ ngx_http_ticket_alert_count(ngx_http_request_t *r,
     time_t                         now;
     uint32_t                       a;
     uint64_t                       h;
-    ngx_uint_t                     i, k, count, ended;
+    ngx_uint_t                     i, n, count, ended;
     ngx_slab_pool_t               *shpool;
     ngx_http_ticket_alert_sh_t    *sh;
     ngx_http_ticket_alert_rule_t  *ar;
@@ -124,9 +143,10 @@ ngx_http_ticket_alert_count(ngx_http_request_t *r,
             break;
         }
 
-        /* a free slot or an ended window first, else the oldest window */
+        /* a free slot or one with nothing left in its window first, else
+         * the one whose last event is the oldest */
 
-        if (s->key == 0 || (time_t) (s->start + s->window) <= now) {
+        if (s->key == 0 || (time_t) s->last + s->window <= now) {
             if (!ended) {
                 old = s;
                 ended = 1;
@@ -135,50 +155,137 @@ ngx_http_ticket_alert_count(ngx_http_request_t *r,
             continue;
         }
 
-        if (!ended && (old == NULL || s->start < old->start)) {
+        if (!ended && (old == NULL || s->last < old->last)) {
             old = s;
         }
-    }
-
-    if (mine != NULL && (time_t) (mine->start + mine->window) <= now) {
-        mine->key = 0;                    /* its window ended: a new one */
-        old = mine;
-        mine = NULL;
     }
 
     if (mine == NULL) {
         mine = old;
         ngx_memzero(mine, sizeof(ngx_http_ticket_alert_slot_t));
         mine->key = h;
-        mine->start = (uint32_t) now;
         mine->window = (uint32_t) ar->window;
+        mine->last = (uint32_t) now;
     }
 
     if (rule == NGX_HTTP_TICKET_ALERT_SHARED) {
-        for (k = 0; k < mine->naddrs; k++) {
-            if (mine->addrs[k] == a) {
-                break;
-            }
-        }
+        n = ngx_http_ticket_alert_seen(mine, a, (uint32_t) now);
 
-        if (k == mine->naddrs && k < NGX_HTTP_TICKET_ALERT_MAX_ADDRS) {
-            mine->addrs[mine->naddrs++] = a;
-        }
-
-        mine->count = mine->naddrs;
-
-    } else if (mine->count < UINT32_MAX) {
-        mine->count++;
+    } else {
+        n = ngx_http_ticket_alert_refused(mine, (uint32_t) now);
     }
 
-    if (mine->count >= ar->n && !mine->alerted) {
-        mine->alerted = 1;
-        count = mine->count;
+    mine->last = (uint32_t) now;
+
+    /* once a window: again only a whole window after the last alert */
+
+    if (n >= ar->n
+        && (mine->alerted == 0
+            || (time_t) mine->alerted + mine->window <= now))
+    {
+        mine->alerted = (uint32_t) now;
+        count = n;
     }
 
     ngx_shmtx_unlock(&shpool->mutex);
 
     return count;
+}
+
+
+/*
+ * A refusal now: the buckets the window slid past emptied, this one
+ * counted; the refusals within the window (the buckets it spans).
+ */
+
+static ngx_uint_t
+ngx_http_ticket_alert_refused(ngx_http_ticket_alert_slot_t *s, uint32_t now)
+{
+    uint32_t    width, b, last, j, span;
+    ngx_uint_t  n;
+
+    width = (s->window + NGX_HTTP_TICKET_ALERT_BUCKETS - 1)
+            / NGX_HTTP_TICKET_ALERT_BUCKETS;
+    span = (s->window + width - 1) / width;        /* at most BUCKETS */
+
+    b = now / width;
+    last = s->last / width;
+
+    if (b < last) {
+        b = last;                                   /* a clock set back */
+    }
+
+    if (b - last >= NGX_HTTP_TICKET_ALERT_BUCKETS) {
+        ngx_memzero(s->u.buckets, sizeof(s->u.buckets));
+
+    } else {
+        for (j = last + 1; j <= b; j++) {
+            s->u.buckets[j % NGX_HTTP_TICKET_ALERT_BUCKETS] = 0;
+        }
+    }
+
+    if (s->u.buckets[b % NGX_HTTP_TICKET_ALERT_BUCKETS] < UINT32_MAX) {
+        s->u.buckets[b % NGX_HTTP_TICKET_ALERT_BUCKETS]++;
+    }
+
+    n = 0;
+
+    for (j = 0; j < span; j++) {
+        n += s->u.buckets[(b - j) % NGX_HTTP_TICKET_ALERT_BUCKETS];
+    }
+
+    return n;
+}
+
+
+/*
+ * A request from address a now: its time noted (a new address takes a
+ * free entry, else the one seen longest ago); the addresses seen within
+ * the window.
+ */
+
+static ngx_uint_t
+ngx_http_ticket_alert_seen(ngx_http_ticket_alert_slot_t *s, uint32_t a,
+    uint32_t now)
+{
+    ngx_uint_t  k, oldest, n;
+
+    for (k = 0; k < s->naddrs; k++) {
+        if (s->u.a.addrs[k] == a) {
+            break;
+        }
+    }
+
+    if (k == s->naddrs) {
+        if (s->naddrs < NGX_HTTP_TICKET_ALERT_MAX_ADDRS) {
+            s->naddrs++;
+
+        } else {
+            oldest = 0;
+
+            for (k = 1; k < s->naddrs; k++) {
+                if (s->u.a.seen[k] < s->u.a.seen[oldest]) {
+                    oldest = k;
+                }
+            }
+
+            k = oldest;
+        }
+
+        s->u.a.addrs[k] = a;
+    }
+
+    s->u.a.seen[k] = now;
+
+    n = 0;
+
+    for (k = 0; k < s->naddrs; k++) {
+        if ((uint64_t) s->u.a.seen[k] + s->window > now) {
+            n++;
+        }
+    }
+
+    return n;
 }
 
 

@@ -204,6 +204,39 @@ for my $try (1 .. 4) {
 }
 ok($accepted, 'window 2: a burst within one window');
 
+# ---- a burst split across where a fixed window would end ----------------
+#
+# One refusal, then one more 2.5 s later, then two 3.2 s after the first:
+# a window fixed at the first refusal would hold two and then two (no
+# alert); the sliding window holds the last three within 3 s and alerts.
+# Counted to the second: the last three are within the window when no
+# more than 2 s pass from sending the second to the fourth's answer;
+# a slower run is tried again with a fresh subject.
+
+my $split = 0;
+for my $try (1 .. 4) {
+    my $tks = tk(sub => "split$try");
+    my $m0 = metric('over_privilege');
+    my $ta = time;
+    $t->get("/w/split$try-a", ticket => $tks);
+    sleep($ta + 2.5 - time) if $ta + 2.5 > time;
+    my $tb = time;
+    $t->get("/w/split$try-b", ticket => $tks);
+    sleep($ta + 3.2 - time) if $ta + 3.2 > time;
+    my $m1 = metric('over_privilege');
+    $t->get("/w/split$try-$_", ticket => $tks) for qw(c d);
+    my $m2 = metric('over_privilege');
+    if (time - $tb < 2) {
+        is($m1 - $m0, 0, 'split burst: no alert after two');
+        is($m2 - $m0, 1, 'split burst: the three within the window alert, '
+                         . 'though a fixed window would have ended between');
+        $split = $try;
+        last;
+    }
+    diag("split burst: took " . sprintf('%.1f', time - $tb) . " s, again");
+}
+ok($split, 'split burst: arranged within the window');
+
 # ---- shared_ticket 2/3s: the addresses start over too -------------------
 
 my $stk;
@@ -299,6 +332,12 @@ ok($n >= 9, "$who: every refusal recorded ($n)");
 my @oth = grep { $_->{reason} eq 'over_privilege_burst'
                  && $_->{sub} eq "$who-other" } @alerts;
 is(scalar(@oth), 1, 'the other subject: one alert of its own');
+
+my @sp = grep { $_->{reason} eq 'over_privilege_burst'
+                && $_->{sub} eq "split$split" } @alerts;
+ok(@sp == 1 && $sp[0]{uri} eq "/w/split$split-d" && $sp[0]{count} == 3,
+   'split burst: one alert, at the fourth refusal, count 3')
+    or diag($json->encode(\@sp));
 
 my @sh = grep { $_->{reason} eq 'shared_ticket'
                 && $_->{jti} eq "j-shared-$sacc" } @alerts;
