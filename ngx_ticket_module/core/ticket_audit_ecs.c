@@ -76,10 +76,12 @@ ticket_audit_ecs_out(ticket_json_out_t *out, const ticket_audit_record_t *rec)
     }
 
     /*
-     * An identity provider's event about a user: ECS's "iam" category
-     * (its allowed types: "user", and "change" only where the event was
-     * written as a revocation); not a web access, whose types would
-     * claim that the transmitter was allowed or denied something.
+     * An identity provider's event about a user: ECS's "iam" category,
+     * with two of its allowed types: "user" and "change" where the event
+     * was written as a revocation, "user" and "info" where nothing
+     * changed (a duplicate, a recorded-only or audited event, a refusal).
+     * Not "web": its "allowed" and "denied" would say the transmitter
+     * asked for access.
      */
 
     unknown = 0;
