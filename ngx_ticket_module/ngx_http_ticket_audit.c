@@ -398,6 +398,15 @@ ngx_http_ticket_audit_write_record(ngx_http_request_t *r,
         return;
     }
 
+    /*
+     * The scope's format, as ngx_http_ticket_audit_fill() sets it for a
+     * request's record: the caller zeroed rec, and 0 is the native
+     * record, whose string event, host and client would conflict with
+     * an ECS index's objects in the same file.
+     */
+
+    rec->format = (ticket_audit_format_t) tlcf->audit_format;
+
     tp = ngx_timeofday();
     rec->time_ms = (int64_t) tp->sec * 1000 + tp->msec;
 

@@ -31,7 +31,8 @@ ngx_str_t *ngx_http_ticket_audit_gateway_name_get(void);
 /*
  * A record that is not a request's decision (an identity provider's
  * signal): the caller fills event, reason, status and what it knows;
- * time, the request's members, gateway, writer and seq are filled here.
+ * time, the request's members, gateway, writer, seq and the scope's
+ * ticket_audit_format are filled here.
  * Written where the location's ticket_audit_log says, whatever
  * ticket_audit_events names.
  */

@@ -731,6 +731,32 @@ ticket_audit_out_alert(ticket_json_out_t *out,
 }
 
 
+/* "signal":S,"outcome":O (no braces): a signal record's own members */
+
+void
+ticket_audit_out_signal(ticket_json_out_t *out,
+    const ticket_audit_record_t *rec)
+{
+    ticket_json_out(out, "\"signal\":", sizeof("\"signal\":") - 1);
+    ticket_audit_out_string(out, &rec->signal);
+    ticket_json_out(out, ",\"outcome\":", sizeof(",\"outcome\":") - 1);
+    ticket_audit_out_string(out, &rec->outcome);
+}
+
+
+int
+ticket_audit_outcome_is(const ticket_audit_record_t *rec, const char *s)
+{
+    size_t  len;
+
+    len = strlen(s);
+
+    return rec->event == TICKET_AUDIT_SIGNAL && rec->outcome.data != NULL
+           && rec->outcome.len == len
+           && memcmp(rec->outcome.data, s, len) == 0;
+}
+
+
 /* an address as the record has it, if it is an IP literal (ECS source.ip
  * and OCSF src_endpoint.ip are typed: "unix:" is not one) */
 

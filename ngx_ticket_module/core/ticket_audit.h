@@ -252,6 +252,11 @@ void ticket_audit_out_reason(ticket_json_out_t *out,
     const ticket_audit_record_t *rec);
 void ticket_audit_out_alert(ticket_json_out_t *out,
     const ticket_audit_record_t *rec);
+void ticket_audit_out_signal(ticket_json_out_t *out,
+    const ticket_audit_record_t *rec);
+/* a signal record's outcome is s ("applied", "refused", ...) */
+int ticket_audit_outcome_is(const ticket_audit_record_t *rec,
+    const char *s);
 int ticket_audit_is_ip(const ticket_str_t *s);
 
 /*

@@ -23,6 +23,11 @@
  *   seq         event.sequence
  *   enforced verified kind jti kid iss sid required token_fp exp unmet
  *   writer      ticket.*
+ *   signal outcome (a signal record's)
+ *               ticket.signal, ticket.outcome; the record is then an IAM
+ *               event (category iam, type user and change when it was
+ *               applied, user and info otherwise), its event.outcome
+ *               failure when the token was refused or Redis failed
  */
 
 
@@ -39,7 +44,7 @@
 void
 ticket_audit_ecs_out(ticket_json_out_t *out, const ticket_audit_record_t *rec)
 {
-    int          failure;
+    int          failure, unknown;
     const char  *action, *category, *type;
 
     action = ticket_audit_event_name(rec->event);
@@ -70,6 +75,28 @@ ticket_audit_ecs_out(ticket_json_out_t *out, const ticket_audit_record_t *rec)
         failure = 0;
     }
 
+    /*
+     * An identity provider's event about a user: ECS's "iam" category,
+     * with two of its allowed types: "user" and "change" where the event
+     * was written as a revocation, "user" and "info" where nothing
+     * changed (a duplicate, a recorded-only or audited event, a refusal).
+     * Not "web": its "allowed" and "denied" would say the transmitter
+     * asked for access.
+     */
+
+    unknown = 0;
+
+    if (rec->event == TICKET_AUDIT_SIGNAL) {
+        category = "[\"iam\"]";
+        type = ticket_audit_outcome_is(rec, "applied")
+               ? "[\"user\",\"change\"]" : "[\"user\",\"info\"]";
+
+        /* a token the receiver refused, a write Redis did not take */
+        failure = ticket_audit_outcome_is(rec, "refused")
+                  || ticket_audit_outcome_is(rec, "failed");
+        unknown = (rec->outcome.data == NULL);
+    }
+
     ticket_ecs_lit(out, "{\"@timestamp\":");
     ticket_audit_out_time(out, rec->time_ms);
 
@@ -95,7 +122,8 @@ ticket_audit_ecs_out(ticket_json_out_t *out, const ticket_audit_record_t *rec)
     }
 
     ticket_ecs_lit(out, ",\"outcome\":");
-    ticket_audit_out_cstr(out, failure ? "failure" : "success");
+    ticket_audit_out_cstr(out, unknown ? "unknown"
+                               : failure ? "failure" : "success");
     ticket_ecs_lit(out, ",\"reason\":");
     ticket_audit_out_reason(out, rec);
     ticket_ecs_lit(out, ",\"sequence\":");
@@ -168,6 +196,11 @@ ticket_audit_ecs_out(ticket_json_out_t *out, const ticket_audit_record_t *rec)
     if (rec->event == TICKET_AUDIT_ALERT) {
         ticket_ecs_lit(out, ",");
         ticket_audit_out_alert(out, rec);
+    }
+
+    if (rec->event == TICKET_AUDIT_SIGNAL) {
+        ticket_ecs_lit(out, ",");
+        ticket_audit_out_signal(out, rec);
     }
 
     ticket_ecs_lit(out, "}}\n");

@@ -22,6 +22,12 @@
  *   gateway     service.name (Authentication), api.service.name
  *   seq         metadata.sequence
  *   the rest    unmapped.*
+ *
+ * A signal record (an identity provider's event POSTed to a receiver) is
+ * API Activity too: the call to the receiver's API, its subject the
+ * event's; status Failure when the token was refused (severity Medium,
+ * as a refused ticket) or Redis did not take it; signal and outcome
+ * under unmapped.
  */
 
 
@@ -47,7 +53,9 @@ ticket_audit_ocsf_out(ticket_json_out_t *out, const ticket_audit_record_t *rec)
     const char  *event;
 
     auth = (rec->event == TICKET_AUDIT_DENIED);
-    failure = auth || rec->event == TICKET_AUDIT_OVER_PRIVILEGE;
+    failure = auth || rec->event == TICKET_AUDIT_OVER_PRIVILEGE
+              || ticket_audit_outcome_is(rec, "refused")
+              || ticket_audit_outcome_is(rec, "failed");
 
     switch (rec->event) {
     case TICKET_AUDIT_OVER_PRIVILEGE:
@@ -58,6 +66,10 @@ ticket_audit_ocsf_out(ticket_json_out_t *out, const ticket_audit_record_t *rec)
         break;
     case TICKET_AUDIT_EXCESS_PRIVILEGE:
         severity = 2;                          /* Low */
+        break;
+    case TICKET_AUDIT_SIGNAL:
+        /* Medium: a refused token, as a refused ticket */
+        severity = ticket_audit_outcome_is(rec, "refused") ? 3 : 1;
         break;
     default:
         severity = 1;                          /* Informational */
@@ -217,6 +229,11 @@ ticket_audit_ocsf_out(ticket_json_out_t *out, const ticket_audit_record_t *rec)
     if (rec->event == TICKET_AUDIT_ALERT) {
         ticket_ocsf_lit(out, ",");
         ticket_audit_out_alert(out, rec);
+    }
+
+    if (rec->event == TICKET_AUDIT_SIGNAL) {
+        ticket_ocsf_lit(out, ",");
+        ticket_audit_out_signal(out, rec);
     }
 
     ticket_ocsf_lit(out, "}}\n");
