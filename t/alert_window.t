@@ -385,6 +385,12 @@ ok(($ea->{event}{kind} // '') eq 'alert'
    && $ea->{event}{sequence} =~ /^\d+$/,
    'ecs alert: kind alert, the rule, subject, count, window, action')
     or diag($json->encode($ea));
+# intrusion_detection takes allowed, denied or info (ECS's expected
+# types); the outcome is the refused request's
+is_deeply([$ea->{event}{category}, $ea->{event}{type},
+           $ea->{event}{outcome}],
+          [['intrusion_detection'], ['info'], 'failure'],
+          'ecs alert: intrusion_detection, info, failure');
 # the categorization fields hold values ECS allows
 my %ecs_allowed = (
     kind => [qw(alert asset enrichment event metric state pipeline_error
@@ -428,6 +434,10 @@ ok(($oa->{class_uid} // 0) == 6003
    && $oa->{http_request}{url}{path} eq '/ocsf/x-2'
    && $oa->{metadata}{sequence} =~ /^\d+$/ && $oa->{time} =~ /^\d{13}$/,
    'ocsf alert: the rule, subject, count, window, action')
+    or diag($json->encode($oa));
+ok(($oa->{severity_id} // 0) == 4 && $oa->{status_id} == 2
+   && $oa->{status} eq 'Failure',
+   'ocsf alert: High, above the refusals it sums up; Failure (its 403)')
     or diag($json->encode($oa));
 
 # ---- the audit files: 0640, the workers' user, group adm ----------------

@@ -28,6 +28,8 @@
  *               event (category iam, type user and change when it was
  *               applied, user and info otherwise), its event.outcome
  *               failure when the token was refused or Redis failed
+ *   an alert    event.kind "alert", category intrusion_detection, type
+ *               info, the outcome its request's
  */
 
 
@@ -69,10 +71,16 @@ ticket_audit_ecs_out(ticket_json_out_t *out, const ticket_audit_record_t *rec)
         failure = 0;
     }
 
+    /*
+     * A detection: "intrusion_detection" with "info", one of the types
+     * ECS allows with it ("indicator" belongs to "threat"); the outcome
+     * that of the request that tripped it.
+     */
+
     if (rec->event == TICKET_AUDIT_ALERT) {
         category = "[\"intrusion_detection\"]";
-        type = "[\"indicator\"]";
-        failure = 0;
+        type = "[\"info\"]";
+        failure = (rec->status >= 400);
     }
 
     /*

@@ -28,6 +28,9 @@
  * event's; status Failure when the token was refused (severity Medium,
  * as a refused ticket) or Redis did not take it; signal and outcome
  * under unmapped.
+ *
+ * An alert (ticket_alert) is High severity, above the refusals it sums
+ * up, and a Failure where its request was refused.
  */
 
 
@@ -55,7 +58,8 @@ ticket_audit_ocsf_out(ticket_json_out_t *out, const ticket_audit_record_t *rec)
     auth = (rec->event == TICKET_AUDIT_DENIED);
     failure = auth || rec->event == TICKET_AUDIT_OVER_PRIVILEGE
               || ticket_audit_outcome_is(rec, "refused")
-              || ticket_audit_outcome_is(rec, "failed");
+              || ticket_audit_outcome_is(rec, "failed")
+              || (rec->event == TICKET_AUDIT_ALERT && rec->status >= 400);
 
     switch (rec->event) {
     case TICKET_AUDIT_OVER_PRIVILEGE:
@@ -66,6 +70,10 @@ ticket_audit_ocsf_out(ticket_json_out_t *out, const ticket_audit_record_t *rec)
         break;
     case TICKET_AUDIT_EXCESS_PRIVILEGE:
         severity = 2;                          /* Low */
+        break;
+    case TICKET_AUDIT_ALERT:
+        /* a detection over many refusals: not below any one of them */
+        severity = 4;                          /* High */
         break;
     case TICKET_AUDIT_SIGNAL:
         /* Medium: a refused token, as a refused ticket */
