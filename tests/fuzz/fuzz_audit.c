@@ -50,6 +50,10 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 }
 
 
+static void fuzz_check_format(ticket_audit_record_t *rec, unsigned format,
+    const char *member);
+
+
 static void
 fuzz_check_within(const ticket_audit_record_t *rec, const char *want,
     size_t len)
@@ -329,10 +333,69 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     json_decref(doc);
+
+    /* the same record as an ECS and an OCSF document */
+
+    fuzz_check_format(&rec, TICKET_AUDIT_FORMAT_ECS, "@timestamp");
+    fuzz_check_format(&rec, TICKET_AUDIT_FORMAT_OCSF, "class_uid");
+
     json_decref(roles);
     free(buf);
 
     return 0;
+}
+
+
+/*
+ * A record in another format: counted and written alike (exactly, and
+ * by the one-pass writer), one line of valid UTF-8 without a control
+ * byte, one JSON object holding the format's own member.
+ */
+
+static void
+fuzz_check_format(ticket_audit_record_t *rec, unsigned format,
+    const char *member)
+{
+    char          *buf, *end;
+    size_t         i, len;
+    json_t        *doc;
+    json_error_t   jerr;
+
+    rec->format = format;
+
+    len = ticket_audit_record_len(rec);
+    FUZZ_CHECK(len > 2 && len < SIZE_MAX);
+
+    buf = malloc(len);
+    FUZZ_CHECK(buf != NULL);
+
+    end = ticket_audit_record_write(buf, rec);
+    FUZZ_CHECK(end == buf + len);
+
+    fuzz_check_within(rec, buf, len);
+
+    FUZZ_CHECK(buf[len - 1] == '\n' && buf[0] == '{');
+
+    for (i = 0; i < len - 1; i++) {
+        FUZZ_CHECK((unsigned char) buf[i] >= 0x20
+                   && (unsigned char) buf[i] != 0x7f);
+    }
+
+    FUZZ_CHECK(fuzz_utf8_valid((unsigned char *) buf, len));
+
+    doc = json_loadb(buf, len, JSON_ALLOW_NUL, &jerr);
+    if (doc == NULL) {
+        fprintf(stderr, "fuzz_audit: format %u: %s: %.*s", format,
+                jerr.text, (int) len, buf);
+    }
+
+    FUZZ_CHECK(json_is_object(doc));
+    FUZZ_CHECK(json_object_get(doc, member) != NULL);
+
+    json_decref(doc);
+    free(buf);
+
+    rec->format = TICKET_AUDIT_FORMAT_JSON;
 }
 
 
