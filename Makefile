@@ -180,8 +180,10 @@ $(B)/fuzz/%: tests/fuzz/%.c tests/fuzz/replay.c tests/fuzz/fuzz.h $(CORE_LIB)
 
 # A target calls the code that runs: one that defines a function of the
 # module, core or ticketctl, or repeats one's statements, fails the build.
+# So does a circle of includes among the glue's files (check-layout.sh).
 fuzz-replay: $(FUZZ_BINS)
 	bash scripts/check-fuzz-copies.sh
+	bash scripts/check-layout.sh
 	@set -e; for bin in $(FUZZ_BINS); do t=$${bin##*/}; \
 	    $$bin tests/fuzz/corpora/$$t tests/fuzz/regressions/$$t; done
 

@@ -17,10 +17,5 @@ ngx_int_t ngx_http_ticket_handler(ngx_http_request_t *r);
 ngx_http_ticket_ctx_t *ngx_http_ticket_evaluate(ngx_http_request_t *r,
     ngx_http_ticket_loc_conf_t *tlcf);
 
-/* an argument's name (p to last, percent-decoded) names the source arg:
- * case-insensitively, as ngx_http_arg() compares */
-ngx_uint_t ngx_http_ticket_arg_name_is(u_char *p, u_char *last,
-    ngx_str_t *name);
-
 
 #endif /* _NGX_HTTP_TICKET_ACCESS_H_INCLUDED_ */

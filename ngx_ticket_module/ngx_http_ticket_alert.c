@@ -22,7 +22,6 @@
 
 #include "ngx_http_ticket_types.h"
 #include "ngx_http_ticket_alert.h"
-#include "ngx_http_ticket_audit.h"
 #include "ngx_http_ticket_revocation_write.h"
 #include "ngx_http_ticket_status.h"
 #include "ngx_http_ticket_text.h"
@@ -296,9 +295,13 @@ ngx_http_ticket_alert_revoke(ngx_http_request_t *r, ngx_uint_t rule,
     u_char                         *p;
     ngx_str_t                      *gw, text;
     ticket_rev_entry_t              e;
+    ngx_http_ticket_main_conf_t    *tmcf;
     ngx_http_ticket_alert_write_t  *aw;
 
-    gw = ngx_http_ticket_audit_gateway_name_get();
+    /* ticket_audit_gateway, or the host name (ngx_http_ticket_audit_init) */
+
+    tmcf = ngx_http_get_module_main_conf(r, ngx_http_ticket_module);
+    gw = &tmcf->audit_gateway;
 
     /* the member as the logs show it: control bytes as \xHH */
 

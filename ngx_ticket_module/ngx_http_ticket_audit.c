@@ -955,13 +955,6 @@ ngx_http_ticket_audit_flush_handler(ngx_event_t *ev)
  * mode, so the master's init_module does the owner (below).
  */
 
-ngx_str_t *
-ngx_http_ticket_audit_gateway_name_get(void)
-{
-    return &ngx_http_ticket_audit_gateway_name;
-}
-
-
 ngx_int_t
 ngx_http_ticket_audit_init_process(ngx_cycle_t *cycle)
 {
@@ -975,12 +968,7 @@ ngx_http_ticket_audit_init_process(ngx_cycle_t *cycle)
         return NGX_OK;
     }
 
-    if (tmcf->audit_gateway.len) {
-        ngx_http_ticket_audit_gateway_name = tmcf->audit_gateway;
-
-    } else {
-        ngx_http_ticket_audit_gateway_name = cycle->hostname;
-    }
+    ngx_http_ticket_audit_gateway_name = tmcf->audit_gateway;
 
     len = ngx_http_ticket_audit_gateway_name.len
           + 1 + NGX_INT64_LEN + 1 + NGX_TIME_T_LEN;
@@ -1438,9 +1426,19 @@ ngx_http_ticket_audit_required_add(ngx_conf_t *cf, ngx_array_t *a,
 ngx_int_t
 ngx_http_ticket_audit_init(ngx_conf_t *cf)
 {
-    ngx_str_t                   name = ngx_string("request_id");
-    ngx_http_handler_pt        *h;
-    ngx_http_core_main_conf_t  *cmcf;
+    ngx_str_t                     name = ngx_string("request_id");
+    ngx_http_handler_pt          *h;
+    ngx_http_core_main_conf_t    *cmcf;
+    ngx_http_ticket_main_conf_t  *tmcf;
+
+    /* the gateway's name, decided here: records and the alert's revoke
+     * actor ("gateway:NAME") read it from the main conf */
+
+    tmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_ticket_module);
+
+    if (tmcf->audit_gateway.len == 0) {
+        tmcf->audit_gateway = cf->cycle->hostname;
+    }
 
     ngx_http_ticket_request_id_index = ngx_http_get_variable_index(cf, &name);
 

@@ -25,9 +25,6 @@ ngx_int_t ngx_http_ticket_audit_required(ngx_conf_t *cf,
     ngx_http_ticket_loc_conf_t *conf);
 void ngx_http_ticket_audit_exit(ngx_cycle_t *cycle);
 
-/* ticket_audit_gateway, or the host name: set in each worker */
-ngx_str_t *ngx_http_ticket_audit_gateway_name_get(void);
-
 /*
  * A record that is not a request's decision (an identity provider's
  * signal): the caller fills event, reason, status and what it knows;

@@ -7,7 +7,7 @@
  *   ngx_http_ticket_access.c      the check in the access phase
  *   ngx_http_ticket_decision.c    the decision record, kept across redirects
  *   ngx_http_ticket_forward.c     forwarded claims
- *   ngx_http_ticket_text.c        the text of a claim
+ *   ngx_http_ticket_text.c        a claim's text, a source's name
  *   ngx_http_ticket_keys.c        key directives
  *   ngx_http_ticket_cache.c       the verified-ticket cache
  *   ngx_http_ticket_variables.c   $ticket_*

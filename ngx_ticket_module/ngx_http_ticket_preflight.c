@@ -11,10 +11,10 @@
 
 
 #include "ngx_http_ticket_types.h"
-#include "ngx_http_ticket_access.h"
 #include "ngx_http_ticket_compat.h"
 #include "ngx_http_ticket_forward.h"
 #include "ngx_http_ticket_preflight.h"
+#include "ngx_http_ticket_text.h"
 
 
 static ngx_uint_t ngx_http_ticket_is_preflight(ngx_http_request_t *r);
@@ -175,7 +175,7 @@ ngx_http_ticket_credential(void *data, ngx_table_elt_t *h)
 
 /*
  * The query string without the scope's argument sources, in any form a
- * backend may read (ngx_http_ticket_arg_name_is()), split at "&" and at
+ * backend may read (ngx_http_ticket_name_is()), split at "&" and at
  * ";" (Rack, older Python); a kept argument keeps the separator before it.
  */
 
@@ -216,7 +216,7 @@ ngx_http_ticket_strip_args(ngx_http_request_t *r,
 
         for (i = 0; i < tlcf->sources->nelts; i++) {
             if (src[i].type == NGX_HTTP_TICKET_SRC_ARG
-                && ngx_http_ticket_arg_name_is(p, eq, &src[i].name))
+                && ngx_http_ticket_name_is(p, eq, &src[i].name, 1))
             {
                 drop = 1;
                 break;

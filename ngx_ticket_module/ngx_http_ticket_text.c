@@ -1,7 +1,9 @@
 
 /*
  * ngx_ticket_module: the text of a claim, for $ticket_* variables,
- * forwarded headers and the error log.
+ * forwarded headers and the error log; and the name of a cookie or an
+ * argument as a backend reads it, so that the access check counts every
+ * copy of a ticket source and a preflight strips every one.
  */
 
 
@@ -80,4 +82,92 @@ ngx_http_ticket_safe_str(ngx_pool_t *pool, const char *data, size_t len,
     text->len = p - text->data;
 
     return NGX_OK;
+}
+
+
+/*
+ * A cookie's or an argument's name, between p and last, is name to some
+ * backend: percent-decoded and "+" as a space (decode: arguments), cut
+ * at a NUL or a "[", white space around it dropped (ngx_http_ticket_
+ * space()), then compared case-insensitively, a "." or " " in it as "_".
+ */
+
+ngx_uint_t
+ngx_http_ticket_name_is(u_char *p, u_char *last, ngx_str_t *name,
+    ngx_uint_t decode)
+{
+    u_char      c, a, b;
+    ngx_int_t   hi, lo;
+    ngx_uint_t  k, lead;
+
+    /* one pass, no copy: any amount of white space is skipped */
+
+    k = 0;
+    lead = 1;
+
+    while (p < last) {
+        c = *p++;
+
+        if (decode && c == '+') {
+            c = ' ';
+
+        } else if (decode && c == '%' && last - p >= 2) {
+            hi = ngx_hextoi(p, 1);
+            lo = ngx_hextoi(p + 1, 1);
+
+            if (hi != NGX_ERROR && lo != NGX_ERROR) {
+                c = (u_char) (hi * 16 + lo);
+                p += 2;
+            }
+        }
+
+        if (c == '\0' || c == '[') {
+            break;
+        }
+
+        if (lead && ngx_http_ticket_space(c)) {
+            continue;
+        }
+
+        lead = 0;
+
+        if (k == name->len) {
+            /* after the name: white space only */
+
+            if (!ngx_http_ticket_space(c)) {
+                return 0;
+            }
+
+            continue;
+        }
+
+        a = ngx_tolower(c);
+        b = ngx_tolower(name->data[k]);
+
+        if (b == '_' && (a == '.' || a == ' ')) {
+            a = '_';
+        }
+
+        if (a != b) {
+            return 0;
+        }
+
+        k++;
+    }
+
+    return k == name->len;
+}
+
+
+/*
+ * White space to some backend around a name: ASCII's, and what Python's
+ * str.strip() and its regular expressions' \s also take on a Latin-1
+ * header (\x1c-\x1f, NEL, NBSP).
+ */
+
+ngx_uint_t
+ngx_http_ticket_space(u_char c)
+{
+    return c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f)
+           || c == 0x85 || c == 0xa0;
 }

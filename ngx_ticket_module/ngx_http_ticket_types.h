@@ -71,7 +71,8 @@ typedef struct {
     ngx_shm_zone_t             *cache_zone;   /* NULL: no "ticket" scope */
     ngx_shm_zone_t             *metrics_zone; /* NULL: no ticket_status */
 
-    ngx_str_t                   audit_gateway; /* empty: the host name */
+    ngx_str_t                   audit_gateway; /* unset: the host name
+                                                  (audit_init) */
     ngx_shm_zone_t             *alert_zone;   /* NULL: no ticket_alert */
     ngx_shm_zone_t             *audit_zone;   /* NULL: no audit file */
 
