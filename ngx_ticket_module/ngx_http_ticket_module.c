@@ -13,8 +13,14 @@
  *   ngx_http_ticket_variables.c   $ticket_*
  *   ngx_http_ticket_audit.c       the audit trail, in the log phase
  *   ngx_http_ticket_status.c      ticket_status and its counters
+ *   ngx_http_ticket_preflight.c   ticket_preflight pass
+ *   ngx_http_ticket_alert.c       ticket_alert: detection, revoke
+ *   ngx_http_ticket_signal.c      the signal receivers (SSF, logout)
+ *   ngx_http_ticket_revocation_write.c  revocations the gateway writes
  *
- * They never call back into this file.
+ * They never call back into this file.  The revocation lists and the key
+ * service are modules of their own (ngx_http_ticket_revocation.c,
+ * ngx_http_ticket_keys_url.c).
  */
 
 
