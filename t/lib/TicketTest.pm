@@ -515,6 +515,20 @@ sub parse_response {
              body => $body // '', raw => $raw };
 }
 
+# get_until($uri, $ticket, $want, $limit): GET with the ticket until the
+# status is WANT or LIMIT seconds (default 5) passed: the last response
+sub get_until {
+    my ($self, $uri, $ticket, $want, $limit) = @_;
+    my $t0 = time;
+    my $r;
+    while (1) {
+        $r = $self->get($uri, ticket => $ticket);
+        last if $r->{status} == $want || time - $t0 > ($limit // 5);
+        sleep 0.01;
+    }
+    return $r;
+}
+
 # get_from($from, $uri, ticket => T | header => 'Name: value'): the status
 # of a GET sent from the local address FROM (nginx listening on 127.0.0.2
 # ... too), for the rules that count a ticket's client addresses; 0 for no
