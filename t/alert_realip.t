@@ -67,20 +67,8 @@ sub tk {
     return hs_token('{"alg":"HS256","kid":"hs1"}', $claims, $secret);
 }
 
-my $json = JSON::PP->new;
-sub records {
-    my $c = $t->read_file('logs/audit.jsonl');
-    return map { eval { $json->decode($_) } // () } split /\n/, $c;
-}
-sub wait_for {
-    my ($cond) = @_;
-    my $end = time + 10;
-    while (time < $end) {
-        return 1 if $cond->();
-        sleep 0.05;
-    }
-    return 0;
-}
+sub records { $t->records(@_) }
+sub wait_for { TicketTest::poll($_[0], 10) }
 
 my @clients = qw(203.0.113.1 203.0.113.2 203.0.113.3);
 
