@@ -11,7 +11,7 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use Test::More;
-use TicketTest qw(hs_token);
+use TicketTest qw(hs1_token);
 use JSON::PP;
 use Time::HiRes qw(time sleep);
 
@@ -60,10 +60,8 @@ EOF
 my $now = time;
 sub tk {
     my (%c) = @_;
-    my $claims = JSON::PP->new->canonical->encode({
-        kind => 'user', iat => int($now), exp => int($now) + 600,
-        jti => "j-$c{sub}", %c });
-    return hs_token('{"alg":"HS256","kid":"hs1"}', $claims, $secret);
+    return hs1_token($secret, kind => 'user', iat => int($now),
+                     exp => int($now) + 600, jti => "j-$c{sub}", %c);
 }
 
 # from a chosen local address, so that one ticket comes from several

@@ -16,8 +16,7 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use Test::More;
-use TicketTest qw(hs_token);
-use JSON::PP;
+use TicketTest qw(hs1_token);
 use Time::HiRes qw(time sleep);
 
 plan(tests => 34);
@@ -80,10 +79,8 @@ my $n = 0;
 sub tk {
     my (%c) = @_;
     $n++;
-    my $claims = JSON::PP->new->canonical->encode({
-        kind => 'user', iat => $now, exp => $now + 600,
-        jti => "j-$c{sub}-$n", %c });
-    return hs_token('{"alg":"HS256","kid":"hs1"}', $claims, $secret);
+    return hs1_token($secret, kind => 'user', iat => $now, exp => $now + 600,
+                     jti => "j-$c{sub}-$n", %c);
 }
 
 sub get_from { $t->get_from($_[0], $_[1], header => $_[2]) }
@@ -97,17 +94,7 @@ sub alerts_of {
            records();
 }
 sub wait_for { TicketTest::poll($_[0], 10) }
-sub wait_status {
-    my ($uri, $ticket, $want) = @_;
-    my $st = 0;
-    my $end = time + 10;
-    while (time < $end) {
-        $st = $t->get($uri, ticket => $ticket)->{status};
-        return $st if $st == $want;
-        sleep 0.02;
-    }
-    return $st;
-}
+sub wait_status { $t->get_until(@_, 10)->{status} }
 
 # ---- over_privilege counts insufficient_role only -------------------------
 

@@ -11,8 +11,7 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use Test::More;
-use TicketTest qw(hs_token);
-use JSON::PP;
+use TicketTest qw(hs1_token);
 use Time::HiRes qw(time sleep);
 
 plan(tests => 15);
@@ -60,11 +59,8 @@ EOF
 
 my $now = int(time);
 sub tk {
-    my ($jti) = @_;
-    my $claims = JSON::PP->new->canonical->encode({
-        sub => 'alice', kind => 'user', iat => $now, exp => $now + 600,
-        jti => $jti });
-    return hs_token('{"alg":"HS256","kid":"hs1"}', $claims, $secret);
+    return hs1_token($secret, sub => 'alice', kind => 'user', iat => $now,
+                     exp => $now + 600, jti => $_[0]);
 }
 
 sub records { $t->records(@_) }

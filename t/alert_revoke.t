@@ -13,8 +13,7 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use Test::More;
-use TicketTest qw(hs_token);
-use JSON::PP;
+use TicketTest qw(hs1_token);
 use Time::HiRes qw(time sleep);
 
 my $t = TicketTest->new;
@@ -101,10 +100,8 @@ my $n = 0;
 sub tk {
     my (%c) = @_;
     $n++;
-    my $claims = JSON::PP->new->canonical->encode({
-        kind => 'user', iat => $now, exp => $now + 600,
-        jti => "j-$c{sub}-$n", %c });
-    return hs_token('{"alg":"HS256","kid":"hs1"}', $claims, $secret);
+    return hs1_token($secret, kind => 'user', iat => $now, exp => $now + 600,
+                     jti => "j-$c{sub}-$n", %c);
 }
 
 sub get_from { $t->get_from($_[0], $_[1], ticket => $_[2]) }

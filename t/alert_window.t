@@ -16,7 +16,7 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use Test::More;
-use TicketTest qw(hs_token);
+use TicketTest qw(hs1_token);
 use AuditSchema qw(ecs_problems ocsf_problems);
 use JSON::PP;
 use Time::HiRes qw(time sleep);
@@ -80,10 +80,9 @@ EOF
 my $now = time;
 sub tk {
     my (%c) = @_;
-    my $claims = JSON::PP->new->canonical->encode({
-        kind => 'user', iat => int($now), exp => int($now) + 900,
-        jti => "j-$c{sub}", tenant => 'acme', roles => 'reader', %c });
-    return hs_token('{"alg":"HS256","kid":"hs1"}', $claims, $secret);
+    return hs1_token($secret, kind => 'user', iat => int($now),
+                     exp => int($now) + 900, jti => "j-$c{sub}",
+                     tenant => 'acme', roles => 'reader', %c);
 }
 
 # from a chosen local address (shared_ticket counts addresses)

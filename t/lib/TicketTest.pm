@@ -31,7 +31,7 @@ use Digest::SHA qw(hmac_sha256 hmac_sha384 hmac_sha512 sha256_hex);
 use Test::More;
 use JSON::PP ();
 
-our @EXPORT_OK = qw(b64url b64url_decode hs_token json_str);
+our @EXPORT_OK = qw(b64url b64url_decode hs_token hs1_token json_str);
 
 my $root = abs_path(File::Spec->catdir(__FILE__, '..', '..', '..'));
 my @all;
@@ -238,6 +238,15 @@ sub hs_token {
             : $bits == 384 ? hmac_sha384($in, $secret)
             : hmac_sha256($in, $secret);
     return "$in." . b64url($mac);
+}
+
+# hs1_token($secret, claim => value, ...): a ticket signed with the HS256
+# key "hs1" ("ticket_key hs1 HS256 FILE", FILE holding $secret), its
+# claims as canonical JSON; a claim given again overrides the earlier one
+sub hs1_token {
+    my ($secret, %c) = @_;
+    return hs_token('{"alg":"HS256","kid":"hs1"}',
+                    JSON::PP->new->canonical->encode(\%c), $secret);
 }
 
 # ---- nginx ---------------------------------------------------------------
