@@ -11,10 +11,8 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use Test::More;
-use TicketTest qw(hs_token);
+use TicketTest qw(hs1_token);
 use JSON::PP;
-use IO::Socket::INET;
-use IO::Select;
 use Time::HiRes qw(time sleep);
 
 my $t = TicketTest->new;
@@ -62,29 +60,12 @@ EOF
 my $now = time;
 sub tk {
     my (%c) = @_;
-    my $claims = JSON::PP->new->canonical->encode({
-        kind => 'user', iat => int($now), exp => int($now) + 600,
-        jti => "j-$c{sub}", %c });
-    return hs_token('{"alg":"HS256","kid":"hs1"}', $claims, $secret);
+    return hs1_token($secret, kind => 'user', iat => int($now),
+                     exp => int($now) + 600, jti => "j-$c{sub}", %c);
 }
 
 # from a chosen local address, so that one ticket comes from several
-sub get_from {
-    my ($from, $uri, $ticket) = @_;
-    my $s = IO::Socket::INET->new(PeerAddr => "$from:" . $t->port('main'),
-                                  LocalAddr => $from, Proto => 'tcp',
-                                  Timeout => 5) or return 0;
-    print $s "GET $uri HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
-           . "Authorization: Bearer $ticket\r\n\r\n";
-    my $resp = '';
-    my $sel = IO::Select->new($s);
-    while ($sel->can_read(10)) {
-        my $n = sysread $s, my $buf, 65536;
-        last unless $n;
-        $resp .= $buf;
-    }
-    return $resp =~ m{^HTTP/1\.1 (\d+)} ? $1 : 0;
-}
+sub get_from { $t->get_from($_[0], $_[1], ticket => $_[2]) }
 
 my $json = JSON::PP->new;
 sub alerts {
@@ -95,21 +76,8 @@ sub alerts {
            map { eval { $json->decode($_) } // () }
            $c =~ /^([^\n]*"event":"alert"[^\n]*)$/mg;
 }
-sub wait_for {
-    my ($cond) = @_;
-    my $end = time + 10;
-    while (time < $end) {
-        return 1 if $cond->();
-        sleep 0.05;
-    }
-    return 0;
-}
-sub metric {
-    my ($rule) = @_;
-    my ($v) = $t->get('/status')->{body}
-              =~ /^ticket_alerts_total\{rule="$rule"\} (\d+)$/m;
-    return $v;
-}
+sub wait_for { TicketTest::poll($_[0], 10) }
+sub metric { $t->metric('ticket_alerts_total', rule => $_[0]) }
 
 is(metric('over_privilege'), 0, 'ticket_alerts_total over_privilege 0');
 is(metric('shared_ticket'), 0, 'ticket_alerts_total shared_ticket 0');

@@ -16,10 +16,7 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use Test::More;
-use TicketTest qw(hs_token);
-use JSON::PP;
-use IO::Socket::INET;
-use IO::Select;
+use TicketTest qw(hs1_token);
 use Time::HiRes qw(time sleep);
 
 plan(tests => 34);
@@ -82,61 +79,22 @@ my $n = 0;
 sub tk {
     my (%c) = @_;
     $n++;
-    my $claims = JSON::PP->new->canonical->encode({
-        kind => 'user', iat => $now, exp => $now + 600,
-        jti => "j-$c{sub}-$n", %c });
-    return hs_token('{"alg":"HS256","kid":"hs1"}', $claims, $secret);
+    return hs1_token($secret, kind => 'user', iat => $now, exp => $now + 600,
+                     jti => "j-$c{sub}-$n", %c);
 }
 
-sub get_from {
-    my ($from, $uri, $hdr) = @_;
-    my $s = IO::Socket::INET->new(PeerAddr => "$from:" . $t->port('main'),
-                                  LocalAddr => $from, Proto => 'tcp',
-                                  Timeout => 5) or return 0;
-    print $s "GET $uri HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
-           . "$hdr\r\n\r\n";
-    my $resp = '';
-    my $sel = IO::Select->new($s);
-    while ($sel->can_read(10)) {
-        my $got = sysread $s, my $buf, 65536;
-        last unless $got;
-        $resp .= $buf;
-    }
-    return $resp =~ m{^HTTP/1\.1 (\d+)} ? $1 : 0;
-}
+sub get_from { $t->get_from($_[0], $_[1], header => $_[2]) }
 
 sub cookie { return $t->get($_[0], headers => [Cookie => "tk=$_[1]"]) }
 
-my $json = JSON::PP->new;
-sub records {
-    my $c = $t->read_file('logs/audit.jsonl');
-    return map { eval { $json->decode($_) } // () } split /\n/, $c;
-}
+sub records { $t->records(@_) }
 sub alerts_of {
     my ($sub) = @_;
     return grep { $_->{event} eq 'alert' && ($_->{sub} // '') eq $sub }
            records();
 }
-sub wait_for {
-    my ($cond) = @_;
-    my $end = time + 10;
-    while (time < $end) {
-        return 1 if $cond->();
-        sleep 0.05;
-    }
-    return 0;
-}
-sub wait_status {
-    my ($uri, $ticket, $want) = @_;
-    my $st = 0;
-    my $end = time + 10;
-    while (time < $end) {
-        $st = $t->get($uri, ticket => $ticket)->{status};
-        return $st if $st == $want;
-        sleep 0.02;
-    }
-    return $st;
-}
+sub wait_for { TicketTest::poll($_[0], 10) }
+sub wait_status { $t->get_until(@_, 10)->{status} }
 
 # ---- over_privilege counts insufficient_role only -------------------------
 

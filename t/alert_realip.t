@@ -11,8 +11,7 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use Test::More;
-use TicketTest qw(hs_token);
-use JSON::PP;
+use TicketTest qw(hs1_token);
 use Time::HiRes qw(time sleep);
 
 plan(tests => 15);
@@ -60,27 +59,12 @@ EOF
 
 my $now = int(time);
 sub tk {
-    my ($jti) = @_;
-    my $claims = JSON::PP->new->canonical->encode({
-        sub => 'alice', kind => 'user', iat => $now, exp => $now + 600,
-        jti => $jti });
-    return hs_token('{"alg":"HS256","kid":"hs1"}', $claims, $secret);
+    return hs1_token($secret, sub => 'alice', kind => 'user', iat => $now,
+                     exp => $now + 600, jti => $_[0]);
 }
 
-my $json = JSON::PP->new;
-sub records {
-    my $c = $t->read_file('logs/audit.jsonl');
-    return map { eval { $json->decode($_) } // () } split /\n/, $c;
-}
-sub wait_for {
-    my ($cond) = @_;
-    my $end = time + 10;
-    while (time < $end) {
-        return 1 if $cond->();
-        sleep 0.05;
-    }
-    return 0;
-}
+sub records { $t->records(@_) }
+sub wait_for { TicketTest::poll($_[0], 10) }
 
 my @clients = qw(203.0.113.1 203.0.113.2 203.0.113.3);
 

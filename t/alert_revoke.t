@@ -13,10 +13,7 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use Test::More;
-use TicketTest qw(hs_token);
-use JSON::PP;
-use IO::Socket::INET;
-use IO::Select;
+use TicketTest qw(hs1_token);
 use Time::HiRes qw(time sleep);
 
 my $t = TicketTest->new;
@@ -103,44 +100,15 @@ my $n = 0;
 sub tk {
     my (%c) = @_;
     $n++;
-    my $claims = JSON::PP->new->canonical->encode({
-        kind => 'user', iat => $now, exp => $now + 600,
-        jti => "j-$c{sub}-$n", %c });
-    return hs_token('{"alg":"HS256","kid":"hs1"}', $claims, $secret);
+    return hs1_token($secret, kind => 'user', iat => $now, exp => $now + 600,
+                     jti => "j-$c{sub}-$n", %c);
 }
 
-sub get_from {
-    my ($from, $uri, $ticket) = @_;
-    my $s = IO::Socket::INET->new(PeerAddr => "$from:" . $t->port('main'),
-                                  LocalAddr => $from, Proto => 'tcp',
-                                  Timeout => 5) or return 0;
-    print $s "GET $uri HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
-           . "Authorization: Bearer $ticket\r\n\r\n";
-    my $resp = '';
-    my $sel = IO::Select->new($s);
-    while ($sel->can_read(10)) {
-        my $got = sysread $s, my $buf, 65536;
-        last unless $got;
-        $resp .= $buf;
-    }
-    return $resp =~ m{^HTTP/1\.1 (\d+)} ? $1 : 0;
-}
+sub get_from { $t->get_from($_[0], $_[1], ticket => $_[2]) }
 
-my $json = JSON::PP->new;
-sub records {
-    my $c = $t->read_file('logs/audit.jsonl');
-    return map { eval { $json->decode($_) } // () } split /\n/, $c;
-}
+sub records { $t->records(@_) }
 sub alerts { grep { $_->{event} eq 'alert' } records() }
-sub wait_for {
-    my ($cond) = @_;
-    my $end = time + 10;
-    while (time < $end) {
-        return 1 if $cond->();
-        sleep 0.05;
-    }
-    return 0;
-}
+sub wait_for { TicketTest::poll($_[0], 10) }
 # every worker refuses: several answers in a row (poll, not sleep)
 sub wait_status {
     my ($uri, $ticket, $want) = @_;
@@ -267,10 +235,7 @@ is($t->get('/admin/ok', ticket => $dora_admin)->{status}, 200,
    'audit mode: her tickets still work');
 
 sub metric {
-    my ($rule) = @_;
-    my ($v) = $t->get('/status')->{body}
-        =~ /^ticket_alert_revocations_failed_total\{rule="$rule"\} (\d+)$/m;
-    return $v;
+    $t->metric('ticket_alert_revocations_failed_total', rule => $_[0]);
 }
 is(metric('over_privilege'), 0, 'revocations failed: 0 while Redis is up');
 is(metric('shared_ticket'), 0, 'revocations failed (shared_ticket): 0');

@@ -16,11 +16,9 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use Test::More;
-use TicketTest qw(hs_token);
+use TicketTest qw(hs1_token);
 use AuditSchema qw(ecs_problems ocsf_problems);
 use JSON::PP;
-use IO::Socket::INET;
-use IO::Select;
 use Time::HiRes qw(time sleep);
 
 my $W = 3;              # the short window, seconds
@@ -82,54 +80,22 @@ EOF
 my $now = time;
 sub tk {
     my (%c) = @_;
-    my $claims = JSON::PP->new->canonical->encode({
-        kind => 'user', iat => int($now), exp => int($now) + 900,
-        jti => "j-$c{sub}", tenant => 'acme', roles => 'reader', %c });
-    return hs_token('{"alg":"HS256","kid":"hs1"}', $claims, $secret);
+    return hs1_token($secret, kind => 'user', iat => int($now),
+                     exp => int($now) + 900, jti => "j-$c{sub}",
+                     tenant => 'acme', roles => 'reader', %c);
 }
 
 # from a chosen local address (shared_ticket counts addresses)
-sub get_from {
-    my ($from, $uri, $ticket) = @_;
-    my $s = IO::Socket::INET->new(PeerAddr => "$from:" . $t->port('main'),
-                                  LocalAddr => $from, Proto => 'tcp',
-                                  Timeout => 5) or return 0;
-    print $s "GET $uri HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
-           . "Authorization: Bearer $ticket\r\n\r\n";
-    my $resp = '';
-    my $sel = IO::Select->new($s);
-    while ($sel->can_read(10)) {
-        my $n = sysread $s, my $buf, 65536;
-        last unless $n;
-        $resp .= $buf;
-    }
-    return $resp =~ m{^HTTP/1\.1 (\d+)} ? $1 : 0;
-}
+sub get_from { $t->get_from($_[0], $_[1], ticket => $_[2]) }
 
 # the counter is in shared memory and counted in the log phase, which
 # ends before nginx closes the connection the client reads to its end:
 # right after a request, it says whether that request alerted
-sub metric {
-    my ($rule) = @_;
-    my ($v) = $t->get('/status')->{body}
-              =~ /^ticket_alerts_total\{rule="$rule"\} (\d+)$/m;
-    return $v // -1;
-}
+sub metric { $t->metric('ticket_alerts_total', rule => $_[0]) // -1 }
 
 my $json = JSON::PP->new;
-sub records {
-    my ($file) = @_;
-    return map { $json->decode($_) } $t->read_file("logs/$file") =~ /[^\n]+/g;
-}
-sub wait_for {
-    my ($cond) = @_;
-    my $end = time + 15;
-    while (time < $end) {
-        return 1 if $cond->();
-        sleep 0.1;
-    }
-    return 0;
-}
+sub records { $t->records(@_) }
+sub wait_for { TicketTest::poll($_[0], 15) }
 
 # A window starts at the whole second (nginx's cached time) of its first
 # count and ends W seconds later: it covers at least W - 1 seconds from

@@ -14,8 +14,8 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use Test::More;
 use TicketTest;
+use AuditSchema qw(ecs_problems ocsf_problems ecs_type);
 use JSON::PP;
-use IO::Socket::INET;
 use IO::Select;
 use Time::HiRes qw(time sleep);
 
@@ -23,15 +23,7 @@ my $t = TicketTest->new;
 my $d = $t->dir;
 my $k = $t->keygen('ES256', 'k1');
 
-my $udp;
-for (1 .. 20) {
-    $udp = IO::Socket::INET->new(LocalAddr => '127.0.0.1',
-                                 LocalPort => $t->port('syslog'),
-                                 Proto => 'udp');
-    last if $udp;
-    delete $t->{ports}{syslog};
-}
-die "no UDP port: $!\n" unless $udp;
+my $udp = $t->udp_listener('syslog');
 
 my %conf;
 for my $f (qw(json ecs ocsf)) {
@@ -108,13 +100,9 @@ $t->get('/syslog/x-denied', ticket => $bad);
 $t->stop;
 
 my $json = JSON::PP->new;
-sub docs {
-    my ($f) = @_;
-    return map { $json->decode($_) } $t->read_file("logs/$f.jsonl") =~ /[^\n]+/g;
-}
 my %by_uri;
 for my $f (qw(json ecs ocsf)) {
-    for my $doc (docs($f)) {
+    for my $doc ($t->records("$f.jsonl")) {
         my $uri = $f eq 'json' ? $doc->{uri}
                 : $f eq 'ecs' ? $doc->{url}{path}
                 : $doc->{http_request}{url}{path};
@@ -124,86 +112,21 @@ for my $f (qw(json ecs ocsf)) {
 }
 is(scalar(keys %by_uri), scalar(@reqs), 'one record a request and format');
 
-# ---- the schemas' field lists --------------------------------------------
-
-sub fields {
-    my ($file) = @_;
-    my %f;
-    for (split /\n/, $t->read_file("$FindBin::Bin/fixtures/schemas/$file")) {
-        next if /^#/ || !/\S/;
-        my ($p, $type) = split /\t/;
-        $f{$p} = $type;
-    }
-    return \%f;
-}
-my $ECS = fields('ecs-8.fields');
-my $OCSF = fields('ocsf-1.fields');
-
-# leaves of a document: [path, JSON type], arrays as their elements' type
-sub leaves {
-    my ($v, $path, $out) = @_;
-    if (ref $v eq 'HASH') {
-        push @$out, [$path, 'object'] if $path ne '';
-        leaves($v->{$_}, $path eq '' ? $_ : "$path.$_", $out) for keys %$v;
-    } elsif (ref $v eq 'ARRAY') {
-        my %t = map { (ref $_ ? 'array-of-' . ref($_) : 'string') => 1 } @$v;
-        push @$out, [$path, @$v ? join(',', keys %t) : 'string'];
-    } elsif (!defined $v) {
-        push @$out, [$path, 'null'];
-    } elsif (JSON::PP::is_bool($v)) {
-        push @$out, [$path, 'boolean'];
-    } elsif (!(B::svref_2object(\$v)->FLAGS & B::SVf_POK())
-             && $v =~ /^-?\d+$/) {
-        push @$out, [$path, 'integer'];     # a JSON number, not a string
-    } else {
-        push @$out, [$path, 'string'];
-    }
-    return $out;
-}
-use B ();
-
-my %ECS_OK = (keyword => [qw(string null)], wildcard => [qw(string null)],
-              match_only_text => [qw(string null)], date => [qw(string)],
-              ip => [qw(string)], long => [qw(integer)],
-              object => [qw(object)]);
-my %OCSF_OK = (string_t => [qw(string null)], username_t => [qw(string null)],
-               hostname_t => [qw(string null)], url_t => [qw(string)],
-               ip_t => [qw(string)], integer_t => [qw(integer)],
-               long_t => [qw(integer)], timestamp_t => [qw(integer)],
-               port_t => [qw(integer)], boolean_t => [qw(boolean)],
-               object => [qw(object)]);
+# ---- each format's schema, the native record's facts -------------------
 
 for my $uri (sort keys %by_uri) {
     my ($nat, $ecs, $ocsf) = @{$by_uri{$uri}}{qw(json ecs ocsf)};
 
-    # ECS
-    my @bad;
-    for my $l (@{leaves($ecs, '', [])}) {
-        my ($p, $jt) = @$l;
-        next if $p eq 'ticket' || $p =~ /^ticket\./;
-        my $type = $ECS->{$p};
-        if (!defined $type) { push @bad, "$p: not an ECS field"; next }
-        push @bad, "$p: $jt where ECS maps $type"
-            unless grep { $_ eq $jt } @{$ECS_OK{$type} // []};
-    }
+    my @bad = ecs_problems($ecs);
     ok(!@bad, "ecs $uri: every field is ECS's, with its type")
         or diag(join "\n", @bad);
-    ok(!exists $ECS->{ticket}, 'ecs: ticket. is no ECS field set');
+    ok(!defined ecs_type('ticket'), 'ecs: ticket. is no ECS field set');
 
-    # OCSF
     my $auth = $ocsf->{class_uid} == 3002;
     is($ocsf->{class_uid}, $nat->{event} eq 'denied' ? 3002 : 6003,
        "ocsf $uri: class " . ($nat->{event} eq 'denied'
                               ? 'Authentication' : 'API Activity'));
-    @bad = ();
-    for my $l (@{leaves($ocsf, '', [])}) {
-        my ($p, $jt) = @$l;
-        next if $p =~ /^unmapped\./;
-        my $type = $OCSF->{$p} // $OCSF->{($auth ? '*' : '+') . $p};
-        if (!defined $type) { push @bad, "$p: not an attribute"; next }
-        push @bad, "$p: $jt where OCSF has $type"
-            unless grep { $_ eq $jt } @{$OCSF_OK{$type} // []};
-    }
+    @bad = ocsf_problems($ocsf);
     ok(!@bad, "ocsf $uri: every attribute is the class's, with its type")
         or diag(join "\n", @bad);
 

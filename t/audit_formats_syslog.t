@@ -14,7 +14,6 @@ use Test::More;
 use TicketTest;
 use AuditSchema qw(ocsf_problems);
 use JSON::PP;
-use IO::Socket::INET;
 use IO::Select;
 use Time::HiRes qw(time sleep);
 
@@ -22,15 +21,7 @@ my $t = TicketTest->new;
 my $d = $t->dir;
 my $k = $t->keygen('ES256', 'k1');
 
-my $udp;
-for (1 .. 20) {
-    $udp = IO::Socket::INET->new(LocalAddr => '127.0.0.1',
-                                 LocalPort => $t->port('syslog'),
-                                 Proto => 'udp');
-    last if $udp;
-    delete $t->{ports}{syslog};      # taken for UDP: another one
-}
-die "no UDP port: $!\n" unless $udp;
+my $udp = $t->udp_listener('syslog');
 
 my %target = (file => '%%DIR%%/logs/ocsf.jsonl',
               syslog => 'syslog:server=127.0.0.1:%%PORT:syslog%%,tag=to');
@@ -142,11 +133,7 @@ ok(!@bad && @sdocs == @msgs,
    'syslog: each message the header and one OCSF document, no newline')
     or diag(join "\n", @bad);
 
-my @fdocs;
-my $c = $t->read_file('logs/ocsf.jsonl');
-for ($c =~ /[^\n]+/g) {
-    push @fdocs, $json->decode($_);
-}
+my @fdocs = $t->records('ocsf.jsonl');
 is(scalar(@fdocs), 8, 'file: one line a record');
 
 # the same request's documents, by its path under /file/ or /syslog/, and

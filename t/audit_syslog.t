@@ -10,7 +10,6 @@ use lib "$FindBin::Bin/lib";
 use Test::More;
 use TicketTest;
 use JSON::PP;
-use IO::Socket::INET;
 use IO::Select;
 use Socket qw(SOL_SOCKET SO_RCVBUF);
 use Time::HiRes qw(time sleep);
@@ -19,15 +18,7 @@ my $t = TicketTest->new;
 my $k = $t->keygen('ES256', 'k1');
 
 # the receiver, on a port the harness keeps for this test
-my $udp;
-for (1 .. 20) {
-    $udp = IO::Socket::INET->new(LocalAddr => '127.0.0.1',
-                                 LocalPort => $t->port('syslog'),
-                                 Proto => 'udp');
-    last if $udp;
-    delete $t->{ports}{syslog};      # taken for UDP: another one
-}
-die "no UDP port: $!\n" unless $udp;
+my $udp = $t->udp_listener('syslog');
 setsockopt($udp, SOL_SOCKET, SO_RCVBUF, 4 * 1024 * 1024);
 
 $t->start(<<'EOF');

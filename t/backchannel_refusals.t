@@ -18,6 +18,7 @@ use Time::HiRes qw(time sleep);
 use Digest::SHA qw(sha256_hex);
 use JSON::PP;
 use TicketTest;
+use SignalTest;
 
 plan(tests => 113);
 
@@ -27,8 +28,7 @@ my $dir = $t->dir;
 $t->start_redis;
 
 my $k = $t->keygen('ES256', 'k1');
-my $secret = 'idp-secret-' . join('', map { chr(97 + int rand 26) } 1 .. 32);
-$t->write_file('idp.key', $secret, 0600);
+my $secret = sig_secret($t);
 
 my $ISS = 'https://idp.example.com/realms/acme';
 my $AUD = 'gateway-client';
@@ -63,28 +63,9 @@ $t->start(<<"EOF", workers => 2);
     }
 EOF
 
-sub ticket {
-    my (%a) = @_;
-    return $t->mint(key => $k->{key}, kid => 'k1', kind => 'user',
-                    tenant => 'acme', ttl => '10m', %a);
-}
-
-sub status_of { $t->get('/x/', ticket => $_[0])->{status} }
-
-# poll until the ticket gets the status (every worker: several requests)
-sub wait_status {
-    my ($ticket, $want) = @_;
-    my $end = time + 10;
-    my $st = 0;
-    my $seen = 0;
-    while (time < $end) {
-        $st = status_of($ticket);
-        $seen = $st == $want ? $seen + 1 : 0;
-        return $st if $seen >= 4;
-        sleep 0.02;
-    }
-    return $st;
-}
+sub ticket { sig_ticket($t, $k, @_) }
+sub status_of { sig_status($t, $_[0]) }
+sub wait_status { sig_wait_status($t, @_) }
 
 # A logout token as Back-Channel Logout 1.0 section 2.4's example shapes
 # it; claims given as undef are left out, extra ones added as raw JSON.
@@ -110,13 +91,7 @@ sub logout_token {
                                  . '"kid":"idp"}', $claims, $secret), $jti);
 }
 
-sub logout {
-    my $body = 'logout_token=' . $_[0];
-    my $req = "POST /logout HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
-            . "Content-Type: application/x-www-form-urlencoded\r\n"
-            . "Content-Length: " . length($body) . "\r\n\r\n$body";
-    return TicketTest::parse_response($t->http($req));
-}
+sub logout { sig_logout($t, $_[0]) }
 
 sub seen_key { 'ticket:seen:' . sha256_hex("$ISS\0$_[0]") }
 

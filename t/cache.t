@@ -76,23 +76,9 @@ $t->start(<<'EOF');
     }
 EOF
 
-sub metric {
-    my ($name) = @_;
-    my $body = $t->get('/status')->{body};
-    return $body =~ /^\Q$name\E (\d+)$/m ? $1 : -1;
-}
+sub metric { $t->metric($_[0]) // -1 }
 
-sub wait_status {
-    my ($uri, $ticket, $want) = @_;
-    my $end = time + 5;
-    my $st = 0;
-    while (time < $end) {
-        $st = $t->get($uri, ticket => $ticket)->{status};
-        return $st if $st == $want;
-        sleep 0.05;
-    }
-    return $st;
-}
+sub wait_status { $t->get_until(@_, 5)->{status} }
 
 # wait until the revocation lists are loaded (fail closed answers 503)
 my $warm = $t->mint(key => $ka->{key}, kid => 'k1', sub => 'warm',

@@ -106,17 +106,7 @@ sub token {
 sub req { return $t->get($_[0], ticket => $_[1]) }
 
 # request until the status is $want or 5 s passed
-sub poll {
-    my ($uri, $tk, $want) = @_;
-    my $t0 = time;
-    my $r;
-    while (1) {
-        $r = req($uri, $tk);
-        last if $r->{status} == $want || time - $t0 > 5;
-        sleep 0.01;
-    }
-    return $r;
-}
+sub poll { $t->get_until(@_, 5) }
 
 # ---- the tickets -------------------------------------------------------------
 

@@ -230,17 +230,7 @@ sub uuid { sprintf '%08x-%04x-4%03x-a%03x-%012x', map { int rand 2**$_ }
            32, 16, 12, 12, 48 }
 
 # request until the status is $want or 5 s passed
-sub poll {
-    my ($uri, $tk, $want) = @_;
-    my $t0 = time;
-    my $r;
-    while (1) {
-        $r = req($uri, $tk);
-        last if $r->{status} == $want || time - $t0 > 5;
-        sleep 0.01;
-    }
-    return $r;
-}
+sub poll { $t->get_until(@_, 5) }
 
 # ---- Keycloak ----------------------------------------------------------------
 

@@ -30,36 +30,11 @@ my $kd = $ks->dir;
 
 # ---- a CA, the key service's certificate, and another CA's -----------------
 
-sub openssl {
-    my (@args) = @_;
-    my ($rc, $o, $e) = $ks->run_cmd('openssl', @args);
-    die "openssl @args: $e\n" if $rc != 0;
-}
-
-sub make_ca {
-    my ($name) = @_;
-    openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt',
-            'ec_paramgen_curve:P-256', '-nodes', '-days', '2',
-            '-subj', "/CN=$name test CA", '-keyout', "$kd/$name-ca.key",
-            '-out', "$kd/$name-ca.pem");
-}
-
-sub make_cert {
-    my ($ca, $name) = @_;
-    openssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256',
-            '-nodes', '-subj', '/CN=localhost', '-keyout', "$kd/$name.key",
-            '-out', "$kd/$name.csr");
-    $ks->write_file("$name.ext",
-                    "subjectAltName=DNS:localhost,IP:127.0.0.1\n");
-    openssl('x509', '-req', '-in', "$kd/$name.csr", '-CA', "$kd/$ca-ca.pem",
-            '-CAkey', "$kd/$ca-ca.key", '-CAcreateserial', '-days', '2',
-            '-extfile', "$kd/$name.ext", '-out', "$kd/$name.pem");
-}
-
-make_ca('test');
-make_ca('other');
-make_cert('test', 'service');
-make_cert('other', 'evil');
+my $san = "subjectAltName=DNS:localhost,IP:127.0.0.1\n";
+$ks->tls_ca('test');
+$ks->tls_ca('other');
+$ks->tls_cert('test', 'service', $san);
+$ks->tls_cert('other', 'evil', $san);
 
 # ---- keys and documents ----------------------------------------------------
 
@@ -208,13 +183,7 @@ sub poll {
     return undef;
 }
 
-sub metric {
-    my ($name, %labels) = @_;
-    my $body = $t->get('/status')->{body};
-    my $l = join ',', map { qq{$_="$labels{$_}"} }
-                      grep { exists $labels{$_} } qw(source result);
-    return $body =~ /^\Q$name\E\{\Q$l\E\} (\S+)$/m ? $1 : undef;
-}
+sub metric { $t->metric(@_) }
 
 sub fetched {
     my ($path) = @_;

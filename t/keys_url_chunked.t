@@ -23,23 +23,8 @@ plan(tests => 10);
 my $t = TicketTest->new;
 my $kd = $t->dir;
 
-sub openssl {
-    my (@args) = @_;
-    my ($rc, $o, $e) = $t->run_cmd('openssl', @args);
-    die "openssl @args: $e\n" if $rc != 0;
-}
-
-openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt',
-        'ec_paramgen_curve:P-256', '-nodes', '-days', '2',
-        '-subj', '/CN=chunked test CA', '-keyout', "$kd/ca.key",
-        '-out', "$kd/ca.pem");
-openssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256',
-        '-nodes', '-subj', '/CN=localhost', '-keyout', "$kd/service.key",
-        '-out', "$kd/service.csr");
-$t->write_file('service.ext', "subjectAltName=DNS:localhost,IP:127.0.0.1\n");
-openssl('x509', '-req', '-in', "$kd/service.csr", '-CA', "$kd/ca.pem",
-        '-CAkey', "$kd/ca.key", '-CAcreateserial', '-days', '2',
-        '-extfile', "$kd/service.ext", '-out', "$kd/service.pem");
+my $ca = $t->tls_ca('chunked');
+$t->tls_cert('chunked', 'service', "subjectAltName=DNS:localhost,IP:127.0.0.1\n");
 
 my %key = map { $_ => $t->keygen('ES256', $_) } qw(k1 k2);
 
@@ -109,7 +94,7 @@ END { local $?; if ($child) { kill "KILL", $child; waitpid $child, 0; } }
 my $src = "https://localhost:$ksp/jwks.json";
 
 $t->start(<<"EOF", workers => 2);
-    ticket_keys_trusted_certificate $kd/ca.pem;
+    ticket_keys_trusted_certificate $ca;
     server {
         listen 127.0.0.1:%%PORT%%;
         location /k { ticket user;

@@ -25,23 +25,8 @@ my $t = TicketTest->new;      # the gateway
 my $ks = TicketTest->new;     # the key service
 my $kd = $ks->dir;
 
-sub openssl {
-    my (@args) = @_;
-    my ($rc, $o, $e) = $ks->run_cmd('openssl', @args);
-    die "openssl @args: $e\n" if $rc != 0;
-}
-
-openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt',
-        'ec_paramgen_curve:P-256', '-nodes', '-days', '2',
-        '-subj', '/CN=combined test CA', '-keyout', "$kd/ca.key",
-        '-out', "$kd/ca.pem");
-openssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256',
-        '-nodes', '-subj', '/CN=localhost', '-keyout', "$kd/service.key",
-        '-out', "$kd/service.csr");
-$ks->write_file('service.ext', "subjectAltName=DNS:localhost,IP:127.0.0.1\n");
-openssl('x509', '-req', '-in', "$kd/service.csr", '-CA', "$kd/ca.pem",
-        '-CAkey', "$kd/ca.key", '-CAcreateserial', '-days', '2',
-        '-extfile', "$kd/service.ext", '-out', "$kd/service.pem");
+my $ca = $ks->tls_ca('combined');
+$ks->tls_cert('combined', 'service', "subjectAltName=DNS:localhost,IP:127.0.0.1\n");
 
 # f1, f2: the key files' (f1 in a JWKS, f2 a PEM); s1, s2: the service's;
 # "f1" is also the kid of another key the service publishes (sf1)
@@ -86,7 +71,7 @@ my $silentp = $silent->sockport;
 
 my $src = "https://localhost:$ksp/jwks.json";
 my $conf = <<"EOF";
-    ticket_keys_trusted_certificate $kd/ca.pem;
+    ticket_keys_trusted_certificate $ca;
     server {
         listen 127.0.0.1:%%PORT%%;
         location /files-first { ticket user;

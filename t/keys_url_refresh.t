@@ -117,23 +117,9 @@ my $tk = $t->mint(key => $k1->{key}, kid => 'k1', sub => 'alice',
 
 sub status { $t->get($_[0], ticket => $_[1])->{status} }
 
-sub poll {
-    my ($code, $limit) = @_;
-    my $end = time + ($limit // 20);
-    while (time < $end) {
-        return 1 if $code->();
-        sleep 0.05;
-    }
-    return 0;
-}
+sub poll { TicketTest::poll(@_) }
 
-sub metric {
-    my ($name, %labels) = @_;
-    my $body = $t->get('/status')->{body};
-    my $l = join ',', map { qq{$_="$labels{$_}"} }
-                      grep { exists $labels{$_} } qw(source result);
-    return $body =~ /^\Q$name\E\{\Q$l\E\} (\S+)$/m ? $1 : undef;
-}
+sub metric { $t->metric(@_) }
 
 sub fetched {
     my ($path) = @_;

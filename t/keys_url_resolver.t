@@ -27,23 +27,8 @@ my $ka = TicketTest->new;     # the key service on 127.0.0.1
 my $kb = TicketTest->new;     # and on 127.0.0.2, after the move
 my $kd = $ka->dir;
 
-sub openssl {
-    my (@args) = @_;
-    my ($rc, $o, $e) = $ka->run_cmd('openssl', @args);
-    die "openssl @args: $e\n" if $rc != 0;
-}
-
-openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt',
-        'ec_paramgen_curve:P-256', '-nodes', '-days', '2',
-        '-subj', '/CN=resolver test CA', '-keyout', "$kd/ca.key",
-        '-out', "$kd/ca.pem");
-openssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256',
-        '-nodes', '-subj', '/CN=keys.test', '-keyout', "$kd/service.key",
-        '-out', "$kd/service.csr");
-$ka->write_file('service.ext', "subjectAltName=DNS:keys.test\n");
-openssl('x509', '-req', '-in', "$kd/service.csr", '-CA', "$kd/ca.pem",
-        '-CAkey', "$kd/ca.key", '-CAcreateserial', '-days', '2',
-        '-extfile', "$kd/service.ext", '-out', "$kd/service.pem");
+my $ca = $ka->tls_ca('resolver');
+$ka->tls_cert('resolver', 'service', "subjectAltName=DNS:keys.test\n");
 
 my %key = map { $_ => $t->keygen('ES256', $_) } qw(k1 k2);
 
@@ -82,7 +67,7 @@ EOF
 my $conf = <<"EOF";
     resolver 127.0.0.1:$dnsp ipv6=off valid=1s;
     resolver_timeout 1s;
-    ticket_keys_trusted_certificate $kd/ca.pem;
+    ticket_keys_trusted_certificate $ca;
     server {
         listen 127.0.0.1:%%PORT%%;
         location /k { ticket user;

@@ -28,13 +28,7 @@ my @s = map { TicketTest->new } 1 .. 3;     # the Sentinels
 my $k = $t->keygen('ES256', 'k1');
 my $exp = int(time) + 1800;
 
-my $pport = $t->start_redis;
-my $rport = $r->start_redis(args => ['--replicaof', '127.0.0.1', $pport]);
-
-ok(rev_poll(sub {
-    ($r->redis_cmd('INFO', 'replication') // '')
-        =~ /master_link_status:up/;
-}, 10), 'the replica replicates');
+my ($pport, $rport) = rev_replica($t, $r);
 
 $_->start_sentinel($pport, name => $NAME, quorum => 2, down_after => 1000,
                    failover_timeout => 3000) for @s;

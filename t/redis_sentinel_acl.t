@@ -38,13 +38,7 @@ my $t = TicketTest->new;                    # the primary
 my $r = TicketTest->new;                    # the replica
 my $s = TicketTest->new;                    # the Sentinel
 
-my $pport = $t->start_redis;
-my $rport = $r->start_redis(args => ['--replicaof', '127.0.0.1', $pport]);
-
-ok(rev_poll(sub {
-    ($r->redis_cmd('INFO', 'replication') // '')
-        =~ /master_link_status:up/;
-}, 10), 'the replica replicates');
+my ($pport, $rport) = rev_replica($t, $r);
 
 my $sport = $s->start_sentinel($pport, name => $NAME, quorum => 1);
 ok(rev_poll(sub { TicketTest->sentinels_ready([$s], $NAME, 1) }, 30),

@@ -24,13 +24,7 @@ my $r = TicketTest->new;     # the replica
 my $k = $t->keygen('ES256', 'k1');
 my $exp = int(time) + 1800;
 
-my $pport = $t->start_redis;
-my $rport = $r->start_redis(args => ['--replicaof', '127.0.0.1', $pport]);
-
-ok(rev_poll(sub {
-    ($r->redis_cmd('INFO', 'replication') // '')
-        =~ /master_link_status:up/;
-}, 10), 'the replica replicates');
+my ($pport, $rport) = rev_replica($t, $r);
 
 $t->start(rev_conf(stale => 2,
                    redis => "127.0.0.1:$pport 127.0.0.1:$rport"));

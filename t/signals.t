@@ -12,6 +12,7 @@ use lib "$FindBin::Bin/lib";
 use Test::More;
 use Time::HiRes qw(time sleep);
 use TicketTest;
+use SignalTest;
 
 plan(tests => 73);
 
@@ -21,8 +22,7 @@ my $dir = $t->dir;
 $t->start_redis;
 
 my $k = $t->keygen('ES256', 'k1');
-my $secret = 'idp-secret-' . join('', map { chr(97 + int rand 26) } 1 .. 32);
-$t->write_file('idp.key', $secret, 0600);
+my $secret = sig_secret($t);
 
 my $ISS = 'https://idp.example.com/123456789/';
 my $AUD = 'https://gw.example.com/caep';
@@ -141,28 +141,9 @@ $t->start(<<"EOF", workers => 2);
     }
 EOF
 
-sub ticket {
-    my (%a) = @_;
-    return $t->mint(key => $k->{key}, kid => 'k1', kind => 'user',
-                    tenant => 'acme', ttl => '10m', %a);
-}
-
-sub status_of { $t->get('/x/', ticket => $_[0])->{status} }
-
-# poll until the ticket gets the status (every worker: several requests)
-sub wait_status {
-    my ($ticket, $want) = @_;
-    my $end = time + 5;
-    my $st = 0;
-    my $seen = 0;
-    while (time < $end) {
-        $st = status_of($ticket);
-        $seen = $st == $want ? $seen + 1 : 0;
-        return $st if $seen >= 4;
-        sleep 0.02;
-    }
-    return $st;
-}
+sub ticket { sig_ticket($t, $k, @_) }
+sub status_of { sig_status($t, $_[0]) }
+sub wait_status { sig_wait_status($t, @_, 5) }
 
 my $n = 0;
 
@@ -186,20 +167,11 @@ sub set_claims {
                    TicketTest::json_str($event), $payload);
 }
 
-sub post {
-    my ($uri, $type, $body) = @_;
-    my $req = "POST $uri HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
-            . "Content-Type: $type\r\nContent-Length: " . length($body)
-            . "\r\n\r\n$body";
-    return TicketTest::parse_response($t->http($req));
-}
+sub post { sig_post($t, @_) }
 
 sub push_set { post($_[1] // '/ssf', 'application/secevent+jwt', $_[0]) }
 
-sub logout {
-    post('/logout', 'application/x-www-form-urlencoded',
-         'logout_token=' . $_[0]);
-}
+sub logout { sig_logout($t, $_[0]) }
 
 sub opaque { sprintf('{"format":"opaque","id":%s}', TicketTest::json_str($_[0])) }
 sub iss_sub {

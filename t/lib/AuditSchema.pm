@@ -14,7 +14,7 @@ use FindBin;
 use JSON::PP ();
 use Exporter 'import';
 
-our @EXPORT_OK = qw(ecs_problems ocsf_problems);
+our @EXPORT_OK = qw(ecs_problems ocsf_problems ecs_type);
 
 sub fields {
     my ($file) = @_;
@@ -32,6 +32,9 @@ sub fields {
 
 my $ECS = fields('ecs-8.fields');
 my $OCSF = fields('ocsf-1.fields');
+
+# the type ECS gives a field (a dotted path), undef for none
+sub ecs_type { $ECS->{$_[0]} }
 
 # leaves of a document: [path, JSON type], arrays as their elements' type
 sub leaves {

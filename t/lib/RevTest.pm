@@ -14,7 +14,7 @@ use Time::HiRes qw(time sleep);
 use Test::More;
 
 our @EXPORT = qw(rev_conf rev_mint rev_write rev_watch rev_status
-                 rev_entries rev_poll);
+                 rev_entries rev_poll rev_replica);
 
 my $PRE = 'ticket:revoked:';
 
@@ -126,6 +126,19 @@ sub rev_poll {
         sleep 0.05;
     }
     return undef;
+}
+
+# rev_replica($t, $r): a Redis primary on $t and its replica on $r, a test
+# passed once the replica replicates; their ports
+sub rev_replica {
+    my ($t, $r) = @_;
+    my $pport = $t->start_redis;
+    my $rport = $r->start_redis(args => ['--replicaof', '127.0.0.1', $pport]);
+    ok(rev_poll(sub {
+        ($r->redis_cmd('INFO', 'replication') // '')
+            =~ /master_link_status:up/;
+    }, 10), 'the replica replicates');
+    return ($pport, $rport);
 }
 
 1;

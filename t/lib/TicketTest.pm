@@ -29,8 +29,9 @@ use Time::HiRes qw(time sleep);
 use MIME::Base64 qw(encode_base64 decode_base64);
 use Digest::SHA qw(hmac_sha256 hmac_sha384 hmac_sha512 sha256_hex);
 use Test::More;
+use JSON::PP ();
 
-our @EXPORT_OK = qw(b64url b64url_decode hs_token json_str);
+our @EXPORT_OK = qw(b64url b64url_decode hs_token hs1_token json_str);
 
 my $root = abs_path(File::Spec->catdir(__FILE__, '..', '..', '..'));
 my @all;
@@ -237,6 +238,15 @@ sub hs_token {
             : $bits == 384 ? hmac_sha384($in, $secret)
             : hmac_sha256($in, $secret);
     return "$in." . b64url($mac);
+}
+
+# hs1_token($secret, claim => value, ...): a ticket signed with the HS256
+# key "hs1" ("ticket_key hs1 HS256 FILE", FILE holding $secret), its
+# claims as canonical JSON; a claim given again overrides the earlier one
+sub hs1_token {
+    my ($secret, %c) = @_;
+    return hs_token('{"alg":"HS256","kid":"hs1"}',
+                    JSON::PP->new->canonical->encode(\%c), $secret);
 }
 
 # ---- nginx ---------------------------------------------------------------
@@ -512,6 +522,81 @@ sub parse_response {
     }
     return { status => $status // 0, headers => \%h, raw_headers => $head,
              body => $body // '', raw => $raw };
+}
+
+# get_until($uri, $ticket, $want, $limit): GET with the ticket until the
+# status is WANT or LIMIT seconds (default 5) passed: the last response
+sub get_until {
+    my ($self, $uri, $ticket, $want, $limit) = @_;
+    my $t0 = time;
+    my $r;
+    while (1) {
+        $r = $self->get($uri, ticket => $ticket);
+        last if $r->{status} == $want || time - $t0 > ($limit // 5);
+        sleep 0.01;
+    }
+    return $r;
+}
+
+# get_from($from, $uri, ticket => T | header => 'Name: value'): the status
+# of a GET sent from the local address FROM (nginx listening on 127.0.0.2
+# ... too), for the rules that count a ticket's client addresses; 0 for no
+# answer
+sub get_from {
+    my ($self, $from, $uri, %o) = @_;
+    my $s = IO::Socket::INET->new(PeerAddr => "$from:" . $self->port('main'),
+                                  LocalAddr => $from, Proto => 'tcp',
+                                  Timeout => 5) or return 0;
+    my $hdr = defined $o{ticket} ? "Authorization: Bearer $o{ticket}\r\n" : '';
+    $hdr .= "$o{header}\r\n" if defined $o{header};
+    print $s "GET $uri HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+           . "$hdr\r\n";
+    my $resp = '';
+    my $sel = IO::Select->new($s);
+    while ($sel->can_read(10)) {
+        my $n = sysread $s, my $buf, 65536;
+        last unless $n;
+        $resp .= $buf;
+    }
+    return $resp =~ m{^HTTP/1\.1 (\d+)} ? $1 : 0;
+}
+
+# metric($name, label => value, ...): the value ticket_status (at /status)
+# gives the line NAME{label="value",...} (the labels in the order given;
+# NAME may carry them itself), undef where there is no such line
+sub metric {
+    my ($self, $name, @labels) = @_;
+    my @l;
+    while (my ($k, $v) = splice @labels, 0, 2) {
+        push @l, qq{$k="$v"};
+    }
+    $name .= '{' . join(',', @l) . '}' if @l;
+    my $body = $self->get('/status')->{body};
+    return $body =~ /^\Q$name\E (\S+)$/m ? $1 : undef;
+}
+
+# records($file): the JSON lines of logs/FILE (an audit log), decoded; a
+# line that is not JSON (one being written while a test polls) left out
+sub records {
+    my ($self, $file) = @_;
+    my $json = JSON::PP->new;
+    return map { eval { $json->decode($_) } // () }
+           $self->read_file("logs/" . ($file // 'audit.jsonl')) =~ /[^\n]+/g;
+}
+
+# udp_listener($name): a UDP socket on 127.0.0.1 at the port NAME
+# ("syslog:server=127.0.0.1:%%PORT:NAME%%" sends there); a port picked
+# free for TCP but taken for UDP is given up for another
+sub udp_listener {
+    my ($self, $name) = @_;
+    for (1 .. 20) {
+        my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1',
+                                      LocalPort => $self->port($name),
+                                      Proto => 'udp');
+        return $s if $s;
+        delete $self->{ports}{$name};
+    }
+    die "no UDP port: $!\n";
 }
 
 # ---- redis ---------------------------------------------------------------
