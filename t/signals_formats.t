@@ -18,7 +18,7 @@ use TicketTest;
 use JSON::PP;
 use IO::Socket::INET;
 use IO::Select;
-use B ();
+use AuditSchema qw(ecs_problems ocsf_problems);
 use Time::HiRes qw(time sleep);
 
 my $t = TicketTest->new;
@@ -163,81 +163,7 @@ $udp->recv($msg, 65536) if $sel->can_read(5);
 
 $t->stop;
 
-# ---- the schemas' field lists (as t/audit_formats.t reads them) ----------
-
-sub fields {
-    my ($file) = @_;
-    my %f;
-    for (split /\n/, $t->read_file("$FindBin::Bin/fixtures/schemas/$file")) {
-        next if /^#/ || !/\S/;
-        my ($p, $type) = split /\t/;
-        $f{$p} = $type;
-    }
-    return \%f;
-}
-my $ECS = fields('ecs-8.fields');
-my $OCSF = fields('ocsf-1.fields');
-
-sub leaves {
-    my ($v, $path, $out) = @_;
-    if (ref $v eq 'HASH') {
-        push @$out, [$path, 'object'] if $path ne '';
-        leaves($v->{$_}, $path eq '' ? $_ : "$path.$_", $out) for keys %$v;
-    } elsif (ref $v eq 'ARRAY') {
-        my %t = map { (ref $_ ? 'array-of-' . ref($_) : 'string') => 1 } @$v;
-        push @$out, [$path, @$v ? join(',', keys %t) : 'string'];
-    } elsif (!defined $v) {
-        push @$out, [$path, 'null'];
-    } elsif (JSON::PP::is_bool($v)) {
-        push @$out, [$path, 'boolean'];
-    } elsif (!(B::svref_2object(\$v)->FLAGS & B::SVf_POK())
-             && $v =~ /^-?\d+$/) {
-        push @$out, [$path, 'integer'];
-    } else {
-        push @$out, [$path, 'string'];
-    }
-    return $out;
-}
-
-my %ECS_OK = (keyword => [qw(string null)], wildcard => [qw(string null)],
-              match_only_text => [qw(string null)], date => [qw(string)],
-              ip => [qw(string)], long => [qw(integer)],
-              object => [qw(object)]);
-my %OCSF_OK = (string_t => [qw(string null)], username_t => [qw(string null)],
-               hostname_t => [qw(string null)], url_t => [qw(string)],
-               ip_t => [qw(string)], integer_t => [qw(integer)],
-               long_t => [qw(integer)], timestamp_t => [qw(integer)],
-               port_t => [qw(integer)], boolean_t => [qw(boolean)],
-               object => [qw(object)]);
-
-sub ecs_bad {
-    my ($doc) = @_;
-    my @bad;
-    for my $l (@{leaves($doc, '', [])}) {
-        my ($p, $jt) = @$l;
-        next if $p eq 'ticket' || $p =~ /^ticket\./;
-        my $type = $ECS->{$p};
-        if (!defined $type) { push @bad, "$p: not an ECS field"; next }
-        push @bad, "$p: $jt where ECS maps $type"
-            unless grep { $_ eq $jt } @{$ECS_OK{$type} // []};
-    }
-    return @bad;
-}
-
-sub ocsf_bad {
-    my ($doc) = @_;
-    my $auth = $doc->{class_uid} == 3002;
-    my @bad;
-    for my $l (@{leaves($doc, '', [])}) {
-        my ($p, $jt) = @$l;
-        next if $p =~ /^unmapped\./;
-        my $type = $OCSF->{$p} // $OCSF->{($auth ? '*' : '+') . $p};
-        if (!defined $type) { push @bad, "$p: not an attribute"; next }
-        push @bad, "$p: $jt where OCSF has $type"
-            unless grep { $_ eq $jt } @{$OCSF_OK{$type} // []};
-    }
-    return @bad;
-}
+# the schemas' field lists: t/lib/AuditSchema.pm, as t/audit_formats.t
 
 # ---- the files: every line one document of the scope's format ------------
 
@@ -256,7 +182,7 @@ my @ecs = @{$docs{ecs}};
 is(scalar(grep { !ref $_->{event} || !ref $_->{host} || exists $_->{client}
                  || exists $_->{signal} || exists $_->{outcome} } @ecs), 0,
    'ecs: no native string event, host or client at the top, nor signal');
-my @bad = map { ecs_bad($_) } @ecs;
+my @bad = map { ecs_problems($_) } @ecs;
 ok(!@bad, 'ecs: every field is ECS\'s, with its type') or diag(join "\n", @bad);
 
 my @sig = grep { ref $_->{event} && $_->{event}{action} eq 'signal' } @ecs;
@@ -302,7 +228,7 @@ my @ocsf = @{$docs{ocsf}};
 is(scalar(grep { !defined $_->{class_uid} || exists $_->{event}
                  || exists $_->{signal} || exists $_->{outcome} } @ocsf), 0,
    'ocsf: every record an OCSF event, no native member at the top');
-@bad = map { ocsf_bad($_) } @ocsf;
+@bad = map { ocsf_problems($_) } @ocsf;
 ok(!@bad, 'ocsf: every attribute is the class\'s, with its type')
     or diag(join "\n", @bad);
 
@@ -341,7 +267,7 @@ my ($body) = $msg =~ /sf: (\{.*\})$/s;
 my $sdoc = eval { $json->decode($body // '') };
 ok($sdoc && $sdoc->{class_uid} == 6003 && $sdoc->{unmapped}{event} eq 'signal'
    && $sdoc->{unmapped}{outcome} eq 'applied'
-   && $sdoc->{actor}{user}{uid} eq 'dee' && !ocsf_bad($sdoc),
+   && $sdoc->{actor}{user}{uid} eq 'dee' && !ocsf_problems($sdoc),
    'syslog: a signal record as an OCSF event') or diag($msg);
 
 # ---- ticketctl audit --event signal reads them ---------------------------
