@@ -62,7 +62,8 @@ typedef struct {
 
 static ngx_int_t ngx_http_ticket_alert_init_zone(ngx_shm_zone_t *shm_zone,
     void *data);
-static uint64_t ngx_http_ticket_alert_hash(ngx_uint_t rule, ngx_str_t *key);
+static uint64_t ngx_http_ticket_alert_hash(ngx_uint_t rule,
+    ngx_http_ticket_alert_rule_t *ar, ngx_str_t *key);
 static ngx_uint_t ngx_http_ticket_alert_refused(
     ngx_http_ticket_alert_slot_t *s, uint32_t now);
 static ngx_uint_t ngx_http_ticket_alert_seen(ngx_http_ticket_alert_slot_t *s,
@@ -124,7 +125,7 @@ ngx_http_ticket_alert_count(ngx_http_request_t *r,
     sh = tmcf->alert_zone->data;
 
     now = ngx_time();
-    h = ngx_http_ticket_alert_hash(rule, key);
+    h = ngx_http_ticket_alert_hash(rule, ar, key);
     a = (addr != NULL) ? ngx_crc32_long(addr->data, addr->len) : 0;
     count = 0;
 
@@ -176,10 +177,11 @@ ngx_http_ticket_alert_count(ngx_http_request_t *r,
 
     mine->last = (uint32_t) now;
 
-    /* once a window: again only a whole window after the last alert */
+    /* once a window: again only a whole window after the last alert (an
+     * alert "in the future" is a clock set back: over) */
 
     if (n >= ar->n
-        && (mine->alerted == 0
+        && (mine->alerted == 0 || (time_t) mine->alerted > now
             || (time_t) mine->alerted + mine->window <= now))
     {
         mine->alerted = (uint32_t) now;
@@ -210,11 +212,8 @@ ngx_http_ticket_alert_refused(ngx_http_ticket_alert_slot_t *s, uint32_t now)
     b = now / width;
     last = s->last / width;
 
-    if (b < last) {
-        b = last;                                   /* a clock set back */
-    }
-
-    if (b - last >= NGX_HTTP_TICKET_ALERT_BUCKETS) {
+    if (b < last || b - last >= NGX_HTTP_TICKET_ALERT_BUCKETS) {
+        /* a clock set back, or nothing within the window: start over */
         ngx_memzero(s->u.buckets, sizeof(s->u.buckets));
 
     } else {
@@ -409,8 +408,17 @@ ngx_http_ticket_alert_revoke_failed(ngx_uint_t rule)
 }
 
 
+/*
+ * A slot is one subject (or ticket) under one rule as configured: its
+ * threshold and window are part of its key, so a scope with a long
+ * window and a high threshold never lends its window (or its last
+ * alert) to another scope's rule, and a refusal elsewhere cannot keep
+ * this scope's rule from alerting.
+ */
+
 static uint64_t
-ngx_http_ticket_alert_hash(ngx_uint_t rule, ngx_str_t *key)
+ngx_http_ticket_alert_hash(ngx_uint_t rule, ngx_http_ticket_alert_rule_t *ar,
+    ngx_str_t *key)
 {
     uint64_t  h;
 
@@ -420,6 +428,8 @@ ngx_http_ticket_alert_hash(ngx_uint_t rule, ngx_str_t *key)
         | ngx_murmur_hash2(key->data, key->len);
 
     h ^= (uint64_t) (rule + 1) * 0x9e3779b97f4a7c15ULL;
+    h ^= ((uint64_t) ar->window << 24 | (uint64_t) ar->n)
+         * 0xc2b2ae3d27d4eb4fULL;
 
     return h ? h : 1;
 }

@@ -44,6 +44,12 @@ $t->start(<<"EOF", workers => 2);
             ticket_alert over_privilege 3/${W}s;
             proxy_pass http://127.0.0.1:%%PORT:backend%%;
         }
+        location /big/ {
+            ticket user;
+            ticket_require_role admin;
+            ticket_alert over_privilege 2/1h;
+            proxy_pass http://127.0.0.1:%%PORT:backend%%;
+        }
         location /s/ {
             ticket user;
             ticket_alert shared_ticket 2/${W}s;
@@ -202,6 +208,22 @@ for my $try (1 .. 4) {
     diag("split burst: took " . sprintf('%.1f', time - $tb) . " s, again");
 }
 ok($split, 'split burst: arranged within the window');
+
+# ---- two scopes, two rules: neither lends its window or last alert -------
+#
+# /big/'s 2/1h alerts on a subject; /w/'s 3/3s must still alert on its own
+# three refusals (a shared slot would hold /big/'s hour and its alert).
+
+{
+    my $tkx = tk(sub => 'cross');
+    my $m0 = metric('over_privilege');
+    $t->get("/big/cross-$_", ticket => $tkx) for 1 .. 2;
+    my $m1 = metric('over_privilege');
+    $t->get("/w/cross-$_", ticket => $tkx) for 1 .. 3;
+    my $m2 = metric('over_privilege');
+    is($m1 - $m0, 1, 'two scopes: the 2/1h rule alerts');
+    is($m2 - $m1, 1, 'two scopes: the 3/3s rule alerts on its own three');
+}
 
 # ---- shared_ticket 2/3s: the addresses start over too -------------------
 
