@@ -743,6 +743,22 @@ ngx_http_ticket_keys_url_discovered(ngx_http_ticket_keysrc_t *src,
         return NGX_HTTP_TICKET_KEYS_INVALID;
     }
 
+    /* the keys' host is the issuer's word: where it moves, say so */
+
+    if ((u.host_len != src->issuer_host.len
+         || ngx_strncasecmp((u_char *) u.host, src->issuer_host.data,
+                            u.host_len) != 0
+         || u.port != src->issuer_port)
+        && (u.host_len != src->jwks_host.len
+            || ngx_strncasecmp((u_char *) u.host, src->jwks_host.data,
+                               u.host_len) != 0
+            || u.port != src->jwks_port))
+    {
+        ngx_log_error(NGX_LOG_NOTICE, src->fetch.log, 0,
+                      "discovery document of \"%V\": keys fetched from "
+                      "%s:%ui", &src->url, u.host, (ngx_uint_t) u.port);
+    }
+
     /* u.host: at most TICKET_URL_MAX_HOST characters and a NUL */
 
     ngx_memcpy(src->jwks_host.data, u.host, u.host_len + 1);

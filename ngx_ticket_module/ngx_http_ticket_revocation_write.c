@@ -560,6 +560,12 @@ ngx_http_ticket_rev_write_exec(ngx_http_ticket_rev_write_t *w)
         argc = (int) ticket_rev_xadd_command(&events, fields, nf, argv,
                                              lens);
 
+        if (argc == 0) {
+            ngx_http_ticket_redis_close(&wr->redis,
+                                        "cannot encode a revocation entry");
+            return;
+        }
+
         if (ngx_http_ticket_rev_write_send(w,
                                            ngx_http_ticket_rev_write_queued,
                                            argc, argv, lens)

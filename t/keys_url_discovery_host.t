@@ -19,7 +19,7 @@ use JSON::PP;
 use Time::HiRes qw(time sleep);
 use TicketTest;
 
-plan(tests => 13);
+plan(tests => 14);
 
 my $t = TicketTest->new;      # the gateway
 my $ks = TicketTest->new;     # the identity provider and its key host
@@ -134,6 +134,8 @@ ok(TicketTest::poll(sub { status('named') == 200 }),
    'jwks_uri on another host name: its keys verify');
 like(keys_log(), qr{^jwks\.keys\.test GET /named/keys HTTP/1\.0 200$}m,
      'fetched from the keys host, by its name (Host, SNI)');
+like($t->error_log, qr/\[notice\][^\n]*discovery document of "\Q$doc{named}[0]\E": keys fetched from jwks\.keys\.test:$ksp/,
+     'where the keys are on another host, a notice names it');
 like($t->read_file('logs/dnsmasq.log'), qr/query\[A\] jwks\.keys\.test/,
      'the keys host resolved by the scope\'s resolver');
 

@@ -1398,19 +1398,22 @@ ticketctl_revoke_write(ticketctl_revoke_ctx_t *ctx,
     }
 
     /*
-     * A jti with an exp in the past is a ticket every gateway refuses as
-     * expired already, or a wrong --exp: and Redis prunes the row an hour
-     * after that exp, so a gateway started later would never learn it.
+     * A jti with an exp in the past is a ticket gateways with the default
+     * leeway refuse as expired already, or a wrong --exp: and Redis
+     * prunes the row an hour after that exp, so a gateway started later
+     * would never learn it.  A time ahead keeps the row (a gateway with a
+     * longer ticket_leeway still accepting the ticket is served by it).
      * A ticket given whole says its own exp: that one is only noted.
      */
 
     if (list == TICKET_REV_JTI && a->ticket == NULL
         && value + TICKETCTL_REVOKE_LEEWAY < now)
     {
-        return ticketctl_usage_error("--exp \"%s\" is in the past: such a "
-                                     "ticket is refused as expired anyway; "
-                                     "give its exp (ticketctl inspect shows "
-                                     "it), or +1h when it is not known",
+        return ticketctl_usage_error("--exp \"%s\" is in the past (more "
+                                     "than the default 30s leeway): give the "
+                                     "ticket's exp (ticketctl inspect shows "
+                                     "it), or a time ahead such as +1h, which "
+                                     "also covers a longer ticket_leeway",
                                      a->exp);
     }
 
@@ -1645,6 +1648,11 @@ ticketctl_revoke_exec(ticketctl_revoke_ctx_t *ctx,
     events_str.len = strlen(events);
 
     argc = (int) ticket_rev_xadd_command(&events_str, fields, n, argv, lens);
+
+    if (argc == 0) {
+        ticketctl_revoke_redis_error(ctx, NULL, "cannot encode the entry");
+        goto done;
+    }
 
     if (ticketctl_redis_append(ctx->c, argc, argv, lens) != REDIS_OK) {
         goto oom;
