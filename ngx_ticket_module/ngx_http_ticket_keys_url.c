@@ -171,6 +171,8 @@ static void ngx_http_ticket_keys_url_waited(ngx_http_request_t *r);
 static void ngx_http_ticket_keys_url_tick(ngx_event_t *ev);
 static void ngx_http_ticket_keys_url_fetched(ngx_http_ticket_fetch_t *f,
     ngx_uint_t result);
+static ngx_uint_t ngx_http_ticket_keys_url_same_host(ticket_url_t *u,
+    ngx_str_t *host, in_port_t port);
 static ngx_uint_t ngx_http_ticket_keys_url_discovered(
     ngx_http_ticket_keysrc_t *src, u_char *body, size_t len);
 static ngx_uint_t ngx_http_ticket_keys_url_store(ngx_http_ticket_keysrc_t *src,
@@ -710,6 +712,7 @@ ngx_http_ticket_keys_url_discovered(ngx_http_ticket_keysrc_t *src,
     u_char *body, size_t len)
 {
     char          err[TICKET_ERRLEN];
+    ngx_uint_t    other;
     ticket_url_t  u;
 
     if (ticket_discovery_parse(body, len, (char *) src->issuer.data,
@@ -729,12 +732,10 @@ ngx_http_ticket_keys_url_discovered(ngx_http_ticket_keysrc_t *src,
      * address, resolved at configuration time, can be reached.
      */
 
-    if ((u.host_len != src->issuer_host.len
-         || ngx_strncasecmp((u_char *) u.host, src->issuer_host.data,
-                            u.host_len) != 0
-         || u.port != src->issuer_port)
-        && src->fetch.resolver == NULL)
-    {
+    other = !ngx_http_ticket_keys_url_same_host(&u, &src->issuer_host,
+                                                src->issuer_port);
+
+    if (other && src->fetch.resolver == NULL) {
         ngx_log_error(NGX_LOG_ERR, src->fetch.log, 0,
                       "discovery document of \"%V\": jwks_uri on another "
                       "host than the issuer (%s:%ui) is reached only with "
@@ -745,14 +746,9 @@ ngx_http_ticket_keys_url_discovered(ngx_http_ticket_keysrc_t *src,
 
     /* the keys' host is the issuer's word: where it moves, say so */
 
-    if ((u.host_len != src->issuer_host.len
-         || ngx_strncasecmp((u_char *) u.host, src->issuer_host.data,
-                            u.host_len) != 0
-         || u.port != src->issuer_port)
-        && (u.host_len != src->jwks_host.len
-            || ngx_strncasecmp((u_char *) u.host, src->jwks_host.data,
-                               u.host_len) != 0
-            || u.port != src->jwks_port))
+    if (other
+        && !ngx_http_ticket_keys_url_same_host(&u, &src->jwks_host,
+                                               src->jwks_port))
     {
         ngx_log_error(NGX_LOG_NOTICE, src->fetch.log, 0,
                       "discovery document of \"%V\": keys fetched from "
@@ -769,6 +765,18 @@ ngx_http_ticket_keys_url_discovered(ngx_http_ticket_keysrc_t *src,
     src->jwks_path.len = u.path_len;
 
     return NGX_HTTP_TICKET_FETCH_OK;
+}
+
+
+/* u names host:port (a host name's case does not count) */
+
+static ngx_uint_t
+ngx_http_ticket_keys_url_same_host(ticket_url_t *u, ngx_str_t *host,
+    in_port_t port)
+{
+    return u->host_len == host->len && u->port == port
+           && ngx_strncasecmp((u_char *) u->host, host->data, host->len)
+              == 0;
 }
 
 
