@@ -92,10 +92,18 @@ ok(wait_records($sent, "$d/logs/audit.jsonl"), 'all on disk');
 
 # USR1 reopen after a rename, as an operator would
 rename "$d/logs/audit.jsonl", "$d/logs/audit.jsonl.r" or die "rename: $!";
+my $before = () = $t->error_log =~ /reopening logs/g;
 kill 'USR1', $t->{pid};
 my $end = time + 10;
 while (time < $end && !-e "$d/logs/audit.jsonl") { sleep 0.02 }
 ok(-e "$d/logs/audit.jsonl", 'usr1: a new file');
+# the master makes the file before the workers reopen: wait for both
+# workers, or every record of the batch may go to the renamed file
+while (time < $end) {
+    my $n = () = $t->error_log =~ /reopening logs/g;
+    last if $n >= $before + 3;
+    sleep 0.02;
+}
 is(batch('c', 30), 30, '30 refused after the reopen');
 
 # logrotate -f with the rule the package ships, path and signal adapted
