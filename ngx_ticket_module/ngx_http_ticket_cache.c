@@ -198,7 +198,11 @@ ngx_http_ticket_cache_get(ngx_http_request_t *r,
         return NGX_OK;
     }
 
-    if (snap == NULL || ticket_snapshot_restore(t, snap, len) != 0) {
+    if (snap == NULL
+        || ticket_snapshot_restore(t, snap, len, (const char *) token->data,
+                                   token->len)
+           != 0)
+    {
         ticket_init(t);
         return NGX_DECLINED;
     }

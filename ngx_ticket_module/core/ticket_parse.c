@@ -65,9 +65,10 @@ ticket_free(ticket_t *t)
     if (!t->restored) {
         /* a restored ticket's lists and text live in the caller's buffer */
         free(t->sig);
-        free(t->payload);
         free(t->roles_list.values);
     }
+
+    free(t->payload);
 
     ticket_init(t);
 }
@@ -76,8 +77,47 @@ ticket_free(ticket_t *t)
 int
 ticket_claims_load(ticket_t *t)
 {
+    long         n;
+    size_t       plen;
+    const char  *p, *dot;
+
     if (t->claims != NULL) {
         return 0;
+    }
+
+    if (t->payload == NULL && t->restored && t->token.data != NULL) {
+
+        /*
+         * A restored ticket: its claims segment, decoded as when it was
+         * parsed (the same bytes, so the same three segments).
+         */
+
+        p = memchr(t->token.data, '.', t->token.len);
+        if (p == NULL) {
+            return -1;
+        }
+
+        p++;
+        dot = memchr(p, '.', t->token.len - (size_t) (p - t->token.data));
+        if (dot == NULL) {
+            return -1;
+        }
+
+        plen = (size_t) (dot - p);
+
+        t->payload = malloc(plen * 3 / 4 + 3);
+        if (t->payload == NULL) {
+            return -1;
+        }
+
+        n = ticket_b64url_decode((unsigned char *) t->payload, p, plen);
+        if (n < 0) {
+            free(t->payload);
+            t->payload = NULL;
+            return -1;
+        }
+
+        t->payload_len = (size_t) n;
     }
 
     if (t->payload == NULL) {

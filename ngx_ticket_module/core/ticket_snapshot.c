@@ -9,9 +9,14 @@
  *   strings     sub kind jti iss tenant sid kid alg typ, each a 32-bit
  *               length (TICKET_SNAP_ABSENT: none) and its bytes
  *   lists       every role, then every audience, as length and bytes
- *   payload     the claims JSON text, as length and bytes
  *   room        (roles + audiences) ticket_str_t, aligned, filled in by
  *               ticket_snapshot_restore(): no allocation on restore
+ *
+ * The claims JSON is not kept: the cache holds the token itself, and a
+ * restored ticket decodes its claims segment only when a claim
+ * requirement, a $ticket_claim_ variable or a forwarded claim asks
+ * (ticket_claims_load()).  Kept, it made an RS256 entry 1,072 bytes, a
+ * 2,048-byte slab chunk.
  *
  * Restoring checks every length against the buffer: a damaged snapshot
  * is refused, never read past.
@@ -68,8 +73,7 @@ ticket_snap_room(const ticket_t *t, size_t *room)
           + 9 * sizeof(uint32_t)
           + t->sub.len + t->kind_name.len + t->jti.len + t->iss.len
           + t->tenant.len + t->sid.len + t->kid.len + t->alg_name.len
-          + t->typ.len
-          + sizeof(uint32_t) + t->payload_len;
+          + t->typ.len;
 
     for (i = 0; i < t->roles_list.n; i++) {
         len += sizeof(uint32_t) + t->roles_list.values[i].len;
@@ -91,7 +95,6 @@ void
 ticket_snapshot_write(unsigned char *buf, const ticket_t *t)
 {
     size_t                 i, room, body;
-    ticket_str_t           payload;
     unsigned char         *p;
     ticket_snap_header_t   h;
 
@@ -130,20 +133,16 @@ ticket_snapshot_write(unsigned char *buf, const ticket_t *t)
         p = ticket_snap_put(p, &t->aud_list.values[i]);
     }
 
-    payload.data = t->payload;
-    payload.len = t->payload_len;
-
-    p = ticket_snap_put(p, &payload);
-
     memset(p, 0, (buf + body + room) - p);
 }
 
 
 int
-ticket_snapshot_restore(ticket_t *t, unsigned char *buf, size_t len)
+ticket_snapshot_restore(ticket_t *t, unsigned char *buf, size_t len,
+    const char *token, size_t token_len)
 {
     size_t                 i, body, room, n;
-    ticket_str_t          *v, payload;
+    ticket_str_t          *v;
     unsigned char         *p, *end;
     ticket_snap_header_t   h;
 
@@ -201,8 +200,7 @@ ticket_snapshot_restore(ticket_t *t, unsigned char *buf, size_t len)
         }
     }
 
-    if (ticket_snap_get(&p, end, &payload) != 0 || payload.data == NULL
-        || t->sub.data == NULL || t->jti.data == NULL
+    if (t->sub.data == NULL || t->jti.data == NULL
         || t->kind_name.data == NULL || t->alg_name.data == NULL)
     {
         goto failed;
@@ -213,9 +211,9 @@ ticket_snapshot_restore(ticket_t *t, unsigned char *buf, size_t len)
     t->aud_list.values = v + h.nroles;
     t->aud_list.n = h.naud;
 
-    /* never written through: ticket_free() leaves a restored one alone */
-    t->payload = (char *) payload.data;
-    t->payload_len = payload.len;
+    /* its claims, should they be asked for */
+    t->token.data = token;
+    t->token.len = token_len;
 
     t->iat = h.iat;
     t->exp = h.exp;

@@ -15,7 +15,14 @@
 
 size_t ticket_snapshot_len(const ticket_t *t);
 void ticket_snapshot_write(unsigned char *buf, const ticket_t *t);
-int ticket_snapshot_restore(ticket_t *t, unsigned char *buf, size_t len);
+
+/*
+ * token: the ticket the snapshot was written for, byte for byte (the
+ * caller compared them); it must outlive t, which decodes its claims
+ * from it on demand.
+ */
+int ticket_snapshot_restore(ticket_t *t, unsigned char *buf, size_t len,
+    const char *token, size_t token_len);
 
 
 #endif /* TICKET_SNAPSHOT_H_INCLUDED_ */

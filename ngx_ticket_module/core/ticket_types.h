@@ -151,8 +151,12 @@ typedef struct {
     json_t                 *roles;           /* string, array, or NULL */
     ticket_strlist_t        aud_list;        /* aud as a list */
     ticket_strlist_t        roles_list;      /* roles, a string split */
-    char                   *payload;         /* the decoded claims JSON */
+    char                   *payload;         /* the decoded claims JSON,
+                                                malloc */
     size_t                  payload_len;
+    ticket_str_t            token;           /* a restored ticket's token,
+                                                its claims decoded from it
+                                                on demand */
     int64_t                 iat;
     int64_t                 exp;
     int64_t                 nbf;
@@ -170,8 +174,8 @@ typedef struct {
     const ticket_key_t     *key;
     unsigned                verified:1;
 
-    /* restored from a snapshot: no header, claims parsed only on demand,
-     * every string in the caller's snapshot buffer */
+    /* restored from a snapshot: no header, claims decoded and parsed only
+     * on demand, every string in the caller's snapshot buffer */
     unsigned                restored:1;
 } ticket_t;
 

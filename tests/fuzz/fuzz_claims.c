@@ -208,7 +208,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             (void) ticket_check_time(&t, &fuzz_policy, INT64_MAX);
             (void) ticket_check_time(&t, &fuzz_policy, t.iat);
 
-            fuzz_check_snapshot(&t, &fuzz_policy, data, size);
+            fuzz_check_snapshot(&t, token, tlen, &fuzz_policy, data,
+                                size);
             fuzz_check_audit(&t);
 
             /* unsigned, so no key can be selected */

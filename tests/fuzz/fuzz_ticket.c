@@ -330,7 +330,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                        && memcmp(t.tenant.data, t.key->tenant,
                                  t.tenant.len) == 0));
 
-        fuzz_check_snapshot(&t, p, data, 5);
+        fuzz_check_snapshot(&t, token, len, p, data, 5);
 
         arc = ticket_authorize(&t, p);
 

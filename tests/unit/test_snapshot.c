@@ -79,7 +79,7 @@ test_round_trip(void **state)
     assert_non_null(buf);
     ticket_snapshot_write(buf, &t);
 
-    assert_int_equal(ticket_snapshot_restore(&r, buf, slen), 0);
+    assert_int_equal(ticket_snapshot_restore(&r, buf, slen, tok, len), 0);
 
     assert_true(r.restored);
     assert_null(r.claims);
@@ -128,12 +128,21 @@ test_round_trip(void **state)
     assert_false(ticket_has_role(&r, "write", 5));
     assert_int_equal(ticket_check_time(&r, &p, 1500), TICKET_OK);
 
-    /* claims only on demand, from the text the snapshot carries */
+    /* claims only on demand, decoded from the token then */
 
+    assert_null(r.payload);
     assert_int_equal(ticket_claims_load(&r), 0);
     assert_non_null(r.claims);
     assert_string_equal(json_string_value(json_object_get(r.claims, "dept")),
                         "sales");
+    assert_int_equal(r.payload_len, strlen(ALL_CLAIMS));
+    assert_memory_equal(r.payload, ALL_CLAIMS, r.payload_len);
+
+    /* the claims JSON is not in the snapshot ("sales" is only there) */
+
+    for (i = 0; i + 5 <= slen; i++) {
+        assert_true(memcmp(buf + i, "sales", 5) != 0);
+    }
 
     ticket_free(&r);
     ticket_free(&t);
@@ -164,7 +173,7 @@ test_absent_claims(void **state)
     assert_non_null(buf);
     ticket_snapshot_write(buf, &t);
 
-    assert_int_equal(ticket_snapshot_restore(&r, buf, slen), 0);
+    assert_int_equal(ticket_snapshot_restore(&r, buf, slen, tok, len), 0);
     assert_null(r.kid.data);
     assert_null(r.iss.data);
     assert_null(r.tenant.data);
@@ -209,7 +218,7 @@ test_damaged(void **state)
         copy = malloc(cut ? cut : 1);
         assert_non_null(copy);
         memcpy(copy, buf, cut);
-        assert_int_equal(ticket_snapshot_restore(&r, copy, cut), -1);
+        assert_int_equal(ticket_snapshot_restore(&r, copy, cut, tok, len), -1);
         free(copy);
     }
 
@@ -219,23 +228,23 @@ test_damaged(void **state)
     assert_non_null(copy);
     memcpy(copy, buf, slen);
     memset(copy + 48, 0x7f, 4);
-    assert_int_equal(ticket_snapshot_restore(&r, copy, slen), -1);
+    assert_int_equal(ticket_snapshot_restore(&r, copy, slen, tok, len), -1);
 
     /* a wrong magic, and a list count larger than the buffer */
 
     memcpy(copy, buf, slen);
     copy[0] ^= 0xff;
-    assert_int_equal(ticket_snapshot_restore(&r, copy, slen), -1);
+    assert_int_equal(ticket_snapshot_restore(&r, copy, slen, tok, len), -1);
 
     memcpy(copy, buf, slen);
     memset(copy + 32, 0xff, 4);
-    assert_int_equal(ticket_snapshot_restore(&r, copy, slen), -1);
+    assert_int_equal(ticket_snapshot_restore(&r, copy, slen, tok, len), -1);
 
     /* an algorithm no build knows (after has_nbf and kind) */
 
     memcpy(copy, buf, slen);
     copy[42] = 0xff;
-    assert_int_equal(ticket_snapshot_restore(&r, copy, slen), -1);
+    assert_int_equal(ticket_snapshot_restore(&r, copy, slen, tok, len), -1);
 
     free(copy);
     ticket_free(&t);
