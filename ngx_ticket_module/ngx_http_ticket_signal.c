@@ -372,6 +372,10 @@ ngx_http_ticket_signal_verify(ngx_http_request_t *r,
          */
 
         if (ngx_http_ticket_keys_url_pending(r, tlcf->keysrc) == NGX_AGAIN) {
+            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                          "ticket: the push waits for the key service's "
+                          "first document");
+
             r->write_event_handler = ngx_http_ticket_signal_keys_waited;
             r->connection->write->delayed = 1;
             ngx_add_timer(r->connection->write, NGX_HTTP_TICKET_KEYS_POLL);

@@ -21,7 +21,7 @@ use Time::HiRes qw(time sleep);
 use TicketTest;
 use IdpToken qw(idp_token);
 
-plan(tests => 12);
+plan(tests => 13);
 
 my $t = TicketTest->new;
 my $kd = $t->dir;
@@ -70,6 +70,7 @@ my $srv = IO::Socket::SSL->new(LocalAddr => '127.0.0.1', LocalPort => $ksp,
 my $child = fork // die "fork: $!\n";
 if ($child == 0) {
     $SIG{PIPE} = 'IGNORE';
+    my $served = 0;
     for (;;) {
         my $c = $srv->accept or next;
         my $req = '';
@@ -78,7 +79,16 @@ if ($child == 0) {
             last unless $n;
             $req .= $buf;
         }
-        sleep 1;
+        # the first answer once a request waits for it (it may wait 3 s: a
+        # fixed delay could outlast that on a loaded machine), later ones
+        # a second late
+        if ($served++) {
+            sleep 1;
+        } else {
+            my $end = time + 5;
+            sleep 0.05 while time < $end && $t->error_log
+                !~ /the push waits for the key service's first document/;
+        }
         my $doc = $t->read_file('jwks.json');
         open my $log, '>>', "$kd/fetches.log";
         print $log "fetch\n";
@@ -170,6 +180,8 @@ is($r->{status}, 202,
    'the first push, while the first JWKS fetch is under way: 202');
 is($t->read_file('fetches.log') =~ tr/\n//, 1,
    'it waited for that fetch (one so far, for both receivers\' source)');
+like($t->error_log, qr/\[info\].*the push waits for the key service's first document/,
+     'the wait is logged');
 ok(defined $t->redis_cmd('HGET', 'ticket:revoked:sub', 'acme/alice'),
    'the sub row is in Redis');
 
