@@ -37,7 +37,7 @@ my $CAEP = 'https://schemas.openid.net/secevent/caep/event-type/';
 
 $t->start(<<"EOF", workers => 2);
     ticket_redis 127.0.0.1:%%PORT:redis%% timeout=500ms;
-    ticket_revocation_max_stale 2s;
+    ticket_revocation_max_stale 5s;
 
     server {
         listen 127.0.0.1:%%PORT%%;

@@ -47,8 +47,8 @@ is(rcmd('HSET', "${PRE}sub", 'acme/quinn', $now - 10), 1,
    'pre-start: sub row written');
 
 $t->start(<<'EOF', workers => 2);
-    ticket_redis 127.0.0.1:%%PORT:redis%% timeout=300ms;
-    ticket_revocation_max_stale 2s;
+    ticket_redis 127.0.0.1:%%PORT:redis%% timeout=2s;
+    ticket_revocation_max_stale 5s;
 
     # cut-offs take ticket_leeway of slack (revocation_leeway.t): tickets
     # "issued after" a cut-off below have an iat past cut-off + 1 s

@@ -19,7 +19,7 @@ use TicketTest;
 
 plan(tests => 82);
 
-my $MAX_STALE = 2;
+my $MAX_STALE = 3;   # refreshed each second (XREAD BLOCK 1000): room to spare
 my $PRE = 'ticket:revoked:';
 
 sub conf {
@@ -414,9 +414,10 @@ $t->done;
 
     my $w = watch($d, $dv, until => 200);
     ok($w->{reached}, 'kill: valid 200');
+    # one line, or more if a starved owner's lease ran out: the last syncs
     my @syncs = $d->error_log =~ /(\d+)#\d+: ticket: this worker now syncs/g;
-    is(scalar @syncs, 1, 'kill: one worker syncs');
-    my $victim = $syncs[0] // 0;
+    ok(scalar @syncs >= 1, 'kill: a worker syncs');
+    my $victim = $syncs[-1] // 0;
     ok(grep({ $_ == $victim } $d->worker_pids),
        'kill: the syncing pid is a worker');
 
@@ -432,10 +433,10 @@ $t->done;
     my @now;
     while (time - $t1 < 5) {
         @now = $d->error_log =~ /(\d+)#\d+: ticket: this worker now syncs/g;
-        last if @now > 1;
+        last if @now > @syncs;
         sleep 0.02;
     }
-    ok(@now > 1 && $now[-1] != $victim,
+    ok(@now > @syncs && $now[-1] != $victim,
        'kill: "now syncs" logged again by another pid')
         or diag("syncs: @now");
     ok(grep({ $_ == ($now[-1] // -1) } $d->worker_pids),

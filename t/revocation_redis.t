@@ -30,7 +30,7 @@ $t->start(<<"EOF", workers => 2);
     log_format t '\$uri \$status \$ticket_reason';
     ticket_redis 127.0.0.1:$dead 127.0.0.1:%%PORT:redis%%
                  password_file=%%DIR%%/redis.pw db=3 prefix=gw1: timeout=300ms;
-    ticket_revocation_max_stale 2s;
+    ticket_revocation_max_stale 5s;
 
     server {
         listen 127.0.0.1:%%PORT%%;

@@ -100,7 +100,7 @@ like($out, qr/invalid parameter "tenant=a\/b"/, 'nginx -t: a tenant holding "/"'
 
 $t->start(<<"EOF", workers => 2);
     ticket_redis 127.0.0.1:%%PORT:redis%% timeout=500ms;
-    ticket_revocation_max_stale 2s;
+    ticket_revocation_max_stale 5s;
 
     server {
         listen 127.0.0.1:%%PORT%%;
