@@ -137,12 +137,22 @@ ok(defined $who, 'window 1: a burst within one window');
 $who //= 'none';
 
 # a second subject in the same window has its own count
-my $other = tk(sub => "$who-other");
-$t->get("/w/other-$_", ticket => $other) for 1 .. 2;
-my $m_before = metric('over_privilege');
-$t->get('/w/other-3', ticket => $other);
-is(metric('over_privilege') - $m_before, 1,
-   'another subject: its own alert at its own 3rd refusal');
+my $other_sub;
+for my $try (1 .. 5) {
+    $other_sub = "$who-other$try";
+    my $other = tk(sub => $other_sub);
+    my $t0 = time;
+    $t->get("/w/other$try-$_", ticket => $other) for 1 .. 2;
+    my $m_before = metric('over_privilege');
+    $t->get("/w/other$try-3", ticket => $other);
+    my $grew = metric('over_privilege') - $m_before;
+    if (time - $t0 < $BURST || $try == 5) {
+        is($grew, 1, 'another subject: its own alert at its own 3rd refusal');
+        last;
+    }
+    diag("another subject: took " . sprintf('%.1f', time - $t0)
+         . " s, again");
+}
 
 # ---- after the window: counting starts again ----------------------------
 
@@ -214,15 +224,20 @@ ok($split, 'split burst: arranged within the window');
 # /big/'s 2/1h alerts on a subject; /w/'s 3/3s must still alert on its own
 # three refusals (a shared slot would hold /big/'s hour and its alert).
 
-{
-    my $tkx = tk(sub => 'cross');
+for my $try (1 .. 5) {
+    my $tkx = tk(sub => "cross$try");
     my $m0 = metric('over_privilege');
-    $t->get("/big/cross-$_", ticket => $tkx) for 1 .. 2;
+    $t->get("/big/cross$try-$_", ticket => $tkx) for 1 .. 2;
     my $m1 = metric('over_privilege');
-    $t->get("/w/cross-$_", ticket => $tkx) for 1 .. 3;
+    my $t0 = time;
+    $t->get("/w/cross$try-$_", ticket => $tkx) for 1 .. 3;
     my $m2 = metric('over_privilege');
-    is($m1 - $m0, 1, 'two scopes: the 2/1h rule alerts');
-    is($m2 - $m1, 1, 'two scopes: the 3/3s rule alerts on its own three');
+    if (time - $t0 < $BURST || $try == 5) {
+        is($m1 - $m0, 1, 'two scopes: the 2/1h rule alerts');
+        is($m2 - $m1, 1, 'two scopes: the 3/3s rule alerts on its own three');
+        last;
+    }
+    diag("two scopes: took " . sprintf('%.1f', time - $t0) . " s, again");
 }
 
 # ---- shared_ticket 2/3s: the addresses start over too -------------------
@@ -318,7 +333,7 @@ my $n = grep { $_->{event} eq 'over_privilege' && $_->{sub} eq $who
 ok($n >= 9, "$who: every refusal recorded ($n)");
 
 my @oth = grep { $_->{reason} eq 'over_privilege_burst'
-                 && $_->{sub} eq "$who-other" } @alerts;
+                 && $_->{sub} eq $other_sub } @alerts;
 is(scalar(@oth), 1, 'the other subject: one alert of its own');
 
 my @sp = grep { $_->{reason} eq 'over_privilege_burst'

@@ -91,7 +91,9 @@ is(scalar(@lines), $written + 3, 'the lines are the records counted written');
 is(scalar(grep { my $r = eval { $json->decode($_) };
                  $r && ($r->{uri} // '') =~ m{^/p/after-\d$} } @lines), 3,
    'the records after the full disk are all there, each whole');
-like($t->error_log, qr/\[crit\].*was incomplete: 4096 of \d+ bytes, \d+ records dropped/,
+# 4096 of them when the twenty go in one flush; a slow machine may flush
+# the first few alone (written whole) and cut the next flush elsewhere
+like($t->error_log, qr/\[crit\].*was incomplete: \d+ of \d+ bytes, \d+ records dropped/,
      'the short write logged, with the records dropped');
 
 $t->done;

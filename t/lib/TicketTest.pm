@@ -385,6 +385,14 @@ sub worker_pids {
     return @pids;
 }
 
+# how long a reload or a stop may take: 15 s, or the start's longer wait
+# (valgrind, a leak check in every exiting process)
+sub settle_time {
+    my ($self) = @_;
+    my $w = $self->{conf_opt}{wait} // 0;
+    return $w > 15 ? $w : 15;
+}
+
 # HUP with a new configuration (or the same); waits for the new workers
 sub reload {
     my ($self, $http, %opt) = @_;
@@ -395,7 +403,7 @@ sub reload {
                       =~ /reconfiguring/g;
     my %old = map { $_ => 1 } $self->worker_pids;
     kill 'HUP', $self->{pid};
-    my $end = time + 15;
+    my $end = time + $self->settle_time;
     while (time < $end) {
         my $log = $self->read_file('logs/error.log');
         my $n = () = $log =~ /reconfiguring/g;
@@ -415,7 +423,7 @@ sub stop {
     my ($self) = @_;
     return unless $self->{pid};
     kill 'QUIT', $self->{pid};
-    my $end = time + 15;
+    my $end = time + $self->settle_time;
     while (time < $end) {
         if ($self->{daemon}) {
             last unless kill 0, $self->{pid};
@@ -792,11 +800,17 @@ sub start_dnsmasq {
             or exit 127;
     }
     $self->{dns_pid} = $pid;
-    # answering: dig is not everywhere; nginx's resolver will tell
-    sleep 0.3;
-    die "dnsmasq exited: " . $self->read_file('logs/dnsmasq.log') . "\n"
-        if waitpid($pid, POSIX::WNOHANG()) == $pid;
-    return $port;
+    # it logs "started" once its socket is bound (dig is not everywhere)
+    my $end = time + 10;
+    while (time < $end) {
+        die "dnsmasq exited: " . $self->read_file('logs/dnsmasq.log') . "\n"
+            if waitpid($pid, POSIX::WNOHANG()) == $pid;
+        return $port if $self->read_file('logs/dnsmasq.log')
+                        =~ /started, version/;
+        sleep 0.02;
+    }
+    die "dnsmasq did not start: " . $self->read_file('logs/dnsmasq.log')
+        . "\n";
 }
 
 sub stop_dnsmasq {
