@@ -233,7 +233,7 @@ ticket_parse_policy(ticket_t *t, const char *token, size_t len,
         }
     }
 
-    /* the claims text stays: a snapshot for the cache carries it */
+    /* the claims text stays while t lives (ticket_free() frees it) */
 
     t->payload = malloc(plen * 3 / 4 + 3);
     if (t->payload == NULL) {

@@ -37,7 +37,9 @@ int ticket_jti_fingerprint(const char *token, size_t len, char *buf);
 /*
  * The claims as JSON, parsed now if the ticket was restored from a
  * snapshot (claim requirements, $ticket_claim_*, forwarded claims need
- * them; nothing else does).  0, or -1.
+ * them; nothing else does): decoded then from the token restored with
+ * it, which must be the very bytes the snapshot was made from and must
+ * outlive t.  0, or -1.
  */
 int ticket_claims_load(ticket_t *t);
 
