@@ -20,6 +20,7 @@
 #include "ticket_parse.h"
 
 
+static int ticket_decode_claims(ticket_t *t, const char *p, size_t plen);
 static ticket_reason_t ticket_parse_header(ticket_t *t);
 static ticket_reason_t ticket_parse_claims(ticket_t *t, const char *token,
     size_t len, const ticket_policy_t *p);
@@ -77,8 +78,6 @@ ticket_free(ticket_t *t)
 int
 ticket_claims_load(ticket_t *t)
 {
-    long         n;
-    size_t       plen;
     const char  *p, *dot;
 
     if (t->claims != NULL) {
@@ -103,21 +102,9 @@ ticket_claims_load(ticket_t *t)
             return -1;
         }
 
-        plen = (size_t) (dot - p);
-
-        t->payload = malloc(plen * 3 / 4 + 3);
-        if (t->payload == NULL) {
+        if (ticket_decode_claims(t, p, (size_t) (dot - p)) != 0) {
             return -1;
         }
-
-        n = ticket_b64url_decode((unsigned char *) t->payload, p, plen);
-        if (n < 0) {
-            free(t->payload);
-            t->payload = NULL;
-            return -1;
-        }
-
-        t->payload_len = (size_t) n;
     }
 
     if (t->payload == NULL) {
@@ -127,6 +114,34 @@ ticket_claims_load(ticket_t *t)
     t->claims = ticket_json_parse_object(t->payload, t->payload_len);
 
     return t->claims ? 0 : -1;
+}
+
+
+/*
+ * The claims segment p (plen bytes, at most TICKET_MAX_SIZE) decoded into
+ * t->payload, malloc'd: 0; -1 out of memory; -2 not base64url.
+ */
+
+static int
+ticket_decode_claims(ticket_t *t, const char *p, size_t plen)
+{
+    long  n;
+
+    t->payload = malloc(plen * 3 / 4 + 3);
+    if (t->payload == NULL) {
+        return -1;
+    }
+
+    n = ticket_b64url_decode((unsigned char *) t->payload, p, plen);
+    if (n < 0) {
+        free(t->payload);
+        t->payload = NULL;
+        return -2;
+    }
+
+    t->payload_len = (size_t) n;
+
+    return 0;
 }
 
 
@@ -233,14 +248,6 @@ ticket_parse_policy(ticket_t *t, const char *token, size_t len,
         }
     }
 
-    /* the claims text stays while t lives (ticket_free() frees it) */
-
-    t->payload = malloc(plen * 3 / 4 + 3);
-    if (t->payload == NULL) {
-        (void) ticket_malformed(t, "out of memory");
-        goto malformed;
-    }
-
     n = ticket_b64url_decode(buf, token, hlen);
     if (n < 0) {
         (void) ticket_malformed(t, "header segment not base64url");
@@ -249,13 +256,18 @@ ticket_parse_policy(ticket_t *t, const char *token, size_t len,
 
     hlen = (size_t) n;
 
-    n = ticket_b64url_decode((unsigned char *) t->payload, p, plen);
-    if (n < 0) {
+    /* the claims text stays while t lives (ticket_free() frees it) */
+
+    switch (ticket_decode_claims(t, p, plen)) {
+    case 0:
+        break;
+    case -1:
+        (void) ticket_malformed(t, "out of memory");
+        goto malformed;
+    default:
         (void) ticket_malformed(t, "claims segment not base64url");
         goto malformed;
     }
-
-    t->payload_len = (size_t) n;
 
     t->header = ticket_json_parse_object((char *) buf, hlen);
 
