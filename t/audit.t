@@ -580,16 +580,10 @@ ok(wait_lines("$d2/logs/audit.jsonl", 5, 5), 'usr1: first 5 on disk');
 rename "$d2/logs/audit.jsonl", "$d2/logs/audit.jsonl.1" or die "rename: $!";
 is(denied_batch('b', 5), 5, 'usr1: 5 denied after the rename');
 
-my $reopen_before = () = $t2->error_log =~ /: reopening logs$/mg;
+my $reopen_before = $t2->reopened;
 kill 'USR1', $t2->{pid};
-my $end = time + 10;
-while (time < $end) {
-    my $n = () = $t2->error_log =~ /: reopening logs$/mg;
-    last if $n >= $reopen_before + 2;      # master and the worker
-    sleep 0.02;
-}
-my $n_reopen = () = $t2->error_log =~ /: reopening logs$/mg;
-is($n_reopen, $reopen_before + 2, 'usr1: master and worker reopened');
+$t2->wait_reopened($reopen_before, 2);     # master and the worker
+is($t2->reopened, $reopen_before + 2, 'usr1: master and worker reopened');
 ok(-e "$d2/logs/audit.jsonl", 'usr1: a new file at the configured path');
 
 is(denied_batch('c', 7), 7, 'usr1: 7 denied after USR1');

@@ -92,18 +92,12 @@ ok(wait_records($sent, "$d/logs/audit.jsonl"), 'all on disk');
 
 # USR1 reopen after a rename, as an operator would
 rename "$d/logs/audit.jsonl", "$d/logs/audit.jsonl.r" or die "rename: $!";
-my $before = () = $t->error_log =~ /reopening logs/g;
+my $before = $t->reopened;
 kill 'USR1', $t->{pid};
-my $end = time + 10;
-while (time < $end && !-e "$d/logs/audit.jsonl") { sleep 0.02 }
-ok(-e "$d/logs/audit.jsonl", 'usr1: a new file');
 # the master makes the file before the workers reopen: wait for both
 # workers, or every record of the batch may go to the renamed file
-while (time < $end) {
-    my $n = () = $t->error_log =~ /reopening logs/g;
-    last if $n >= $before + 3;
-    sleep 0.02;
-}
+$t->wait_reopened($before, 3);
+ok(-e "$d/logs/audit.jsonl", 'usr1: a new file');
 is(batch('c', 30), 30, '30 refused after the reopen');
 
 # logrotate -f with the rule the package ships, path and signal adapted
@@ -117,18 +111,13 @@ is(batch('d', 30), 30, '30 refused before logrotate');
 # notifempty: the file must hold something; the rest may still be
 # buffered in the workers, which write it to the old file at the reopen
 ok(wait_records(1, "$d/logs/audit.jsonl"), 'a record on disk to rotate');
-my $reopened = () = $t->error_log =~ /reopening logs/g;
+my $reopened = $t->reopened;
 my ($rc, $o, $e) = $t->run_cmd((grep { -x } '/usr/sbin/logrotate', '/sbin/logrotate')[0] // 'logrotate', '-v', '-f', '-s', "$d/logrotate.state",
                                "$d/logrotate.conf");
 is($rc, 0, 'logrotate -f ran') or diag($o . $e);
 ok(-e "$d/logs/audit.jsonl.1", 'logrotate: the old file rotated')
     or diag($o . $e);
-$end = time + 10;
-while (time < $end) {
-    my $n = () = $t->error_log =~ /reopening logs/g;
-    last if $n >= $reopened + 3;           # the master and 2 workers
-    sleep 0.02;
-}
+$t->wait_reopened($reopened, 3);           # the master and 2 workers
 is(batch('e', 30), 30, '30 refused after logrotate');
 
 my @files = map { "$d/logs/$_" } qw(audit.jsonl.r audit.jsonl.1 audit.jsonl);
@@ -189,7 +178,7 @@ unlink "$d2/logs/audit.jsonl" or die "unlink: $!";
 # (one flush or two: the count is the metric's, the line logged once)
 $t2->get("/p/lost-$_") for 1 .. 5;
 my $dropped = 0;
-$end = time + 10;
+my $end = time + 10;
 while (time < $end) {
     ($dropped) = $t2->get('/status')->{body}
                  =~ /^ticket_audit_dropped_total (\d+)/m;

@@ -75,16 +75,13 @@ sleep 0.05 while time < $end && !-s $t->dir . '/logs/audit.jsonl';
 ok(-s $t->dir . '/logs/audit.jsonl', 'a record written');
 unlink $t->dir . '/logs/audit.jsonl';
 $t->get('/file/b');
+my $reopened = $t->reopened;
 kill 'USR1', $t->{pid};
-$end = time + 5;
-sleep 0.05 while time < $end && !-e $t->dir . '/logs/audit.jsonl';
-ok(-e $t->dir . '/logs/audit.jsonl', 'USR1 creates the file again');
 # the master creates the file, then tells the worker: a record taken
 # before the worker reopens is flushed to the removed file (as nginx's own
 # access_log does), so wait for the worker's "reopening logs" too
-$end = time + 5;
-sleep 0.05 while time < $end
-                 && (() = $t->error_log =~ /reopening logs/g) < 2;
+$t->wait_reopened($reopened, 2);
+ok(-e $t->dir . '/logs/audit.jsonl', 'USR1 creates the file again');
 $t->get('/file/c');
 $end = time + 5;
 my $audit = '';

@@ -85,9 +85,8 @@ if ($child == 0) {
         if ($served++) {
             sleep 1;
         } else {
-            my $end = time + 5;
-            sleep 0.05 while time < $end && $t->error_log
-                !~ /the push waits for the key service's first document/;
+            TicketTest::poll(sub { $t->error_log
+                =~ /the push waits for the key service's first document/ }, 5);
         }
         my $doc = $t->read_file('jwks.json');
         open my $log, '>>', "$kd/fetches.log";

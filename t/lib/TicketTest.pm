@@ -385,6 +385,20 @@ sub worker_pids {
     return @pids;
 }
 
+# "reopening logs" lines so far: the master's and each worker's, a USR1
+sub reopened {
+    my ($self) = @_;
+    my $n = () = $self->error_log =~ /: reopening logs$/mg;
+    return $n;
+}
+
+# wait until n more processes (master and workers) have reopened since
+# `before`: a record is in the new file only once its worker reopened
+sub wait_reopened {
+    my ($self, $before, $n) = @_;
+    return poll(sub { $self->reopened >= $before + $n }, 10);
+}
+
 # how long a reload or a stop may take: 15 s, or the start's longer wait
 # (valgrind, a leak check in every exiting process)
 sub settle_time {
