@@ -203,7 +203,7 @@ ngx_http_ticket_cache_get(ngx_http_request_t *r,
                                    token->len)
            != 0)
     {
-        ticket_init(t);
+        ticket_reset(t);
         return NGX_DECLINED;
     }
 

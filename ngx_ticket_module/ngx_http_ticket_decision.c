@@ -19,6 +19,8 @@
 static void ngx_http_ticket_ctx_keep(ngx_http_request_t *r,
     ngx_http_ticket_ctx_t *ctx);
 static void ngx_http_ticket_cleanup(void *data);
+static void ngx_http_ticket_ticket_init(ngx_http_request_t *r, ticket_t *t);
+static void *ngx_http_ticket_pool_alloc(void *data, size_t size);
 
 
 ngx_http_ticket_ctx_t *
@@ -75,7 +77,7 @@ ngx_http_ticket_ctx(ngx_http_request_t *r, ngx_http_ticket_ctx_t *ctx,
 
         ctx = cln->data;
         ngx_memzero(ctx, sizeof(ngx_http_ticket_ctx_t));
-        ticket_init(&ctx->ticket);
+        ngx_http_ticket_ticket_init(r, &ctx->ticket);
 
         cln->handler = ngx_http_ticket_cleanup;
 
@@ -124,11 +126,18 @@ ngx_http_ticket_ctx_keep(ngx_http_request_t *r, ngx_http_ticket_ctx_t *ctx)
         return;
     }
 
-    /* the ticket moves with the copy: nothing in it points into ctx */
+    /* the ticket moves with the copy: its memory is the pool's, and only
+     * an "fp:" id points into the ticket itself */
 
     *e = *ctx;
     e->earlier = NULL;
-    ticket_init(&ctx->ticket);
+
+    if (ctx->ticket.jti.data == ctx->ticket.jti_fp) {
+        /* the one string a ticket holds in itself: the "fp:" id */
+        e->ticket.jti.data = e->ticket.jti_fp;
+    }
+
+    ngx_http_ticket_ticket_init(r, &ctx->ticket);
 
     prev = ctx->earlier;
 
@@ -228,6 +237,29 @@ ngx_http_ticket_log_decision(ngx_http_request_t *r,
                   ticket_reason_name(ctx->reason),
                   t->why[0] != '\0' ? ": " : "", t->why, &sub, &jti,
                   (int) t->verified);
+}
+
+
+/*
+ * What a ticket parses lives in the request pool: no malloc on the
+ * request path, nothing to free one by one.  r is the main request
+ * (a subrequest shares its pool).
+ */
+
+static void
+ngx_http_ticket_ticket_init(ngx_http_request_t *r, ticket_t *t)
+{
+    ticket_init(t);
+
+    t->alloc.alloc = ngx_http_ticket_pool_alloc;
+    t->alloc.data = r->pool;
+}
+
+
+static void *
+ngx_http_ticket_pool_alloc(void *data, size_t size)
+{
+    return ngx_palloc(data, size);
 }
 
 

@@ -167,12 +167,12 @@ ngx_int_t
 ngx_http_ticket_forward_claims(ngx_http_request_t *r,
     ngx_http_ticket_loc_conf_t *tlcf, ngx_http_ticket_ctx_t *ctx)
 {
-    json_t                    *value;
     ticket_t                  *t;
     ngx_str_t                  text;
     ngx_uint_t                 i;
     ngx_table_elt_t           *h;
     const ticket_str_t        *std;
+    const ticket_jv_t         *value;
     ngx_http_ticket_header_t  *sh;
 
     t = &ctx->ticket;
@@ -237,7 +237,7 @@ ngx_http_ticket_forward_claims(ngx_http_request_t *r,
             value = ticket_json_path(t->claims,
                                      (const char *) sh[i].claim.data,
                                      sh[i].claim.len);
-            if (value == NULL || json_is_null(value)) {
+            if (value == NULL || value->vtype == TICKET_JV_NULL) {
                 continue;
             }
 

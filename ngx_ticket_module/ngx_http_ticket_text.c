@@ -17,7 +17,8 @@
  */
 
 ngx_int_t
-ngx_http_ticket_value(ngx_pool_t *pool, json_t *value, ngx_str_t *text)
+ngx_http_ticket_value(ngx_pool_t *pool, const ticket_jv_t *value,
+    ngx_str_t *text)
 {
     char    *buf;
     size_t   len;

@@ -11,7 +11,7 @@
 #include "ngx_http_ticket_types.h"
 
 
-ngx_int_t ngx_http_ticket_value(ngx_pool_t *pool, json_t *value,
+ngx_int_t ngx_http_ticket_value(ngx_pool_t *pool, const ticket_jv_t *value,
     ngx_str_t *text);
 ngx_int_t ngx_http_ticket_safe_str(ngx_pool_t *pool, const char *data,
     size_t len, ngx_str_t *text);

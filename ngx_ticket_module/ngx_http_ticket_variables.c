@@ -326,8 +326,8 @@ ngx_http_ticket_variable_claim(ngx_http_request_t *r,
 {
     ngx_str_t  *name = (ngx_str_t *) data;
 
-    json_t                 *value;
     ngx_str_t               text;
+    const ticket_jv_t      *value;
     ngx_http_ticket_ctx_t  *ctx;
 
     ctx = ngx_http_ticket_var_ctx(r);
@@ -340,12 +340,12 @@ ngx_http_ticket_variable_claim(ngx_http_request_t *r,
         return NGX_OK;
     }
 
-    value = json_object_getn(ctx->ticket.claims,
+    value = ticket_jv_getn(ctx->ticket.claims,
                              (const char *) name->data
                                  + sizeof("ticket_claim_") - 1,
                              name->len - (sizeof("ticket_claim_") - 1));
 
-    if (value == NULL || json_is_null(value)) {
+    if (value == NULL || value->vtype == TICKET_JV_NULL) {
         v->not_found = 1;
         return NGX_OK;
     }

@@ -29,6 +29,7 @@
 
 
 #include "ticket_types.h"
+#include "ticket_alloc.h"
 #include "ticket_reason.h"
 #include "ticket_alg.h"
 #include "ticket_b64.h"

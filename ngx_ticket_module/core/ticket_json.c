@@ -12,28 +12,39 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/random.h>
 
+#include "ticket_alloc.h"
 #include "ticket_json.h"
 #include "ticket_compat.h"
 
 
 
-/* the strict parser's state: the input left and the nesting so far */
+/* the strict parser's state: the input left, the nesting so far, and the
+ * nodes written (they move when they grow: kept by index until done) */
 
 typedef struct {
     const unsigned char    *p;
     const unsigned char    *end;
     unsigned                depth;
+    ticket_jv_t            *v;
+    uint32_t                n;
+    uint32_t                cap;
+    const ticket_alloc_t   *a;
 } ticket_jp_t;
 
-static json_t *ticket_jp_value(ticket_jp_t *jp);
-static json_t *ticket_jp_object(ticket_jp_t *jp);
-static json_t *ticket_jp_array(ticket_jp_t *jp);
-static json_t *ticket_jp_number(ticket_jp_t *jp);
-static json_t *ticket_jp_literal(ticket_jp_t *jp, const char *word,
-    size_t n, json_t *value);
-static int ticket_jp_string(ticket_jp_t *jp, const char **s, size_t *len,
-    char *buf, size_t size, char **heap);
+static uint32_t ticket_json_seed(void);
+static int ticket_jp_value(ticket_jp_t *jp);
+static int ticket_jp_object(ticket_jp_t *jp);
+static int ticket_jp_array(ticket_jp_t *jp);
+static int ticket_jp_number(ticket_jp_t *jp);
+static int ticket_jp_literal(ticket_jp_t *jp, const char *word, size_t n,
+    ticket_jv_type_t type);
+static ticket_jv_t *ticket_jp_node(ticket_jp_t *jp, ticket_jv_type_t type);
+static int ticket_jp_unique(ticket_jp_t *jp, uint32_t obj);
+static int ticket_jp_string(ticket_jp_t *jp, const char **s, size_t *len);
 static int ticket_jp_unescape(const unsigned char *p,
     const unsigned char *end, char *out, size_t *len);
 static int ticket_jp_hex4(const unsigned char *p, unsigned *value);
@@ -42,6 +53,15 @@ static size_t ticket_json_put(char *buf, size_t size, size_t off,
 
 
 static const char  ticket_json_hex[] = "0123456789abcdef";
+
+
+#define ticket_jp_skip_ws(jp)                                                \
+    while ((jp)->p < (jp)->end                                               \
+           && (*(jp)->p == ' ' || *(jp)->p == '\t' || *(jp)->p == '\n'       \
+               || *(jp)->p == '\r'))                                         \
+    {                                                                        \
+        (jp)->p++;                                                           \
+    }
 
 
 /*
@@ -65,80 +85,121 @@ static const unsigned char  ticket_json_class[256] = {
 
 
 /*
- * RFC 8259 JSON, one pass over the bytes, building jansson values
- * directly: as strict as json_loadb() with JSON_REJECT_DUPLICATES (and
- * tests/fuzz/fuzz_json.c holds it to exactly that, value for value), at
- * a fraction of its cost (jansson reads a byte at a time through a
- * stream and copies every token into a buffer first).  An object at the
- * top; no duplicate member names; no NUL, escaped or not; valid UTF-8
- * (ticket_utf8_len()); surrogate escapes only in pairs; integers that
- * fit json_int_t; reals that do not overflow; nesting at most
- * TICKET_MAX_DEPTH, so the recursion is bounded before it starts.
+ * RFC 8259 JSON, one pass over the bytes, into flat nodes (ticket_jv_t)
+ * in the caller's memory: on the request path that is the request pool,
+ * so a ticket's claims cost no malloc and nothing to free.  As strict as
+ * json_loadb() with JSON_REJECT_DUPLICATES (tests/fuzz/fuzz_json.c holds
+ * it to exactly that, value for value, through ticket_jv_to_json()): an
+ * object at the top; no duplicate member names; no NUL, escaped or not;
+ * valid UTF-8 (ticket_utf8_len()); surrogate escapes only in pairs;
+ * integers that fit json_int_t; reals that do not overflow; nesting at
+ * most TICKET_MAX_DEPTH, so the recursion is bounded before it starts.
+ * Strings without escapes point into buf, which must outlive the nodes.
  */
 
-json_t *
-ticket_json_parse_object(const char *buf, size_t len)
+const ticket_jv_t *
+ticket_jv_parse(const char *buf, size_t len, const ticket_alloc_t *a)
 {
-    json_t       *json;
-    ticket_jp_t   jp;
+    ticket_jp_t  jp;
 
-    if (buf == NULL) {
+    if (buf == NULL || len > UINT32_MAX / 2) {
         return NULL;
     }
 
     jp.p = (const unsigned char *) buf;
     jp.end = jp.p + len;
     jp.depth = 0;
+    jp.n = 0;
+    jp.a = a;
 
-    while (jp.p < jp.end && (*jp.p == ' ' || *jp.p == '\t' || *jp.p == '\n'
-                             || *jp.p == '\r'))
-    {
-        jp.p++;
-    }
+    /* a claim is some ten bytes: most documents never grow the nodes */
 
-    if (jp.p == jp.end || *jp.p != '{') {
+    jp.cap = (uint32_t) (len / 8 + 8);
+    jp.v = a->alloc(a->data, jp.cap * sizeof(ticket_jv_t));
+    if (jp.v == NULL) {
         return NULL;
     }
 
-    json = ticket_jp_object(&jp);
-    if (json == NULL) {
+    ticket_jp_skip_ws(&jp);
+
+    if (jp.p == jp.end || *jp.p != '{' || ticket_jp_object(&jp) != 0) {
         return NULL;
     }
 
-    while (jp.p < jp.end && (*jp.p == ' ' || *jp.p == '\t' || *jp.p == '\n'
-                             || *jp.p == '\r'))
-    {
-        jp.p++;
-    }
+    ticket_jp_skip_ws(&jp);
 
     if (jp.p != jp.end) {
-        json_decref(json);
         return NULL;
     }
+
+    return jp.v;
+}
+
+
+json_t *
+ticket_json_parse_object(const char *buf, size_t len)
+{
+    void               *heap;
+    json_t             *json;
+    ticket_alloc_t      a;
+    const ticket_jv_t  *v;
+
+    heap = NULL;
+    a.alloc = ticket_heap_alloc;
+    a.data = &heap;
+
+    v = ticket_jv_parse(buf, len, &a);
+    json = (v != NULL) ? ticket_jv_to_json(v) : NULL;
+
+    ticket_heap_free(&heap);
 
     return json;
 }
 
 
-#define ticket_jp_skip_ws(jp)                                                \
-    while ((jp)->p < (jp)->end                                               \
-           && (*(jp)->p == ' ' || *(jp)->p == '\t' || *(jp)->p == '\n'       \
-               || *(jp)->p == '\r'))                                         \
-    {                                                                        \
-        (jp)->p++;                                                           \
+/* a new node at the end, its type set: NULL when out of memory */
+
+static ticket_jv_t *
+ticket_jp_node(ticket_jp_t *jp, ticket_jv_type_t type)
+{
+    ticket_jv_t  *v;
+
+    if (jp->n == jp->cap) {
+
+        /* the input bounds the count: a node takes at least one byte */
+
+        if (jp->cap > UINT32_MAX / 2 / sizeof(ticket_jv_t)) {
+            return NULL;
+        }
+
+        v = jp->a->alloc(jp->a->data, 2 * jp->cap * sizeof(ticket_jv_t));
+        if (v == NULL) {
+            return NULL;
+        }
+
+        memcpy(v, jp->v, jp->n * sizeof(ticket_jv_t));
+        jp->v = v;
+        jp->cap *= 2;
     }
 
+    v = &jp->v[jp->n++];
+    v->vtype = (unsigned char) type;
+    v->n = 0;
+    v->span = 1;
 
-static json_t *
+    return v;
+}
+
+
+static int
 ticket_jp_value(ticket_jp_t *jp)
 {
-    char        buf[256], *heap;
-    size_t      len;
-    json_t     *value;
-    const char  *s;
+    size_t        len;
+    const char   *s;
+    ticket_jv_t  *v;
 
     if (jp->p == jp->end) {
-        return NULL;
+        return -1;
     }
 
     switch (*jp->p) {
@@ -150,24 +211,27 @@ ticket_jp_value(ticket_jp_t *jp)
         return ticket_jp_array(jp);
 
     case '"':
-        heap = NULL;
-
-        if (ticket_jp_string(jp, &s, &len, buf, sizeof(buf), &heap) != 0) {
-            return NULL;
+        if (ticket_jp_string(jp, &s, &len) != 0) {
+            return -1;
         }
 
-        value = json_stringn_nocheck(s, len);
-        free(heap);
-        return value;
+        v = ticket_jp_node(jp, TICKET_JV_STRING);
+        if (v == NULL) {
+            return -1;
+        }
+
+        v->u.s = s;
+        v->n = (uint32_t) len;
+        return 0;
 
     case 't':
-        return ticket_jp_literal(jp, "true", 4, json_true());
+        return ticket_jp_literal(jp, "true", 4, TICKET_JV_TRUE);
 
     case 'f':
-        return ticket_jp_literal(jp, "false", 5, json_false());
+        return ticket_jp_literal(jp, "false", 5, TICKET_JV_FALSE);
 
     case 'n':
-        return ticket_jp_literal(jp, "null", 4, json_null());
+        return ticket_jp_literal(jp, "null", 4, TICKET_JV_NULL);
 
     default:
         return ticket_jp_number(jp);
@@ -177,157 +241,244 @@ ticket_jp_value(ticket_jp_t *jp)
 
 /* at '{' */
 
-static json_t *
+static int
 ticket_jp_object(ticket_jp_t *jp)
 {
-    char         buf[256], *heap;
-    size_t       len, n;
-    json_t      *obj, *value;
-    const char  *key;
+    size_t        len;
+    uint32_t      obj, members;
+    const char   *key;
+    ticket_jv_t  *v;
 
     if (++jp->depth > TICKET_MAX_DEPTH) {
-        return NULL;
+        return -1;
     }
 
     jp->p++;
 
-    obj = json_object();
-    if (obj == NULL) {
-        return NULL;
+    obj = jp->n;
+    if (ticket_jp_node(jp, TICKET_JV_OBJECT) == NULL) {
+        return -1;
     }
+
+    members = 0;
 
     ticket_jp_skip_ws(jp);
 
     if (jp->p < jp->end && *jp->p == '}') {
         jp->p++;
         jp->depth--;
-        return obj;
+        return 0;
     }
 
     for ( ;; ) {
-        if (jp->p == jp->end || *jp->p != '"') {
-            goto failed;
+        if (jp->p == jp->end || *jp->p != '"'
+            || ticket_jp_string(jp, &key, &len) != 0)
+        {
+            return -1;
         }
 
-        heap = NULL;
-
-        if (ticket_jp_string(jp, &key, &len, buf, sizeof(buf), &heap) != 0) {
-            goto failed;
+        v = ticket_jp_node(jp, TICKET_JV_STRING);
+        if (v == NULL) {
+            return -1;
         }
+
+        v->u.s = key;
+        v->n = (uint32_t) len;
 
         ticket_jp_skip_ws(jp);
 
         if (jp->p == jp->end || *jp->p != ':') {
-            free(heap);
-            goto failed;
+            return -1;
         }
 
         jp->p++;
         ticket_jp_skip_ws(jp);
 
-        value = ticket_jp_value(jp);
-
-        /*
-         * A duplicate name replaces the member and leaves the size as it
-         * was: refused so, with one hash lookup instead of two.
-         */
-
-        n = json_object_size(obj);
-
-        if (value == NULL
-            || json_object_setn_new_nocheck(obj, key, len, value) != 0
-            || json_object_size(obj) != n + 1)
-        {
-            free(heap);
-            goto failed;
+        if (ticket_jp_value(jp) != 0) {
+            return -1;
         }
 
-        free(heap);
+        members++;
 
         ticket_jp_skip_ws(jp);
 
         if (jp->p == jp->end) {
-            goto failed;
+            return -1;
         }
 
         if (*jp->p == '}') {
-            jp->p++;
-            jp->depth--;
-            return obj;
+            break;
         }
 
         if (*jp->p != ',') {
-            goto failed;
+            return -1;
         }
 
         jp->p++;
         ticket_jp_skip_ws(jp);
     }
 
-failed:
+    jp->p++;
+    jp->depth--;
 
-    json_decref(obj);
-    return NULL;
+    jp->v[obj].n = members;
+    jp->v[obj].span = jp->n - obj;
+
+    return ticket_jp_unique(jp, obj);
+}
+
+
+/*
+ * No two members of the object at index obj share a name (compared
+ * unescaped, as jansson compares them).  A few are compared pairwise;
+ * more go through a hash table with a per-process random seed, so that
+ * no chosen set of names makes the check quadratic.
+ */
+
+static int
+ticket_jp_unique(ticket_jp_t *jp, uint32_t obj)
+{
+    size_t              size, h, i, j, m, cnt;
+    uint32_t           *table, idx[8];
+    const ticket_jv_t  *k, *o, *v;
+
+    static uint32_t     seed;
+
+    m = jp->v[obj].n;
+
+    if (m < 2) {
+        return 0;
+    }
+
+    v = jp->v;
+
+    if (m <= sizeof(idx) / sizeof(idx[0])) {
+        k = &v[obj + 1];
+
+        for (i = 0; i < m; i++) {
+            idx[i] = (uint32_t) (k - v);
+
+            for (j = 0; j < i; j++) {
+                o = &v[idx[j]];
+
+                if (o->n == k->n && memcmp(o->u.s, k->u.s, k->n) == 0) {
+                    return -1;
+                }
+            }
+
+            k = k + 1 + k[1].span;
+        }
+
+        return 0;
+    }
+
+    if (seed == 0) {
+        seed = ticket_json_seed();
+    }
+
+    for (size = 16; size < 2 * m; size *= 2) { /* void */ }
+
+    table = jp->a->alloc(jp->a->data, size * sizeof(uint32_t));
+    if (table == NULL) {
+        return -1;
+    }
+
+    memset(table, 0, size * sizeof(uint32_t));
+
+    k = &v[obj + 1];
+
+    for (i = 0; i < m; i++) {
+        h = seed;
+
+        for (cnt = 0; cnt < k->n; cnt++) {
+            h = (h ^ (unsigned char) k->u.s[cnt]) * 16777619u;
+            h &= 0xffffffffu;
+        }
+
+        h ^= h >> 15;
+        h &= size - 1;
+
+        /* table holds index + 1: 0 is empty */
+
+        while (table[h] != 0) {
+            o = &v[table[h] - 1];
+
+            if (o->n == k->n && memcmp(o->u.s, k->u.s, k->n) == 0) {
+                return -1;
+            }
+
+            h = (h + 1) & (size - 1);
+        }
+
+        table[h] = (uint32_t) (k - v) + 1;
+
+        k = k + 1 + k[1].span;
+    }
+
+    return 0;
 }
 
 
 /* at '[' */
 
-static json_t *
+static int
 ticket_jp_array(ticket_jp_t *jp)
 {
-    json_t  *arr, *value;
+    uint32_t  arr, elements;
 
     if (++jp->depth > TICKET_MAX_DEPTH) {
-        return NULL;
+        return -1;
     }
 
     jp->p++;
 
-    arr = json_array();
-    if (arr == NULL) {
-        return NULL;
+    arr = jp->n;
+    if (ticket_jp_node(jp, TICKET_JV_ARRAY) == NULL) {
+        return -1;
     }
+
+    elements = 0;
 
     ticket_jp_skip_ws(jp);
 
     if (jp->p < jp->end && *jp->p == ']') {
         jp->p++;
         jp->depth--;
-        return arr;
+        return 0;
     }
 
     for ( ;; ) {
-        value = ticket_jp_value(jp);
-
-        if (value == NULL || json_array_append_new(arr, value) != 0) {
-            goto failed;
+        if (ticket_jp_value(jp) != 0) {
+            return -1;
         }
+
+        elements++;
 
         ticket_jp_skip_ws(jp);
 
         if (jp->p == jp->end) {
-            goto failed;
+            return -1;
         }
 
         if (*jp->p == ']') {
-            jp->p++;
-            jp->depth--;
-            return arr;
+            break;
         }
 
         if (*jp->p != ',') {
-            goto failed;
+            return -1;
         }
 
         jp->p++;
         ticket_jp_skip_ws(jp);
     }
 
-failed:
+    jp->p++;
+    jp->depth--;
 
-    json_decref(arr);
-    return NULL;
+    jp->v[arr].n = elements;
+    jp->v[arr].span = jp->n - arr;
+
+    return 0;
 }
 
 
@@ -337,15 +488,15 @@ failed:
  * fit json_int_t; else a real, refused only when it overflows.
  */
 
-static json_t *
+static int
 ticket_jp_number(ticket_jp_t *jp)
 {
-    int                   real;
+    int                   real, rc;
     char                  buf[64], *text, *end;
     size_t                n;
-    json_t               *value;
     double                d;
     json_int_t            i;
+    ticket_jv_t          *v;
     const unsigned char  *p, *start;
 
     start = jp->p;
@@ -357,7 +508,7 @@ ticket_jp_number(ticket_jp_t *jp)
     }
 
     if (p == jp->end || *p < '0' || *p > '9') {
-        return NULL;
+        return -1;
     }
 
     if (*p == '0') {
@@ -373,7 +524,7 @@ ticket_jp_number(ticket_jp_t *jp)
         p++;
 
         if (p == jp->end || *p < '0' || *p > '9') {
-            return NULL;
+            return -1;
         }
 
         while (p < jp->end && *p >= '0' && *p <= '9') {
@@ -391,7 +542,7 @@ ticket_jp_number(ticket_jp_t *jp)
         }
 
         if (p == jp->end || *p < '0' || *p > '9') {
-            return NULL;
+            return -1;
         }
 
         while (p < jp->end && *p >= '0' && *p <= '9') {
@@ -414,23 +565,27 @@ ticket_jp_number(ticket_jp_t *jp)
         text = buf;
 
     } else {
-        text = malloc(n + 1);
+        text = jp->a->alloc(jp->a->data, n + 1);
         if (text == NULL) {
-            return NULL;
+            return -1;
         }
     }
 
     memcpy(text, start, n);
     text[n] = '\0';
 
-    value = NULL;
+    rc = -1;
     errno = 0;
 
     if (!real) {
         i = (json_int_t) strtoll(text, &end, 10);
 
         if (errno != ERANGE && end == text + n) {
-            value = json_integer(i);
+            v = ticket_jp_node(jp, TICKET_JV_INTEGER);
+            if (v != NULL) {
+                v->u.i = (int64_t) i;
+                rc = 0;
+            }
         }
 
     } else {
@@ -439,48 +594,48 @@ ticket_jp_number(ticket_jp_t *jp)
         if (!((d == HUGE_VAL || d == -HUGE_VAL) && errno == ERANGE)
             && end == text + n)
         {
-            value = json_real(d);
+            v = ticket_jp_node(jp, TICKET_JV_REAL);
+            if (v != NULL) {
+                v->u.d = d;
+                rc = 0;
+            }
         }
     }
 
-    if (text != buf) {
-        free(text);
-    }
-
-    if (value != NULL) {
+    if (rc == 0) {
         jp->p = p;
     }
 
-    return value;
+    return rc;
 }
 
 
-static json_t *
-ticket_jp_literal(ticket_jp_t *jp, const char *word, size_t n, json_t *value)
+static int
+ticket_jp_literal(ticket_jp_t *jp, const char *word, size_t n,
+    ticket_jv_type_t type)
 {
     if ((size_t) (jp->end - jp->p) < n || memcmp(jp->p, word, n) != 0) {
-        return NULL;
+        return -1;
     }
 
     jp->p += n;
 
-    return value;
+    return ticket_jp_node(jp, type) ? 0 : -1;
 }
 
 
 /*
  * A string at '"': checked whole first (no control byte, valid UTF-8,
  * every escape well formed), then handed out as it stands when it has
- * no escape, the usual case, else unescaped into BUF, or into *HEAP when
- * BUF is too small (the caller frees it).  An escaped string is never
- * longer unescaped than written.
+ * no escape, the usual case, else unescaped into the document's memory.
+ * An escaped string is never longer unescaped than written.
  */
 
 static int
-ticket_jp_string(ticket_jp_t *jp, const char **s, size_t *len, char *buf,
-    size_t size, char **heap)
+ticket_jp_string(ticket_jp_t *jp, const char **s, size_t *len)
 {
     int                   escaped;
+    char                 *buf;
     size_t                n;
     const unsigned char  *p, *start;
 
@@ -550,18 +705,12 @@ ticket_jp_string(ticket_jp_t *jp, const char **s, size_t *len, char *buf,
         return 0;
     }
 
-    if (n > size) {
-        *heap = malloc(n);
-        if (*heap == NULL) {
-            return -1;
-        }
-
-        buf = *heap;
+    buf = jp->a->alloc(jp->a->data, n);
+    if (buf == NULL) {
+        return -1;
     }
 
     if (ticket_jp_unescape(start, p, buf, len) != 0) {
-        free(*heap);
-        *heap = NULL;
         return -1;
     }
 
@@ -684,12 +833,131 @@ ticket_jp_hex4(const unsigned char *p, unsigned *value)
 }
 
 
-json_t *
-ticket_json_path(json_t *obj, const char *path, size_t len)
+/* the seed of ticket_jp_unique()'s hash: random, never 0 */
+
+static uint32_t
+ticket_json_seed(void)
 {
-    size_t       n;
-    json_t      *value;
-    const char  *p, *end, *dot;
+    uint32_t  seed;
+
+    if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != (ssize_t) sizeof(seed))
+    {
+        /* no entropy yet: still differs between processes and starts */
+        seed = (uint32_t) time(NULL) ^ ((uint32_t) getpid() << 16);
+    }
+
+    return seed | 1;
+}
+
+
+const ticket_jv_t *
+ticket_jv_getn(const ticket_jv_t *obj, const char *name, size_t len)
+{
+    uint32_t            i;
+    const ticket_jv_t  *k;
+
+    if (obj == NULL || obj->vtype != TICKET_JV_OBJECT) {
+        return NULL;
+    }
+
+    k = obj + 1;
+
+    for (i = 0; i < obj->n; i++) {
+        if (k->n == len && memcmp(k->u.s, name, len) == 0) {
+            return k + 1;
+        }
+
+        k = k + 1 + k[1].span;
+    }
+
+    return NULL;
+}
+
+
+const ticket_jv_t *
+ticket_jv_get(const ticket_jv_t *obj, const char *name)
+{
+    return ticket_jv_getn(obj, name, strlen(name));
+}
+
+
+json_t *
+ticket_jv_to_json(const ticket_jv_t *v)
+{
+    uint32_t            i;
+    json_t             *json, *elt;
+    const ticket_jv_t  *k, *e;
+
+    if (v == NULL) {
+        return NULL;
+    }
+
+    switch (v->vtype) {
+
+    case TICKET_JV_OBJECT:
+        json = json_object();
+        k = v + 1;
+
+        for (i = 0; json != NULL && i < v->n; i++) {
+            elt = ticket_jv_to_json(k + 1);
+
+            if (elt == NULL
+                || json_object_setn_new_nocheck(json, k->u.s, k->n, elt) != 0)
+            {
+                json_decref(json);
+                return NULL;
+            }
+
+            k = k + 1 + k[1].span;
+        }
+
+        return json;
+
+    case TICKET_JV_ARRAY:
+        json = json_array();
+
+        ticket_jv_foreach(v, i, e) {
+            if (json == NULL) {
+                break;
+            }
+
+            elt = ticket_jv_to_json(e);
+
+            if (elt == NULL || json_array_append_new(json, elt) != 0) {
+                json_decref(json);
+                return NULL;
+            }
+        }
+
+        return json;
+
+    case TICKET_JV_STRING:
+        return json_stringn_nocheck(v->u.s, v->n);
+
+    case TICKET_JV_INTEGER:
+        return json_integer((json_int_t) v->u.i);
+
+    case TICKET_JV_REAL:
+        return json_real(v->u.d);
+
+    case TICKET_JV_TRUE:
+        return json_true();
+
+    case TICKET_JV_FALSE:
+        return json_false();
+
+    default:
+        return json_null();
+    }
+}
+
+
+const ticket_jv_t *
+ticket_json_path(const ticket_jv_t *obj, const char *path, size_t len)
+{
+    size_t              n;
+    const ticket_jv_t  *value;
+    const char         *p, *end, *dot;
 
     if (obj == NULL || path == NULL || len == 0) {
         return NULL;
@@ -700,11 +968,9 @@ ticket_json_path(json_t *obj, const char *path, size_t len)
      * (Auth0's "https://example.com/roles"); only then a dotted path.
      */
 
-    if (json_is_object(obj)) {
-        value = json_object_getn(obj, path, len);
-        if (value != NULL) {
-            return value;
-        }
+    value = ticket_jv_getn(obj, path, len);
+    if (value != NULL) {
+        return value;
     }
 
     p = path;
@@ -714,11 +980,11 @@ ticket_json_path(json_t *obj, const char *path, size_t len)
         dot = memchr(p, '.', (size_t) (end - p));
         n = (size_t) ((dot ? dot : end) - p);
 
-        if (n == 0 || !json_is_object(obj)) {
+        if (n == 0) {
             return NULL;
         }
 
-        obj = json_object_getn(obj, p, n);
+        obj = ticket_jv_getn(obj, p, n);
         if (obj == NULL) {
             return NULL;
         }
@@ -733,61 +999,57 @@ ticket_json_path(json_t *obj, const char *path, size_t len)
 
 
 size_t
-ticket_json_text(json_t *value, char *buf, size_t size)
+ticket_json_text(const ticket_jv_t *value, char *buf, size_t size)
 {
-    int          n;
-    char        *dump;
-    char         num[32];
-    size_t       i, off, len;
-    json_t      *elt;
-    const char  *s;
+    int                 n;
+    char               *dump;
+    char                num[32];
+    size_t              len, off;
+    json_t             *json;
+    uint32_t            i;
+    const ticket_jv_t  *elt;
 
     if (value == NULL) {
         return 0;
     }
 
-    switch (json_typeof(value)) {
+    switch (value->vtype) {
 
-    case JSON_STRING:
-        return ticket_json_put(buf, size, 0, json_string_value(value),
-                               json_string_length(value));
+    case TICKET_JV_STRING:
+        return ticket_json_put(buf, size, 0, value->u.s, value->n);
 
-    case JSON_INTEGER:
-        n = snprintf(num, sizeof(num), "%lld",
-                     (long long) json_integer_value(value));
+    case TICKET_JV_INTEGER:
+        n = snprintf(num, sizeof(num), "%lld", (long long) value->u.i);
         if (n < 0 || (size_t) n >= sizeof(num)) {
             return 0;
         }
 
         return ticket_json_put(buf, size, 0, num, (size_t) n);
 
-    case JSON_TRUE:
+    case TICKET_JV_TRUE:
         return ticket_json_put(buf, size, 0, "true", 4);
 
-    case JSON_FALSE:
+    case TICKET_JV_FALSE:
         return ticket_json_put(buf, size, 0, "false", 5);
 
-    case JSON_NULL:
+    case TICKET_JV_NULL:
         return 0;
 
-    case JSON_ARRAY:
-        json_array_foreach(value, i, elt) {
-            if (!json_is_string(elt)) {
+    case TICKET_JV_ARRAY:
+        ticket_jv_foreach(value, i, elt) {
+            if (elt->vtype != TICKET_JV_STRING) {
                 goto dump;
             }
         }
 
         off = 0;
 
-        json_array_foreach(value, i, elt) {
+        ticket_jv_foreach(value, i, elt) {
             if (i > 0) {
                 off = ticket_json_put(buf, size, off, ",", 1);
             }
 
-            s = json_string_value(elt);
-            len = json_string_length(elt);
-
-            off = ticket_text_element(buf, size, off, s, len);
+            off = ticket_text_element(buf, size, off, elt->u.s, elt->n);
         }
 
         return off;
@@ -799,11 +1061,19 @@ ticket_json_text(json_t *value, char *buf, size_t size)
 dump:
 
     /*
-     * Reals as jansson writes them: 17 significant digits, so that the
-     * text reads back as the same double ("0.10000000000000001").
+     * Reals, objects and mixed arrays as jansson writes them, which is
+     * rare enough to go through it: reals with 17 significant digits, so
+     * that the text reads back as the same double ("0.10000000000000001").
      */
 
-    dump = json_dumps(value, JSON_ENCODE_ANY|JSON_COMPACT|TICKET_JSON_REALS);
+    json = ticket_jv_to_json(value);
+    if (json == NULL) {
+        return 0;
+    }
+
+    dump = json_dumps(json, JSON_ENCODE_ANY|JSON_COMPACT|TICKET_JSON_REALS);
+    json_decref(json);
+
     if (dump == NULL) {
         return 0;
     }
@@ -976,6 +1246,33 @@ ticket_utf8_len(const unsigned char *p, size_t n)
 
 
 /*
+ * Whether all eight bytes of x (in any order) stay as they are in a JSON
+ * string: none below 0x20, none above 0x7e (DEL and UTF-8 are looked at
+ * one by one), no '"' and no '\\'.  Each test is exact for "some byte"
+ * (the carries of one lane can only mark a lane above one that is
+ * marked already), which is all that is asked.
+ */
+
+#define TICKET_JSON_ONES   0x0101010101010101ULL
+#define TICKET_JSON_HIGHS  0x8080808080808080ULL
+
+static inline int
+ticket_json_plain8(uint64_t x)
+{
+    uint64_t  lo, hi, q, b;
+
+    lo = (x - TICKET_JSON_ONES * 0x20) & ~x & TICKET_JSON_HIGHS;
+    hi = (x + TICKET_JSON_ONES) | x;
+    q = x ^ (TICKET_JSON_ONES * '"');
+    q = (q - TICKET_JSON_ONES) & ~q;
+    b = x ^ (TICKET_JSON_ONES * '\\');
+    b = (b - TICKET_JSON_ONES) & ~b;
+
+    return ((lo | hi | q | b) & TICKET_JSON_HIGHS) == 0;
+}
+
+
+/*
  * One code path run twice, as ngx_escape_json() does: first with no
  * destination, counting, then writing.  Every decision that changes a
  * length is taken from the input alone, so the count is exactly what
@@ -986,7 +1283,8 @@ void
 ticket_json_escape_out(ticket_json_out_t *out, const char *s, size_t len)
 {
     char                  esc[6];
-    size_t                i, run, n;
+    size_t                i, run, n, stop;
+    uint64_t              x;
     unsigned char         c;
     const unsigned char  *p;
 
@@ -1001,69 +1299,92 @@ ticket_json_escape_out(ticket_json_out_t *out, const char *s, size_t len)
     /* bytes that stay as they are are copied in runs, [run, i) */
 
     while (i < len) {
-        c = p[i];
 
-        if (c >= 0x80) {
-            n = ticket_utf8_len(p + i, len - i);
-            if (n != 0) {
-                i += n;
+        /*
+         * Eight bytes at a time while none needs a look, the usual case
+         * (names, addresses, paths); else the next eight byte by byte (a
+         * character may end past them).
+         */
+
+        if (len - i >= 8) {
+            memcpy(&x, p + i, 8);
+
+            if (ticket_json_plain8(x)) {
+                i += 8;
+                continue;
+            }
+
+            stop = i + 8;
+
+        } else {
+            stop = len;
+        }
+
+        while (i < stop) {
+            c = p[i];
+
+            if (c >= 0x80) {
+                n = ticket_utf8_len(p + i, len - i);
+                if (n != 0) {
+                    i += n;
+                    continue;
+                }
+
+                ticket_json_out(out, s + run, i - run);
+                ticket_json_out(out, "\\ufffd", 6);
+                run = ++i;
+                continue;
+            }
+
+            if (ticket_json_class[c] == 1) {
+                i++;
                 continue;
             }
 
             ticket_json_out(out, s + run, i - run);
-            ticket_json_out(out, "\\ufffd", 6);
+
+            esc[0] = '\\';
+            n = 2;
+
+            switch (c) {
+
+            case '"':
+            case '\\':
+                esc[1] = (char) c;
+                break;
+
+            case '\n':
+                esc[1] = 'n';
+                break;
+
+            case '\r':
+                esc[1] = 'r';
+                break;
+
+            case '\t':
+                esc[1] = 't';
+                break;
+
+            case '\b':
+                esc[1] = 'b';
+                break;
+
+            case '\f':
+                esc[1] = 'f';
+                break;
+
+            default:
+                esc[1] = 'u';
+                esc[2] = '0';
+                esc[3] = '0';
+                esc[4] = ticket_json_hex[c >> 4];
+                esc[5] = ticket_json_hex[c & 0x0f];
+                n = 6;
+            }
+
+            ticket_json_out(out, esc, n);
             run = ++i;
-            continue;
         }
-
-        if (ticket_json_class[c] == 1) {
-            i++;
-            continue;
-        }
-
-        ticket_json_out(out, s + run, i - run);
-
-        esc[0] = '\\';
-        n = 2;
-
-        switch (c) {
-
-        case '"':
-        case '\\':
-            esc[1] = (char) c;
-            break;
-
-        case '\n':
-            esc[1] = 'n';
-            break;
-
-        case '\r':
-            esc[1] = 'r';
-            break;
-
-        case '\t':
-            esc[1] = 't';
-            break;
-
-        case '\b':
-            esc[1] = 'b';
-            break;
-
-        case '\f':
-            esc[1] = 'f';
-            break;
-
-        default:
-            esc[1] = 'u';
-            esc[2] = '0';
-            esc[3] = '0';
-            esc[4] = ticket_json_hex[c >> 4];
-            esc[5] = ticket_json_hex[c & 0x0f];
-            n = 6;
-        }
-
-        ticket_json_out(out, esc, n);
-        run = ++i;
     }
 
     ticket_json_out(out, s + run, len - run);

@@ -14,17 +14,43 @@
 #include "ticket_types.h"
 
 
-/* strict JSON: objects only at top level, no duplicate member names, no
- * NUL escapes, valid UTF-8, nesting at most TICKET_MAX_DEPTH. */
+/*
+ * Strict JSON: an object at the top, no duplicate member names, no NUL
+ * escapes, valid UTF-8, nesting at most TICKET_MAX_DEPTH.  Parsed flat
+ * (ticket_jv_t) into a's memory, strings pointing into buf where they
+ * hold no escape: buf and a's memory must outlive the nodes.  The root
+ * object, or NULL.
+ */
+const ticket_jv_t *ticket_jv_parse(const char *buf, size_t len,
+    const ticket_alloc_t *a);
 
+/* the same rules, as jansson values: for code off the request path */
 json_t *ticket_json_parse_object(const char *buf, size_t len);
+
+/* v as a jansson value (a new reference), or NULL */
+json_t *ticket_jv_to_json(const ticket_jv_t *v);
+
+/* the member of obj named name (len bytes); NULL if none or no object */
+const ticket_jv_t *ticket_jv_getn(const ticket_jv_t *obj, const char *name,
+    size_t len);
+const ticket_jv_t *ticket_jv_get(const ticket_jv_t *obj, const char *name);
+
+#define ticket_jv_is(v, t)        ((v) != NULL && (v)->vtype == (t))
+#define ticket_jv_is_string(v)    ticket_jv_is(v, TICKET_JV_STRING)
+#define ticket_jv_is_array(v)     ticket_jv_is(v, TICKET_JV_ARRAY)
+
+/* an array's elements: i counts, elt moves from one to the next */
+#define ticket_jv_foreach(arr, i, elt)                                       \
+    for ((i) = 0, (elt) = (arr) + 1; (i) < (arr)->n;                         \
+         (i)++, (elt) += (elt)->span)
 
 /*
  * A claim from an object by PATH: the member named exactly PATH when
  * there is one (Auth0's "https://example.com/roles"), else PATH as dotted
  * names ("realm_access.roles"); NULL if absent.
  */
-json_t *ticket_json_path(json_t *obj, const char *path, size_t len);
+const ticket_jv_t *ticket_json_path(const ticket_jv_t *obj, const char *path,
+    size_t len);
 
 /*
  * Text of a claim value for variables and headers: a string as it is,
@@ -33,7 +59,7 @@ json_t *ticket_json_path(json_t *obj, const char *path, size_t len);
  * anything else compact JSON.  Returns the length needed; writes at most
  * size bytes to buf (buf may be NULL if size 0).
  */
-size_t ticket_json_text(json_t *value, char *buf, size_t size);
+size_t ticket_json_text(const ticket_jv_t *value, char *buf, size_t size);
 
 /*
  * One element of a comma-joined list (array claims, $ticket_roles): ","

@@ -15,6 +15,7 @@
 
 #include <openssl/evp.h>
 
+#include "ticket_alloc.h"
 #include "ticket_b64.h"
 #include "ticket_json.h"
 #include "ticket_parse.h"
@@ -28,9 +29,9 @@ static ticket_reason_t ticket_parse_kind(ticket_t *t,
     const ticket_policy_t *p);
 static ticket_reason_t ticket_parse_jti(ticket_t *t, const char *token,
     size_t len, const ticket_policy_t *p);
-static int ticket_get_string(ticket_t *t, json_t *obj, const char *what,
+static int ticket_get_string(ticket_t *t, const ticket_jv_t *obj, const char *what,
     const char *name, int required, int nonempty, ticket_str_t *str);
-static int ticket_get_time(ticket_t *t, json_t *obj, const char *name,
+static int ticket_get_time(ticket_t *t, const ticket_jv_t *obj, const char *name,
     int required, int64_t *v, int *present);
 static ticket_reason_t ticket_malformed(ticket_t *t, const char *fmt, ...)
 #if defined(__GNUC__)
@@ -39,7 +40,7 @@ static ticket_reason_t ticket_malformed(ticket_t *t, const char *fmt, ...)
     ;
 static void ticket_why_name(char *dst, size_t size, const char *name,
     size_t len);
-static int ticket_is_string_array(json_t *value);
+static int ticket_is_string_array(const ticket_jv_t *value);
 static ticket_reason_t ticket_parse_lists(ticket_t *t);
 
 
@@ -60,25 +61,32 @@ ticket_init(ticket_t *t)
 void
 ticket_free(ticket_t *t)
 {
-    json_decref(t->header);
-    json_decref(t->claims);
+    ticket_heap_free(&t->heap);
+    ticket_reset(t);
+}
 
-    if (!t->restored) {
-        /* a restored ticket's lists and text live in the caller's buffer */
-        free(t->sig);
-        free(t->roles_list.values);
-    }
 
-    free(t->payload);
+void
+ticket_reset(ticket_t *t)
+{
+    void            *heap;
+    ticket_alloc_t   alloc;
 
-    ticket_init(t);
+    heap = t->heap;
+    alloc = t->alloc;
+
+    memset(t, 0, sizeof(ticket_t));
+
+    t->heap = heap;
+    t->alloc = alloc;
 }
 
 
 int
 ticket_claims_load(ticket_t *t)
 {
-    const char  *p, *dot;
+    const char      *p, *dot;
+    ticket_alloc_t   a;
 
     if (t->claims != NULL) {
         return 0;
@@ -111,7 +119,9 @@ ticket_claims_load(ticket_t *t)
         return -1;
     }
 
-    t->claims = ticket_json_parse_object(t->payload, t->payload_len);
+    ticket_allocator(t, &a);
+
+    t->claims = ticket_jv_parse(t->payload, t->payload_len, &a);
 
     return t->claims ? 0 : -1;
 }
@@ -119,7 +129,7 @@ ticket_claims_load(ticket_t *t)
 
 /*
  * The claims segment p (plen bytes, at most TICKET_MAX_SIZE) decoded into
- * t->payload, malloc'd: 0; -1 out of memory; -2 not base64url.
+ * t->payload, from t's memory: 0; -1 out of memory; -2 not base64url.
  */
 
 static int
@@ -127,14 +137,13 @@ ticket_decode_claims(ticket_t *t, const char *p, size_t plen)
 {
     long  n;
 
-    t->payload = malloc(plen * 3 / 4 + 3);
+    t->payload = ticket_alloc(t, plen * 3 / 4 + 3);
     if (t->payload == NULL) {
         return -1;
     }
 
     n = ticket_b64url_decode((unsigned char *) t->payload, p, plen);
     if (n < 0) {
-        free(t->payload);
         t->payload = NULL;
         return -2;
     }
@@ -146,8 +155,9 @@ ticket_decode_claims(ticket_t *t, const char *p, size_t plen)
 
 
 /*
- * t is reinitialised here: a ticket parsed before must have been freed.
- * On any error t holds whatever was decoded so far, for ticket_free().
+ * t is reset here (ticket_reset()): it must have been through
+ * ticket_init(), and a ticket parsed before is best freed first.  On any
+ * error t holds whatever was decoded so far, for ticket_free().
  */
 
 ticket_reason_t
@@ -173,10 +183,12 @@ ticket_parse_policy(ticket_t *t, const char *token, size_t len,
     long              n;
     size_t            hlen, plen, slen;
     const char       *dot1, *dot2, *p, *s;
-    unsigned char    *buf, hbuf[384];
+    unsigned char    *buf;
+    ticket_alloc_t    a;
     ticket_reason_t   rc;
 
-    ticket_init(t);
+    ticket_reset(t);
+    ticket_allocator(t, &a);
 
     if (token == NULL || len == 0) {
         return ticket_malformed(t, "empty");
@@ -224,7 +236,7 @@ ticket_parse_policy(ticket_t *t, const char *token, size_t len,
      * len is at most TICKET_MAX_SIZE, so none of these sizes overflows.
      */
 
-    t->sig = malloc(slen * 3 / 4 + 3);
+    t->sig = ticket_alloc(t, slen * 3 / 4 + 3);
     if (t->sig == NULL) {
         return ticket_malformed(t, "out of memory");
     }
@@ -236,44 +248,31 @@ ticket_parse_policy(ticket_t *t, const char *token, size_t len,
 
     t->sig_len = (size_t) n;
 
-    /* a header is some tens of bytes: decoded on the stack when it fits */
+    /* the header's and the claims' text stay while t lives: the parsed
+     * strings point into them */
 
-    if (hlen * 3 / 4 + 3 <= sizeof(hbuf)) {
-        buf = hbuf;
-
-    } else {
-        buf = malloc(hlen * 3 / 4 + 3);
-        if (buf == NULL) {
-            return ticket_malformed(t, "out of memory");
-        }
+    buf = ticket_alloc(t, hlen * 3 / 4 + 3);
+    if (buf == NULL) {
+        return ticket_malformed(t, "out of memory");
     }
 
     n = ticket_b64url_decode(buf, token, hlen);
     if (n < 0) {
-        (void) ticket_malformed(t, "header segment not base64url");
-        goto malformed;
+        return ticket_malformed(t, "header segment not base64url");
     }
 
     hlen = (size_t) n;
-
-    /* the claims text stays while t lives (ticket_free() frees it) */
 
     switch (ticket_decode_claims(t, p, plen)) {
     case 0:
         break;
     case -1:
-        (void) ticket_malformed(t, "out of memory");
-        goto malformed;
+        return ticket_malformed(t, "out of memory");
     default:
-        (void) ticket_malformed(t, "claims segment not base64url");
-        goto malformed;
+        return ticket_malformed(t, "claims segment not base64url");
     }
 
-    t->header = ticket_json_parse_object((char *) buf, hlen);
-
-    if (buf != hbuf) {
-        free(buf);
-    }
+    t->header = ticket_jv_parse((char *) buf, hlen, &a);
 
     if (t->header == NULL) {
         return ticket_malformed(t, "header not a strict JSON object "
@@ -286,7 +285,7 @@ ticket_parse_policy(ticket_t *t, const char *token, size_t len,
         return rc;
     }
 
-    t->claims = ticket_json_parse_object(t->payload, t->payload_len);
+    t->claims = ticket_jv_parse(t->payload, t->payload_len, &a);
     if (t->claims == NULL) {
         return ticket_malformed(t, "claims not a strict JSON object "
                                 "(syntax, duplicate member, NUL, UTF-8 or "
@@ -299,14 +298,6 @@ ticket_parse_policy(ticket_t *t, const char *token, size_t len,
     }
 
     return ticket_parse_lists(t);
-
-malformed:
-
-    if (buf != hbuf) {
-        free(buf);
-    }
-
-    return TICKET_MALFORMED;
 }
 
 
@@ -319,31 +310,32 @@ malformed:
 static ticket_reason_t
 ticket_parse_lists(ticket_t *t)
 {
-    size_t         n, i, nroles, naud;
-    json_t        *elt;
-    const char    *p, *end, *word;
-    ticket_str_t  *v;
+    size_t              n, nroles, naud;
+    uint32_t            i;
+    const char         *p, *end, *word;
+    ticket_str_t       *v;
+    const ticket_jv_t  *elt;
 
     nroles = 0;
 
-    if (json_is_array(t->roles)) {
-        nroles = json_array_size(t->roles);
+    if (ticket_jv_is_array(t->roles)) {
+        nroles = t->roles->n;
 
-    } else if (json_is_string(t->roles)) {
+    } else if (ticket_jv_is_string(t->roles)) {
         /* at most one word a character pair */
-        nroles = json_string_length(t->roles) / 2 + 1;
+        nroles = t->roles->n / 2 + 1;
     }
 
     naud = 0;
 
-    if (json_is_array(t->aud)) {
-        naud = json_array_size(t->aud);
+    if (ticket_jv_is_array(t->aud)) {
+        naud = t->aud->n;
 
     } else if (t->aud != NULL) {
         naud = 1;
     }
 
-    v = malloc((nroles + naud + 1) * sizeof(ticket_str_t));
+    v = ticket_alloc(t, (nroles + naud + 1) * sizeof(ticket_str_t));
     if (v == NULL) {
         return ticket_malformed(t, "out of memory");
     }
@@ -351,16 +343,16 @@ ticket_parse_lists(ticket_t *t)
     t->roles_list.values = v;
     n = 0;
 
-    if (json_is_array(t->roles)) {
-        json_array_foreach(t->roles, i, elt) {
-            v[n].data = json_string_value(elt);
-            v[n].len = json_string_length(elt);
+    if (ticket_jv_is_array(t->roles)) {
+        ticket_jv_foreach(t->roles, i, elt) {
+            v[n].data = elt->u.s;
+            v[n].len = elt->n;
             n++;
         }
 
-    } else if (json_is_string(t->roles)) {
-        p = json_string_value(t->roles);
-        end = p + json_string_length(t->roles);
+    } else if (ticket_jv_is_string(t->roles)) {
+        p = t->roles->u.s;
+        end = p + t->roles->n;
 
         while (p < end) {
             while (p < end && *p == ' ') {
@@ -385,17 +377,17 @@ ticket_parse_lists(ticket_t *t)
     t->aud_list.values = v + n;
     t->aud_list.n = 0;
 
-    if (json_is_array(t->aud)) {
-        json_array_foreach(t->aud, i, elt) {
-            v[n].data = json_string_value(elt);
-            v[n].len = json_string_length(elt);
+    if (ticket_jv_is_array(t->aud)) {
+        ticket_jv_foreach(t->aud, i, elt) {
+            v[n].data = elt->u.s;
+            v[n].len = elt->n;
             n++;
             t->aud_list.n++;
         }
 
     } else if (t->aud != NULL) {
-        v[n].data = json_string_value(t->aud);
-        v[n].len = json_string_length(t->aud);
+        v[n].data = t->aud->u.s;
+        v[n].len = t->aud->n;
         t->aud_list.n = 1;
     }
 
@@ -406,12 +398,12 @@ ticket_parse_lists(ticket_t *t)
 static ticket_reason_t
 ticket_parse_header(ticket_t *t)
 {
-    size_t   i;
-    json_t  *alg;
+    size_t              i;
+    const ticket_jv_t  *alg;
 
     /* no extension is understood, so none may be critical */
 
-    if (json_object_get(t->header, "crit") != NULL) {
+    if (ticket_jv_get(t->header, "crit") != NULL) {
         return ticket_malformed(t, "header \"crit\" present: no extension "
                                 "is understood");
     }
@@ -419,7 +411,7 @@ ticket_parse_header(ticket_t *t)
     for (i = 0; i < sizeof(ticket_untrusted_key_headers)
                     / sizeof(ticket_untrusted_key_headers[0]); i++)
     {
-        if (json_object_get(t->header, ticket_untrusted_key_headers[i])
+        if (ticket_jv_get(t->header, ticket_untrusted_key_headers[i])
             != NULL)
         {
             snprintf(t->why, sizeof(t->why), "header \"%s\" present",
@@ -433,17 +425,17 @@ ticket_parse_header(ticket_t *t)
      * calls it alg_mismatch; a missing or non-string alg is malformed.
      */
 
-    alg = json_object_get(t->header, "alg");
+    alg = ticket_jv_get(t->header, "alg");
     if (alg == NULL) {
         return ticket_malformed(t, "header \"alg\" missing");
     }
 
-    if (!json_is_string(alg)) {
+    if (!ticket_jv_is_string(alg)) {
         return ticket_malformed(t, "header \"alg\" not a string");
     }
 
-    t->alg_name.data = json_string_value(alg);
-    t->alg_name.len = json_string_length(alg);
+    t->alg_name.data = alg->u.s;
+    t->alg_name.len = alg->n;
     t->alg = ticket_alg_from_name(t->alg_name.data, t->alg_name.len);
 
     if (ticket_get_string(t, t->header, "header", "kid", 0, 0, &t->kid)
@@ -462,12 +454,12 @@ static ticket_reason_t
 ticket_parse_claims(ticket_t *t, const char *token, size_t len,
     const ticket_policy_t *p)
 {
-    int              has_nbf, has_exp, signal;
-    char             name[48];
-    size_t           path_len;
-    json_t          *claims, *value;
-    const char      *path;
-    ticket_reason_t  rc;
+    int                 has_nbf, has_exp, signal;
+    char                name[48];
+    size_t              path_len;
+    const char         *path;
+    ticket_reason_t     rc;
+    const ticket_jv_t  *claims, *value;
 
     claims = t->claims;
 
@@ -517,8 +509,8 @@ ticket_parse_claims(ticket_t *t, const char *token, size_t len,
         return ticket_malformed(t, "claim \"tenant\" holds \"/\"");
     }
 
-    value = json_object_get(claims, "aud");
-    if (value != NULL && !json_is_string(value)
+    value = ticket_jv_get(claims, "aud");
+    if (value != NULL && !ticket_jv_is_string(value)
         && !ticket_is_string_array(value))
     {
         return ticket_malformed(t, "claim \"aud\" not a string or an array "
@@ -537,7 +529,7 @@ ticket_parse_claims(ticket_t *t, const char *token, size_t len,
     }
 
     value = ticket_json_path(claims, path, path_len);
-    if (value != NULL && !json_is_string(value)
+    if (value != NULL && !ticket_jv_is_string(value)
         && !ticket_is_string_array(value))
     {
         ticket_why_name(name, sizeof(name), path, path_len);
@@ -562,12 +554,12 @@ ticket_parse_claims(ticket_t *t, const char *token, size_t len,
 static ticket_reason_t
 ticket_parse_kind(ticket_t *t, const ticket_policy_t *p)
 {
-    char          name[48];
-    size_t        i, path_len;
-    json_t       *value;
-    unsigned      kind;
-    const char   *path, *v;
-    ticket_str_t  s;
+    char                name[48];
+    size_t              i, path_len;
+    unsigned            kind;
+    const char         *path, *v;
+    ticket_str_t        s;
+    const ticket_jv_t  *value;
 
     if (p->kind_path.len != 0) {
         path = p->kind_path.data;
@@ -590,12 +582,12 @@ ticket_parse_kind(ticket_t *t, const ticket_policy_t *p)
 
         kind = p->kind_default;
 
-    } else if (!json_is_string(value)) {
+    } else if (!ticket_jv_is_string(value)) {
         return ticket_malformed(t, "claim %s not a string", name);
 
     } else {
-        s.data = json_string_value(value);
-        s.len = json_string_length(value);
+        s.data = value->u.s;
+        s.len = value->n;
 
         if (p->kind_map == NULL) {
             if (s.len == 4 && memcmp(s.data, "user", 4) == 0) {
@@ -656,10 +648,10 @@ static ticket_reason_t
 ticket_parse_jti(ticket_t *t, const char *token, size_t len,
     const ticket_policy_t *p)
 {
-    char         name[48];
-    size_t       path_len;
-    json_t      *value;
-    const char  *path;
+    char                name[48];
+    size_t              path_len;
+    const char         *path;
+    const ticket_jv_t  *value;
 
     if (p->jti_path.len != 0) {
         path = p->jti_path.data;
@@ -689,16 +681,16 @@ ticket_parse_jti(ticket_t *t, const char *token, size_t len,
         return TICKET_OK;
     }
 
-    if (!json_is_string(value)) {
+    if (!ticket_jv_is_string(value)) {
         return ticket_malformed(t, "claim %s not a string", name);
     }
 
-    if (json_string_length(value) == 0) {
+    if (value->n == 0) {
         return ticket_malformed(t, "claim %s empty", name);
     }
 
-    t->jti.data = json_string_value(value);
-    t->jti.len = json_string_length(value);
+    t->jti.data = value->u.s;
+    t->jti.len = value->n;
 
     return TICKET_OK;
 }
@@ -773,12 +765,12 @@ ticket_malformed(ticket_t *t, const char *fmt, ...)
  * said in t->why */
 
 static int
-ticket_get_string(ticket_t *t, json_t *obj, const char *what,
+ticket_get_string(ticket_t *t, const ticket_jv_t *obj, const char *what,
     const char *name, int required, int nonempty, ticket_str_t *str)
 {
-    json_t  *value;
+    const ticket_jv_t  *value;
 
-    value = json_object_get(obj, name);
+    value = ticket_jv_get(obj, name);
 
     if (value == NULL) {
         if (required) {
@@ -789,18 +781,18 @@ ticket_get_string(ticket_t *t, json_t *obj, const char *what,
         return 0;
     }
 
-    if (!json_is_string(value)) {
+    if (!ticket_jv_is_string(value)) {
         (void) ticket_malformed(t, "%s \"%s\" not a string", what, name);
         return -1;
     }
 
-    if (nonempty && json_string_length(value) == 0) {
+    if (nonempty && value->n == 0) {
         (void) ticket_malformed(t, "%s \"%s\" empty", what, name);
         return -1;
     }
 
-    str->data = json_string_value(value);
-    str->len = json_string_length(value);
+    str->data = value->u.s;
+    str->len = value->n;
 
     return 0;
 }
@@ -812,18 +804,18 @@ ticket_get_string(ticket_t *t, json_t *obj, const char *what,
  */
 
 static int
-ticket_get_time(ticket_t *t, json_t *obj, const char *name, int required,
-    int64_t *v, int *present)
+ticket_get_time(ticket_t *t, const ticket_jv_t *obj, const char *name,
+    int required, int64_t *v, int *present)
 {
-    double       d;
-    json_t      *value;
-    json_int_t   i;
+    double              d;
+    int64_t             i;
+    const ticket_jv_t  *value;
 
     if (present != NULL) {
         *present = 0;
     }
 
-    value = json_object_get(obj, name);
+    value = ticket_jv_get(obj, name);
 
     if (value == NULL) {
         if (required) {
@@ -834,8 +826,8 @@ ticket_get_time(ticket_t *t, json_t *obj, const char *name, int required,
         return 0;
     }
 
-    if (json_is_integer(value)) {
-        i = json_integer_value(value);
+    if (value->vtype == TICKET_JV_INTEGER) {
+        i = value->u.i;
 
         if (i < 0 || i > TICKET_MAX_TIME) {
             (void) ticket_malformed(t, "claim \"%s\" out of range", name);
@@ -844,8 +836,8 @@ ticket_get_time(ticket_t *t, json_t *obj, const char *name, int required,
 
         *v = (int64_t) i;
 
-    } else if (json_is_real(value)) {
-        d = json_real_value(value);
+    } else if (value->vtype == TICKET_JV_REAL) {
+        d = value->u.d;
 
         /*
          * Written so that NaN fails too; below 2^53 the conversion is
@@ -873,17 +865,17 @@ ticket_get_time(ticket_t *t, json_t *obj, const char *name, int required,
 
 
 static int
-ticket_is_string_array(json_t *value)
+ticket_is_string_array(const ticket_jv_t *value)
 {
-    size_t   i;
-    json_t  *elt;
+    uint32_t            i;
+    const ticket_jv_t  *elt;
 
-    if (!json_is_array(value)) {
+    if (!ticket_jv_is_array(value)) {
         return 0;
     }
 
-    json_array_foreach(value, i, elt) {
-        if (!json_is_string(elt)) {
+    ticket_jv_foreach(value, i, elt) {
+        if (elt->vtype != TICKET_JV_STRING) {
             return 0;
         }
     }

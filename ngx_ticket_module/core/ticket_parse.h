@@ -11,8 +11,15 @@
 #include "ticket_types.h"
 
 
+/*
+ * ticket_init() zeroes t: then t->alloc may be set (nginx: the request
+ * pool); left NULL, what t parses lives in its own heap.  ticket_reset()
+ * forgets what t parsed, ticket_free() frees it as well (the heap; a
+ * pool frees its own); both keep t->alloc for the next parse.
+ */
 void ticket_init(ticket_t *t);
 void ticket_free(ticket_t *t);
+void ticket_reset(ticket_t *t);
 
 /*
  * Structure, header and claims: TICKET_OK, TICKET_MALFORMED or

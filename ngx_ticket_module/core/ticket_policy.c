@@ -16,7 +16,8 @@ static int ticket_str_eq(const char *a, size_t alen, const char *b,
     size_t blen);
 static int ticket_in_list(const char *s, size_t len,
     const ticket_strlist_t *list);
-static int ticket_value_matches(json_t *value, const ticket_strlist_t *list);
+static int ticket_value_matches(const ticket_jv_t *value,
+    const ticket_strlist_t *list);
 static ticket_reason_t ticket_check(const ticket_t *t,
     const ticket_policy_t *p, int *unmet);
 
@@ -48,7 +49,7 @@ ticket_check(const ticket_t *t, const ticket_policy_t *p, int *unmet)
 {
     int                        base;
     size_t                     i, j;
-    json_t                    *value;
+    const ticket_jv_t         *value;
     const ticket_strlist_t    *line;
     const ticket_claim_req_t  *req;
 
@@ -189,41 +190,41 @@ ticket_in_list(const char *s, size_t len, const ticket_strlist_t *list)
  */
 
 static int
-ticket_value_matches(json_t *value, const ticket_strlist_t *list)
+ticket_value_matches(const ticket_jv_t *value, const ticket_strlist_t *list)
 {
-    int      n;
-    char     num[32];
-    size_t   i;
-    json_t  *elt;
+    int                 n;
+    char                num[32];
+    uint32_t            i;
+    const ticket_jv_t  *elt;
 
     if (value == NULL) {
         return 0;
     }
 
-    switch (json_typeof(value)) {
+    switch (value->vtype) {
 
-    case JSON_STRING:
-        return ticket_in_list(json_string_value(value),
-                              json_string_length(value), list);
+    case TICKET_JV_STRING:
+        return ticket_in_list(value->u.s, value->n, list);
 
-    case JSON_INTEGER:
-        n = snprintf(num, sizeof(num), "%lld",
-                     (long long) json_integer_value(value));
+    case TICKET_JV_INTEGER:
+        n = snprintf(num, sizeof(num), "%lld", (long long) value->u.i);
         if (n < 0 || (size_t) n >= sizeof(num)) {
             return 0;
         }
 
         return ticket_in_list(num, (size_t) n, list);
 
-    case JSON_TRUE:
+    case TICKET_JV_TRUE:
         return ticket_in_list("true", 4, list);
 
-    case JSON_FALSE:
+    case TICKET_JV_FALSE:
         return ticket_in_list("false", 5, list);
 
-    case JSON_ARRAY:
-        json_array_foreach(value, i, elt) {
-            if (!json_is_array(elt) && ticket_value_matches(elt, list)) {
+    case TICKET_JV_ARRAY:
+        ticket_jv_foreach(value, i, elt) {
+            if (elt->vtype != TICKET_JV_ARRAY
+                && ticket_value_matches(elt, list))
+            {
                 return 1;
             }
         }

@@ -17,6 +17,7 @@
 #include <openssl/evp.h>
 
 #include "ticket_b64.h"
+#include "ticket_json.h"
 #include "ticket_signal.h"
 #include "ticket_parse.h"
 #include "ticket_time.h"
@@ -108,6 +109,12 @@ ticket_signal_parse(ticket_signal_t *s, ticket_signal_kind_t kind,
 
     s->reason = TICKET_OK;
 
+    s->claims = ticket_jv_to_json(s->ticket.claims);
+    if (s->claims == NULL) {
+        return ticket_signal_fail(s, TICKET_SIGNAL_INVALID_REQUEST,
+                                  "out of memory");
+    }
+
     /* an event happened in the past: a cut-off never lies ahead of now */
 
     leeway = p->leeway;
@@ -133,6 +140,9 @@ ticket_signal_parse(ticket_signal_t *s, ticket_signal_kind_t kind,
 void
 ticket_signal_free(ticket_signal_t *s)
 {
+    json_decref(s->claims);
+    s->claims = NULL;
+
     ticket_free(&s->ticket);
 }
 
@@ -393,7 +403,7 @@ ticket_signal_set_events(ticket_signal_t *s, int64_t limit)
     ticket_signal_err_t     err;
     ticket_signal_event_t  *ev;
 
-    events = json_object_get(s->ticket.claims, "events");
+    events = json_object_get(s->claims, "events");
 
     if (events == NULL || !json_is_object(events)) {
         return ticket_signal_fail(s, TICKET_SIGNAL_INVALID_REQUEST,
@@ -468,7 +478,7 @@ ticket_signal_set_events(ticket_signal_t *s, int64_t limit)
             ev->cutoff = limit;
         }
 
-        subject = json_object_get(s->ticket.claims, "sub_id");
+        subject = json_object_get(s->claims, "sub_id");
 
         if (subject == NULL) {
             subject = json_object_get(payload, "subject");
@@ -507,7 +517,7 @@ ticket_signal_logout_events(ticket_signal_t *s, int64_t limit)
     json_t                 *events, *payload;
     ticket_signal_event_t  *ev;
 
-    events = json_object_get(s->ticket.claims, "events");
+    events = json_object_get(s->claims, "events");
 
     if (events == NULL || !json_is_object(events)) {
         return ticket_signal_fail(s, TICKET_SIGNAL_INVALID_REQUEST,
@@ -522,7 +532,7 @@ ticket_signal_logout_events(ticket_signal_t *s, int64_t limit)
                                   "no back-channel logout event");
     }
 
-    if (json_object_get(s->ticket.claims, "nonce") != NULL) {
+    if (json_object_get(s->claims, "nonce") != NULL) {
         return ticket_signal_fail(s, TICKET_SIGNAL_INVALID_REQUEST,
                                   "claim \"nonce\" present");
     }

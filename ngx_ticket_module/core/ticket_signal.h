@@ -69,6 +69,8 @@ typedef struct {
 
 typedef struct {
     ticket_t                ticket;     /* iss, jti, iat as verified */
+    json_t                 *claims;     /* ticket's claims as jansson
+                                           values: a signal is rare */
     ticket_reason_t         reason;     /* the ticket check's reason */
     ticket_signal_err_t     err;
     char                    why[96];    /* the error's description */

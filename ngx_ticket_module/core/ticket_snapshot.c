@@ -146,7 +146,7 @@ ticket_snapshot_restore(ticket_t *t, unsigned char *buf, size_t len,
     unsigned char         *p, *end;
     ticket_snap_header_t   h;
 
-    ticket_init(t);
+    ticket_reset(t);
 
     if (len < sizeof(ticket_snap_header_t)
         || ((uintptr_t) buf & (sizeof(void *) - 1)) != 0)
@@ -228,7 +228,7 @@ ticket_snapshot_restore(ticket_t *t, unsigned char *buf, size_t len,
 
 failed:
 
-    ticket_init(t);
+    ticket_reset(t);
 
     return -1;
 }

@@ -36,6 +36,53 @@ typedef struct {
 } ticket_str_t;
 
 
+/*
+ * Where a ticket's memory comes from: nginx hands the request pool in
+ * (nothing to free one by one, no malloc on the request path); anyone
+ * else leaves alloc NULL and gets ticket_heap_alloc(), freed whole by
+ * ticket_free() (ticket_alloc.h).  Memory alloc returns is aligned for
+ * any type.
+ */
+
+typedef struct {
+    void                 *(*alloc)(void *data, size_t size);
+    void                   *data;
+} ticket_alloc_t;
+
+
+/*
+ * A parsed JSON value, flat: a document is one array of these in
+ * document order, a value's members or elements right after it.  An
+ * object's members are a string node (the name) and the value's nodes;
+ * span counts a value's nodes, itself included, so the next sibling of v
+ * is v + v->span.  Strings point into the parsed text, or into the
+ * document's memory when they held escapes: never NUL-terminated.
+ */
+
+typedef enum {
+    TICKET_JV_OBJECT = 1,
+    TICKET_JV_ARRAY,
+    TICKET_JV_STRING,
+    TICKET_JV_INTEGER,
+    TICKET_JV_REAL,
+    TICKET_JV_TRUE,
+    TICKET_JV_FALSE,
+    TICKET_JV_NULL
+} ticket_jv_type_t;
+
+typedef struct {
+    unsigned char           vtype;       /* ticket_jv_type_t */
+    uint32_t                n;           /* members, elements, or a
+                                            string's bytes */
+    uint32_t                span;
+    union {
+        const char         *s;
+        int64_t             i;
+        double              d;
+    } u;
+} ticket_jv_t;
+
+
 #define TICKET_KIND_USER     0x01
 #define TICKET_KIND_SERVICE  0x02
 #define TICKET_KIND_ANY      (TICKET_KIND_USER|TICKET_KIND_SERVICE)
@@ -130,10 +177,10 @@ typedef struct {
     /* set by ticket_parse() */
     const char             *signing_input;   /* header "." payload */
     size_t                  signing_input_len;
-    unsigned char          *sig;             /* decoded signature, malloc */
+    unsigned char          *sig;             /* decoded signature */
     size_t                  sig_len;
-    json_t                 *header;
-    json_t                 *claims;
+    const ticket_jv_t      *header;
+    const ticket_jv_t      *claims;
 
     ticket_str_t            alg_name;        /* as the header says */
     ticket_alg_t            alg;             /* TICKET_ALG_UNKNOWN if none */
@@ -147,12 +194,11 @@ typedef struct {
     ticket_str_t            iss;             /* data NULL when absent */
     ticket_str_t            tenant;          /* data NULL when absent */
     ticket_str_t            sid;             /* data NULL when absent */
-    json_t                 *aud;             /* string, array, or NULL */
-    json_t                 *roles;           /* string, array, or NULL */
+    const ticket_jv_t      *aud;             /* string, array, or NULL */
+    const ticket_jv_t      *roles;           /* string, array, or NULL */
     ticket_strlist_t        aud_list;        /* aud as a list */
     ticket_strlist_t        roles_list;      /* roles, a string split */
-    char                   *payload;         /* the decoded claims JSON,
-                                                malloc */
+    char                   *payload;         /* the decoded claims JSON */
     size_t                  payload_len;
     ticket_str_t            token;           /* a restored ticket's token,
                                                 its claims decoded from it
@@ -177,6 +223,12 @@ typedef struct {
     /* restored from a snapshot: no header, claims decoded and parsed only
      * on demand, every string in the caller's snapshot buffer */
     unsigned                restored:1;
+
+    /* where everything above that is not in the token or a snapshot
+     * lives: set after ticket_init(), kept by ticket_parse_policy(),
+     * ticket_snapshot_restore() and ticket_free(), which frees heap */
+    ticket_alloc_t          alloc;
+    void                   *heap;
 } ticket_t;
 
 

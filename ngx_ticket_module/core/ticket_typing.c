@@ -17,8 +17,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include <jansson.h>
-
+#include "ticket_json.h"
 #include "ticket_typing.h"
 
 
@@ -55,7 +54,7 @@ ticket_check_typing(ticket_t *t)
 
     /* a restored ticket has no claims object: it was checked parsed */
 
-    if (t->claims != NULL && json_object_get(t->claims, "events") != NULL) {
+    if (t->claims != NULL && ticket_jv_get(t->claims, "events") != NULL) {
         snprintf(t->why, sizeof(t->why), "claim \"events\" present: "
                  "a security event token, not a ticket");
         return TICKET_MALFORMED;

@@ -111,18 +111,83 @@ fuzz_one_line(const char *s, size_t size)
 }
 
 
-static inline int
-fuzz_all_strings(json_t *v)
-{
-    size_t   i;
-    json_t  *elt;
+/*
+ * Flat JSON nodes (ticket_jv_t).  The type is read through ticket_jv_is()
+ * only: fuzz_jv_kind() is the node's type, 0 if it is none of them.
+ */
 
-    if (!json_is_array(v)) {
+static inline int
+fuzz_jv_kind(const ticket_jv_t *v)
+{
+    int  k;
+
+    for (k = TICKET_JV_OBJECT; k <= TICKET_JV_NULL; k++) {
+        if (ticket_jv_is(v, k)) {
+            return k;
+        }
+    }
+
+    return 0;
+}
+
+
+/* an object's members: k the name's node, v the value's first node */
+
+#define fuzz_jv_members(obj, i, k, v)                                        \
+    for ((i) = 0, (k) = (obj) + 1, (v) = (k) + 1; (i) < (obj)->n;            \
+         (i)++, (k) = (v) + (v)->span, (v) = (k) + 1)
+
+
+/* a string node's bytes are exactly s (len bytes) */
+
+static inline int
+fuzz_jv_str_is(const ticket_jv_t *v, const char *s, size_t len)
+{
+    return ticket_jv_is_string(v) && v->n == len
+           && (len == 0 || memcmp(v->u.s, s, len) == 0);
+}
+
+
+/*
+ * Two documents parsed from the same bytes are the same nodes, one for
+ * one: types, counts, spans, string bytes, numbers.
+ */
+
+static inline int
+fuzz_jv_same(const ticket_jv_t *a, const ticket_jv_t *b)
+{
+    uint32_t  i;
+
+    if (a == NULL || b == NULL) {
+        return a == b;
+    }
+
+    if (a->span != b->span) {
         return 0;
     }
 
-    json_array_foreach(v, i, elt) {
-        if (!json_is_string(elt)) {
+    for (i = 0; i < a->span; i++) {
+        if (fuzz_jv_kind(&a[i]) != fuzz_jv_kind(&b[i])
+            || a[i].n != b[i].n || a[i].span != b[i].span)
+        {
+            return 0;
+        }
+
+        if (ticket_jv_is_string(&a[i])
+            && a[i].n != 0 && memcmp(a[i].u.s, b[i].u.s, a[i].n) != 0)
+        {
+            return 0;
+        }
+
+        if (ticket_jv_is(&a[i], TICKET_JV_INTEGER)
+            && a[i].u.i != b[i].u.i)
+        {
+            return 0;
+        }
+
+        if (ticket_jv_is(&a[i], TICKET_JV_REAL)
+            && memcmp(&a[i].u.d, &b[i].u.d, sizeof(double)) != 0)
+        {
             return 0;
         }
     }
@@ -131,45 +196,92 @@ fuzz_all_strings(json_t *v)
 }
 
 
-/* a string member as ticket_parse() hands it out: the JSON's own bytes */
+/* the same as jansson sees them: both converted, json_equal() */
+
+static inline int
+fuzz_jv_equal(const ticket_jv_t *a, const ticket_jv_t *b)
+{
+    int      eq;
+    json_t  *ja, *jb;
+
+    if (a == NULL || b == NULL) {
+        return a == b;
+    }
+
+    ja = ticket_jv_to_json(a);
+    jb = ticket_jv_to_json(b);
+    FUZZ_CHECK(ja != NULL && jb != NULL);
+
+    eq = json_equal(ja, jb);
+
+    json_decref(ja);
+    json_decref(jb);
+
+    return eq;
+}
+
+
+static inline int
+fuzz_all_strings(const ticket_jv_t *v)
+{
+    uint32_t            i;
+    const ticket_jv_t  *elt;
+
+    if (!ticket_jv_is_array(v)) {
+        return 0;
+    }
+
+    ticket_jv_foreach(v, i, elt) {
+        if (!ticket_jv_is_string(elt)) {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+/* a string member as ticket_parse() hands it out: the JSON's own bytes
+ * (never NUL-terminated now: no NUL inside, checked by length) */
 
 static inline void
-fuzz_check_str(json_t *obj, const char *name, const ticket_str_t *s,
-    int nonempty)
+fuzz_check_str(const ticket_jv_t *obj, const char *name,
+    const ticket_str_t *s, int nonempty)
 {
-    json_t  *v;
+    const ticket_jv_t  *v;
 
-    v = json_object_get(obj, name);
+    v = ticket_jv_get(obj, name);
 
     if (v == NULL) {
         FUZZ_CHECK(s->data == NULL && s->len == 0);
         return;
     }
 
-    FUZZ_CHECK(json_is_string(v));
-    FUZZ_CHECK(s->data == json_string_value(v));
-    FUZZ_CHECK(s->len == json_string_length(v));
-    FUZZ_CHECK(strlen(s->data) == s->len);          /* no NUL inside */
+    FUZZ_CHECK(ticket_jv_is_string(v));
+    FUZZ_CHECK(s->data == v->u.s);
+    FUZZ_CHECK(s->len == v->n);
+    FUZZ_CHECK(s->data != NULL);
+    FUZZ_CHECK(memchr(s->data, '\0', s->len) == NULL);     /* no NUL */
     FUZZ_CHECK(!nonempty || s->len > 0);
 }
 
 
 static inline void
-fuzz_expect_time(json_t *obj, const char *name, int64_t v)
+fuzz_expect_time(const ticket_jv_t *obj, const char *name, int64_t v)
 {
-    json_t  *j;
+    const ticket_jv_t  *j;
 
-    j = json_object_get(obj, name);
+    j = ticket_jv_get(obj, name);
 
-    FUZZ_CHECK(json_is_integer(j) || json_is_real(j));
+    FUZZ_CHECK(ticket_jv_is(j, TICKET_JV_INTEGER)
+               || ticket_jv_is(j, TICKET_JV_REAL));
     FUZZ_CHECK(v >= 0 && v <= TICKET_MAX_TIME);
 
-    if (json_is_integer(j)) {
-        FUZZ_CHECK(v == (int64_t) json_integer_value(j));
+    if (ticket_jv_is(j, TICKET_JV_INTEGER)) {
+        FUZZ_CHECK(v == j->u.i);
 
     } else {
-        FUZZ_CHECK((double) v <= json_real_value(j)
-                   && json_real_value(j) < (double) v + 1.0);
+        FUZZ_CHECK((double) v <= j->u.d && j->u.d < (double) v + 1.0);
     }
 }
 
@@ -193,24 +305,24 @@ fuzz_same_str(const ticket_str_t *a, const ticket_str_t *b)
 static inline void
 fuzz_check_lists(const ticket_t *t)
 {
-    size_t        i, n;
-    json_t       *elt;
-    const char   *p, *end, *w;
-    ticket_str_t  s;
+    size_t              n;
+    uint32_t            i;
+    const char         *p, *end, *w;
+    ticket_str_t        s;
+    const ticket_jv_t  *elt;
 
-    if (json_is_array(t->roles)) {
-        FUZZ_CHECK(t->roles_list.n == json_array_size(t->roles));
+    if (ticket_jv_is_array(t->roles)) {
+        FUZZ_CHECK(t->roles_list.n == t->roles->n);
 
-        json_array_foreach(t->roles, i, elt) {
-            FUZZ_CHECK(t->roles_list.values[i].data
-                       == json_string_value(elt));
-            FUZZ_CHECK(t->roles_list.values[i].len
-                       == json_string_length(elt));
+        ticket_jv_foreach(t->roles, i, elt) {
+            FUZZ_CHECK(ticket_jv_is_string(elt));
+            FUZZ_CHECK(t->roles_list.values[i].data == elt->u.s);
+            FUZZ_CHECK(t->roles_list.values[i].len == elt->n);
         }
 
-    } else if (json_is_string(t->roles)) {
-        p = json_string_value(t->roles);
-        end = p + json_string_length(t->roles);
+    } else if (ticket_jv_is_string(t->roles)) {
+        p = t->roles->u.s;
+        end = p + t->roles->n;
         n = 0;
 
         while (p < end) {
@@ -237,18 +349,19 @@ fuzz_check_lists(const ticket_t *t)
         FUZZ_CHECK(t->roles_list.values[i].data != NULL);
     }
 
-    if (json_is_array(t->aud)) {
-        FUZZ_CHECK(t->aud_list.n == json_array_size(t->aud));
+    if (ticket_jv_is_array(t->aud)) {
+        FUZZ_CHECK(t->aud_list.n == t->aud->n);
 
-        json_array_foreach(t->aud, i, elt) {
-            FUZZ_CHECK(t->aud_list.values[i].data == json_string_value(elt));
+        ticket_jv_foreach(t->aud, i, elt) {
+            FUZZ_CHECK(ticket_jv_is_string(elt));
+            FUZZ_CHECK(t->aud_list.values[i].data == elt->u.s);
+            FUZZ_CHECK(t->aud_list.values[i].len == elt->n);
         }
 
-    } else if (json_is_string(t->aud)) {
+    } else if (ticket_jv_is_string(t->aud)) {
         FUZZ_CHECK(t->aud_list.n == 1
-                   && t->aud_list.values[0].data == json_string_value(t->aud)
-                   && t->aud_list.values[0].len
-                      == json_string_length(t->aud));
+                   && t->aud_list.values[0].data == t->aud->u.s
+                   && t->aud_list.values[0].len == t->aud->n);
 
     } else {
         FUZZ_CHECK(t->aud_list.n == 0);
@@ -278,6 +391,10 @@ fuzz_check_snapshot(const ticket_t *t, const char *token, size_t tlen,
     FUZZ_CHECK(buf != NULL);
 
     ticket_snapshot_write(buf, t);
+
+    /* restore and parse keep r's allocator: r starts zeroed */
+
+    ticket_init(&r);
 
     FUZZ_CHECK(ticket_snapshot_restore(&r, buf, len, token, tlen) == 0);
     FUZZ_CHECK(r.restored && r.claims == NULL && r.header == NULL
@@ -317,7 +434,9 @@ fuzz_check_snapshot(const ticket_t *t, const char *token, size_t tlen,
         FUZZ_CHECK(ticket_claims_load(&r) == 0);
     }
 
-    FUZZ_CHECK(r.claims == NULL || json_equal(r.claims, t->claims));
+    FUZZ_CHECK(r.claims == NULL
+               || (fuzz_jv_same(r.claims, t->claims)
+                   && fuzz_jv_equal(r.claims, t->claims)));
     FUZZ_CHECK(ticket_authorize(&r, p) == ticket_authorize(t, p));
 
     ticket_free(&r);
@@ -328,7 +447,8 @@ fuzz_check_snapshot(const ticket_t *t, const char *token, size_t tlen,
     FUZZ_CHECK(ticket_claims_load(&r) == 0);
     FUZZ_CHECK(r.payload_len == t->payload_len
                && memcmp(r.payload, t->payload, r.payload_len) == 0
-               && json_equal(r.claims, t->claims));
+               && fuzz_jv_same(r.claims, t->claims)
+               && fuzz_jv_equal(r.claims, t->claims));
     ticket_free(&r);
 
     /* damaged: one byte changed, then cut short */
@@ -361,12 +481,12 @@ static inline void
 fuzz_check_parsed(const ticket_t *t, const char *token, size_t len,
     const ticket_str_t *roles_path)
 {
-    json_t      *v;
-    const char  *path;
-    size_t       path_len;
+    size_t              path_len;
+    const char         *path;
+    const ticket_jv_t  *v;
 
-    FUZZ_CHECK(json_is_object(t->header));
-    FUZZ_CHECK(json_is_object(t->claims));
+    FUZZ_CHECK(ticket_jv_is(t->header, TICKET_JV_OBJECT));
+    FUZZ_CHECK(ticket_jv_is(t->claims, TICKET_JV_OBJECT));
     FUZZ_CHECK(t->sig != NULL);
 
     FUZZ_CHECK(t->signing_input == token);
@@ -375,11 +495,11 @@ fuzz_check_parsed(const ticket_t *t, const char *token, size_t len,
 
     /* header */
 
-    FUZZ_CHECK(json_object_get(t->header, "crit") == NULL);
-    FUZZ_CHECK(json_object_get(t->header, "jku") == NULL);
-    FUZZ_CHECK(json_object_get(t->header, "jwk") == NULL);
-    FUZZ_CHECK(json_object_get(t->header, "x5u") == NULL);
-    FUZZ_CHECK(json_object_get(t->header, "x5c") == NULL);
+    FUZZ_CHECK(ticket_jv_get(t->header, "crit") == NULL);
+    FUZZ_CHECK(ticket_jv_get(t->header, "jku") == NULL);
+    FUZZ_CHECK(ticket_jv_get(t->header, "jwk") == NULL);
+    FUZZ_CHECK(ticket_jv_get(t->header, "x5u") == NULL);
+    FUZZ_CHECK(ticket_jv_get(t->header, "x5c") == NULL);
 
     fuzz_check_str(t->header, "alg", &t->alg_name, 0);
     FUZZ_CHECK(t->alg_name.data != NULL);
@@ -399,9 +519,11 @@ fuzz_check_parsed(const ticket_t *t, const char *token, size_t len,
     FUZZ_CHECK(t->sub.data != NULL && t->jti.data != NULL);
 
     FUZZ_CHECK((t->kind == TICKET_KIND_USER
-                && strcmp(t->kind_name.data, "user") == 0)
+                && t->kind_name.len == 4
+                && memcmp(t->kind_name.data, "user", 4) == 0)
                || (t->kind == TICKET_KIND_SERVICE
-                   && strcmp(t->kind_name.data, "service") == 0));
+                   && t->kind_name.len == 7
+                   && memcmp(t->kind_name.data, "service", 7) == 0));
 
     FUZZ_CHECK(t->tenant.data == NULL
                || memchr(t->tenant.data, '/', t->tenant.len) == NULL);
@@ -413,12 +535,12 @@ fuzz_check_parsed(const ticket_t *t, const char *token, size_t len,
         fuzz_expect_time(t->claims, "nbf", t->nbf);
 
     } else {
-        FUZZ_CHECK(json_object_get(t->claims, "nbf") == NULL);
+        FUZZ_CHECK(ticket_jv_get(t->claims, "nbf") == NULL);
     }
 
-    v = json_object_get(t->claims, "aud");
+    v = ticket_jv_get(t->claims, "aud");
     FUZZ_CHECK(t->aud == v);
-    FUZZ_CHECK(v == NULL || json_is_string(v) || fuzz_all_strings(v));
+    FUZZ_CHECK(v == NULL || ticket_jv_is_string(v) || fuzz_all_strings(v));
 
     if (roles_path != NULL && roles_path->len != 0) {
         path = roles_path->data;
@@ -431,7 +553,7 @@ fuzz_check_parsed(const ticket_t *t, const char *token, size_t len,
 
     v = ticket_json_path(t->claims, path, path_len);
     FUZZ_CHECK(t->roles == v);
-    FUZZ_CHECK(v == NULL || json_is_string(v) || fuzz_all_strings(v));
+    FUZZ_CHECK(v == NULL || ticket_jv_is_string(v) || fuzz_all_strings(v));
 
     fuzz_check_lists(t);
 

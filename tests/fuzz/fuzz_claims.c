@@ -2,7 +2,7 @@
 /*
  * fuzz_claims: the input as a ticket's claims.
  *
- * The bytes go through ticket_json_parse_object() on their own and,
+ * The bytes go through ticket_jv_parse() on their own and,
  * wrapped into a token (header {"alg":"HS256","kid":"k"}, the input as
  * the payload, a zero signature), through ticket_parse() with two roles
  * paths; ticket_parse() must accept only what the strict parser does,
@@ -63,11 +63,13 @@ static const ticket_str_t  fuzz_roles_paths[] = {
 
 
 static void fuzz_check_audit(const ticket_t *t);
-static size_t fuzz_depth(json_t *v);
-static void fuzz_check_tree(json_t *v);
-static void fuzz_text(json_t *v);
-static void fuzz_path(json_t *obj, const char *path, size_t len,
-    json_t *expect);
+static size_t fuzz_depth(const ticket_jv_t *v);
+static void fuzz_check_tree(const ticket_jv_t *v);
+static void fuzz_text(const ticket_jv_t *v);
+static void fuzz_path(const ticket_jv_t *obj, const char *path, size_t len,
+    const ticket_jv_t *expect);
+static const ticket_jv_t *fuzz_named(const ticket_jv_t *obj,
+    const char *name, size_t len, const ticket_jv_t *otherwise);
 
 
 int
@@ -80,13 +82,15 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    int              excess;
-    char            *buf, *token, *p;
-    size_t           i, len, tlen;
-    json_t          *obj, *v, *w;
-    ticket_t         t;
-    const char      *key, *key2;
-    ticket_reason_t  rc;
+    int                 excess;
+    char               *buf, *token, *p;
+    void               *heap;
+    size_t              i, len, tlen;
+    uint32_t            m, m2;
+    ticket_t            t;
+    ticket_alloc_t      a;
+    const ticket_jv_t  *obj, *k, *v, *k2, *w;
+    ticket_reason_t     rc;
 
     if (size > TICKET_MAX_SIZE) {
         return 0;
@@ -99,10 +103,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     memcpy(buf, data, size);
 
-    obj = ticket_json_parse_object(buf, size);
+    /* the nodes point into buf: both live to the end */
+
+    heap = NULL;
+    a.alloc = ticket_heap_alloc;
+    a.data = &heap;
+
+    obj = ticket_jv_parse(buf, size, &a);
 
     if (obj != NULL) {
-        FUZZ_CHECK(json_is_object(obj));
+        FUZZ_CHECK(ticket_jv_is(obj, TICKET_JV_OBJECT));
         FUZZ_CHECK(fuzz_depth(obj) <= TICKET_MAX_DEPTH);
         fuzz_check_tree(obj);
     }
@@ -114,7 +124,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     token = malloc(tlen);
     if (token == NULL) {
-        json_decref(obj);
+        ticket_heap_free(&heap);
         free(buf);
         return 0;
     }
@@ -135,6 +145,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     fuzz_mapped.kind_other = (size & 1) ? TICKET_KIND_SERVICE : 0;
 
+    /* parsing keeps t's allocator: t starts zeroed (its own heap) */
+
+    ticket_init(&t);
+
     rc = ticket_parse_policy(&t, token, tlen, &fuzz_mapped);
     FUZZ_CHECK(rc == TICKET_OK || rc == TICKET_MALFORMED);
 
@@ -146,7 +160,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                        && t.kind_name.len == 7
                        && memcmp(t.kind_name.data, "service", 7) == 0));
 
-        if (json_object_get(t.claims, "uti") != NULL) {
+        if (ticket_jv_get(t.claims, "uti") != NULL) {
             fuzz_check_str(t.claims, "uti", &t.jti, 1);
 
         } else {
@@ -182,7 +196,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
         if (rc == TICKET_OK) {
             FUZZ_CHECK(obj != NULL);
-            FUZZ_CHECK(json_equal(obj, t.claims));
+            FUZZ_CHECK(fuzz_jv_same(obj, t.claims));
+            FUZZ_CHECK(fuzz_jv_equal(obj, t.claims));
 
             fuzz_check_parsed(&t, token, tlen, &fuzz_roles_paths[i]);
 
@@ -196,7 +211,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             /* the empty role is never held, "a b" never as one word */
 
             FUZZ_CHECK(ticket_has_role(&t, "", 0) == 0);
-            FUZZ_CHECK(!json_is_string(t.roles)
+            FUZZ_CHECK(!ticket_jv_is_string(t.roles)
                        || ticket_has_role(&t, "a b", 3) == 0);
 
             excess = ticket_excess_privilege(&t, &fuzz_policy);
@@ -222,13 +237,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         } else {
             /* the strict parser refused it, or a claim is mistyped */
             FUZZ_CHECK(obj == NULL || t.claims == NULL
-                       || json_equal(obj, t.claims));
+                       || (fuzz_jv_same(obj, t.claims)
+                           && fuzz_jv_equal(obj, t.claims)));
         }
 
         ticket_free(&t);
     }
 
     if (obj == NULL) {
+        ticket_heap_free(&heap);
         free(token);
         free(buf);
         return 0;
@@ -236,40 +253,44 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     /* texts and paths: member names, NAME.SUB pairs, string values */
 
-    json_object_foreach(obj, key, v) {
+    fuzz_jv_members(obj, m, k, v) {
         fuzz_text(v);
-        fuzz_path(obj, key, strlen(key),
-                  strchr(key, '.') == NULL && key[0] != '\0' ? v : NULL);
+        fuzz_path(obj, k->u.s, k->n,
+                  k->n != 0 && memchr(k->u.s, '.', k->n) == NULL ? v : NULL);
 
-        if (json_is_string(v)) {
-            fuzz_path(obj, json_string_value(v), json_string_length(v),
-                      NULL);
+        if (ticket_jv_is_string(v)) {
+            fuzz_path(obj, v->u.s, v->n, NULL);
         }
 
-        if (!json_is_object(v) || strchr(key, '.') != NULL) {
+        if (!ticket_jv_is(v, TICKET_JV_OBJECT)
+            || (k->n != 0 && memchr(k->u.s, '.', k->n) != NULL))
+        {
             continue;
         }
 
-        json_object_foreach(v, key2, w) {
+        fuzz_jv_members(v, m2, k2, w) {
             fuzz_text(w);
 
-            if (key[0] == '\0' || key2[0] == '\0'
-                || strchr(key2, '.') != NULL)
+            if (k->n == 0 || k2->n == 0
+                || memchr(k2->u.s, '.', k2->n) != NULL)
             {
                 continue;
             }
 
-            len = strlen(key) + 1 + strlen(key2);
+            len = (size_t) k->n + 1 + k2->n;
             p = malloc(len);
             if (p == NULL) {
                 continue;
             }
 
-            memcpy(p, key, strlen(key));
-            p[strlen(key)] = '.';
-            memcpy(p + strlen(key) + 1, key2, strlen(key2));
+            memcpy(p, k->u.s, k->n);
+            p[k->n] = '.';
+            memcpy(p + k->n + 1, k2->u.s, k2->n);
 
-            fuzz_path(obj, p, len, w);
+            /* a member named "NAME.SUB" itself comes first (SPEC:
+             * literal first): {"a.b":1,"a":{"b":2}} */
+
+            fuzz_path(obj, p, len, fuzz_named(obj, p, len, w));
 
             free(p);
         }
@@ -279,7 +300,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     fuzz_path(obj, buf, size, NULL);
 
-    json_decref(obj);
+    ticket_heap_free(&heap);
     free(token);
     free(buf);
 
@@ -295,6 +316,7 @@ fuzz_check_audit(const ticket_t *t)
     char                   *buf;
     size_t                  len, i;
     json_t                 *doc, *roles;
+    const ticket_jv_t      *sub;
     ticket_audit_record_t   rec;
 
     memset(&rec, 0, sizeof(ticket_audit_record_t));
@@ -334,8 +356,13 @@ fuzz_check_audit(const ticket_t *t)
                           t->roles_list.values[i].len) == 0);
     }
 
-    FUZZ_CHECK(json_equal(json_object_get(doc, "sub"),
-                          json_object_get(t->claims, "sub")));
+    sub = ticket_jv_get(t->claims, "sub");
+    FUZZ_CHECK(ticket_jv_is_string(sub));
+    FUZZ_CHECK(json_is_string(json_object_get(doc, "sub")));
+    FUZZ_CHECK(fuzz_jv_str_is(sub,
+                              json_string_value(json_object_get(doc, "sub")),
+                              json_string_length(json_object_get(doc,
+                                                                 "sub"))));
 
     json_decref(doc);
     free(buf);
@@ -343,16 +370,16 @@ fuzz_check_audit(const ticket_t *t)
 
 
 static size_t
-fuzz_depth(json_t *v)
+fuzz_depth(const ticket_jv_t *v)
 {
-    size_t       i, d, max;
-    json_t      *elt;
-    const char  *key;
+    size_t              d, max;
+    uint32_t            i;
+    const ticket_jv_t  *k, *elt;
 
     max = 0;
 
-    if (json_is_object(v)) {
-        json_object_foreach(v, key, elt) {
+    if (ticket_jv_is(v, TICKET_JV_OBJECT)) {
+        fuzz_jv_members(v, i, k, elt) {
             d = fuzz_depth(elt);
             max = d > max ? d : max;
         }
@@ -360,8 +387,8 @@ fuzz_depth(json_t *v)
         return max + 1;
     }
 
-    if (json_is_array(v)) {
-        json_array_foreach(v, i, elt) {
+    if (ticket_jv_is_array(v)) {
+        ticket_jv_foreach(v, i, elt) {
             d = fuzz_depth(elt);
             max = d > max ? d : max;
         }
@@ -373,40 +400,24 @@ fuzz_depth(json_t *v)
 }
 
 
-/* every string and member name NUL-free, valid UTF-8 */
+/* every string and member name NUL-free, valid UTF-8: the nodes in a
+ * row, every one of the root's span a known type */
 
 static void
-fuzz_check_tree(json_t *v)
+fuzz_check_tree(const ticket_jv_t *v)
 {
-    size_t       i;
-    json_t      *elt;
-    const char  *key;
+    uint32_t  i;
 
-    switch (json_typeof(v)) {
+    for (i = 0; i < v->span; i++) {
+        FUZZ_CHECK(fuzz_jv_kind(&v[i]) != 0);
 
-    case JSON_OBJECT:
-        json_object_foreach(v, key, elt) {
-            FUZZ_CHECK(fuzz_utf8_valid((const unsigned char *) key,
-                                       strlen(key)));
-            fuzz_check_tree(elt);
+        if (!ticket_jv_is_string(&v[i]) || v[i].n == 0) {
+            continue;
         }
-        break;
 
-    case JSON_ARRAY:
-        json_array_foreach(v, i, elt) {
-            fuzz_check_tree(elt);
-        }
-        break;
-
-    case JSON_STRING:
-        FUZZ_CHECK(strlen(json_string_value(v)) == json_string_length(v));
-        FUZZ_CHECK(fuzz_utf8_valid(
-                       (const unsigned char *) json_string_value(v),
-                       json_string_length(v)));
-        break;
-
-    default:
-        break;
+        FUZZ_CHECK(memchr(v[i].u.s, '\0', v[i].n) == NULL);
+        FUZZ_CHECK(fuzz_utf8_valid((const unsigned char *) v[i].u.s,
+                                   v[i].n));
     }
 }
 
@@ -418,7 +429,7 @@ fuzz_check_tree(json_t *v)
  */
 
 static void
-fuzz_text(json_t *v)
+fuzz_text(const ticket_jv_t *v)
 {
     char    *buf;
     size_t   len, n;
@@ -433,12 +444,12 @@ fuzz_text(json_t *v)
     n = ticket_json_text(v, buf, len);
     FUZZ_CHECK(n == len);
 
-    if (json_is_string(v)) {
-        FUZZ_CHECK(len == json_string_length(v));
-        FUZZ_CHECK(len == 0 || memcmp(buf, json_string_value(v), len) == 0);
+    if (ticket_jv_is_string(v)) {
+        FUZZ_CHECK(len == v->n);
+        FUZZ_CHECK(len == 0 || memcmp(buf, v->u.s, len) == 0);
     }
 
-    if (json_is_null(v)) {
+    if (ticket_jv_is(v, TICKET_JV_NULL)) {
         FUZZ_CHECK(len == 0);
     }
 
@@ -452,10 +463,11 @@ fuzz_text(json_t *v)
 
 
 static void
-fuzz_path(json_t *obj, const char *path, size_t len, json_t *expect)
+fuzz_path(const ticket_jv_t *obj, const char *path, size_t len,
+    const ticket_jv_t *expect)
 {
-    char    *copy;
-    json_t  *v;
+    char               *copy;
+    const ticket_jv_t  *v;
 
     copy = malloc(len ? len : 1);
     if (copy == NULL) {
@@ -475,8 +487,8 @@ fuzz_path(json_t *obj, const char *path, size_t len, json_t *expect)
 
     if (len == 0 || copy[0] == '.' || copy[len - 1] == '.') {
         FUZZ_CHECK(v == NULL
-                   || (json_is_object(obj)
-                       && v == json_object_getn(obj, copy, len)));
+                   || (ticket_jv_is(obj, TICKET_JV_OBJECT)
+                       && v == ticket_jv_getn(obj, copy, len)));
     }
 
     if (v != NULL) {
@@ -484,4 +496,23 @@ fuzz_path(json_t *obj, const char *path, size_t len, json_t *expect)
     }
 
     free(copy);
+}
+
+
+/* the member of obj named exactly name, by hand; else otherwise */
+
+static const ticket_jv_t *
+fuzz_named(const ticket_jv_t *obj, const char *name, size_t len,
+    const ticket_jv_t *otherwise)
+{
+    uint32_t            m;
+    const ticket_jv_t  *k, *v;
+
+    fuzz_jv_members(obj, m, k, v) {
+        if (k->n == len && memcmp(k->u.s, name, len) == 0) {
+            return v;
+        }
+    }
+
+    return otherwise;
 }

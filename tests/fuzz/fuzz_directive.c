@@ -25,18 +25,28 @@ static const char  fuzz_claims_json[] =
     "\"o\":{\"\":{\"k\":2}},\"arr\":[{\"k\":1}],\"u\":\"\\u00e9\","
     "\"https://example.com/roles\":[\"r\"],\"a\":{\"b\":\"nested\"}}";
 
-static json_t  *fuzz_obj;
+/* parsed once, for the whole run: the heap is never freed, and stays
+ * reachable (no leak) */
+
+static void               *fuzz_heap;
+static const ticket_jv_t  *fuzz_obj;
 
 
-static json_t *fuzz_walk(json_t *obj, const char *path, size_t len);
+static const ticket_jv_t *fuzz_walk(const ticket_jv_t *obj,
+    const char *path, size_t len);
 
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-    fuzz_obj = ticket_json_parse_object(fuzz_claims_json,
-                                        sizeof(fuzz_claims_json) - 1);
-    FUZZ_CHECK(fuzz_obj != NULL);
+    ticket_alloc_t  a;
+
+    a.alloc = ticket_heap_alloc;
+    a.data = &fuzz_heap;
+
+    fuzz_obj = ticket_jv_parse(fuzz_claims_json,
+                               sizeof(fuzz_claims_json) - 1, &a);
+    FUZZ_CHECK(ticket_jv_is(fuzz_obj, TICKET_JV_OBJECT));
 
     return 0;
 }
@@ -45,12 +55,12 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    int            i;
-    char          *s, *path, *nul;
-    size_t         len, plen;
-    json_t        *v;
-    const char    *name;
-    ticket_alg_t   alg;
+    int                 i;
+    char               *s, *path, *nul;
+    size_t              len, plen;
+    const char         *name;
+    ticket_alg_t        alg;
+    const ticket_jv_t  *v;
 
     s = malloc(size ? size : 1);
     if (s == NULL) {
@@ -144,21 +154,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 /* the same lookup, written differently: the member named exactly so,
  * else segment by segment, by hand */
 
-static json_t *
-fuzz_walk(json_t *obj, const char *path, size_t len)
+static const ticket_jv_t *
+fuzz_walk(const ticket_jv_t *obj, const char *path, size_t len)
 {
-    char        *key;
-    size_t       i, start;
-    json_t      *v, *found;
-    const char  *k;
+    char               *key;
+    size_t              i, start;
+    uint32_t            m;
+    const ticket_jv_t  *k, *v, *found;
 
     if (len == 0) {
         return NULL;
     }
 
     if (memchr(path, '\0', len) == NULL) {
-        json_object_foreach(obj, k, v) {
-            if (strlen(k) == len && memcmp(k, path, len) == 0) {
+        fuzz_jv_members(obj, m, k, v) {
+            if (k->n == len && memcmp(k->u.s, path, len) == 0) {
                 return v;
             }
         }
@@ -171,7 +181,7 @@ fuzz_walk(json_t *obj, const char *path, size_t len)
             continue;
         }
 
-        if (i == start || !json_is_object(obj)) {
+        if (i == start || !ticket_jv_is(obj, TICKET_JV_OBJECT)) {
             return NULL;
         }
 
@@ -188,8 +198,8 @@ fuzz_walk(json_t *obj, const char *path, size_t len)
 
         found = NULL;
 
-        json_object_foreach(obj, k, v) {
-            if (strcmp(k, key) == 0) {
+        fuzz_jv_members(obj, m, k, v) {
+            if (k->n == strlen(key) && memcmp(k->u.s, key, k->n) == 0) {
                 found = v;
                 break;
             }

@@ -47,6 +47,58 @@ parses(const char *s)
 }
 
 
+/*
+ * The flat parse, of an exact-size copy in the same heap (strings point
+ * into it): jv_done() frees both.
+ */
+
+static void  *jv_heap;
+
+static const ticket_jv_t *
+jv(const char *s)
+{
+    char            *copy;
+    size_t           len;
+    ticket_alloc_t   a;
+
+    a.alloc = ticket_heap_alloc;
+    a.data = &jv_heap;
+
+    len = strlen(s);
+    copy = ticket_heap_alloc(&jv_heap, len ? len : 1);
+    assert_non_null(copy);
+    memcpy(copy, s, len);
+
+    return ticket_jv_parse(copy, len, &a);
+}
+
+
+static void
+jv_done(void)
+{
+    ticket_heap_free(&jv_heap);
+}
+
+
+static void
+str_is(const ticket_jv_t *v, const char *expect)
+{
+    assert_non_null(v);
+    assert_int_equal(v->vtype, TICKET_JV_STRING);
+    assert_int_equal(v->n, strlen(expect));
+    assert_memory_equal(v->u.s, expect, v->n);
+}
+
+
+static int64_t
+int_of(const ticket_jv_t *v)
+{
+    assert_non_null(v);
+    assert_int_equal(v->vtype, TICKET_JV_INTEGER);
+    return v->u.i;
+}
+
+
 /* depth levels of objects ({"a":...}) or arrays, innermost empty */
 
 static char *
@@ -356,34 +408,34 @@ test_values(void **state)
 static void
 test_path(void **state)
 {
-    json_t  *json, *v;
+    const ticket_jv_t  *json, *v;
 
-    json = parse_str("{\"roles\":[\"a\"],\"realm_access\":{\"roles\":\"r\","
+    json = jv("{\"roles\":[\"a\"],\"realm_access\":{\"roles\":\"r\","
                      "\"deep\":{\"x\":1}},\"s\":\"str\",\"n\":null}");
     assert_non_null(json);
 
     v = ticket_json_path(json, "roles", 5);
-    assert_true(json_is_array(v));
+    assert_true(ticket_jv_is_array(v));
 
     v = ticket_json_path(json, "realm_access.roles", 18);
-    assert_string_equal(json_string_value(v), "r");
+    str_is(v, "r");
 
     v = ticket_json_path(json, "realm_access.deep.x", 19);
-    assert_int_equal(json_integer_value(v), 1);
+    assert_int_equal(int_of(v), 1);
 
     v = ticket_json_path(json, "realm_access", 12);
-    assert_true(json_is_object(v));
+    assert_true(ticket_jv_is(v, TICKET_JV_OBJECT));
 
     v = ticket_json_path(json, "n", 1);
-    assert_true(json_is_null(v));
+    assert_true(ticket_jv_is(v, TICKET_JV_NULL));
 
     /* only len bytes of the path count */
 
     v = ticket_json_path(json, "realm_access.rolesXYZ", 18);
-    assert_string_equal(json_string_value(v), "r");
+    str_is(v, "r");
 
     v = ticket_json_path(json, "roles.", 5);
-    assert_true(json_is_array(v));
+    assert_true(ticket_jv_is_array(v));
 
     /* absent, through a non-object, empty segments */
 
@@ -401,31 +453,32 @@ test_path(void **state)
     assert_null(ticket_json_path(json, NULL, 0));
     assert_null(ticket_json_path(NULL, "roles", 5));
 
-    json_decref(json);
+    jv_done();
 
     /* an empty segment never names the member "" */
 
-    json = parse_str("{\"\":{\"a\":1,\"\":2},\"b\":{\"\":3}}");
+    json = jv("{\"\":{\"a\":1,\"\":2},\"b\":{\"\":3}}");
     assert_non_null(json);
     assert_null(ticket_json_path(json, ".a", 2));
     assert_null(ticket_json_path(json, "b.", 2));
     assert_null(ticket_json_path(json, ".", 1));
     assert_null(ticket_json_path(json, "", 0));
-    json_decref(json);
+    jv_done();
 
     /*
      * A member named exactly so comes first (Auth0's namespaced claims),
      * then the dotted path: "a.b" is the member "a.b" where there is one.
      */
 
-    json = parse_str("{\"a.b\":1,\"a\":{\"b\":2,\"c\":3},"
+    json = jv("{\"a.b\":1,\"a\":{\"b\":2,\"c\":3},"
                      "\"https://example.com/roles\":[\"admin\"],"
                      "\"https://example.com\":{\"x\":4}}");
-    assert_int_equal(json_integer_value(ticket_json_path(json, "a.b", 3)), 1);
-    assert_int_equal(json_integer_value(ticket_json_path(json, "a.c", 3)), 3);
+    assert_int_equal(int_of(ticket_json_path(json, "a.b", 3)), 1);
+    assert_int_equal(int_of(ticket_json_path(json, "a.c", 3)), 3);
     v = ticket_json_path(json, "https://example.com/roles", 25);
-    assert_true(json_is_array(v));
-    assert_string_equal(json_string_value(json_array_get(v, 0)), "admin");
+    assert_true(ticket_jv_is_array(v));
+    assert_int_equal(v->n, 1);
+    str_is(v + 1, "admin");
 
     /* "https://example" is no member: the dotted path finds nothing */
 
@@ -433,20 +486,20 @@ test_path(void **state)
 
     /* only len bytes count for the literal member too */
 
-    assert_int_equal(json_integer_value(ticket_json_path(json, "a.bc", 3)),
+    assert_int_equal(int_of(ticket_json_path(json, "a.bc", 3)),
                      1);
-    json_decref(json);
+    jv_done();
 
     /* no literal member: segments split as before */
 
-    json = parse_str("{\"a\":{\"b\":2}}");
-    assert_int_equal(json_integer_value(ticket_json_path(json, "a.b", 3)), 2);
-    json_decref(json);
+    json = jv("{\"a\":{\"b\":2}}");
+    assert_int_equal(int_of(ticket_json_path(json, "a.b", 3)), 2);
+    jv_done();
 }
 
 
 static void
-text_is(json_t *v, const char *expect)
+text_is(const ticket_jv_t *v, const char *expect)
 {
     char    buf[256];
     size_t  n;
@@ -466,9 +519,9 @@ text_is(json_t *v, const char *expect)
 static void
 test_text(void **state)
 {
-    json_t  *json;
+    const ticket_jv_t  *json;
 
-    json = parse_str("{\"s\":\"a b,c\\\"\",\"i\":42,\"neg\":-7,"
+    json = jv("{\"s\":\"a b,c\\\"\",\"i\":42,\"neg\":-7,"
                      "\"big\":9223372036854775807,\"r\":1.5,\"r2\":1e300,"
                      "\"r3\":2.0,\"t\":true,\"f\":false,\"n\":null,"
                      "\"es\":\"\",\"sa\":[\"admin\",\"ops\"],\"sa1\":[\"x\"],"
@@ -477,29 +530,29 @@ test_text(void **state)
                      "\"o\":{\"k\":\"v\",\"l\":[1,2],\"m\":{}}}");
     assert_non_null(json);
 
-    text_is(json_object_get(json, "s"), "a b,c\"");
-    text_is(json_object_get(json, "i"), "42");
-    text_is(json_object_get(json, "neg"), "-7");
-    text_is(json_object_get(json, "big"), "9223372036854775807");
-    text_is(json_object_get(json, "r"), "1.5");
+    text_is(ticket_jv_get(json, "s"), "a b,c\"");
+    text_is(ticket_jv_get(json, "i"), "42");
+    text_is(ticket_jv_get(json, "neg"), "-7");
+    text_is(ticket_jv_get(json, "big"), "9223372036854775807");
+    text_is(ticket_jv_get(json, "r"), "1.5");
     /* jansson writes reals with 17 digits: what a round trip needs */
 
-    text_is(json_object_get(json, "r2"), "1.0000000000000001e300");
-    text_is(json_object_get(json, "r3"), "2.0");
-    text_is(json_object_get(json, "t"), "true");
-    text_is(json_object_get(json, "f"), "false");
-    text_is(json_object_get(json, "n"), "");
-    text_is(json_object_get(json, "es"), "");
-    text_is(json_object_get(json, "sa"), "admin,ops");
-    text_is(json_object_get(json, "sa1"), "x");
-    text_is(json_object_get(json, "ea"), "");
-    text_is(json_object_get(json, "ma"), "[\"a\",1,true,null]");
-    text_is(json_object_get(json, "na"), "[[\"a\"],[\"b\"]]");
-    text_is(json_object_get(json, "o"), "{\"k\":\"v\",\"l\":[1,2],\"m\":{}}");
+    text_is(ticket_jv_get(json, "r2"), "1.0000000000000001e300");
+    text_is(ticket_jv_get(json, "r3"), "2.0");
+    text_is(ticket_jv_get(json, "t"), "true");
+    text_is(ticket_jv_get(json, "f"), "false");
+    text_is(ticket_jv_get(json, "n"), "");
+    text_is(ticket_jv_get(json, "es"), "");
+    text_is(ticket_jv_get(json, "sa"), "admin,ops");
+    text_is(ticket_jv_get(json, "sa1"), "x");
+    text_is(ticket_jv_get(json, "ea"), "");
+    text_is(ticket_jv_get(json, "ma"), "[\"a\",1,true,null]");
+    text_is(ticket_jv_get(json, "na"), "[[\"a\"],[\"b\"]]");
+    text_is(ticket_jv_get(json, "o"), "{\"k\":\"v\",\"l\":[1,2],\"m\":{}}");
 
     assert_int_equal(ticket_json_text(NULL, NULL, 0), 0);
 
-    json_decref(json);
+    jv_done();
 }
 
 
@@ -510,50 +563,50 @@ test_text_truncated(void **state)
 {
     char     buf[16];
     size_t   n, size;
-    json_t  *json;
+    const ticket_jv_t  *json;
 
-    json = parse_str("{\"s\":\"abcdefgh\",\"sa\":[\"admin\",\"ops\"],"
+    json = jv("{\"s\":\"abcdefgh\",\"sa\":[\"admin\",\"ops\"],"
                      "\"o\":{\"k\":\"v\"},\"i\":123456,\"r\":0.25}");
     assert_non_null(json);
 
     for (size = 0; size <= 12; size++) {
         memset(buf, '#', sizeof(buf));
 
-        n = ticket_json_text(json_object_get(json, "s"), buf, size);
+        n = ticket_json_text(ticket_jv_get(json, "s"), buf, size);
         assert_int_equal(n, 8);
         assert_memory_equal(buf, "abcdefgh", size < 8 ? size : 8);
         assert_int_equal(buf[size], '#');
 
         memset(buf, '#', sizeof(buf));
 
-        n = ticket_json_text(json_object_get(json, "sa"), buf, size);
+        n = ticket_json_text(ticket_jv_get(json, "sa"), buf, size);
         assert_int_equal(n, 9);
         assert_memory_equal(buf, "admin,ops", size < 9 ? size : 9);
         assert_int_equal(buf[size], '#');
 
         memset(buf, '#', sizeof(buf));
 
-        n = ticket_json_text(json_object_get(json, "o"), buf, size);
+        n = ticket_json_text(ticket_jv_get(json, "o"), buf, size);
         assert_int_equal(n, 9);
         assert_memory_equal(buf, "{\"k\":\"v\"}", size < 9 ? size : 9);
         assert_int_equal(buf[size], '#');
 
         memset(buf, '#', sizeof(buf));
 
-        n = ticket_json_text(json_object_get(json, "i"), buf, size);
+        n = ticket_json_text(ticket_jv_get(json, "i"), buf, size);
         assert_int_equal(n, 6);
         assert_memory_equal(buf, "123456", size < 6 ? size : 6);
         assert_int_equal(buf[size], '#');
 
         memset(buf, '#', sizeof(buf));
 
-        n = ticket_json_text(json_object_get(json, "r"), buf, size);
+        n = ticket_json_text(ticket_jv_get(json, "r"), buf, size);
         assert_int_equal(n, 4);
         assert_memory_equal(buf, "0.25", size < 4 ? size : 4);
         assert_int_equal(buf[size], '#');
     }
 
-    json_decref(json);
+    jv_done();
 }
 
 
@@ -564,14 +617,14 @@ test_text_element(void **state)
 {
     char     buf[32];
     size_t   n, size;
-    json_t  *json;
+    const ticket_jv_t  *json;
 
     (void) state;
 
-    json = parse_str("{\"a\":[\"reader,admin\",\"a\\\\b\",\"x\"]}");
+    json = jv("{\"a\":[\"reader,admin\",\"a\\\\b\",\"x\"]}");
     assert_non_null(json);
 
-    n = ticket_json_text(json_object_get(json, "a"), buf, sizeof(buf));
+    n = ticket_json_text(ticket_jv_get(json, "a"), buf, sizeof(buf));
     assert_int_equal(n, 20);
     assert_memory_equal(buf, "reader\\,admin,a\\\\b,x", 20);
 
@@ -585,7 +638,146 @@ test_text_element(void **state)
 
     assert_int_equal(ticket_text_element(NULL, 0, 3, "plain", 5), 8);
 
-    json_decref(json);
+    jv_done();
+}
+
+
+/*
+ * The flat nodes: spans and counts, members in order, nodes grown past
+ * the first guess, and duplicates among many members (the hash table)
+ * as among few (pairwise), escaped or not.
+ */
+
+static void
+test_flat(void **state)
+{
+    char               *buf, *p;
+    size_t              i;
+    const ticket_jv_t  *v, *e;
+
+    v = jv("{\"a\":[1,[2,3],{\"b\":null}],\"c\":\"d\\n\",\"e\":{}}");
+    assert_non_null(v);
+    assert_int_equal(v->vtype, TICKET_JV_OBJECT);
+    assert_int_equal(v->n, 3);
+    assert_int_equal(v->span, 14);
+
+    str_is(v + 1, "a");
+    e = v + 2;
+    assert_int_equal(e->vtype, TICKET_JV_ARRAY);
+    assert_int_equal(e->n, 3);
+    assert_int_equal(e->span, 8);
+    assert_int_equal(int_of(e + 1), 1);
+    assert_int_equal(e[2].span, 3);
+    assert_int_equal(e[5].vtype, TICKET_JV_OBJECT);
+    assert_int_equal(e[7].vtype, TICKET_JV_NULL);
+
+    str_is(ticket_jv_get(v, "c"), "d\n");
+    assert_int_equal(ticket_jv_get(v, "e")->n, 0);
+    assert_ptr_equal(ticket_jv_get(v, "e"), v + v->span - 1);
+    assert_null(ticket_jv_get(v, "b"));
+    assert_null(ticket_jv_get(e, "b"));
+    jv_done();
+
+    /* 600 members: the nodes grow many times, every one found */
+
+    buf = malloc(600 * 16 + 16);
+    assert_non_null(buf);
+
+    p = buf;
+    *p++ = '{';
+
+    for (i = 0; i < 600; i++) {
+        p += sprintf(p, "%s\"k%zu\":%zu", i ? "," : "", i, i);
+    }
+
+    strcpy(p, "}");
+
+    v = jv(buf);
+    assert_non_null(v);
+    assert_int_equal(v->n, 600);
+    assert_int_equal(v->span, 1201);
+
+    for (i = 0; i < 600; i += 37) {
+        char  name[16];
+
+        sprintf(name, "k%zu", i);
+        assert_int_equal(int_of(ticket_jv_get(v, name)), (int64_t) i);
+    }
+
+    jv_done();
+
+    /* one duplicate among many, last, first or escaped */
+
+    strcpy(p, ",\"k599\":1}");
+    assert_null(jv(buf));
+    jv_done();
+
+    strcpy(p, ",\"k0\":1}");
+    assert_null(jv(buf));
+    jv_done();
+
+    strcpy(p, ",\"\\u006b17\":1}");
+    assert_null(jv(buf));
+    jv_done();
+
+    strcpy(p, ",\"k600\":1}");
+    assert_non_null(jv(buf));
+    jv_done();
+
+    free(buf);
+
+    /* few members: pairwise, the last against the first */
+
+    assert_false(parses("{\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5,"
+                        "\"f\":6,\"g\":7,\"a\":8}"));
+    assert_false(parses("{\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5,"
+                        "\"f\":6,\"g\":7,\"h\":8,\"a\":9}"));
+    assert_true(parses("{\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5,"
+                       "\"f\":6,\"g\":7,\"h\":8,\"i\":9}"));
+    assert_false(parses("{\"\":1,\"\":2}"));
+}
+
+
+/*
+ * The escaper's eight-bytes-at-a-time path against its byte-by-byte one:
+ * every byte value at every place of a 16-byte string comes out as it
+ * does alone (a string under 8 bytes never takes the fast path).
+ */
+
+static void
+test_escape_words(void **state)
+{
+    char      in[16], one[8], out[128], want[128];
+    char     *end;
+    size_t    k, n, b;
+
+    for (b = 0; b < 256; b++) {
+        in[0] = (char) b;
+        end = ticket_json_escape(one, in, 1);
+        n = (size_t) (end - one);
+
+        for (k = 0; k < sizeof(in); k++) {
+            memset(in, 'a', sizeof(in));
+            in[k] = (char) b;
+
+            memset(want, 'a', k);
+            memcpy(want + k, one, n);
+            memset(want + k + n, 'a', sizeof(in) - k - 1);
+
+            assert_int_equal(ticket_json_escape_len(in, sizeof(in)),
+                             sizeof(in) - 1 + n);
+            end = ticket_json_escape(out, in, sizeof(in));
+            assert_int_equal((size_t) (end - out), sizeof(in) - 1 + n);
+            assert_memory_equal(out, want, sizeof(in) - 1 + n);
+        }
+    }
+
+    /* a character across the eighth byte stays whole: "é" at 7 and 8 */
+
+    memcpy(in, "abcdefg\xc3\xa9hijklm", 15);
+    end = ticket_json_escape(out, in, 15);
+    assert_int_equal(end - out, 15);
+    assert_memory_equal(out, in, 15);
 }
 
 
@@ -607,6 +799,8 @@ main(void)
         cmocka_unit_test(test_text),
         cmocka_unit_test(test_text_truncated),
         cmocka_unit_test(test_text_element),
+        cmocka_unit_test(test_flat),
+        cmocka_unit_test(test_escape_words),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

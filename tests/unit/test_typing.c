@@ -79,6 +79,7 @@ typing_of(const char *header, const char *claims, char *why, size_t size)
 
     tok = token(header, claims, &len);
 
+    ticket_init(&t);
     assert_int_equal(ticket_parse(&t, tok, len, NULL), TICKET_OK);
 
     rc = ticket_check_typing(&t);
@@ -206,6 +207,7 @@ test_validate_refuses(void **state)
     tok = token("{\"alg\":\"HS256\",\"kid\":\"k1\",\"typ\":\"logout+jwt\"}",
                 "{" TICKET_CLAIMS "}", &len);
 
+    ticket_init(&t);
     assert_int_equal(ticket_validate(&t, tok, len, NULL, &p, 1500),
                      TICKET_MALFORMED);
     assert_int_equal(t.verified, 0);
@@ -215,6 +217,7 @@ test_validate_refuses(void **state)
     tok = token("{\"alg\":\"HS256\",\"kid\":\"k1\"}",
                 "{" TICKET_CLAIMS ",\"events\":{}}", &len);
 
+    ticket_init(&t);
     assert_int_equal(ticket_validate(&t, tok, len, NULL, &p, 1500),
                      TICKET_MALFORMED);
     ticket_free(&t);
@@ -225,6 +228,7 @@ test_validate_refuses(void **state)
     tok = token("{\"alg\":\"HS256\",\"kid\":\"k1\"}", "{" TICKET_CLAIMS "}",
                 &len);
 
+    ticket_init(&t);
     assert_int_equal(ticket_validate(&t, tok, len, NULL, &p, 1500),
                      TICKET_UNKNOWN_KEY);
     ticket_free(&t);

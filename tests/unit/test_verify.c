@@ -284,6 +284,7 @@ validate(const ticket_keyset_t *ks, const char *tok,
 {
     ticket_reason_t  rc;
 
+    ticket_init(t);
     rc = ticket_validate(t, tok, strlen(tok), ks, p, NOW);
 
     /* whatever the outcome, no OpenSSL error is left for the next request */

@@ -709,6 +709,7 @@ ticketctl_revoke_ticket(ticketctl_revoke_args_t *a)
 
     rc = -1;
 
+    ticket_init(&t);
     reason = ticket_parse_policy(&t, token, len, &policy);
 
     if (reason != TICKET_OK) {
