@@ -76,9 +76,9 @@ static EVP_MD_CTX  *ticket_audit_work_ctx;      /* a copy of it a record */
 
 
 #define TICKET_AUDIT_M(name, type)                                           \
-    { name, sizeof(name) - 1, TICKET_AUDIT_ ## type, 0 }
+    { name, sizeof(name) - 1, ",\"" name "\":", TICKET_AUDIT_ ## type, 0 }
 #define TICKET_AUDIT_M_SINCE(name, type)                                     \
-    { name, sizeof(name) - 1, TICKET_AUDIT_ ## type, 1 }
+    { name, sizeof(name) - 1, ",\"" name "\":", TICKET_AUDIT_ ## type, 1 }
 
 const ticket_audit_member_t  ticket_audit_members[TICKET_AUDIT_MEMBERS] = {
     TICKET_AUDIT_M("time", STRING),
@@ -275,10 +275,19 @@ ticket_audit_string(ticket_json_out_t *out, const char *s, size_t len)
 static void
 ticket_audit_name(ticket_json_out_t *out, ticket_audit_member_e m)
 {
-    ticket_json_out(out, m == 0 ? "{\"" : ",\"", 2);
-    ticket_json_out(out, ticket_audit_members[m].name,
-                     ticket_audit_members[m].len);
-    ticket_json_out(out, "\":", 2);
+    const ticket_audit_member_t  *mb;
+
+    mb = &ticket_audit_members[m];
+
+    /* the key is ,"name": (written at compile time): one copy a member */
+
+    if (m == 0) {
+        ticket_json_out(out, "{", 1);
+        ticket_json_out(out, mb->key + 1, mb->len + 3);
+
+    } else {
+        ticket_json_out(out, mb->key, mb->len + 4);
+    }
 }
 
 

@@ -157,6 +157,7 @@ typedef enum {
 typedef struct {
     const char             *name;
     size_t                  len;
+    const char             *key;             /* ,"name": as written */
     ticket_audit_type_t     type;
     unsigned                since:1;         /* added later: a reader
                                                 accepts an older
