@@ -21,6 +21,7 @@ static void ngx_http_ticket_ctx_keep(ngx_http_request_t *r,
 static void ngx_http_ticket_cleanup(void *data);
 static void ngx_http_ticket_ticket_init(ngx_http_request_t *r, ticket_t *t);
 static void *ngx_http_ticket_pool_alloc(void *data, size_t size);
+static void ngx_http_ticket_pool_free(void *data, void *p);
 
 
 ngx_http_ticket_ctx_t *
@@ -252,6 +253,7 @@ ngx_http_ticket_ticket_init(ngx_http_request_t *r, ticket_t *t)
     ticket_init(t);
 
     t->alloc.alloc = ngx_http_ticket_pool_alloc;
+    t->alloc.free = ngx_http_ticket_pool_free;
     t->alloc.data = r->pool;
 }
 
@@ -260,6 +262,15 @@ static void *
 ngx_http_ticket_pool_alloc(void *data, size_t size)
 {
     return ngx_palloc(data, size);
+}
+
+
+/* a large block back to the system now; a small one stays till the end */
+
+static void
+ngx_http_ticket_pool_free(void *data, void *p)
+{
+    (void) ngx_pfree(data, p);
 }
 
 

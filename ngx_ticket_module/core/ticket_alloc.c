@@ -82,6 +82,7 @@ ticket_allocator(ticket_t *t, ticket_alloc_t *a)
 
     } else {
         a->alloc = ticket_heap_alloc;
+        a->free = NULL;
         a->data = &t->heap;
     }
 }

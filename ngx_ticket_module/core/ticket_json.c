@@ -102,7 +102,11 @@ ticket_jv_parse(const char *buf, size_t len, const ticket_alloc_t *a)
 {
     ticket_jp_t  jp;
 
-    if (buf == NULL || len > UINT32_MAX / 2) {
+    /* counts and spans are 32-bit; the first nodes' size fits size_t */
+
+    if (buf == NULL || len > UINT32_MAX / 2
+        || len / 8 + 8 > SIZE_MAX / sizeof(ticket_jv_t))
+    {
         return NULL;
     }
 
@@ -146,6 +150,7 @@ ticket_json_parse_object(const char *buf, size_t len)
 
     heap = NULL;
     a.alloc = ticket_heap_alloc;
+    a.free = NULL;
     a.data = &heap;
 
     v = ticket_jv_parse(buf, len, &a);
@@ -178,6 +183,11 @@ ticket_jp_node(ticket_jp_t *jp, ticket_jv_type_t type)
         }
 
         memcpy(v, jp->v, jp->n * sizeof(ticket_jv_t));
+
+        if (jp->a->free != NULL) {
+            jp->a->free(jp->a->data, jp->v);
+        }
+
         jp->v = v;
         jp->cap *= 2;
     }
@@ -413,6 +423,10 @@ ticket_jp_unique(ticket_jp_t *jp, uint32_t obj)
         table[h] = (uint32_t) (k - v) + 1;
 
         k = k + 1 + k[1].span;
+    }
+
+    if (jp->a->free != NULL) {
+        jp->a->free(jp->a->data, table);
     }
 
     return 0;

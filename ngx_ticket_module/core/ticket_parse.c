@@ -61,6 +61,29 @@ ticket_init(ticket_t *t)
 void
 ticket_free(ticket_t *t)
 {
+    void  *p[5];
+    int    i;
+
+    /*
+     * A pool frees its memory with the request; its large blocks (a big
+     * document's nodes and text) go back now, as a scope change frees
+     * the ticket it parses again.
+     */
+
+    if (t->alloc.free != NULL) {
+        p[0] = (void *) t->claims;
+        p[1] = (void *) t->header;
+        p[2] = t->payload;
+        p[3] = t->restored ? NULL : t->sig;
+        p[4] = t->restored ? NULL : (void *) t->roles_list.values;
+
+        for (i = 0; i < 5; i++) {
+            if (p[i] != NULL) {
+                t->alloc.free(t->alloc.data, p[i]);
+            }
+        }
+    }
+
     ticket_heap_free(&t->heap);
     ticket_reset(t);
 }

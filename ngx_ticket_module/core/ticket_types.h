@@ -41,11 +41,14 @@ typedef struct {
  * (nothing to free one by one, no malloc on the request path); anyone
  * else leaves alloc NULL and gets ticket_heap_alloc(), freed whole by
  * ticket_free() (ticket_alloc.h).  Memory alloc returns is aligned for
- * any type.
+ * any type.  free, where set, gives back one block early (a pool's large
+ * ones: what a big document's parse outgrew, a hash table once used);
+ * it may ignore what it cannot free.
  */
 
 typedef struct {
     void                 *(*alloc)(void *data, size_t size);
+    void                  (*free)(void *data, void *p);
     void                   *data;
 } ticket_alloc_t;
 

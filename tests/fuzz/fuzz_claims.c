@@ -107,6 +107,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     heap = NULL;
     a.alloc = ticket_heap_alloc;
+    a.free = NULL;
     a.data = &heap;
 
     obj = ticket_jv_parse(buf, size, &a);

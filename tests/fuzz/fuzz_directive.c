@@ -42,6 +42,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
     ticket_alloc_t  a;
 
     a.alloc = ticket_heap_alloc;
+
+    a.free = NULL;
     a.data = &fuzz_heap;
 
     fuzz_obj = ticket_jv_parse(fuzz_claims_json,

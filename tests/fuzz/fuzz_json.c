@@ -231,6 +231,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     heap = NULL;
     a.alloc = ticket_heap_alloc;
+    a.free = NULL;
     a.data = &heap;
 
     jv = ticket_jv_parse((const char *) data, size, &a);

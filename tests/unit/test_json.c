@@ -52,7 +52,17 @@ parses(const char *s)
  * into it): jv_done() frees both.
  */
 
-static void  *jv_heap;
+static void    *jv_heap;
+static size_t   jv_freed;
+
+
+/* the heap frees only whole: counts what the parser gives back early */
+
+static void
+jv_free(void *data, void *p)
+{
+    jv_freed++;
+}
 
 static const ticket_jv_t *
 jv(const char *s)
@@ -62,6 +72,7 @@ jv(const char *s)
     ticket_alloc_t   a;
 
     a.alloc = ticket_heap_alloc;
+    a.free = jv_free;
     a.data = &jv_heap;
 
     len = strlen(s);
@@ -692,9 +703,14 @@ test_flat(void **state)
 
     strcpy(p, "}");
 
+    jv_freed = 0;
     v = jv(buf);
     assert_non_null(v);
     assert_int_equal(v->n, 600);
+
+    /* each outgrown array and the duplicates' hash table given back */
+
+    assert_true(jv_freed >= 2);
     assert_int_equal(v->span, 1201);
 
     for (i = 0; i < 600; i += 37) {
