@@ -76,9 +76,9 @@ static EVP_MD_CTX  *ticket_audit_work_ctx;      /* a copy of it a record */
 
 
 #define TICKET_AUDIT_M(name, type)                                           \
-    { name, sizeof(name) - 1, ",\"" name "\":", TICKET_AUDIT_ ## type, 0 }
+    { name, sizeof(name) - 1, ",\"" name "\":\"", TICKET_AUDIT_ ## type, 0 }
 #define TICKET_AUDIT_M_SINCE(name, type)                                     \
-    { name, sizeof(name) - 1, ",\"" name "\":", TICKET_AUDIT_ ## type, 1 }
+    { name, sizeof(name) - 1, ",\"" name "\":\"", TICKET_AUDIT_ ## type, 1 }
 
 const ticket_audit_member_t  ticket_audit_members[TICKET_AUDIT_MEMBERS] = {
     TICKET_AUDIT_M("time", STRING),
@@ -189,13 +189,10 @@ ticket_audit_record_len(const ticket_audit_record_t *rec)
 {
     ticket_json_out_t  out;
 
-    out.pos = NULL;
-    out.end = NULL;
-    out.len = 0;
-
+    ticket_json_out_init(&out, NULL, NULL);
     ticket_audit_record_out(&out, rec);
 
-    return out.len;
+    return ticket_json_out_length(&out);
 }
 
 
@@ -204,10 +201,7 @@ ticket_audit_record_write(char *dst, const ticket_audit_record_t *rec)
 {
     ticket_json_out_t  out;
 
-    out.pos = dst;
-    out.end = NULL;
-    out.len = 0;
-
+    ticket_json_out_init(&out, dst, NULL);
     ticket_audit_record_out(&out, rec);
 
     return out.pos;
@@ -220,13 +214,10 @@ ticket_audit_record_write_within(char *dst, char *end,
 {
     ticket_json_out_t  out;
 
-    out.pos = dst;
-    out.end = end;
-    out.len = 0;
-
+    ticket_json_out_init(&out, dst, end);
     ticket_audit_record_out(&out, rec);
 
-    *len = out.len;
+    *len = ticket_json_out_length(&out);
 
     return out.pos;
 }
@@ -279,14 +270,14 @@ ticket_audit_name(ticket_json_out_t *out, ticket_audit_member_e m)
 
     mb = &ticket_audit_members[m];
 
-    /* the key is ,"name": (written at compile time): one copy a member */
+    /* the key is ,"name":" (written at compile time): one copy a member */
 
     if (m == 0) {
         ticket_json_out(out, "{", 1);
         ticket_json_out(out, mb->key + 1, mb->len + 3);
 
     } else {
-        ticket_json_out(out, mb->key, mb->len + 4);
+        ticket_json_out16(out, mb->key, mb->len + 4);
     }
 }
 
@@ -297,10 +288,14 @@ static void
 ticket_audit_member(ticket_json_out_t *out, ticket_audit_member_e m,
     const ticket_str_t *value)
 {
-    ticket_audit_name(out, m);
+    const ticket_audit_member_t  *mb;
+
+    mb = &ticket_audit_members[m];
 
     if (value->data == NULL) {
-        if (ticket_audit_members[m].type == TICKET_AUDIT_STRING_NULL) {
+        ticket_audit_name(out, m);
+
+        if (mb->type == TICKET_AUDIT_STRING_NULL) {
             ticket_json_out(out, "null", 4);
 
         } else {
@@ -310,17 +305,31 @@ ticket_audit_member(ticket_json_out_t *out, ticket_audit_member_e m,
         return;
     }
 
-    ticket_audit_string(out, value->data, value->len);
+    /* the key and the value's opening quote in one piece (never first) */
+
+    ticket_json_out16(out, mb->key, mb->len + 5);
+    ticket_json_escape_out(out, value->data, value->len);
+    ticket_json_out(out, "\"", 1);
 }
 
 
 static void
 ticket_audit_time(ticket_json_out_t *out, int64_t time_ms)
 {
-    char       buf[TICKET_AUDIT_TIME_LEN], *p;
-    time_t     sec;
-    int64_t    ms;
-    struct tm  tm;
+    char       *p;
+    time_t      sec;
+    int64_t     ms;
+    struct tm   tm;
+
+    /*
+     * "2026-12-06T19:30:00.123Z" with its quotes, whose part up to the
+     * seconds is kept for the second it was made (records come many a
+     * second; a process is one thread): then only the milliseconds are
+     * written.
+     */
+
+    static char     buf[TICKET_AUDIT_TIME_LEN + 2];
+    static int64_t  buf_sec = -1;
 
     /*
      * Clamped, so that the year has four digits and fits in tm_year;
@@ -343,14 +352,20 @@ ticket_audit_time(ticket_json_out_t *out, int64_t time_ms)
 
     sec = (time_t) (ms / 1000);
 
+    if (buf_sec == (int64_t) sec) {
+        goto ms;
+    }
+
     if (gmtime_r(&sec, &tm) == NULL) {
         memset(&tm, 0, sizeof(struct tm));
         tm.tm_year = 70;
         tm.tm_mday = 1;
         ms = 0;
+        sec = 0;
     }
 
     p = buf;
+    *p++ = '"';
     p = ticket_audit_digits(p, (unsigned long) tm.tm_year + 1900, 4);
     *p++ = '-';
     p = ticket_audit_digits(p, (unsigned long) tm.tm_mon + 1, 2);
@@ -363,12 +378,17 @@ ticket_audit_time(ticket_json_out_t *out, int64_t time_ms)
     *p++ = ':';
     p = ticket_audit_digits(p, (unsigned long) tm.tm_sec, 2);
     *p++ = '.';
-    p = ticket_audit_digits(p, (unsigned long) (ms % 1000), 3);
-    *p = 'Z';
+    p[3] = 'Z';
+    p[4] = '"';
 
-    ticket_json_out(out, "\"", 1);
-    ticket_json_out(out, buf, TICKET_AUDIT_TIME_LEN);
-    ticket_json_out(out, "\"", 1);
+    buf_sec = (int64_t) sec;
+
+ms:
+
+    (void) ticket_audit_digits(buf + sizeof(buf) - 5,
+                               (unsigned long) (ms % 1000), 3);
+
+    ticket_json_out(out, buf, sizeof(buf));
 }
 
 
@@ -391,30 +411,38 @@ ticket_audit_digits(char *p, unsigned long value, size_t n)
 static void
 ticket_audit_uint(ticket_json_out_t *out, unsigned value)
 {
-    char  buf[3 * sizeof(unsigned)], *p;
-
-    p = buf + sizeof(buf);
-
-    do {
-        *--p = (char) ('0' + value % 10);
-        value /= 10;
-    } while (value != 0);
-
-    ticket_json_out(out, p, (size_t) (buf + sizeof(buf) - p));
+    ticket_audit_u64(out, value);
 }
 
+
+/* two digits a division: a ten-digit exp takes five */
 
 static void
 ticket_audit_u64(ticket_json_out_t *out, uint64_t value)
 {
     char  buf[20], *p;
 
+    static const char  pairs[] =
+        "00010203040506070809101112131415161718192021222324"
+        "25262728293031323334353637383940414243444546474849"
+        "50515253545556575859606162636465666768697071727374"
+        "75767778798081828384858687888990919293949596979899";
+
     p = buf + sizeof(buf);
 
-    do {
-        *--p = (char) ('0' + value % 10);
-        value /= 10;
-    } while (value != 0);
+    while (value >= 100) {
+        p -= 2;
+        memcpy(p, &pairs[(value % 100) * 2], 2);
+        value /= 100;
+    }
+
+    if (value >= 10) {
+        p -= 2;
+        memcpy(p, &pairs[value * 2], 2);
+
+    } else {
+        *--p = (char) ('0' + value);
+    }
 
     ticket_json_out(out, p, (size_t) (buf + sizeof(buf) - p));
 }

@@ -157,7 +157,8 @@ typedef enum {
 typedef struct {
     const char             *name;
     size_t                  len;
-    const char             *key;             /* ,"name": as written */
+    char                    key[16];         /* ,"name":" as written,
+                                                read 16 bytes at once */
     ticket_audit_type_t     type;
     unsigned                since:1;         /* added later: a reader
                                                 accepts an older

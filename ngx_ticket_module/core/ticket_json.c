@@ -1143,13 +1143,10 @@ ticket_json_escape_len(const char *s, size_t len)
 {
     ticket_json_out_t  out;
 
-    out.pos = NULL;
-    out.end = NULL;
-    out.len = 0;
-
+    ticket_json_out_init(&out, NULL, NULL);
     ticket_json_escape_out(&out, s, len);
 
-    return out.len;
+    return ticket_json_out_length(&out);
 }
 
 
@@ -1158,13 +1155,24 @@ ticket_json_escape(char *dst, const char *s, size_t len)
 {
     ticket_json_out_t  out;
 
-    out.pos = dst;
-    out.end = NULL;
-    out.len = 0;
-
+    ticket_json_out_init(&out, dst, NULL);
     ticket_json_escape_out(&out, s, len);
 
     return out.pos;
+}
+
+
+void
+ticket_json_out_count(ticket_json_out_t *out, size_t n)
+{
+    if (out->pos != NULL) {
+        /* a bounded write ran out: what it wrote counts, then the rest */
+        out->len = (size_t) (out->pos - out->start);
+        out->pos = NULL;
+    }
+
+    /* saturates: a count that wrapped would let the writer overrun */
+    out->len = (n > SIZE_MAX - out->len) ? SIZE_MAX : out->len + n;
 }
 
 
@@ -1260,33 +1268,6 @@ ticket_utf8_len(const unsigned char *p, size_t n)
 
 
 /*
- * Whether all eight bytes of x (in any order) stay as they are in a JSON
- * string: none below 0x20, none above 0x7e (DEL and UTF-8 are looked at
- * one by one), no '"' and no '\\'.  Each test is exact for "some byte"
- * (the carries of one lane can only mark a lane above one that is
- * marked already), which is all that is asked.
- */
-
-#define TICKET_JSON_ONES   0x0101010101010101ULL
-#define TICKET_JSON_HIGHS  0x8080808080808080ULL
-
-static inline int
-ticket_json_plain8(uint64_t x)
-{
-    uint64_t  lo, hi, q, b;
-
-    lo = (x - TICKET_JSON_ONES * 0x20) & ~x & TICKET_JSON_HIGHS;
-    hi = (x + TICKET_JSON_ONES) | x;
-    q = x ^ (TICKET_JSON_ONES * '"');
-    q = (q - TICKET_JSON_ONES) & ~q;
-    b = x ^ (TICKET_JSON_ONES * '\\');
-    b = (b - TICKET_JSON_ONES) & ~b;
-
-    return ((lo | hi | q | b) & TICKET_JSON_HIGHS) == 0;
-}
-
-
-/*
  * One code path run twice, as ngx_escape_json() does: first with no
  * destination, counting, then writing.  Every decision that changes a
  * length is taken from the input alone, so the count is exactly what
@@ -1294,20 +1275,16 @@ ticket_json_plain8(uint64_t x)
  */
 
 void
-ticket_json_escape_out(ticket_json_out_t *out, const char *s, size_t len)
+ticket_json_escape_from(ticket_json_out_t *out, const char *s, size_t len,
+    size_t i)
 {
     char                  esc[6];
-    size_t                i, run, n, stop;
+    size_t                run, n, stop;
     uint64_t              x;
     unsigned char         c;
     const unsigned char  *p;
 
-    if (s == NULL) {
-        return;
-    }
-
     p = (const unsigned char *) s;
-    i = 0;
     run = 0;
 
     /* bytes that stay as they are are copied in runs, [run, i) */

@@ -84,7 +84,9 @@ char *ticket_json_escape(char *dst, const char *s, size_t len);
  * Writers run twice, as ngx_escape_json() is: first with pos NULL,
  * counting, then writing at pos, which moves on.  The count saturates at
  * SIZE_MAX.  ticket_json_out() adds bytes, ticket_json_escape_out() a
- * string's JSON body; the audit record is written with them.
+ * string's JSON body; the audit record is written with them.  Set one
+ * up with ticket_json_out_init(); ticket_json_out_length() is the count,
+ * or what was written.
  */
 
 typedef struct {
@@ -92,11 +94,30 @@ typedef struct {
     char                   *end;          /* NULL: no bound; else a write
                                              that would pass it makes pos
                                              NULL: counting goes on */
-    size_t                  len;          /* SIZE_MAX: too large */
+    char                   *start;        /* where writing began */
+    size_t                  len;          /* the count once pos is NULL;
+                                             SIZE_MAX: too large */
 } ticket_json_out_t;
 
 
-/* inline: a record is some hundred pieces, most a few constant bytes */
+static inline void
+ticket_json_out_init(ticket_json_out_t *out, char *dst, char *end)
+{
+    out->pos = dst;
+    out->end = end;
+    out->start = dst;
+    out->len = 0;
+}
+
+
+/* a count, or a write that ran out of room: counting from here on */
+void ticket_json_out_count(ticket_json_out_t *out, size_t n);
+
+
+/*
+ * Inline: a record is some hundred pieces, most a few constant bytes.
+ * While writing, only the bound is looked at (the length is pos - start).
+ */
 
 static inline void
 ticket_json_out(ticket_json_out_t *out, const char *s, size_t n)
@@ -105,21 +126,144 @@ ticket_json_out(ticket_json_out_t *out, const char *s, size_t n)
         return;
     }
 
-    if (out->pos != NULL) {
-        if (out->end != NULL && n > (size_t) (out->end - out->pos)) {
-            out->pos = NULL;
+    if (out->pos != NULL
+        && (out->end == NULL || n <= (size_t) (out->end - out->pos)))
+    {
+        memcpy(out->pos, s, n);
+        out->pos += n;
+        return;
+    }
 
-        } else {
-            memcpy(out->pos, s, n);
-            out->pos += n;
+    ticket_json_out_count(out, n);
+}
+
+
+/*
+ * n <= 16 bytes of s, which has 16 to read: one fixed copy of 16 where a
+ * bounded write has room for them (the bytes past n are written over by
+ * the next piece or left past the end of the text).
+ */
+
+static inline void
+ticket_json_out16(ticket_json_out_t *out, const char *s, size_t n)
+{
+    if (out->pos != NULL && out->end != NULL
+        && (size_t) (out->end - out->pos) >= 16)
+    {
+        memcpy(out->pos, s, 16);
+        out->pos += n;
+        return;
+    }
+
+    ticket_json_out(out, s, n);
+}
+
+
+static inline size_t
+ticket_json_out_length(const ticket_json_out_t *out)
+{
+    return (out->pos != NULL) ? (size_t) (out->pos - out->start) : out->len;
+}
+
+
+/*
+ * Whether all eight bytes of x (in any order) stay as they are in a JSON
+ * string: none below 0x20, none above 0x7e (DEL and UTF-8 are looked at
+ * one by one), no '"' and no '\\'.  Each test is exact for "some byte"
+ * (the carries of one lane can only mark a lane above one that is
+ * marked already), which is all that is asked.
+ */
+
+#define TICKET_JSON_ONES   0x0101010101010101ULL
+#define TICKET_JSON_HIGHS  0x8080808080808080ULL
+
+static inline int
+ticket_json_plain8(uint64_t x)
+{
+    uint64_t  lo, hi, q, b;
+
+    lo = (x - TICKET_JSON_ONES * 0x20) & ~x & TICKET_JSON_HIGHS;
+    hi = (x + TICKET_JSON_ONES) | x;
+    q = x ^ (TICKET_JSON_ONES * '"');
+    q = (q - TICKET_JSON_ONES) & ~q;
+    b = x ^ (TICKET_JSON_ONES * '\\');
+    b = (b - TICKET_JSON_ONES) & ~b;
+
+    return ((lo | hi | q | b) & TICKET_JSON_HIGHS) == 0;
+}
+
+
+/* the escaper's own loop, from i on; the bytes before i need no escape */
+void ticket_json_escape_from(ticket_json_out_t *out, const char *s,
+    size_t len, size_t i);
+
+
+/*
+ * A string's JSON body, escaped, bytes that are not UTF-8 replaced by
+ * U+FFFD.  Inline: most strings (names, addresses, paths, ids) need no
+ * escape and are tested eight bytes at a time, the last eight overlapping
+ * the word before (four and four if shorter, then byte by byte), then
+ * copied in one piece.
+ * At the first that needs a look, ticket_json_escape_from() goes on.
+ */
+
+static inline void
+ticket_json_escape_out(ticket_json_out_t *out, const char *s, size_t len)
+{
+    size_t          i;
+    uint32_t        lo, hi;
+    uint64_t        x;
+    unsigned char   c;
+
+    if (s == NULL) {
+        return;
+    }
+
+    i = 0;
+
+    if (len >= 8) {
+        for ( /* void */ ; len - i >= 8; i += 8) {
+            memcpy(&x, s + i, 8);
+
+            if (!ticket_json_plain8(x)) {
+                goto look;
+            }
+        }
+
+        if (i < len) {
+            memcpy(&x, s + len - 8, 8);
+
+            if (!ticket_json_plain8(x)) {
+                goto look;
+            }
+        }
+
+    } else if (len >= 4) {
+        /* the first four bytes and the last four, which may overlap */
+        memcpy(&lo, s, 4);
+        memcpy(&hi, s + len - 4, 4);
+
+        if (!ticket_json_plain8((uint64_t) hi << 32 | lo)) {
+            goto look;
+        }
+
+    } else {
+        for ( /* void */ ; i < len; i++) {
+            c = (unsigned char) s[i];
+
+            if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') {
+                goto look;
+            }
         }
     }
 
-    /* saturates: a count that wrapped would let the writer overrun */
-    out->len = (n > SIZE_MAX - out->len) ? SIZE_MAX : out->len + n;
+    ticket_json_out(out, s, len);
+    return;
+
+look:
+
+    ticket_json_escape_from(out, s, len, i);
 }
-void ticket_json_escape_out(ticket_json_out_t *out, const char *s,
-    size_t len);
 
 /*
  * The one UTF-8 check: the length of the well-formed character at p

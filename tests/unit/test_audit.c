@@ -1343,6 +1343,14 @@ test_record_time(void **state)
     record_time(INT64_MAX / 1000, "9999-12-31T23:59:59.999Z");
     record_time(INT64_MAX, "9999-12-31T23:59:59.999Z");
 
+    /* the text of a second is kept: the same second, then another, back */
+    record_time(1795432357123LL, "2026-11-23T11:12:37.123Z");
+    record_time(1795432357004LL, "2026-11-23T11:12:37.004Z");
+    record_time(1795432358000LL, "2026-11-23T11:12:38.000Z");
+    record_time(1795432357999LL, "2026-11-23T11:12:37.999Z");
+    record_time(1795432357999LL, "2026-11-23T11:12:37.999Z");
+    record_time(-1, "1970-01-01T00:00:00.000Z");
+
     /* random times read back, through timegm() */
 
     for (i = 0; i < 2000; i++) {
@@ -1370,6 +1378,56 @@ test_record_time(void **state)
         assert_int_equal(msec, ms % 1000);
 
         json_decref(obj);
+        free(text);
+    }
+}
+
+
+/* numbers written two digits at a time, read against printf's */
+
+static void
+test_record_numbers(void **state)
+{
+    char                   *text, want[96];
+    size_t                  i, len;
+    ticket_audit_record_t   rec;
+
+    static const uint64_t  seqs[] = {
+        0, 1, 9, 10, 11, 99, 100, 101, 999, 1000, 1009, 65535,
+        4294967295ULL, 9007199254740991ULL, 10000000000000000000ULL,
+        UINT64_MAX
+    };
+
+    static const int64_t   exps[] = {
+        0, -1, 7, -10, 100, -101, 1795432400, INT64_MAX, INT64_MIN,
+        INT64_MIN + 1
+    };
+
+    for (i = 0; i < sizeof(seqs) / sizeof(seqs[0]); i++) {
+        memset(&rec, 0, sizeof(ticket_audit_record_t));
+        rec.seq = seqs[i];
+        rec.status = (unsigned) seqs[i];
+        rec.exp = exps[i % (sizeof(exps) / sizeof(exps[0]))];
+        rec.has_exp = 1;
+
+        /* not read back: jansson takes no integer above INT64_MAX */
+        len = ticket_audit_record_len(&rec);
+        text = malloc(len + 1);
+        assert_non_null(text);
+        assert_ptr_equal(ticket_audit_record_write(text, &rec), text + len);
+        text[len] = '\0';
+
+        snprintf(want, sizeof(want), ",\"seq\":%llu}\n",
+                 (unsigned long long) seqs[i]);
+        assert_non_null(strstr(text, want));
+
+        snprintf(want, sizeof(want), ",\"status\":%u,", rec.status);
+        assert_non_null(strstr(text, want));
+
+        snprintf(want, sizeof(want), ",\"exp\":%lld,",
+                 (long long) rec.exp);
+        assert_non_null(strstr(text, want));
+
         free(text);
     }
 }
@@ -1766,6 +1824,7 @@ main(void)
         cmocka_unit_test(test_record_golden),
         cmocka_unit_test(test_record_empty),
         cmocka_unit_test(test_record_time),
+        cmocka_unit_test(test_record_numbers),
         cmocka_unit_test(test_record_roles),
         cmocka_unit_test(test_record_required),
         cmocka_unit_test(test_record_forgery),

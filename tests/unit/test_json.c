@@ -763,28 +763,33 @@ test_flat(void **state)
 static void
 test_escape_words(void **state)
 {
-    char      in[16], one[8], out[128], want[128];
+    char      in[24], one[8], out[128], want[128];
     char     *end;
-    size_t    k, n, b;
+    size_t    k, n, b, len;
+
+    /* every length, so every path: byte by byte, four and four, words
+     * with an overlapping last one */
 
     for (b = 0; b < 256; b++) {
         in[0] = (char) b;
         end = ticket_json_escape(one, in, 1);
         n = (size_t) (end - one);
 
-        for (k = 0; k < sizeof(in); k++) {
-            memset(in, 'a', sizeof(in));
-            in[k] = (char) b;
+        for (len = 1; len <= sizeof(in); len++) {
+            for (k = 0; k < len; k++) {
+                memset(in, 'a', sizeof(in));
+                in[k] = (char) b;
 
-            memset(want, 'a', k);
-            memcpy(want + k, one, n);
-            memset(want + k + n, 'a', sizeof(in) - k - 1);
+                memset(want, 'a', k);
+                memcpy(want + k, one, n);
+                memset(want + k + n, 'a', len - k - 1);
 
-            assert_int_equal(ticket_json_escape_len(in, sizeof(in)),
-                             sizeof(in) - 1 + n);
-            end = ticket_json_escape(out, in, sizeof(in));
-            assert_int_equal((size_t) (end - out), sizeof(in) - 1 + n);
-            assert_memory_equal(out, want, sizeof(in) - 1 + n);
+                assert_int_equal(ticket_json_escape_len(in, len),
+                                 len - 1 + n);
+                end = ticket_json_escape(out, in, len);
+                assert_int_equal((size_t) (end - out), len - 1 + n);
+                assert_memory_equal(out, want, len - 1 + n);
+            }
         }
     }
 
