@@ -17,6 +17,7 @@
 #include <sys/random.h>
 
 #include "ticket_alloc.h"
+#include "ticket_hash.h"
 #include "ticket_json.h"
 #include "ticket_compat.h"
 
@@ -348,7 +349,8 @@ ticket_jp_object(ticket_jp_t *jp)
 static int
 ticket_jp_unique(ticket_jp_t *jp, uint32_t obj)
 {
-    size_t              size, h, i, j, m, cnt;
+    size_t              size, h, i, j, m;
+    uint64_t            x;
     uint32_t           *table, idx[8];
     const ticket_jv_t  *k, *o, *v;
 
@@ -398,15 +400,8 @@ ticket_jp_unique(ticket_jp_t *jp, uint32_t obj)
     k = &v[obj + 1];
 
     for (i = 0; i < m; i++) {
-        h = seed;
-
-        for (cnt = 0; cnt < k->n; cnt++) {
-            h = (h ^ (unsigned char) k->u.s[cnt]) * 16777619u;
-            h &= 0xffffffffu;
-        }
-
-        h ^= h >> 15;
-        h &= size - 1;
+        x = ticket_fnv(TICKET_FNV_OFFSET ^ seed, k->u.s, k->n);
+        h = (size_t) (x ^ (x >> 32)) & (size - 1);
 
         /* table holds index + 1: 0 is empty */
 

@@ -12,14 +12,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ticket_hash.h"
 #include "ticket_revocation.h"
 
 
-#define TICKET_FNV_OFFSET  0xcbf29ce484222325ULL
-#define TICKET_FNV_PRIME   0x100000001b3ULL
-
-
-static uint64_t ticket_fnv(uint64_t h, const char *s, size_t len);
 static int ticket_str_is(const ticket_str_t *s, const char *lit);
 
 
@@ -414,20 +410,6 @@ ticket_rev_hash_sub(const ticket_str_t *tenant, const ticket_str_t *sub)
     h = ticket_fnv(h, sub->data, sub->len);
 
     return h ? h : 1;
-}
-
-
-static uint64_t
-ticket_fnv(uint64_t h, const char *s, size_t len)
-{
-    size_t  i;
-
-    for (i = 0; i < len; i++) {
-        h ^= (unsigned char) s[i];
-        h *= TICKET_FNV_PRIME;
-    }
-
-    return h;
 }
 
 
