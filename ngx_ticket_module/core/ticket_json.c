@@ -883,13 +883,6 @@ ticket_jv_getn(const ticket_jv_t *obj, const char *name, size_t len)
 }
 
 
-const ticket_jv_t *
-ticket_jv_get(const ticket_jv_t *obj, const char *name)
-{
-    return ticket_jv_getn(obj, name, strlen(name));
-}
-
-
 json_t *
 ticket_jv_to_json(const ticket_jv_t *v)
 {

@@ -33,7 +33,14 @@ json_t *ticket_jv_to_json(const ticket_jv_t *v);
 /* the member of obj named name (len bytes); NULL if none or no object */
 const ticket_jv_t *ticket_jv_getn(const ticket_jv_t *obj, const char *name,
     size_t len);
-const ticket_jv_t *ticket_jv_get(const ticket_jv_t *obj, const char *name);
+
+/* by a C string: inline, so that a literal name's length is a constant */
+static inline const ticket_jv_t *
+ticket_jv_get(const ticket_jv_t *obj, const char *name)
+{
+    return ticket_jv_getn(obj, name, strlen(name));
+}
+
 
 #define ticket_jv_is(v, t)        ((v) != NULL && (v)->vtype == (t))
 #define ticket_jv_is_string(v)    ticket_jv_is(v, TICKET_JV_STRING)
