@@ -7,6 +7,7 @@
 
 
 #include <errno.h>
+#include <locale.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -51,6 +52,9 @@ static int ticket_jp_unescape(const unsigned char *p,
 static int ticket_jp_hex4(const unsigned char *p, unsigned *value);
 static size_t ticket_json_put(char *buf, size_t size, size_t off,
     const char *src, size_t n);
+static size_t ticket_jv_json_string(char *buf, size_t size, size_t off,
+    const char *s, size_t len);
+static size_t ticket_jv_json_real(char *num, size_t size, double d);
 
 
 static const char  ticket_json_hex[] = "0123456789abcdef";
@@ -68,8 +72,8 @@ static const char  ticket_json_hex[] = "0123456789abcdef";
 /*
  * ASCII bytes a JSON string holds as they are: 1 for the parser and the
  * escaper alike (printable, but '"' and '\\'), 2 for DEL, which the parser
- * takes as it is and the escaper writes as \u007f; 0 for the rest (bytes
- * 80..ff are UTF-8, checked apart).
+ * and ticket_jv_json() take as it is and the escaper writes as \u007f; 0
+ * for the rest (bytes 80..ff are UTF-8, checked apart).
  */
 
 static const unsigned char  ticket_json_class[256] = {
@@ -1003,11 +1007,7 @@ ticket_json_path(const ticket_jv_t *obj, const char *path, size_t len)
 size_t
 ticket_json_text(const ticket_jv_t *value, char *buf, size_t size)
 {
-    int                 n;
-    char               *dump;
-    char                num[32];
-    size_t              len, off;
-    json_t             *json;
+    size_t              off;
     uint32_t            i;
     const ticket_jv_t  *elt;
 
@@ -1020,27 +1020,13 @@ ticket_json_text(const ticket_jv_t *value, char *buf, size_t size)
     case TICKET_JV_STRING:
         return ticket_json_put(buf, size, 0, value->u.s, value->n);
 
-    case TICKET_JV_INTEGER:
-        n = snprintf(num, sizeof(num), "%lld", (long long) value->u.i);
-        if (n < 0 || (size_t) n >= sizeof(num)) {
-            return 0;
-        }
-
-        return ticket_json_put(buf, size, 0, num, (size_t) n);
-
-    case TICKET_JV_TRUE:
-        return ticket_json_put(buf, size, 0, "true", 4);
-
-    case TICKET_JV_FALSE:
-        return ticket_json_put(buf, size, 0, "false", 5);
-
     case TICKET_JV_NULL:
         return 0;
 
     case TICKET_JV_ARRAY:
         ticket_jv_foreach(value, i, elt) {
             if (elt->vtype != TICKET_JV_STRING) {
-                goto dump;
+                return ticket_jv_json(value, buf, size);
             }
         }
 
@@ -1057,34 +1043,260 @@ ticket_json_text(const ticket_jv_t *value, char *buf, size_t size)
         return off;
 
     default:
-        break;
+        /* numbers, booleans, objects: JSON */
+        return ticket_jv_json(value, buf, size);
     }
+}
 
-dump:
 
-    /*
-     * Reals, objects and mixed arrays as jansson writes them, which is
-     * rare enough to go through it: reals with 17 significant digits, so
-     * that the text reads back as the same double ("0.10000000000000001").
-     */
+/*
+ * The value's nodes in document order, without recursion: nest[] holds
+ * the containers entered and not yet closed (where each one's nodes end,
+ * and whether it is an object), at most TICKET_MAX_DEPTH of them, as the
+ * parser nests.  After each value: the containers that end there are
+ * closed, then "," unless one was just opened, then the member's name.
+ */
 
-    json = ticket_jv_to_json(value);
-    if (json == NULL) {
+size_t
+ticket_jv_json(const ticket_jv_t *v, char *buf, size_t size)
+{
+    int                 first;
+    char                num[32];
+    size_t              off, n;
+    unsigned            depth;
+    const ticket_jv_t  *p;
+
+    struct {
+        const ticket_jv_t  *end;
+        int                 object;
+    }                   nest[TICKET_MAX_DEPTH];
+
+    if (v == NULL) {
         return 0;
     }
 
-    dump = json_dumps(json, JSON_ENCODE_ANY|JSON_COMPACT|TICKET_JSON_REALS);
-    json_decref(json);
+    p = v;
+    off = 0;
+    depth = 0;
 
-    if (dump == NULL) {
+    for ( ;; ) {
+        first = 0;
+
+        switch (p->vtype) {
+
+        case TICKET_JV_OBJECT:
+        case TICKET_JV_ARRAY:
+            if (depth == TICKET_MAX_DEPTH) {
+                return 0;
+            }
+
+            nest[depth].end = p + p->span;
+            nest[depth].object = (p->vtype == TICKET_JV_OBJECT);
+            depth++;
+            first = 1;
+
+            off = ticket_json_put(buf, size, off,
+                                  p->vtype == TICKET_JV_OBJECT ? "{" : "[",
+                                  1);
+            break;
+
+        case TICKET_JV_STRING:
+            off = ticket_jv_json_string(buf, size, off, p->u.s, p->n);
+            if (off == 0) {
+                return 0;
+            }
+
+            break;
+
+        case TICKET_JV_INTEGER:
+            n = (size_t) snprintf(num, sizeof(num),
+                                  "%" JSON_INTEGER_FORMAT,
+                                  (json_int_t) p->u.i);
+            if (n >= sizeof(num)) {
+                return 0;
+            }
+
+            off = ticket_json_put(buf, size, off, num, n);
+            break;
+
+        case TICKET_JV_REAL:
+            n = ticket_jv_json_real(num, sizeof(num), p->u.d);
+            if (n == 0) {
+                return 0;
+            }
+
+            off = ticket_json_put(buf, size, off, num, n);
+            break;
+
+        case TICKET_JV_TRUE:
+            off = ticket_json_put(buf, size, off, "true", 4);
+            break;
+
+        case TICKET_JV_FALSE:
+            off = ticket_json_put(buf, size, off, "false", 5);
+            break;
+
+        case TICKET_JV_NULL:
+            off = ticket_json_put(buf, size, off, "null", 4);
+            break;
+
+        default:
+            return 0;
+        }
+
+        p++;
+
+        while (depth > 0 && p == nest[depth - 1].end) {
+            depth--;
+            first = 0;
+            off = ticket_json_put(buf, size, off,
+                                  nest[depth].object ? "}" : "]", 1);
+        }
+
+        if (depth == 0) {
+            return off;
+        }
+
+        if (!first) {
+            off = ticket_json_put(buf, size, off, ",", 1);
+        }
+
+        if (nest[depth - 1].object) {
+            off = ticket_jv_json_string(buf, size, off, p->u.s, p->n);
+            if (off == 0) {
+                return 0;
+            }
+
+            off = ticket_json_put(buf, size, off, ":", 1);
+            p++;
+        }
+    }
+}
+
+
+/*
+ * A string as jansson's dump_string() writes it without JSON_ENSURE_ASCII
+ * or JSON_ESCAPE_SLASH (not as ticket_json_escape_out() does): '"', '\\',
+ * \b \f \n \r \t, the other bytes below 0x20 as \u00XX in capitals; DEL,
+ * '/' and UTF-8 as they are.  Returns the offset after the closing quote,
+ * or 0 if s is not valid UTF-8 (jansson's dump fails then).
+ */
+
+static size_t
+ticket_jv_json_string(char *buf, size_t size, size_t off, const char *s,
+    size_t len)
+{
+    char                  esc[6];
+    size_t                i, run, n;
+    unsigned char         c;
+    const unsigned char  *p;
+
+    static const char     hex[] = "0123456789ABCDEF";
+    static const char     letter[0x20] = {
+        ['\b'] = 'b', ['\t'] = 't', ['\n'] = 'n', ['\f'] = 'f', ['\r'] = 'r'
+    };
+
+    p = (const unsigned char *) s;
+    run = 0;
+    i = 0;
+
+    off = ticket_json_put(buf, size, off, "\"", 1);
+
+    while (i < len) {
+        c = p[i];
+
+        if (c >= 0x80) {
+            n = ticket_utf8_len(p + i, len - i);
+            if (n == 0) {
+                return 0;
+            }
+
+            i += n;
+            continue;
+        }
+
+        if (ticket_json_class[c] != 0) {
+            i++;
+            continue;
+        }
+
+        off = ticket_json_put(buf, size, off, s + run, i - run);
+
+        /* '"' and '\\' after a '\\', a control byte as its letter or
+         * as \u00XX */
+
+        esc[0] = '\\';
+        esc[1] = (c < 0x20) ? letter[c] : (char) c;
+        n = 2;
+
+        if (esc[1] == '\0') {
+            memcpy(esc + 1, "u00", 3);
+            esc[4] = hex[c >> 4];
+            esc[5] = hex[c & 0x0f];
+            n = 6;
+        }
+
+        off = ticket_json_put(buf, size, off, esc, n);
+        run = ++i;
+    }
+
+    off = ticket_json_put(buf, size, off, s + run, len - run);
+
+    return ticket_json_put(buf, size, off, "\"", 1);
+}
+
+
+/*
+ * A real as jansson 2.14's jsonp_dtostr() writes it with TICKET_JSON_REALS
+ * (TICKET_JSON_REAL_DIGITS significant digits): "%.*g", the locale's
+ * decimal point as '.', ".0" added when there is neither '.' nor 'e',
+ * then the exponent without '+' and without leading zeros (e+300 as
+ * e300, e-08 as e-8; -0 as "-0.0").  The length, or 0 if it does not
+ * fit.
+ */
+
+static size_t
+ticket_jv_json_real(char *num, size_t size, double d)
+{
+    int    n;
+    char  *e, *digits, *end, point;
+
+    n = snprintf(num, size, "%.*g", TICKET_JSON_REAL_DIGITS, d);
+    if (n < 0 || (size_t) n + 2 >= size) {
         return 0;
     }
 
-    len = ticket_json_put(buf, size, 0, dump, strlen(dump));
+    point = localeconv()->decimal_point[0];
 
-    free(dump);
+    if (point != '.' && point != '\0') {
+        e = strchr(num, point);
+        if (e != NULL) {
+            *e = '.';
+        }
+    }
 
-    return len;
+    e = strchr(num, 'e');
+
+    if (e == NULL) {
+        if (strchr(num, '.') == NULL) {
+            memcpy(num + n, ".0", 3);
+            n += 2;
+        }
+
+        return (size_t) n;
+    }
+
+    digits = e + 1;
+
+    if (*digits == '-') {
+        digits++;
+    }
+
+    for (end = digits; *end == '+' || *end == '0'; end++) { /* void */ }
+
+    memmove(digits, end, (size_t) (num + n - end) + 1);
+
+    return (size_t) n - (size_t) (end - digits);
 }
 
 

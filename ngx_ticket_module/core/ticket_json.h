@@ -69,6 +69,18 @@ const ticket_jv_t *ticket_json_path(const ticket_jv_t *obj, const char *path,
 size_t ticket_json_text(const ticket_jv_t *value, char *buf, size_t size);
 
 /*
+ * Any value as compact JSON, byte for byte as jansson 2.14's json_dumps()
+ * with JSON_ENCODE_ANY|JSON_COMPACT|TICKET_JSON_REALS wrote it, without
+ * jansson or malloc: members in document order, strings escaped as
+ * jansson does (not as ticket_json_escape() does), reals with 17
+ * significant digits.  Returns the length needed and writes as
+ * ticket_json_text() does; 0 (nothing) for a string that is not valid
+ * UTF-8, where jansson's dump failed too, or nesting deeper than the
+ * parser allows.
+ */
+size_t ticket_jv_json(const ticket_jv_t *v, char *buf, size_t size);
+
+/*
  * One element of a comma-joined list (array claims, $ticket_roles): ","
  * and "\" inside it as "\," and "\\", so that the list splits back
  * into exactly its elements ("reader,admin" stays one role).  Writes at

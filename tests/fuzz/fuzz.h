@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include <ticket.h>
+#include <ticket_compat.h>
 
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -218,6 +219,76 @@ fuzz_jv_equal(const ticket_jv_t *a, const ticket_jv_t *b)
     json_decref(jb);
 
     return eq;
+}
+
+
+/*
+ * ticket_jv_json() against what it replaced in the claim text: jansson's
+ * json_dumps() of the same value with JSON_ENCODE_ANY|JSON_COMPACT|
+ * TICKET_JSON_REALS, byte for byte, sized then written into exactly that
+ * many bytes; and ticket_json_text() the same text wherever it writes
+ * JSON (not a string, null or a list of strings).  jansson 2.15 and
+ * later write 1e16 <= |x| < 1e17 otherwise ("1e16", core/ticket_compat.h):
+ * there the text must read back as an equal value instead.
+ */
+
+static inline int fuzz_all_strings(const ticket_jv_t *v);
+
+static inline void
+fuzz_check_jv_json(const ticket_jv_t *v)
+{
+    char          *dump, *buf;
+    size_t         len;
+    json_t        *json, *back;
+    json_error_t   error;
+
+    static int     shortest = -1;
+
+    if (shortest == -1) {
+        shortest = jansson_version_cmp(2, 15, 0) >= 0;
+    }
+
+    json = ticket_jv_to_json(v);
+    FUZZ_CHECK(json != NULL);
+
+    /* parsed strings are valid UTF-8: jansson's dump cannot fail */
+
+    dump = json_dumps(json, JSON_ENCODE_ANY|JSON_COMPACT|TICKET_JSON_REALS);
+    FUZZ_CHECK(dump != NULL);
+
+    len = ticket_jv_json(v, NULL, 0);
+    FUZZ_CHECK(len > 0);
+
+    buf = malloc(2 * len);
+    FUZZ_CHECK(buf != NULL);
+    FUZZ_CHECK(ticket_jv_json(v, buf, len) == len);
+
+    if (!shortest) {
+        if (len != strlen(dump) || memcmp(buf, dump, len) != 0) {
+            fprintf(stderr, "fuzz: ticket_jv_json() wrote %.*s\n"
+                    "fuzz: jansson wrote              %s\n",
+                    (int) len, buf, dump);
+        }
+
+        FUZZ_CHECK(len == strlen(dump) && memcmp(buf, dump, len) == 0);
+
+    } else {
+        back = json_loadb(buf, len, JSON_DECODE_ANY, &error);
+        FUZZ_CHECK(back != NULL && json_equal(back, json));
+        json_decref(back);
+    }
+
+    if (!ticket_jv_is_string(v) && !ticket_jv_is(v, TICKET_JV_NULL)
+        && !fuzz_all_strings(v))
+    {
+        FUZZ_CHECK(ticket_json_text(v, NULL, 0) == len);
+        FUZZ_CHECK(ticket_json_text(v, buf + len, len) == len);
+        FUZZ_CHECK(memcmp(buf + len, buf, len) == 0);
+    }
+
+    free(buf);
+    free(dump);
+    json_decref(json);
 }
 
 

@@ -10,6 +10,8 @@
  * ticket_json_text(), ticket_json_path() with paths taken from the
  * input (member names, "a.b" pairs, string values), and the policy
  * checks on the parsed ticket: signatures aside, they read the claims.
+ * Every value at any depth is written by ticket_jv_json() exactly as
+ * jansson's json_dumps() wrote the claim text before it.
  */
 
 
@@ -65,6 +67,7 @@ static const ticket_str_t  fuzz_roles_paths[] = {
 static void fuzz_check_audit(const ticket_t *t);
 static size_t fuzz_depth(const ticket_jv_t *v);
 static void fuzz_check_tree(const ticket_jv_t *v);
+static void fuzz_check_values(const ticket_jv_t *v);
 static void fuzz_text(const ticket_jv_t *v);
 static void fuzz_path(const ticket_jv_t *obj, const char *path, size_t len,
     const ticket_jv_t *expect);
@@ -116,6 +119,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(ticket_jv_is(obj, TICKET_JV_OBJECT));
         FUZZ_CHECK(fuzz_depth(obj) <= TICKET_MAX_DEPTH);
         fuzz_check_tree(obj);
+        fuzz_check_values(obj);
     }
 
     /* the same bytes as a ticket's payload */
@@ -419,6 +423,30 @@ fuzz_check_tree(const ticket_jv_t *v)
         FUZZ_CHECK(memchr(v[i].u.s, '\0', v[i].n) == NULL);
         FUZZ_CHECK(fuzz_utf8_valid((const unsigned char *) v[i].u.s,
                                    v[i].n));
+    }
+}
+
+
+/* every value of the document, the root and each member or element at
+ * any depth, written as jansson wrote it (fuzz_check_jv_json()) */
+
+static void
+fuzz_check_values(const ticket_jv_t *v)
+{
+    uint32_t            i;
+    const ticket_jv_t  *k, *elt;
+
+    fuzz_check_jv_json(v);
+
+    if (ticket_jv_is(v, TICKET_JV_OBJECT)) {
+        fuzz_jv_members(v, i, k, elt) {
+            fuzz_check_values(elt);
+        }
+
+    } else if (ticket_jv_is_array(v)) {
+        ticket_jv_foreach(v, i, elt) {
+            fuzz_check_values(elt);
+        }
     }
 }
 

@@ -283,6 +283,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(conv != NULL);
         FUZZ_CHECK(json_equal(conv, ref));
         json_decref(conv);
+
+        /* written back as jansson writes it */
+
+        fuzz_check_jv_json(jv);
     }
 
     json_decref(ours);

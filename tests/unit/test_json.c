@@ -3,6 +3,8 @@
 
 #include "unit.h"
 
+#include <ticket_compat.h>
+
 
 /* parses an exact-size heap copy, so ASan sees any overread */
 
@@ -654,6 +656,230 @@ test_text_element(void **state)
 
 
 /*
+ * ticket_jv_json() against jansson's json_dumps() with the flags the
+ * claim text was written with before (JSON_ENCODE_ANY|JSON_COMPACT|
+ * TICKET_JSON_REALS), and against the text itself, as jansson 2.14
+ * writes it: each value as the member "v" of a document.  jansson 2.15
+ * writes 1e16 <= |x| < 1e17 with an exponent ("1e16"): those rows are
+ * compared with the text only there.
+ */
+
+static const struct {
+    const char  *json;
+    const char  *text;
+    int          shortest_differs;
+} jv_json_cases[] = {
+    /* reals: 17 digits, ".0" when a '.' or an 'e' is missing, the
+     * exponent without '+' or leading zeros */
+    { "0.1", "0.10000000000000001", 0 },
+    { "-0.0", "-0.0", 0 },
+    { "0.0", "0.0", 0 },
+    { "1e300", "1.0000000000000001e300", 0 },
+    { "1e-7", "9.9999999999999995e-8", 0 },
+    { "5e-324", "4.9406564584124654e-324", 0 },
+    { "123456789.0", "123456789.0", 0 },
+    { "1.5", "1.5", 0 },
+    { "-2.5E+2", "-250.0", 0 },
+    { "0.0001", "0.0001", 0 },
+    { "1e-5", "1.0000000000000001e-5", 0 },
+    { "1e16", "10000000000000000.0", 1 },
+    { "-1.5e16", "-15000000000000000.0", 1 },
+    { "1e17", "1e17", 0 },
+    { "1.7976931348623157e308", "1.7976931348623157e308", 0 },
+    { "-1.2345678901234567e-300", "-1.2345678901234568e-300", 0 },
+
+    /* integers, literals */
+    { "0", "0", 0 },
+    { "-9223372036854775808", "-9223372036854775808", 0 },
+    { "9223372036854775807", "9223372036854775807", 0 },
+    { "true", "true", 0 },
+    { "false", "false", 0 },
+    { "null", "null", 0 },
+
+    /* strings: jansson's escapes, capitals in \u00XX, DEL, '/', U+2028
+     * and other UTF-8 as they are */
+    { "\"\"", "\"\"", 0 },
+    { "\"a/b\\/c\"", "\"a/b/c\"", 0 },
+    { "\"\\\"\\\\\\b\\f\\n\\r\\t\"", "\"\\\"\\\\\\b\\f\\n\\r\\t\"", 0 },
+    { "\"\\u0001\\u001f\\u000b\\u007f\"", "\"\\u0001\\u001F\\u000B\x7f\"", 0 },
+    { "\"\\u2028\\u2029\"", "\"\xe2\x80\xa8\xe2\x80\xa9\"", 0 },
+    { "\"caf\xc3\xa9 \\ud83d\\ude00\"", "\"caf\xc3\xa9 \xf0\x9f\x98\x80\"", 0 },
+    { "\"plain text, long enough\"", "\"plain text, long enough\"", 0 },
+
+    /* containers: compact, members in document order */
+    { "{}", "{}", 0 },
+    { "[]", "[]", 0 },
+    { "[[]]", "[[]]", 0 },
+    { "[{}]", "[{}]", 0 },
+    { "{\"a\":{}}", "{\"a\":{}}", 0 },
+    { " [ \"a\" , 1 , true , null , 1.5 , { \"k\" : \"v\" } , [ ] ] ",
+      "[\"a\",1,true,null,1.5,{\"k\":\"v\"},[]]", 0 },
+    { "[1,[\"a\",[\"b\"]],\"c\"]", "[1,[\"a\",[\"b\"]],\"c\"]", 0 },
+    { "[[\"a\"],[\"b\"]]", "[[\"a\"],[\"b\"]]", 0 },
+    { "{\"z\":1,\"a\":{\"y\":[0.5,{}],\"b\":null},\"m\":[]}",
+      "{\"z\":1,\"a\":{\"y\":[0.5,{}],\"b\":null},\"m\":[]}", 0 },
+    { "{\"a\\\"b\\n\":1,\"\\u00e9/\":[\"\\u001f\"],\"\":\"\"}",
+      "{\"a\\\"b\\n\":1,\"\xc3\xa9/\":[\"\\u001F\"],\"\":\"\"}", 0 }
+};
+
+
+/* what ticket_jv_json() writes, whole, sized and cut short */
+
+static void
+jv_json_is(const ticket_jv_t *v, const char *expect)
+{
+    char    buf[512];
+    size_t  n, len, size;
+
+    len = strlen(expect);
+    assert_true(len < sizeof(buf));
+
+    memset(buf, '#', sizeof(buf));
+    n = ticket_jv_json(v, buf, sizeof(buf));
+    assert_int_equal(n, len);
+    assert_memory_equal(buf, expect, len);
+    assert_int_equal(ticket_jv_json(v, NULL, 0), len);
+
+    for (size = 0; size <= len; size++) {
+        memset(buf, '#', sizeof(buf));
+        assert_int_equal(ticket_jv_json(v, buf, size), len);
+        assert_memory_equal(buf, expect, size);
+        assert_int_equal(buf[size], '#');
+    }
+}
+
+
+/* what jansson writes of v, the way the claim text was written before */
+
+static char *
+jansson_dump(const ticket_jv_t *v)
+{
+    char    *dump;
+    json_t  *json;
+
+    json = ticket_jv_to_json(v);
+    assert_non_null(json);
+
+    dump = json_dumps(json, JSON_ENCODE_ANY|JSON_COMPACT|TICKET_JSON_REALS);
+    json_decref(json);
+
+    return dump;
+}
+
+
+static void
+test_jv_json(void **state)
+{
+    int                 shortest;
+    char               *doc, *dump;
+    char                text[512], str[8];
+    size_t              i, d, n;
+    unsigned            c;
+    ticket_jv_t         node;
+    const ticket_jv_t  *root, *v;
+
+    shortest = jansson_version_cmp(2, 15, 0) >= 0;
+
+    for (i = 0; i < sizeof(jv_json_cases) / sizeof(jv_json_cases[0]); i++) {
+        doc = malloc(strlen(jv_json_cases[i].json) + 8);
+        assert_non_null(doc);
+        sprintf(doc, "{\"v\":%s}", jv_json_cases[i].json);
+
+        root = jv(doc);
+        assert_non_null(root);
+        v = ticket_jv_get(root, "v");
+
+        jv_json_is(v, jv_json_cases[i].text);
+
+        dump = jansson_dump(v);
+        assert_non_null(dump);
+
+        if (!(shortest && jv_json_cases[i].shortest_differs)) {
+            assert_string_equal(dump, jv_json_cases[i].text);
+        }
+
+        free(dump);
+
+        /* the document around it too */
+
+        dump = jansson_dump(root);
+        assert_non_null(dump);
+
+        if (!(shortest && jv_json_cases[i].shortest_differs)) {
+            jv_json_is(root, dump);
+        }
+
+        free(dump);
+
+        /* the claim text: JSON but for strings, null, lists of strings */
+
+        if (v->vtype != TICKET_JV_STRING && v->vtype != TICKET_JV_NULL
+            && strcmp(jv_json_cases[i].text, "[]") != 0)
+        {
+            n = ticket_json_text(v, text, sizeof(text));
+            assert_int_equal(n, strlen(jv_json_cases[i].text));
+            assert_memory_equal(text, jv_json_cases[i].text, n);
+        }
+
+        jv_done();
+        free(doc);
+    }
+
+    /* nesting as deep as the parser takes, objects and arrays */
+
+    for (d = 0; d < 2; d++) {
+        doc = nested(TICKET_MAX_DEPTH, (int) d, "\"s\":\"\\u0001\",");
+        root = jv(doc);
+        assert_non_null(root);
+
+        dump = jansson_dump(root);
+        assert_non_null(dump);
+        assert_string_equal(dump, doc);
+        jv_json_is(root, dump);
+
+        v = ticket_jv_get(root, "x");
+        n = ticket_json_text(v, text, sizeof(text));
+        assert_int_equal(n, strlen(dump) - strlen("{\"s\":\"\\u0001\",\"x\":}"));
+        assert_memory_equal(text, dump + strlen("{\"s\":\"\\u0001\",\"x\":"),
+                            n);
+
+        free(dump);
+        jv_done();
+        free(doc);
+    }
+
+    /* every ASCII byte alone and between others, as jansson escapes it */
+
+    for (c = 1; c < 0x80; c++) {
+        snprintf(str, sizeof(str), "a%cb%c", (char) c, (char) c);
+
+        node.vtype = TICKET_JV_STRING;
+        node.span = 1;
+        node.u.s = str;
+
+        for (node.n = 2; node.n <= 4; node.n += 2) {
+            dump = jansson_dump(&node);
+            assert_non_null(dump);
+            jv_json_is(&node, dump);
+            free(dump);
+        }
+    }
+
+    /* a string that is not UTF-8 (no parse makes one): jansson's dump
+     * fails, and so does this one */
+
+    node.vtype = TICKET_JV_STRING;
+    node.n = 3;
+    node.span = 1;
+    node.u.s = "a\xff" "b";
+
+    assert_null(jansson_dump(&node));
+    assert_int_equal(ticket_jv_json(&node, NULL, 0), 0);
+    assert_int_equal(ticket_jv_json(NULL, NULL, 0), 0);
+}
+
+
+/*
  * The flat nodes: spans and counts, members in order, nodes grown past
  * the first guess, and duplicates among many members (the hash table)
  * as among few (pairwise), escaped or not.
@@ -820,6 +1046,7 @@ main(void)
         cmocka_unit_test(test_text),
         cmocka_unit_test(test_text_truncated),
         cmocka_unit_test(test_text_element),
+        cmocka_unit_test(test_jv_json),
         cmocka_unit_test(test_flat),
         cmocka_unit_test(test_escape_words),
     };
