@@ -75,10 +75,16 @@ static EVP_MD_CTX  *ticket_audit_sha256_ctx;    /* set up, never used */
 static EVP_MD_CTX  *ticket_audit_work_ctx;      /* a copy of it a record */
 
 
+/* the key ,"name":" must fit its 16 bytes: a longer name does not build */
+#define TICKET_AUDIT_KEY_FITS(name)                                          \
+    (0 * sizeof(char[(sizeof(name) - 1 + 5 <= 16) ? 1 : -1]))
+
 #define TICKET_AUDIT_M(name, type)                                           \
-    { name, sizeof(name) - 1, ",\"" name "\":\"", TICKET_AUDIT_ ## type, 0 }
+    { name, sizeof(name) - 1 + TICKET_AUDIT_KEY_FITS(name),                  \
+      ",\"" name "\":\"", TICKET_AUDIT_ ## type, 0 }
 #define TICKET_AUDIT_M_SINCE(name, type)                                     \
-    { name, sizeof(name) - 1, ",\"" name "\":\"", TICKET_AUDIT_ ## type, 1 }
+    { name, sizeof(name) - 1 + TICKET_AUDIT_KEY_FITS(name),                  \
+      ",\"" name "\":\"", TICKET_AUDIT_ ## type, 1 }
 
 const ticket_audit_member_t  ticket_audit_members[TICKET_AUDIT_MEMBERS] = {
     TICKET_AUDIT_M("time", STRING),

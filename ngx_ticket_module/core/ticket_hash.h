@@ -2,8 +2,9 @@
 /*
  * FNV-1a, 64-bit: the one hash of short keys (revocation list entries,
  * JSON member names in the duplicate check).  Not a MAC: where an
- * attacker chooses the keys, the caller seeds it with a secret and
- * bounds the work per key.
+ * attacker chooses the keys, the caller seeds it with a secret (the
+ * parser: a random seed a process, a table at most half full, as many
+ * names as the ticket's bytes allow).
  */
 
 

@@ -1487,6 +1487,10 @@ ticket_json_escape_from(ticket_json_out_t *out, const char *s, size_t len,
     p = (const unsigned char *) s;
     run = 0;
 
+    if (i > len) {
+        i = 0;                          /* never copy a byte unlooked at */
+    }
+
     /* bytes that stay as they are are copied in runs, [run, i) */
 
     while (i < len) {

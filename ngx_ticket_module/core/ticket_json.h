@@ -166,7 +166,7 @@ ticket_json_out(ticket_json_out_t *out, const char *s, size_t n)
 static inline void
 ticket_json_out16(ticket_json_out_t *out, const char *s, size_t n)
 {
-    if (out->pos != NULL && out->end != NULL
+    if (n <= 16 && out->pos != NULL && out->end != NULL
         && (size_t) (out->end - out->pos) >= 16)
     {
         memcpy(out->pos, s, 16);
@@ -212,7 +212,8 @@ ticket_json_plain8(uint64_t x)
 }
 
 
-/* the escaper's own loop, from i on; the bytes before i need no escape */
+/* the escaper's own loop, from i on; the bytes before i need no escape
+ * (i beyond len: from 0) */
 void ticket_json_escape_from(ticket_json_out_t *out, const char *s,
     size_t len, size_t i);
 
