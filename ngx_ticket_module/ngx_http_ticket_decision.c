@@ -19,7 +19,6 @@
 static void ngx_http_ticket_ctx_keep(ngx_http_request_t *r,
     ngx_http_ticket_ctx_t *ctx);
 static void ngx_http_ticket_cleanup(void *data);
-static void ngx_http_ticket_ticket_init(ngx_http_request_t *r, ticket_t *t);
 static void *ngx_http_ticket_pool_alloc(void *data, size_t size);
 static void ngx_http_ticket_pool_free(void *data, void *p);
 
@@ -247,7 +246,7 @@ ngx_http_ticket_log_decision(ngx_http_request_t *r,
  * (a subrequest shares its pool).
  */
 
-static void
+void
 ngx_http_ticket_ticket_init(ngx_http_request_t *r, ticket_t *t)
 {
     ticket_init(t);

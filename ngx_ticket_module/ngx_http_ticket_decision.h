@@ -20,6 +20,9 @@ ngx_http_ticket_ctx_t *ngx_http_ticket_ctx(ngx_http_request_t *r,
 /* precontent phase: notes a refusal that satisfy any let pass */
 ngx_int_t ngx_http_ticket_admitted_handler(ngx_http_request_t *r);
 
+/* a ticket whose parse lives in r's pool (no malloc on the request path) */
+void ngx_http_ticket_ticket_init(ngx_http_request_t *r, ticket_t *t);
+
 ngx_uint_t ngx_http_ticket_trusted(ngx_http_ticket_ctx_t *ctx);
 void ngx_http_ticket_log_decision(ngx_http_request_t *r,
     ngx_http_ticket_ctx_t *ctx);

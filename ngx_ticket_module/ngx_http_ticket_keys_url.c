@@ -42,6 +42,7 @@
 
 #include "ngx_http_ticket_types.h"
 #include "ngx_http_ticket_keys_url.h"
+#include "ngx_http_ticket_decision.h"
 #include "ngx_http_ticket_fetch.h"
 #include "ngx_http_ticket_tls.h"
 
@@ -401,7 +402,7 @@ ngx_http_ticket_keys_url_pending_for(ngx_http_request_t *r,
         return rc;
     }
 
-    ticket_init(&t);
+    ngx_http_ticket_ticket_init(r, &t);
 
     if (ticket_parse(&t, (const char *) token->data, token->len,
                      &tlcf->policy.roles_path)
