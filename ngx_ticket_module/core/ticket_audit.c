@@ -38,7 +38,6 @@ static void ticket_audit_member(ticket_json_out_t *out,
     ticket_audit_member_e m, const ticket_str_t *value);
 static void ticket_audit_time(ticket_json_out_t *out, int64_t time_ms);
 static char *ticket_audit_digits(char *p, unsigned long value, size_t n);
-static void ticket_audit_uint(ticket_json_out_t *out, unsigned value);
 static void ticket_audit_u64(ticket_json_out_t *out, uint64_t value);
 static void ticket_audit_int64(ticket_json_out_t *out, int64_t value);
 static void ticket_audit_roles(ticket_json_out_t *out, json_t *roles);
@@ -358,38 +357,36 @@ ticket_audit_time(ticket_json_out_t *out, int64_t time_ms)
 
     sec = (time_t) (ms / 1000);
 
-    if (buf_sec == (int64_t) sec) {
-        goto ms;
+    if (buf_sec != (int64_t) sec) {
+        if (gmtime_r(&sec, &tm) == NULL) {
+            memset(&tm, 0, sizeof(struct tm));
+            tm.tm_year = 70;
+            tm.tm_mday = 1;
+            ms = 0;
+            sec = 0;
+        }
+
+        p = buf;
+        *p++ = '"';
+        p = ticket_audit_digits(p, (unsigned long) tm.tm_year + 1900, 4);
+        *p++ = '-';
+        p = ticket_audit_digits(p, (unsigned long) tm.tm_mon + 1, 2);
+        *p++ = '-';
+        p = ticket_audit_digits(p, (unsigned long) tm.tm_mday, 2);
+        *p++ = 'T';
+        p = ticket_audit_digits(p, (unsigned long) tm.tm_hour, 2);
+        *p++ = ':';
+        p = ticket_audit_digits(p, (unsigned long) tm.tm_min, 2);
+        *p++ = ':';
+        p = ticket_audit_digits(p, (unsigned long) tm.tm_sec, 2);
+        *p++ = '.';
+        p[3] = 'Z';
+        p[4] = '"';
+
+        buf_sec = (int64_t) sec;
     }
 
-    if (gmtime_r(&sec, &tm) == NULL) {
-        memset(&tm, 0, sizeof(struct tm));
-        tm.tm_year = 70;
-        tm.tm_mday = 1;
-        ms = 0;
-        sec = 0;
-    }
-
-    p = buf;
-    *p++ = '"';
-    p = ticket_audit_digits(p, (unsigned long) tm.tm_year + 1900, 4);
-    *p++ = '-';
-    p = ticket_audit_digits(p, (unsigned long) tm.tm_mon + 1, 2);
-    *p++ = '-';
-    p = ticket_audit_digits(p, (unsigned long) tm.tm_mday, 2);
-    *p++ = 'T';
-    p = ticket_audit_digits(p, (unsigned long) tm.tm_hour, 2);
-    *p++ = ':';
-    p = ticket_audit_digits(p, (unsigned long) tm.tm_min, 2);
-    *p++ = ':';
-    p = ticket_audit_digits(p, (unsigned long) tm.tm_sec, 2);
-    *p++ = '.';
-    p[3] = 'Z';
-    p[4] = '"';
-
-    buf_sec = (int64_t) sec;
-
-ms:
+    /* the milliseconds, every record: "...ss.mmmZ" */
 
     (void) ticket_audit_digits(buf + sizeof(buf) - 5,
                                (unsigned long) (ms % 1000), 3);
@@ -411,13 +408,6 @@ ticket_audit_digits(char *p, unsigned long value, size_t n)
     }
 
     return p + n;
-}
-
-
-static void
-ticket_audit_uint(ticket_json_out_t *out, unsigned value)
-{
-    ticket_audit_u64(out, value);
 }
 
 
@@ -860,7 +850,7 @@ ticket_audit_record_out(ticket_json_out_t *out,
     ticket_audit_out_reason(out, rec);
 
     ticket_audit_name(out, TICKET_AUDIT_M_STATUS);
-    ticket_audit_uint(out, rec->status);
+    ticket_audit_u64(out, rec->status);
 
     ticket_audit_name(out, TICKET_AUDIT_M_ENFORCED);
     ticket_audit_put_str(out, rec->enforced ? "true" : "false");
